@@ -1,0 +1,59 @@
+// `npm run dev`: the whole stack in one command. Starts the database (embedded PGlite under .data/,
+// or DATABASE_URL), applies migrations, writes .dev.vars with fresh keys when missing, serves the
+// Neon HTTP protocol on 127.0.0.1:5488 and runs `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops all.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { openDatabase } from "./database.ts";
+import { newSigningKey } from "./keys.ts";
+import { migrate } from "./migrate.ts";
+import { fixedBackend } from "./neon-local/backend.ts";
+import { startNeonLocal } from "./neon-local/server.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const DEV_VARS = join(ROOT, ".dev.vars");
+
+async function ensureDevVars(): Promise<Record<string, string>> {
+  if (!existsSync(DEV_VARS)) {
+    const example = await readFile(join(ROOT, ".dev.vars.example"), "utf8");
+    await writeFile(DEV_VARS, example.replace(/^JWT_PRIVATE_KEY=.*$/m, `JWT_PRIVATE_KEY=${newSigningKey()}`));
+    console.log("wrote .dev.vars with a fresh development signing key");
+  }
+  const vars: Record<string, string> = {};
+  for (const line of (await readFile(DEV_VARS, "utf8")).split("\n")) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (m?.[1]) vars[m[1]] = m[2] ?? "";
+  }
+  return vars;
+}
+
+const vars = await ensureDevVars();
+const db = await openDatabase();
+console.log(`database: ${db.label}`);
+const applied = await migrate(db.pool, (l) => console.log(l));
+if (!applied.length) console.log("migrations: up to date");
+
+const endpoint = new URL(vars.NEON_FETCH_ENDPOINT || "http://127.0.0.1:5488/sql");
+const local = await startNeonLocal(fixedBackend(db.pool), Number(endpoint.port), endpoint.hostname);
+console.log(`neon endpoint: ${local.url}`);
+
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const wrangler = spawn(
+  process.execPath,
+  [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", "8787"],
+  { cwd: ROOT, env, stdio: "inherit" },
+);
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  wrangler.kill("SIGTERM");
+  await local.close();
+  await db.close();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+wrangler.on("exit", (code) => void stop(code ?? 0));

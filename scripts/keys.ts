@@ -1,0 +1,8 @@
+// Development and test signing keys: RS256, as the old service used, with a `kid` for rotation.
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+
+export function newSigningKey(): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: "jwk" });
+  return JSON.stringify({ ...jwk, kid: randomUUID(), alg: "RS256", use: "sig" });
+}

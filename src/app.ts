@@ -1,0 +1,83 @@
+// The one Hono app: middleware that every request passes, the resources, the API document.
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { createDb } from "./db/client";
+import { fromDbError } from "./db/errors";
+import { health } from "./health/routes";
+import { ApiError, problem, toApiError } from "./lib/errors";
+import { createRouter } from "./lib/router";
+import { settingsOf } from "./settings";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const app = createRouter();
+
+app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+app.use(secureHeaders());
+app.use(async (c, next) => {
+  const settings = settingsOf(c.env);
+  c.set("settings", settings);
+  // Only listed origins get CORS headers at all, so credentials are never offered to others.
+  const origin = c.req.header("origin");
+  if (!origin || !settings.CORS_ORIGINS.includes(origin)) return next();
+  return cors({
+    origin,
+    credentials: true,
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+    maxAge: 600,
+  })(c, next);
+});
+app.use(
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, "body_too_large", `The request body is over ${MAX_BODY_BYTES} bytes.`);
+    },
+  }),
+);
+app.use(
+  methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) =>
+      problem(
+        c,
+        new ApiError(
+          405,
+          "method_not_allowed",
+          `${c.req.method} is not allowed here.`,
+          {},
+          { Allow: methods.join(", ") },
+        ),
+      ),
+  }),
+);
+app.use(async (c, next) => {
+  c.set("database", createDb(c.get("settings")));
+  await next();
+});
+
+app.route("/health", health);
+
+app.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: {
+    title: "TimeLog API",
+    version: "0.1.0",
+    description: "Clock in and out of projects; see who worked on what, when.",
+  },
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+});
+app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+app.notFound((c) => problem(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}.`)));
+app.onError((err, c) => problem(c, fromDbError(err) ?? toApiError(err, c.get("requestId"))));

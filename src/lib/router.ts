@@ -1,0 +1,37 @@
+// Every resource's sub-app comes from here, so all share the env type and one validation hook.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Db } from "../db/client";
+import type { Settings } from "../settings";
+import { ApiError, type FieldError } from "./errors";
+
+/** Secrets are not in wrangler.toml, so `wrangler types` cannot see them. */
+interface Secrets {
+  DATABASE_URL: string;
+  JWT_PRIVATE_KEY: string;
+  JWT_PUBLIC_KEYS?: string;
+  NEON_FETCH_ENDPOINT?: string;
+}
+
+export interface AppEnv {
+  Bindings: Env & Secrets;
+  Variables: {
+    requestId: string;
+    settings: Settings;
+    database: Db;
+  };
+}
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    strict: false, // `/projects` and `/projects/` are one route: the old clients used both
+    defaultHook: (result) => {
+      if (!result.success) {
+        const errors: FieldError[] = result.error.issues.map((i) => ({
+          path: [result.target, ...i.path].join("."),
+          message: i.message,
+        }));
+        throw new ApiError(422, "validation_failed", "The request is invalid; see errors.", { errors });
+      }
+    },
+  });
+}

@@ -1,0 +1,31 @@
+// Schemas shared by many routes: the problem document, ids in paths, pagination.
+import { z } from "@hono/zod-openapi";
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string(),
+    request_id: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const problemContent = { "application/problem+json": { schema: Problem } };
+
+/** Response entries for the error statuses a route can answer. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((s) => [s, { description: `Problem (${s})`, content: problemContent }]));
+}
+
+export const IdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+});

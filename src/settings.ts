@@ -1,0 +1,51 @@
+// Every setting the worker reads, validated once per bindings object: a missing or malformed
+// setting fails the request with a clear message naming it, never deep inside a handler.
+import { z } from "zod";
+import { ApiError } from "./lib/errors";
+
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const list = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+export const SettingsSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^/]+\/.+/, "must be postgres://user:password@host/db"),
+  /** Only for local development and tests: where the Neon HTTP protocol is served. */
+  NEON_FETCH_ENDPOINT: z.url().optional(),
+  DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  CORS_ORIGINS: list.default([]),
+  JWT_PRIVATE_KEY: z.string().min(1, "required: the signing key as a private JWK (JSON)"),
+  /** Extra public keys (a JWKS) still accepted for verification during key rotation. */
+  JWT_PUBLIC_KEYS: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).default("timelog-api"),
+  JWT_AUDIENCE: z.string().min(1).default("timelog-api"),
+  ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(3600).default(900),
+  REFRESH_TOKEN_TTL: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86_400)
+    .default(30 * 86_400),
+  REGISTRATION_OPEN: bool.default(true),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+const cache = new WeakMap<object, Settings>();
+
+export function settingsOf(env: object): Settings {
+  let settings = cache.get(env);
+  if (!settings) {
+    const parsed = SettingsSchema.safeParse(env);
+    if (!parsed.success) {
+      const names = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      console.error(`invalid settings: ${names}`);
+      throw new ApiError(500, "misconfigured", `The server is misconfigured (${names}).`);
+    }
+    settings = parsed.data;
+    cache.set(env, settings);
+  }
+  return settings;
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
+
+describe("health", () => {
+  it("reports the database up in exactly one round trip", async () => {
+    let res: Response | undefined;
+    const trips = await countRoundTrips(async () => {
+      res = await call("GET", "/health");
+    });
+    expect(res?.status).toBe(200);
+    expect(await res?.json()).toEqual({ status: "ok", database: "up" });
+    expect(trips).toBe(1);
+  });
+
+  it("answers 503 problem+json with Retry-After when the database is unreachable", async () => {
+    const env = { ...testEnv, NEON_FETCH_ENDPOINT: "http://127.0.0.1:9/sql", DB_TIMEOUT_MS: "1000" };
+    const res = await call("GET", "/health", { env });
+    await expectProblem(res, 503);
+    expect(res.headers.get("retry-after")).toBeTruthy();
+  });
+});
+
+describe("HTTP conventions", () => {
+  it("is tolerant of a trailing slash", async () => {
+    expect((await call("GET", "/health/")).status).toBe(200);
+  });
+
+  it("answers unknown routes with a 404 problem", async () => {
+    const body = await expectProblem(await call("GET", "/nope"), 404);
+    expect(body.code).toBe("not_found");
+  });
+
+  it("answers a wrong method with 405 and Allow", async () => {
+    const res = await call("DELETE", "/health");
+    await expectProblem(res, 405);
+    expect(res.headers.get("allow")).toContain("GET");
+  });
+
+  it("refuses an oversized body with 413", async () => {
+    const res = await call("POST", "/health", {
+      body: "x".repeat(70 * 1024),
+      headers: { "content-type": "text/plain" },
+    });
+    await expectProblem(res, 413);
+  });
+
+  it("echoes a sane X-Request-Id and makes one otherwise", async () => {
+    const echoed = await call("GET", "/health", { headers: { "x-request-id": "abc-123" } });
+    expect(echoed.headers.get("x-request-id")).toBe("abc-123");
+    const made = await call("GET", "/health", { headers: { "x-request-id": "bad id with spaces" } });
+    expect(made.headers.get("x-request-id")).toMatch(/^[\w-]+$/);
+    expect(made.headers.get("x-request-id")).not.toBe("bad id with spaces");
+  });
+
+  it("puts the request id into problems", async () => {
+    const res = await call("GET", "/nope", { headers: { "x-request-id": "trace-1" } });
+    expect((await expectProblem(res, 404)).request_id).toBe("trace-1");
+  });
+
+  it("sends secure headers", async () => {
+    const res = await call("GET", "/health");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("strict-transport-security")).toBeTruthy();
+  });
+
+  it("answers CORS preflight for listed origins only, with credentials", async () => {
+    const preflight = { "access-control-request-method": "POST", "access-control-request-headers": "content-type" };
+    const ok = await call("OPTIONS", "/health", { headers: { origin: "https://app.example.com", ...preflight } });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(ok.headers.get("access-control-allow-credentials")).toBe("true");
+    const other = await call("OPTIONS", "/health", { headers: { origin: "https://evil.example", ...preflight } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    expect(other.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
+  it("fails clearly on a malformed setting", async () => {
+    const res = await call("GET", "/health", { env: { ...testEnv, DATABASE_URL: "mysql://nope" } });
+    const body = await expectProblem(res, 500);
+    expect(body.detail).toContain("DATABASE_URL");
+  });
+});
+
+describe("API description", () => {
+  it("serves an OpenAPI 3.1 document and a docs page", async () => {
+    const doc = (await (await call("GET", "/openapi.json")).json()) as { openapi: string };
+    expect(doc.openapi).toBe("3.1.0");
+    const docs = await call("GET", "/docs");
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain("openapi.json");
+  });
+});

@@ -1,0 +1,66 @@
+// Talks to the worker the way a client does: a Request into its fetch handler, inside workerd.
+// Every test file gets its own database, cloned from the migrated template on first use.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { inject } from "vitest";
+import worker from "../../src/index";
+
+const endpoint = inject("neonEndpoint");
+export const databaseName = `test_${crypto.randomUUID().replaceAll("-", "")}`;
+export const testEnv: Record<string, unknown> = {
+  ...env,
+  DATABASE_URL: `postgres://test:test@localhost/${databaseName}`,
+  NEON_FETCH_ENDPOINT: endpoint,
+};
+
+export interface CallOptions {
+  body?: unknown;
+  token?: string;
+  headers?: Record<string, string>;
+  env?: Record<string, unknown>;
+}
+
+export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(opts.headers);
+  let body: BodyInit | undefined;
+  if (typeof opts.body === "string" || opts.body instanceof URLSearchParams) {
+    body = opts.body;
+  } else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
+  const request = new Request(`http://api.test${path}`, { method, headers, body });
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, opts.env ?? testEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** Requests the local Neon endpoint has served for this file's database so far. */
+export async function roundTrips(): Promise<number> {
+  const stats = new URL("/__stats", endpoint);
+  stats.searchParams.set("db", databaseName);
+  const res = await fetch(stats);
+  return ((await res.json()) as { requests: number }).requests;
+}
+
+/** How many database round trips `fn` caused. */
+export async function countRoundTrips(fn: () => Promise<unknown>): Promise<number> {
+  const before = await roundTrips();
+  await fn();
+  return (await roundTrips()) - before;
+}
+
+/** Asserts an RFC 9457 problem response and returns its body. */
+export async function expectProblem(res: Response, status: number): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  if (res.headers.get("content-type") !== "application/problem+json") {
+    throw new Error(`expected problem+json, got ${res.headers.get("content-type")}: ${text}`);
+  }
+  const body = JSON.parse(text) as Record<string, unknown>;
+  if (body.status !== status || typeof body.title !== "string" || typeof body.type !== "string") {
+    throw new Error(`malformed problem: ${text}`);
+  }
+  return body;
+}
