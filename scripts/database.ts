@@ -3,9 +3,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import pg from "pg";
-import { newPglite } from "./neon-local/backend.ts";
+import { newPglite, pglitePool, rawText } from "./neon-local/backend.ts";
 
 export const PGLITE_DIR = join(import.meta.dirname, "..", ".data", "pglite");
 
@@ -18,12 +17,13 @@ export interface Opened {
 
 export async function openDatabase(url = process.env.DATABASE_URL): Promise<Opened> {
   if (url) {
-    const pool = new pg.Pool({ connectionString: url });
+    // Raw text values: the local endpoint hands them to the Neon driver as PostgreSQL printed them.
+    const pool = new pg.Pool({ connectionString: url, types: rawText });
     return { pool, label: new URL(url).host, close: () => pool.end() };
   }
   await mkdir(PGLITE_DIR, { recursive: true });
   const pglite = await newPglite(PGLITE_DIR);
-  const pool = new pg.Pool(createPgConfig(pglite));
+  const pool = pglitePool(pglite);
   return {
     pool,
     pglite,

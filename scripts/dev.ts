@@ -10,6 +10,7 @@ import { newSigningKey } from "./keys.ts";
 import { migrate } from "./migrate.ts";
 import { fixedBackend } from "./neon-local/backend.ts";
 import { startNeonLocal } from "./neon-local/server.ts";
+import { ensureDevSuperuser } from "./users.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const DEV_VARS = join(ROOT, ".dev.vars");
@@ -33,6 +34,7 @@ const db = await openDatabase();
 console.log(`database: ${db.label}`);
 const applied = await migrate(db.pool, (l) => console.log(l));
 if (!applied.length) console.log("migrations: up to date");
+await ensureDevSuperuser(db.pool);
 
 const endpoint = new URL(vars.NEON_FETCH_ENDPOINT || "http://127.0.0.1:5488/sql");
 const local = await startNeonLocal(fixedBackend(db.pool), Number(endpoint.port), endpoint.hostname);

@@ -5,12 +5,15 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { wellKnown } from "./auth/routes";
 import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
 import { health } from "./health/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
+import { positions } from "./positions/routes";
 import { settingsOf } from "./settings";
+import { users } from "./users/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -63,6 +66,9 @@ app.use(async (c, next) => {
 });
 
 app.route("/health", health);
+app.route("/users", users);
+app.route("/positions", positions);
+app.route("/.well-known", wellKnown);
 
 app.doc31("/openapi.json", {
   openapi: "3.1.0",
@@ -80,4 +86,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 
 app.notFound((c) => problem(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}.`)));
-app.onError((err, c) => problem(c, fromDbError(err) ?? toApiError(err, c.get("requestId"))));
+app.onError((err, c) => {
+  const apiError = err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId")));
+  return problem(c, apiError);
+});

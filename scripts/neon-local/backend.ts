@@ -6,8 +6,8 @@ import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import pg from "pg";
 
 // Values go back exactly as PostgreSQL printed them; the driver parses them by type OID.
-const rawText = { getTypeParser: () => (value: string) => value };
-const pglitePool = (db: PGlite) => new pg.Pool({ ...createPgConfig(db), types: rawText });
+export const rawText = { getTypeParser: () => (value: string) => value };
+export const pglitePool = (db: PGlite) => new pg.Pool({ ...createPgConfig(db), types: rawText });
 
 export interface Backend {
   /** A pool for the named database; `null` when it does not exist and cannot be made. */

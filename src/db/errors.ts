@@ -27,6 +27,9 @@ export function fromDbError(err: unknown): ApiError | undefined {
   }
   const code = e.code;
   if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  if (code === "23001" || (code === "23503" && /^update or delete on/.test(e.message))) {
+    return new ApiError(409, "in_use", "It is still in use by other records; it cannot be deleted.");
+  }
   const named = e.constraint ? CONSTRAINTS[e.constraint] : undefined;
   if (named) return new ApiError(named.status, named.code, named.detail, appDetail(e));
   // Our own functions and triggers raise class-TL codes whose message is written for clients.
@@ -38,11 +41,7 @@ export function fromDbError(err: unknown): ApiError | undefined {
   }
   if (code === "23505") return new ApiError(409, "conflict", "That already exists.");
   if (code === "23P01") return new ApiError(409, "conflict", "That conflicts with an existing record.");
-  if (code === "23503") {
-    return /still referenced/.test(e.detail ?? "")
-      ? new ApiError(409, "in_use", "It is still in use by other records.")
-      : new ApiError(422, "unknown_reference", "A referenced record does not exist.");
-  }
+  if (code === "23503") return new ApiError(422, "unknown_reference", "A referenced record does not exist.");
   if (code.startsWith("23") || code.startsWith("22")) {
     return new ApiError(422, "invalid_value", "A value is out of range or invalid.");
   }

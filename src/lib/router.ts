@@ -1,5 +1,6 @@
 // Every resource's sub-app comes from here, so all share the env type and one validation hook.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AccessClaims } from "../auth/tokens";
 import type { Db } from "../db/client";
 import type { Settings } from "../settings";
 import { ApiError, type FieldError } from "./errors";
@@ -18,6 +19,7 @@ export interface AppEnv {
     requestId: string;
     settings: Settings;
     database: Db;
+    auth: AccessClaims;
   };
 }
 

@@ -1,0 +1,20 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { json } from "../lib/openapi";
+import { createRouter } from "../lib/router";
+import { keysOf } from "./tokens";
+
+const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("Jwks");
+
+export const wellKnown = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/jwks.json",
+    tags: ["auth"],
+    summary: "Public keys that verify this API's tokens",
+    responses: { 200: json(Jwks, "JWKS") },
+  }),
+  (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json({ keys: keysOf(c.get("settings")).verifying as unknown as Record<string, unknown>[] }, 200);
+  },
+);

@@ -1,0 +1,117 @@
+// Access and refresh tokens: RS256 JWTs with a `kid`, verified against the configured keys with
+// the algorithm pinned; `exp`, `iss`, `aud` and the token's use are all required.
+import { sign, verifyWithJwks } from "hono/jwt";
+import type { HonoJsonWebKey } from "hono/utils/jwt/jws";
+import { ApiError } from "../lib/errors";
+import type { Settings } from "../settings";
+
+const ALG = "RS256" as const;
+const PRIVATE_FIELDS = ["d", "p", "q", "dp", "dq", "qi"];
+
+interface Keys {
+  signing: HonoJsonWebKey;
+  verifying: HonoJsonWebKey[];
+}
+const keyCache = new WeakMap<Settings, Keys>();
+
+function misconfigured(what: string): never {
+  console.error(`invalid settings: ${what}`);
+  throw new ApiError(500, "misconfigured", `The server is misconfigured (${what}).`);
+}
+
+export function keysOf(settings: Settings): Keys {
+  let keys = keyCache.get(settings);
+  if (keys) return keys;
+  let signing: HonoJsonWebKey;
+  try {
+    signing = JSON.parse(settings.JWT_PRIVATE_KEY) as HonoJsonWebKey;
+  } catch {
+    misconfigured("JWT_PRIVATE_KEY: not JSON");
+  }
+  if (signing.kty !== "RSA" || !signing.d || !signing.kid)
+    misconfigured("JWT_PRIVATE_KEY: needs an RSA private JWK with kid");
+  signing = { ...signing, alg: ALG };
+  const current = Object.fromEntries(
+    Object.entries(signing).filter(([k]) => !PRIVATE_FIELDS.includes(k)),
+  ) as HonoJsonWebKey;
+  let older: HonoJsonWebKey[] = [];
+  if (settings.JWT_PUBLIC_KEYS) {
+    try {
+      older = (JSON.parse(settings.JWT_PUBLIC_KEYS) as { keys: HonoJsonWebKey[] }).keys;
+    } catch {
+      misconfigured("JWT_PUBLIC_KEYS: not a JWKS");
+    }
+  }
+  keys = { signing, verifying: [current, ...older.filter((k) => k.kid !== current.kid)] };
+  keyCache.set(settings, keys);
+  return keys;
+}
+
+export interface AccessClaims {
+  userId: number;
+  sessionId: string;
+}
+export interface RefreshClaims extends AccessClaims {
+  generation: number;
+}
+
+export async function issueTokens(settings: Settings, claims: RefreshClaims, sessionExpires: Date) {
+  const now = Math.floor(Date.now() / 1000);
+  const common = {
+    sub: String(claims.userId),
+    sid: claims.sessionId,
+    iss: settings.JWT_ISSUER,
+    aud: settings.JWT_AUDIENCE,
+    iat: now,
+  };
+  const { signing } = keysOf(settings);
+  const access_token = await sign({ ...common, use: "access", exp: now + settings.ACCESS_TOKEN_TTL }, signing, ALG);
+  const refresh_token = await sign(
+    { ...common, use: "refresh", gen: claims.generation, exp: Math.floor(sessionExpires.getTime() / 1000) },
+    signing,
+    ALG,
+  );
+  return { access_token, refresh_token, token_type: "bearer" as const, expires_in: settings.ACCESS_TOKEN_TTL };
+}
+
+const unauthorized = () =>
+  new ApiError(401, "invalid_token", "The token is missing, invalid or expired.", {}, { "WWW-Authenticate": "Bearer" });
+
+async function verifyToken(settings: Settings, token: string, use: "access" | "refresh") {
+  let payload: Record<string, unknown>;
+  try {
+    payload = await verifyWithJwks(token, {
+      keys: keysOf(settings).verifying,
+      allowedAlgorithms: [ALG],
+      verification: { iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE },
+    });
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw unauthorized();
+  }
+  const userId = Number(payload.sub);
+  const { sid, exp } = payload;
+  if (
+    payload.use !== use ||
+    typeof exp !== "number" ||
+    typeof sid !== "string" ||
+    !Number.isInteger(userId) ||
+    userId < 1
+  ) {
+    throw unauthorized();
+  }
+  if (!/^[0-9a-f-]{36}$/.test(sid)) throw unauthorized();
+  return { payload, claims: { userId, sessionId: sid } };
+}
+
+export async function verifyAccessToken(settings: Settings, token: string): Promise<AccessClaims> {
+  return (await verifyToken(settings, token, "access")).claims;
+}
+
+export async function verifyRefreshToken(settings: Settings, token: string): Promise<RefreshClaims> {
+  const { payload, claims } = await verifyToken(settings, token, "refresh");
+  if (typeof payload.gen !== "number" || !Number.isInteger(payload.gen)) throw unauthorized();
+  return { ...claims, generation: payload.gen };
+}
+
+export { unauthorized };

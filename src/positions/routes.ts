@@ -1,0 +1,126 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authBatch } from "../auth/middleware";
+import { ApiError } from "../lib/errors";
+import { body, json, signedIn } from "../lib/openapi";
+import { createRouter } from "../lib/router";
+import { IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { CreatePosition, Position, ReplacePosition, toPosition, UpdatePosition } from "./schemas";
+
+const notFound = () => new ApiError(404, "not_found", "No such position.");
+const tags = ["positions"];
+
+export const positions = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "All positions (salary for superusers only)",
+      ...signedIn,
+      responses: { 200: json(z.array(Position), "Positions"), ...problems(401) },
+    }),
+    async (c) => {
+      const { isSuperuser, results } = await authBatch(c, [q.listPositions(c.get("database").db)]);
+      return c.json(
+        results[0].map((r) => toPosition(r, isSuperuser)),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One position",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(Position, "The position"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const { isSuperuser, results } = await authBatch(c, [
+        q.findPosition(c.get("database").db, c.req.valid("param").id),
+      ]);
+      const [row] = results[0];
+      if (!row) throw notFound();
+      return c.json(toPosition(row, isSuperuser), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Create a position (superusers)",
+      ...signedIn,
+      request: { body: body(CreatePosition) },
+      responses: { 201: json(Position, "Created"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const { results } = await authBatch(c, [q.insertPosition(c.get("database").db, c.req.valid("json"))], {
+        superuser: true,
+      });
+      const [row] = results[0];
+      if (!row) throw notFound();
+      return c.json(toPosition(row, true), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/{id}",
+      tags,
+      summary: "Replace a position (superusers)",
+      ...signedIn,
+      request: { params: IdParam, body: body(ReplacePosition) },
+      responses: { 200: json(Position, "Replaced"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { db } = c.get("database");
+      const { results } = await authBatch(c, [q.updatePosition(db, c.req.valid("param").id, c.req.valid("json"))], {
+        superuser: true,
+      });
+      const [row] = results[0];
+      if (!row) throw notFound();
+      return c.json(toPosition(row, true), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Change a position (superusers)",
+      ...signedIn,
+      request: { params: IdParam, body: body(UpdatePosition) },
+      responses: { 200: json(Position, "Updated"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { db } = c.get("database");
+      const { results } = await authBatch(c, [q.updatePosition(db, c.req.valid("param").id, c.req.valid("json"))], {
+        superuser: true,
+      });
+      const [row] = results[0];
+      if (!row) throw notFound();
+      return c.json(toPosition(row, true), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete a position nobody holds (superusers); one in use → 409",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { results } = await authBatch(c, [q.deletePosition(c.get("database").db, c.req.valid("param").id)], {
+        superuser: true,
+      });
+      if (!results[0][0]) throw notFound();
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,43 @@
+import { z } from "@hono/zod-openapi";
+import { Id } from "../users/schemas";
+
+const Title = z.string().trim().min(1).max(50).openapi({ example: "Engineer" });
+const Description = z.string().max(200).nullable();
+const Salary = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
+export const Position = z
+  .object({
+    id: Id,
+    title: z.string(),
+    description: z.string().nullable(),
+    salary: Salary.optional().openapi({ description: "Only shown to superusers" }),
+  })
+  .openapi("Position");
+export type Position = z.infer<typeof Position>;
+
+export const CreatePosition = z
+  .strictObject({ title: Title, description: Description.optional(), salary: Salary.optional() })
+  .openapi("CreatePosition");
+export const ReplacePosition = z
+  .strictObject({ title: Title, description: Description, salary: Salary })
+  .openapi("ReplacePosition");
+export const UpdatePosition = z
+  .strictObject({ title: Title.optional(), description: Description.optional(), salary: Salary.optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
+  .openapi("UpdatePosition");
+
+export interface PositionRow {
+  id: number;
+  title: string;
+  description: string | null;
+  salary: number;
+}
+
+export function toPosition(row: PositionRow, showSalary: boolean): Position {
+  const { salary, ...rest } = row;
+  return showSalary ? { ...rest, salary } : rest;
+}

@@ -1,0 +1,151 @@
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import type { Database } from "../db/schema";
+
+type Db = Kysely<Database>;
+
+export const USER_COLUMNS = [
+  "app_user.id",
+  "app_user.email",
+  "app_user.username",
+  "app_user.position_fk",
+  "app_user.is_active",
+  "app_user.is_superuser",
+  "app_user.is_verified",
+  "app_user.registered_at",
+] as const;
+
+export function insertUser(
+  db: Db,
+  values: { email: string; username: string; position_fk: number; password_hash: string },
+) {
+  return db.insertInto("app_user").values(values).returning(USER_COLUMNS);
+}
+
+export const LOGIN_WINDOW_MINUTES = 15;
+
+/** The account (if any) and the recent failures for it and for the client, in one statement. */
+export function findLoginCandidate(db: Db, email: string, client: string) {
+  const window = sql<Date>`now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`;
+  const account = (eb: ExpressionBuilder<Database, never>) =>
+    eb.selectFrom("app_user").where(sql`lower(email)`, "=", email.toLowerCase());
+  return db.selectNoFrom((eb) => [
+    account(eb).select("id").as("id"),
+    account(eb).select("password_hash").as("password_hash"),
+    account(eb).select("is_active").as("is_active"),
+    eb
+      .selectFrom("login_failure")
+      .select(sql<string>`count(*)`.as("n"))
+      .where(sql`lower(email)`, "=", email.toLowerCase())
+      .where("at", ">", window)
+      .as("account_failures"),
+    eb
+      .selectFrom("login_failure")
+      .select(sql<string>`count(*)`.as("n"))
+      .where("client", "=", client)
+      .where("at", ">", window)
+      .as("client_failures"),
+    eb
+      .selectFrom("login_failure")
+      .select(
+        sql<number>`ceil(extract(epoch FROM min(at) + make_interval(mins => ${LOGIN_WINDOW_MINUTES}) - now()))::int`.as(
+          "t",
+        ),
+      )
+      .where((w) => w.or([w(sql`lower(email)`, "=", email.toLowerCase()), w("client", "=", client)]))
+      .where("at", ">", window)
+      .as("retry_after"),
+  ]);
+}
+
+export function recordLoginFailure(db: Db, email: string, client: string) {
+  return db.insertInto("login_failure").values({ email: email.toLowerCase(), client });
+}
+
+export function clearLoginFailures(db: Db, email: string) {
+  return db.deleteFrom("login_failure").where(sql`lower(email)`, "=", email.toLowerCase());
+}
+
+export function createSession(db: Db, userId: number, ttlSeconds: number) {
+  return db
+    .insertInto("session")
+    .values({ user_fk: userId, expires_at: sql`now() + make_interval(secs => ${ttlSeconds})` })
+    .returning(["id", "expires_at"]);
+}
+
+export function setPasswordHash(db: Db, userId: number, hash: string) {
+  return db.updateTable("app_user").set({ password_hash: hash }).where("id", "=", userId);
+}
+
+export function rotateRefresh(db: Db, sessionId: string, userId: number, generation: number) {
+  return db.selectNoFrom([
+    sql<number | null>`refresh_session(${sessionId}::uuid, ${userId}::int, ${generation}::int)`.as("generation"),
+    sql<Date>`(SELECT expires_at FROM session WHERE id = ${sessionId}::uuid)`.as("expires_at"),
+  ]);
+}
+
+export function revokeSession(db: Db, sessionId: string, reason: string) {
+  return db
+    .updateTable("session")
+    .set({ revoked_at: sql`now()`, revoked_reason: reason })
+    .where("id", "=", sessionId)
+    .where("revoked_at", "is", null);
+}
+
+/** Ends every live login of the user, optionally but one (the caller's own). */
+export function revokeUserSessions(db: Db, userId: number, reason: string, exceptSessionId?: string) {
+  let q = db
+    .updateTable("session")
+    .set({ revoked_at: sql`now()`, revoked_reason: reason })
+    .where("user_fk", "=", userId)
+    .where("revoked_at", "is", null);
+  if (exceptSessionId) q = q.where("id", "!=", exceptSessionId);
+  return q;
+}
+
+export function findUser(db: Db, id: number) {
+  return db.selectFrom("app_user").select(USER_COLUMNS).where("id", "=", id);
+}
+
+/** A user the viewer may see: themselves, or anyone when the viewer is a superuser. */
+export function findVisibleUser(db: Db, id: number, viewerId: number) {
+  return findUser(db, id).where((eb) =>
+    eb.or([eb("app_user.id", "=", viewerId), sql<boolean>`user_is_superuser(${viewerId}::int)`]),
+  );
+}
+
+export function findPasswordHash(db: Db, id: number) {
+  return db.selectFrom("app_user").select("password_hash").where("id", "=", id);
+}
+
+export function listUsers(db: Db, cursor: number | undefined, limit: number) {
+  let q = db
+    .selectFrom("app_user")
+    .innerJoin("position", "position.id", "app_user.position_fk")
+    .select([...USER_COLUMNS, "position.title as position_title"])
+    .orderBy("app_user.id")
+    .limit(limit + 1);
+  if (cursor !== undefined) q = q.where("app_user.id", ">", cursor);
+  return q;
+}
+
+export function updateUser(
+  db: Db,
+  id: number,
+  patch: Partial<{
+    username: string;
+    position_fk: number;
+    is_active: boolean;
+    is_superuser: boolean;
+    is_verified: boolean;
+    password_hash: string;
+  }>,
+) {
+  return db.updateTable("app_user").set(patch).where("id", "=", id).returning(USER_COLUMNS);
+}
+
+/** After a deactivation in the same batch: end the user's logins if they are no longer active. */
+export function revokeIfInactive(db: Db, userId: number) {
+  return revokeUserSessions(db, userId, "deactivated").where(
+    sql<boolean>`NOT (SELECT is_active FROM app_user WHERE id = ${userId}::int)`,
+  );
+}

@@ -1,0 +1,109 @@
+import { z } from "@hono/zod-openapi";
+import { iso } from "../lib/time";
+
+export const MAX_INT = 2 ** 31 - 1;
+export const Id = z.number().int().min(1).max(MAX_INT);
+const Email = z.email().max(320).openapi({ example: "ada@example.com" });
+const Username = z.string().trim().min(1).max(25).openapi({ example: "ada" });
+// NIST SP 800-63B: length is the rule (at least 8, long passphrases welcome), no composition rules.
+const Password = z.string().min(8, "at least 8 characters").max(256).openapi({ example: "correct horse battery" });
+
+export const User = z
+  .object({
+    id: Id,
+    email: z.string(),
+    username: z.string(),
+    position_fk: Id,
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    is_verified: z.boolean(),
+    registered_at: z.iso.datetime({ offset: true }),
+  })
+  .openapi("User");
+export type User = z.infer<typeof User>;
+
+export const UserWithPosition = User.extend({ position_title: z.string() }).openapi("UserWithPosition");
+
+export const Register = z
+  .strictObject({ email: Email, username: Username, password: Password, position_fk: Id })
+  .openapi("Register");
+
+export const LoginJson = z.strictObject({ email: z.string().max(320), password: z.string().max(256) }).openapi("Login");
+/** The old service's OAuth2-style form: `username` carries the email. */
+export const LoginForm = z
+  .object({ username: z.string().max(320), password: z.string().max(256) })
+  .openapi("LoginForm");
+
+export const TokenPair = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal("bearer"),
+    expires_in: z.number().int(),
+  })
+  .openapi("TokenPair");
+
+export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(4096) }).openapi("Refresh");
+
+export const UpdateMe = z
+  .strictObject({
+    username: Username.optional(),
+    password: Password.optional(),
+    current_password: z.string().max(256).optional(),
+  })
+  .refine((b) => b.password === undefined || b.current_password !== undefined, {
+    message: "current_password is required to change the password",
+    path: ["current_password"],
+  })
+  .refine((b) => b.username !== undefined || b.password !== undefined, { message: "nothing to change" })
+  .openapi("UpdateMe");
+
+export const UpdateUser = z
+  .strictObject({
+    username: Username.optional(),
+    position_fk: Id.optional(),
+    is_active: z.boolean().optional(),
+    is_superuser: z.boolean().optional(),
+    is_verified: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
+  .openapi("UpdateUser");
+
+export const Page = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_INT)
+    .optional()
+    .openapi({ description: "next_cursor of the previous page" }),
+});
+
+export const UserPage = z
+  .object({ items: z.array(UserWithPosition), next_cursor: z.number().int().nullable() })
+  .openapi("UserPage");
+
+export interface UserRow {
+  id: number;
+  email: string;
+  username: string;
+  position_fk: number;
+  is_active: boolean;
+  is_superuser: boolean;
+  is_verified: boolean;
+  registered_at: Date;
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    position_fk: row.position_fk,
+    is_active: row.is_active,
+    is_superuser: row.is_superuser,
+    is_verified: row.is_verified,
+    registered_at: iso(row.registered_at),
+  };
+}

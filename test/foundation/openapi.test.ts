@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { app } from "../../src/app";
+import { call } from "../helpers/api";
+
+describe("OpenAPI document", () => {
+  it("covers every route the app serves", async () => {
+    const doc = (await (await call("GET", "/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map(
+          (m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1").replace(/\/$/, "") || "/"}`,
+        ),
+      ),
+    );
+    const undocumented = new Set(["GET /openapi.json", "GET /docs"]);
+    const served = app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path.replace(/\/$/, "") || "/"}`)
+      .filter((r) => !undocumented.has(r));
+    expect(served.length).toBeGreaterThan(10);
+    for (const route of served) expect(documented, route).toContain(route);
+  });
+});

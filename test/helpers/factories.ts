@@ -1,0 +1,54 @@
+// Small factories so tests read like stories: `const alice = await createUser()`.
+import { neon } from "@neondatabase/serverless";
+import { call, testEnv } from "./api";
+
+let seq = 0;
+const unique = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** Direct SQL on this file's database, for seeding what the API deliberately cannot do. */
+export function seedSql(text: string, params: unknown[] = []) {
+  const sql = neon(testEnv.DATABASE_URL as string);
+  return sql.query(text, params);
+}
+
+export interface TestUser {
+  id: number;
+  email: string;
+  password: string;
+  username: string;
+  token: string;
+  refresh: string;
+}
+
+export async function registerUser(overrides: Record<string, unknown> = {}) {
+  const body = {
+    email: `user-${unique()}@example.com`,
+    username: `u${unique()}`.slice(0, 25),
+    password: "correct horse battery",
+    position_fk: 1,
+    ...overrides,
+  };
+  const res = await call("POST", "/users/register", { body });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+  const user = (await res.json()) as { id: number };
+  return { ...body, id: user.id } as { id: number; email: string; password: string; username: string };
+}
+
+export async function login(email: string, password: string) {
+  const res = await call("POST", "/users/login", { body: { email, password } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { access_token: string; refresh_token: string };
+}
+
+export async function createUser(overrides: Record<string, unknown> = {}): Promise<TestUser> {
+  const user = await registerUser(overrides);
+  const tokens = await login(user.email, user.password);
+  return { ...user, token: tokens.access_token, refresh: tokens.refresh_token };
+}
+
+export async function createSuperuser(): Promise<TestUser> {
+  const user = await registerUser();
+  await seedSql("UPDATE app_user SET is_superuser = true WHERE id = $1", [user.id]);
+  const tokens = await login(user.email, user.password);
+  return { ...user, token: tokens.access_token, refresh: tokens.refresh_token };
+}

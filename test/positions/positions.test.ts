@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { call, countRoundTrips, expectProblem } from "../helpers/api";
+import { createSuperuser, createUser, seedSql } from "../helpers/factories";
+
+describe("positions", () => {
+  it("superusers create, replace, change and delete; salary is shown to them only", async () => {
+    const admin = await createSuperuser();
+    const alice = await createUser();
+    let res: Response | undefined;
+    const trips = await countRoundTrips(async () => {
+      res = await call("POST", "/positions/", { token: admin.token, body: { title: "Engineer", salary: 5000 } });
+    });
+    expect(trips).toBe(1);
+    const created = (await res?.json()) as { id: number };
+    expect(res?.status).toBe(201);
+    expect(created).toMatchObject({ title: "Engineer", salary: 5000, description: null });
+
+    const seenByAlice = await (await call("GET", `/positions/${created.id}`, { token: alice.token })).json();
+    expect(seenByAlice).toEqual({ id: created.id, title: "Engineer", description: null });
+    const list = (await (await call("GET", "/positions", { token: alice.token })).json()) as Record<string, unknown>[];
+    expect(list.every((p) => !("salary" in p))).toBe(true);
+
+    const put = await call("PUT", `/positions/${created.id}`, {
+      token: admin.token,
+      body: { title: "Staff Engineer", description: "senior", salary: 7000 },
+    });
+    expect(await put.json()).toMatchObject({ title: "Staff Engineer", description: "senior", salary: 7000 });
+    await expectProblem(
+      await call("PUT", `/positions/${created.id}`, { token: admin.token, body: { title: "x" } }),
+      422,
+    );
+    const patch = await call("PATCH", `/positions/${created.id}`, { token: admin.token, body: { salary: 8000 } });
+    expect(await patch.json()).toMatchObject({ title: "Staff Engineer", salary: 8000 });
+    await expectProblem(
+      await call("PATCH", `/positions/${created.id}`, { token: admin.token, body: { salary: -1 } }),
+      422,
+    );
+
+    expect((await call("DELETE", `/positions/${created.id}`, { token: admin.token })).status).toBe(204);
+    await expectProblem(await call("GET", `/positions/${created.id}`, { token: alice.token }), 404);
+  });
+
+  it("refuses to delete a position someone holds with 409", async () => {
+    const admin = await createSuperuser();
+    const res = await call("DELETE", "/positions/1", { token: admin.token });
+    expect((await expectProblem(res, 409)).code).toBe("in_use");
+    const [row] = await seedSql("SELECT count(*)::int AS n FROM position WHERE id = 1");
+    expect(row?.n).toBe(1);
+  });
+
+  it("refuses writes from ordinary users with 403, and anonymous reads with 401", async () => {
+    const alice = await createUser();
+    await expectProblem(await call("POST", "/positions", { token: alice.token, body: { title: "Boss" } }), 403);
+    await expectProblem(
+      await call("PUT", "/positions/1", { token: alice.token, body: { title: "B", description: null, salary: 1 } }),
+      403,
+    );
+    await expectProblem(await call("PATCH", "/positions/1", { token: alice.token, body: { salary: 1 } }), 403);
+    await expectProblem(await call("DELETE", "/positions/1", { token: alice.token }), 403);
+    await expectProblem(await call("GET", "/positions"), 401);
+    const rows = await seedSql("SELECT title, salary FROM position WHERE id = 1");
+    expect(rows[0]).toEqual({ title: "Employee", salary: 0 });
+  });
+});
