@@ -12,7 +12,9 @@ import { health } from "./health/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
+import { projects } from "./projects/routes";
 import { settingsOf } from "./settings";
+import { timelog } from "./timelog/routes";
 import { users } from "./users/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -68,6 +70,8 @@ app.use(async (c, next) => {
 app.route("/health", health);
 app.route("/users", users);
 app.route("/positions", positions);
+app.route("/projects", projects);
+app.route("/timelog", timelog);
 app.route("/.well-known", wellKnown);
 
 app.doc31("/openapi.json", {

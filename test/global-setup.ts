@@ -5,11 +5,13 @@ import { startTestDatabase } from "../scripts/test-database.ts";
 declare module "vitest" {
   export interface ProvidedContext {
     neonEndpoint: string;
+    databaseKind: "pglite" | "postgres";
   }
 }
 
 export default async function setup(project: TestProject) {
   const local = await startTestDatabase();
   project.provide("neonEndpoint", local.url);
+  project.provide("databaseKind", process.env.TEST_DATABASE_URL ? "postgres" : "pglite");
   return () => local.close();
 }

@@ -17,6 +17,13 @@ export function registerConstraint(name: string, status: 409 | 422, code: string
   CONSTRAINTS[name] = { status, code, detail };
 }
 
+/** What to say when a delete is refused because rows still point at the row (a RESTRICT key). */
+const IN_USE: Record<string, { code: string; detail: string }> = {};
+
+export function registerInUse(name: string, code: string, detail: string) {
+  IN_USE[name] = { code, detail };
+}
+
 const RETRY = { "Retry-After": "2" };
 
 export function fromDbError(err: unknown): ApiError | undefined {
@@ -28,7 +35,12 @@ export function fromDbError(err: unknown): ApiError | undefined {
   const code = e.code;
   if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
   if (code === "23001" || (code === "23503" && /^update or delete on/.test(e.message))) {
-    return new ApiError(409, "in_use", "It is still in use by other records; it cannot be deleted.");
+    const named = e.constraint ? IN_USE[e.constraint] : undefined;
+    return new ApiError(
+      409,
+      named?.code ?? "in_use",
+      named?.detail ?? "It is still in use by other records; it cannot be deleted.",
+    );
   }
   const named = e.constraint ? CONSTRAINTS[e.constraint] : undefined;
   if (named) return new ApiError(named.status, named.code, named.detail, appDetail(e));

@@ -44,4 +44,43 @@ export interface Database {
   app_user: AppUserTable;
   session: SessionTable;
   login_failure: LoginFailureTable;
+  project: ProjectTable;
+  timelog: TimelogTable;
+  timelog_tombstone: TimelogTombstoneTable;
+  idempotency_key: IdempotencyKeyTable;
+}
+
+export interface ProjectTable {
+  id: Generated<number>;
+  secret_name: string;
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  description: string | null;
+  is_archived: Generated<boolean>;
+}
+
+export interface TimelogTable {
+  id: GeneratedAlways<number>;
+  user_fk: number;
+  project_fk: number;
+  start_time: Timestamp;
+  end_time: Timestamp | null;
+  note: string | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, never>;
+  changed_xid: ColumnType<string, never, never>;
+}
+
+export interface TimelogTombstoneTable {
+  id: number;
+  user_fk: number;
+  deleted_at: ColumnType<Date, never, never>;
+  changed_xid: ColumnType<string, never, never>;
+}
+
+export interface IdempotencyKeyTable {
+  user_fk: number;
+  key: string;
+  request_hash: string;
+  response: unknown;
+  created_at: ColumnType<Date, never, never>;
 }

@@ -29,3 +29,10 @@ export const IdParam = z.object({
     .max(2 ** 31 - 1)
     .openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ description: "Retry-safe writes: the same key and body within 24 h return the first response" }),
+});

@@ -52,3 +52,34 @@ export async function createSuperuser(): Promise<TestUser> {
   const tokens = await login(user.email, user.password);
   return { ...user, token: tokens.access_token, refresh: tokens.refresh_token };
 }
+
+export async function createProject(admin: TestUser, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", "/projects/", {
+    token: admin.token,
+    body: { secret_name: `p-${unique()}`, ...overrides },
+  });
+  if (res.status !== 201) throw new Error(`project failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; secret_name: string; is_archived: boolean };
+}
+
+export interface Log {
+  id: number;
+  user_fk: number;
+  project_fk: number;
+  start_time: string;
+  end_time: string | null;
+  note: string | null;
+}
+
+export async function clockIn(user: TestUser, projectId: number, extra: Record<string, unknown> = {}) {
+  return call("POST", "/timelog/", { token: user.token, body: { project_fk: projectId, ...extra } });
+}
+
+/** A finished entry between two instants. */
+export async function addEntry(user: TestUser, projectId: number, start: Date, end: Date, note?: string) {
+  const res = await clockIn(user, projectId, { start_time: start.toISOString(), end_time: end.toISOString(), note });
+  if (res.status !== 201) throw new Error(`entry failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Log;
+}
+
+export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);

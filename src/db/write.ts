@@ -1,0 +1,60 @@
+// Writes with safe retries. A write is some statements plus a result query (the last write with
+// RETURNING, or a SELECT of what they did); with an Idempotency-Key the key is claimed first and the result stored last, all in the
+// request's one batch. A retry gets the stored result, mapped to the response exactly as before.
+import type { Context } from "hono";
+import { type Compilable, sql } from "kysely";
+import { authBatch } from "../auth/middleware";
+import { ApiError } from "../lib/errors";
+import type { AppEnv } from "../lib/router";
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** A SELECT, or an INSERT/UPDATE/DELETE … RETURNING: what the response is made of. */
+type ResultQuery<R> = Compilable<R>;
+
+export async function write<R>(
+  c: Context<AppEnv>,
+  writes: readonly Compilable<unknown>[],
+  result: ResultQuery<R>,
+  opts: { superuser?: boolean } = {},
+): Promise<R[]> {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) {
+    const { results } = await authBatch(c, [...writes, result], opts);
+    return results.at(-1) as R[];
+  }
+  if (!KEY.test(key))
+    throw new ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters.");
+  const { db } = c.get("database");
+  const { userId } = c.get("auth");
+  const hash = await requestHash(c);
+  const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
+  // The result runs as a CTE so that it may itself be a data-modifying statement.
+  const store = db
+    // biome-ignore lint/suspicious/noExplicitAny: any query with rows can be the CTE
+    .with("r", () => result as any)
+    .updateTable("idempotency_key")
+    .set({ response: sql`(SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]'::jsonb) FROM r)` })
+    .where("user_fk", "=", userId)
+    .where("key", "=", key)
+    .returning("response");
+  try {
+    const { results } = await authBatch(c, [begin, ...writes, store], opts);
+    const [stored] = results.at(-1) as { response: R[] }[];
+    return stored?.response ?? [];
+  } catch (err) {
+    const e = err as { code?: string; detail?: string };
+    if (e.code === "TL200" && e.detail) {
+      c.header("Idempotent-Replayed", "true");
+      return JSON.parse(e.detail) as R[];
+    }
+    throw err;
+  }
+}
+
+async function requestHash(c: Context<AppEnv>): Promise<string> {
+  const body = ["GET", "HEAD", "DELETE"].includes(c.req.method) ? "" : await c.req.text();
+  const text = `${c.req.method} ${new URL(c.req.url).pathname.replace(/\/$/, "")}\n${body}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

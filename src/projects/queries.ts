@@ -1,0 +1,27 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema";
+
+type Db = Kysely<Database>;
+const COLUMNS = ["id", "secret_name", "started_at", "description", "is_archived"] as const;
+
+export function listProjects(db: Db, opts: { cursor?: number; limit: number; archived?: boolean }) {
+  let q = db
+    .selectFrom("project")
+    .select(COLUMNS)
+    .orderBy("id")
+    .limit(opts.limit + 1);
+  if (opts.cursor !== undefined) q = q.where("id", ">", opts.cursor);
+  if (opts.archived !== undefined) q = q.where("is_archived", "=", opts.archived);
+  return q;
+}
+
+export const findProject = (db: Db, id: number) => db.selectFrom("project").select(COLUMNS).where("id", "=", id);
+
+type Values = { secret_name: string; started_at?: string; description?: string | null; is_archived?: boolean };
+
+export const insertProject = (db: Db, values: Values) => db.insertInto("project").values(values).returning(COLUMNS);
+
+export const updateProject = (db: Db, id: number, patch: Partial<Values>) =>
+  db.updateTable("project").set(patch).where("id", "=", id).returning(COLUMNS);
+
+export const deleteProject = (db: Db, id: number) => db.deleteFrom("project").where("id", "=", id).returning("id");

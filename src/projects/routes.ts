@@ -1,0 +1,126 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authBatch } from "../auth/middleware";
+import { registerInUse } from "../db/errors";
+import { write } from "../db/write";
+import { ApiError } from "../lib/errors";
+import { body, json, signedIn } from "../lib/openapi";
+import { createRouter } from "../lib/router";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { CreateProject, Project, ProjectPage, ProjectQuery, ReplaceProject, toProject, UpdateProject } from "./schemas";
+
+registerInUse(
+  "timelog_project_fk_fkey",
+  "project_has_logs",
+  "This project has time logs; archive it instead (PATCH is_archived: true).",
+);
+
+const tags = ["projects"];
+const notFound = () => new ApiError(404, "not_found", "No such project.");
+const superuser = { superuser: true };
+
+export const projects = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Projects, by id, a page at a time",
+      ...signedIn,
+      request: { query: ProjectQuery },
+      responses: { 200: json(ProjectPage, "A page of projects"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor, archived } = c.req.valid("query");
+      const filter = archived === undefined ? undefined : archived === "true";
+      const { results } = await authBatch(c, [
+        q.listProjects(c.get("database").db, { limit, cursor, archived: filter }),
+      ]);
+      const page = results[0].slice(0, limit);
+      const next_cursor = results[0].length > limit ? (page.at(-1)?.id ?? null) : null;
+      return c.json({ items: page.map(toProject), next_cursor }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One project",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(Project, "The project"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const { results } = await authBatch(c, [q.findProject(c.get("database").db, c.req.valid("param").id)]);
+      const [row] = results[0];
+      if (!row) throw notFound();
+      return c.json(toProject(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Create a project (superusers)",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(CreateProject) },
+      responses: { 201: json(Project, "Created"), ...problems(401, 403, 409, 422) },
+    }),
+    async (c) => {
+      const [row] = await write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), superuser);
+      if (!row) throw notFound();
+      return c.json(toProject(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/{id}",
+      tags,
+      summary: "Replace a project (superusers)",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplaceProject) },
+      responses: { 200: json(Project, "Replaced"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { db } = c.get("database");
+      const [row] = await write(c, [], q.updateProject(db, c.req.valid("param").id, c.req.valid("json")), superuser);
+      if (!row) throw notFound();
+      return c.json(toProject(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Change or archive a project (superusers)",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateProject) },
+      responses: { 200: json(Project, "Updated"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { db } = c.get("database");
+      const [row] = await write(c, [], q.updateProject(db, c.req.valid("param").id, c.req.valid("json")), superuser);
+      if (!row) throw notFound();
+      return c.json(toProject(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete a project without logs (superusers); one with logs → 409, archive it instead",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader },
+      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const [row] = await write(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), superuser);
+      if (!row) throw notFound();
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,71 @@
+import { z } from "@hono/zod-openapi";
+import { iso } from "../lib/time";
+import { Id, MAX_INT } from "../users/schemas";
+
+export const DateTime = z.iso
+  .datetime({ offset: true, message: "an RFC 3339 time with an offset, e.g. 2026-03-29T09:00:00+02:00" })
+  .openapi({ example: "2026-03-29T09:00:00+02:00" });
+const SecretName = z.string().trim().min(1).max(40).openapi({ example: "Apollo" });
+const Description = z.string().max(2000).nullable();
+
+export const Project = z
+  .object({
+    id: Id,
+    secret_name: z.string(),
+    started_at: z.string(),
+    description: z.string().nullable(),
+    is_archived: z.boolean(),
+  })
+  .openapi("Project");
+
+export const CreateProject = z
+  .strictObject({
+    secret_name: SecretName,
+    started_at: DateTime.optional(),
+    description: Description.optional(),
+    is_archived: z.boolean().optional(),
+  })
+  .openapi("CreateProject");
+export const ReplaceProject = z
+  .strictObject({ secret_name: SecretName, started_at: DateTime, description: Description, is_archived: z.boolean() })
+  .openapi("ReplaceProject");
+export const UpdateProject = z
+  .strictObject({
+    secret_name: SecretName.optional(),
+    started_at: DateTime.optional(),
+    description: Description.optional(),
+    is_archived: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
+  .openapi("UpdateProject");
+
+export const ProjectQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_INT)
+    .optional()
+    .openapi({ description: "next_cursor of the previous page" }),
+  archived: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: "only archived (true) or only active (false)" }),
+});
+
+export const ProjectPage = z
+  .object({ items: z.array(Project), next_cursor: z.number().int().nullable() })
+  .openapi("ProjectPage");
+
+export interface ProjectRow {
+  id: number;
+  secret_name: string;
+  started_at: Date | string;
+  description: string | null;
+  is_archived: boolean;
+}
+
+export function toProject(row: ProjectRow): z.infer<typeof Project> {
+  return { ...row, started_at: iso(row.started_at) };
+}

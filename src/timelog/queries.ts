@@ -1,0 +1,146 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../db/schema";
+import type { TimelogRow } from "./schemas";
+
+type Db = Kysely<Database>;
+
+export const COLUMNS = [
+  "timelog.id",
+  "timelog.user_fk",
+  "timelog.project_fk",
+  "timelog.start_time",
+  "timelog.end_time",
+  "timelog.note",
+  "timelog.created_at",
+  "timelog.updated_at",
+] as const;
+
+const mayTouch = (viewerId: number) =>
+  sql<boolean>`(timelog.user_fk = ${viewerId}::int OR user_is_superuser(${viewerId}::int))`;
+
+/** Clock in at the database's now(), or record a finished entry when both times are given. */
+export function insertLog(
+  db: Db,
+  userId: number,
+  v: { project_fk: number; note?: string | null; start_time?: string; end_time?: string },
+) {
+  return db
+    .insertInto("timelog")
+    .values({
+      user_fk: userId,
+      project_fk: v.project_fk,
+      note: v.note ?? null,
+      start_time: v.start_time ?? sql<Date>`now()`,
+      end_time: v.end_time ?? null,
+    })
+    .returning(COLUMNS);
+}
+
+export function closeOpenLog(db: Db, userId: number, endTime?: string) {
+  return db
+    .updateTable("timelog")
+    .set({ end_time: endTime ?? sql<Date>`now()` })
+    .where("user_fk", "=", userId)
+    .where("end_time", "is", null)
+    .returning(COLUMNS);
+}
+
+/**
+ * The first half of a switch. A log already running on the target project stays open, so the
+ * new log conflicts with it: switching to where you are is a 409, and of many identical
+ * switches exactly one succeeds, whether they run one after another or at once.
+ */
+export function closeOpenLogForSwitch(db: Db, userId: number, targetProject: number) {
+  return closeOpenLog(db, userId).where("project_fk", "!=", targetProject);
+}
+
+/** The rows this transaction wrote for the user: what a multi-statement write returns. */
+export function changedHere(db: Db, userId: number) {
+  return db
+    .selectFrom("timelog")
+    .select(COLUMNS)
+    .where("user_fk", "=", userId)
+    .where(sql<boolean>`changed_xid = pg_current_xact_id()`);
+}
+
+export const findOpenLog = (db: Db, userId: number) =>
+  db.selectFrom("timelog").select(COLUMNS).where("user_fk", "=", userId).where("end_time", "is", null);
+
+export const findLog = (db: Db, id: number, viewerId: number) =>
+  db.selectFrom("timelog").select(COLUMNS).where("id", "=", id).where(mayTouch(viewerId));
+
+export function updateLog(
+  db: Db,
+  id: number,
+  viewerId: number,
+  patch: { project_fk?: number; start_time?: string; end_time?: string | null; note?: string | null },
+) {
+  return db.updateTable("timelog").set(patch).where("id", "=", id).where(mayTouch(viewerId)).returning(COLUMNS);
+}
+
+export const deleteLog = (db: Db, id: number, viewerId: number) =>
+  db.deleteFrom("timelog").where("id", "=", id).where(mayTouch(viewerId)).returning("id");
+
+export interface ListFilter {
+  userId: number;
+  from?: string;
+  to?: string;
+  projectId?: number;
+  status?: "open" | "closed";
+  after?: { start: string; id: number };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated on (start_time, id). */
+export function listLogs(db: Db, f: ListFilter) {
+  let q = db
+    .selectFrom("timelog")
+    .select(COLUMNS)
+    .where("user_fk", "=", f.userId)
+    .orderBy("start_time", "desc")
+    .orderBy("id", "desc")
+    .limit(f.limit + 1);
+  if (f.from !== undefined || f.to !== undefined) {
+    q = q.where(
+      sql<boolean>`tstzrange(start_time, end_time, '[)') && tstzrange(${f.from ?? null}::timestamptz, ${f.to ?? null}::timestamptz, '[)')`,
+    );
+  }
+  if (f.projectId !== undefined) q = q.where("project_fk", "=", f.projectId);
+  if (f.status === "open") q = q.where("end_time", "is", null);
+  if (f.status === "closed") q = q.where("end_time", "is not", null);
+  if (f.after) q = q.where(sql<boolean>`(start_time, id) < (${f.after.start}::timestamptz, ${f.after.id}::int)`);
+  return q;
+}
+
+export interface ChangeRow extends Partial<TimelogRow> {
+  upper: string;
+  xid: string | null;
+  id: number;
+  deleted: boolean | null;
+  deleted_at: Date | null;
+}
+
+/**
+ * Incremental sync: changes after (xid, id), up to the snapshot's xmin. Every transaction below
+ * xmin has finished, so a write that commits later has a larger id and cannot be skipped.
+ */
+export function changesSince(db: Db, userId: number, after: { xid: string; id: number }, limit: number) {
+  const query = sql<ChangeRow>`
+    WITH bound AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+    SELECT bound.xmin::text AS upper, c.* FROM bound LEFT JOIN LATERAL (
+      SELECT * FROM (
+        SELECT t.changed_xid AS x, t.changed_xid::text AS xid, t.id, false AS deleted, NULL::timestamptz AS deleted_at,
+               t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at
+        FROM timelog t
+        WHERE t.user_fk = ${userId}::int AND (t.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int)
+          AND t.changed_xid < bound.xmin
+        UNION ALL
+        SELECT d.changed_xid, d.changed_xid::text, d.id, true, d.deleted_at,
+               d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL
+        FROM timelog_tombstone d
+        WHERE d.user_fk = ${userId}::int AND (d.changed_xid, d.id) > (${after.xid}::xid8, ${after.id}::int)
+          AND d.changed_xid < bound.xmin
+      ) u ORDER BY u.x, u.id LIMIT ${limit + 1}
+    ) c ON true`;
+  return { compile: () => query.compile(db) };
+}

@@ -1,0 +1,247 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authBatch } from "../auth/middleware";
+import { registerConstraint } from "../db/errors";
+import { write } from "../db/write";
+import { ApiError } from "../lib/errors";
+import { body, json, signedIn } from "../lib/openapi";
+import { createRouter } from "../lib/router";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { iso } from "../lib/time";
+import * as q from "./queries";
+import {
+  ClockIn,
+  Close,
+  Current,
+  ListQuery,
+  PatchTimelog,
+  Switch,
+  SwitchResult,
+  SyncPage,
+  Timelog,
+  TimelogPage,
+  toTimelog,
+} from "./schemas";
+
+registerConstraint("timelog_project_fk_fkey", 422, "unknown_project", "project_fk does not name a project.");
+registerConstraint("timelog_end_after_start", 422, "end_before_start", "end_time must be after start_time.");
+registerConstraint("timelog_note_length", 422, "invalid_value", "note is longer than 1000 characters.");
+registerConstraint("timelog_no_overlap", 409, "overlap", "This overlaps another of your time logs.");
+registerConstraint(
+  "timelog_one_open_per_user",
+  409,
+  "already_running",
+  "You already have a running time log; close it or switch.",
+);
+
+const tags = ["timelog"];
+const notFound = () => new ApiError(404, "not_found", "No such time log.");
+const optionalBody = <T extends z.ZodType>(schema: T) => ({
+  required: false,
+  content: { "application/json": { schema } },
+});
+
+/** Keyset cursor for lists: the last row's start time and id, opaque to clients. */
+const encodeCursor = (start: string, id: number) => btoa(`${start}|${id}`).replaceAll("=", "");
+function decodeCursor(cursor: string): { start: string; id: number } {
+  try {
+    const [start, id] = atob(cursor).split("|");
+    if (start && id && !Number.isNaN(Date.parse(start)) && /^\d{1,10}$/.test(id)) return { start, id: Number(id) };
+  } catch {}
+  throw new ApiError(422, "invalid_cursor", "cursor is not a next_cursor this API gave out.");
+}
+
+export const timelog = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Clock in now (or record a finished past entry with start_time and end_time)",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(ClockIn) },
+      responses: { 201: json(Timelog, "Started or recorded"), ...problems(401, 409, 422) },
+    }),
+    async (c) => {
+      const { userId } = c.get("auth");
+      const [row] = await write(c, [], q.insertLog(c.get("database").db, userId, c.req.valid("json")));
+      if (!row) throw notFound();
+      return c.json(toTimelog(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/close",
+      tags,
+      summary: "Stop the running timer (at now, or at a given end_time for a forgotten one)",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: optionalBody(Close) },
+      responses: { 200: json(Timelog, "Closed"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const { userId } = c.get("auth");
+      const input = (c.req.valid("json") as z.infer<typeof Close> | undefined) ?? {};
+      const [row] = await write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time));
+      if (!row) throw new ApiError(404, "nothing_open", "No time log is running.");
+      return c.json(toTimelog(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/switch",
+      tags,
+      summary: "Stop the running log and start another at the same instant",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(Switch) },
+      responses: { 201: json(SwitchResult, "Switched"), ...problems(401, 409, 422) },
+    }),
+    async (c) => {
+      const { userId } = c.get("auth");
+      const { db } = c.get("database");
+      const input = c.req.valid("json");
+      // One transaction: both statements use its now(), so there is neither gap nor overlap.
+      const rows = await write(
+        c,
+        [q.closeOpenLogForSwitch(db, userId, input.project_fk), q.insertLog(db, userId, input)],
+        q.changedHere(db, userId),
+      );
+      const started = rows.find((r) => r.end_time === null);
+      if (!started) throw notFound();
+      const stopped = rows.find((r) => r.end_time !== null);
+      return c.json({ started: toTimelog(started), stopped: stopped ? toTimelog(stopped) : null }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/current",
+      tags,
+      summary: "The running time log, if any",
+      ...signedIn,
+      responses: { 200: json(Current, "open: whether a log is running"), ...problems(401) },
+    }),
+    async (c) => {
+      const { results } = await authBatch(c, [q.findOpenLog(c.get("database").db, c.get("auth").userId)]);
+      const [row] = results[0];
+      return c.json({ open: row !== undefined, log: row ? toTimelog(row) : null }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Your time logs, newest first; with changed_since, every change since a sync cursor",
+      ...signedIn,
+      request: { query: ListQuery },
+      responses: {
+        200: json(z.union([TimelogPage, SyncPage]), "A page of logs, or of changes"),
+        ...problems(401, 403, 422),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const me = c.get("auth").userId;
+      const userId = query.user_fk ?? me;
+      const opts = { superuser: userId !== me };
+      const { db } = c.get("database");
+      if (query.changed_since !== undefined) {
+        const [xid = "0", id = "0"] = query.changed_since.split(".");
+        const { results } = await authBatch(
+          c,
+          [q.changesSince(db, userId, { xid, id: Number(id) }, query.limit)],
+          opts,
+        );
+        const rows = results[0].filter((r) => r.xid !== null);
+        const page = rows.slice(0, query.limit);
+        const has_more = rows.length > query.limit;
+        const last = page.at(-1);
+        const next_cursor = has_more && last ? `${last.xid}.${last.id}` : `${results[0][0]?.upper ?? xid}.0`;
+        const changes = page.map((r) => ({
+          id: r.id,
+          deleted: r.deleted === true,
+          log: r.deleted ? null : toTimelog(r as Parameters<typeof toTimelog>[0]),
+          deleted_at: r.deleted_at ? iso(r.deleted_at) : null,
+        }));
+        return c.json({ changes, next_cursor, has_more }, 200);
+      }
+      if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
+        throw new ApiError(422, "invalid_range", "from must be before to.");
+      }
+      const filter = {
+        userId,
+        from: query.from,
+        to: query.to,
+        projectId: query.project_fk,
+        status: query.status,
+        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        limit: query.limit,
+      };
+      const { results } = await authBatch(c, [q.listLogs(db, filter)], opts);
+      const page = results[0].slice(0, query.limit);
+      const last = page.at(-1);
+      const next_cursor = results[0].length > query.limit && last ? encodeCursor(iso(last.start_time), last.id) : null;
+      return c.json({ items: page.map(toTimelog), next_cursor }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One time log (yours, or anyone's for a superuser)",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(Timelog, "The log"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const { results } = await authBatch(c, [
+        q.findLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
+      ]);
+      const [row] = results[0];
+      if (!row) throw notFound();
+      return c.json(toTimelog(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Fix a time log: project, times, note",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(PatchTimelog) },
+      responses: { 200: json(Timelog, "Updated"), ...problems(401, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { db } = c.get("database");
+      const [row] = await write(
+        c,
+        [],
+        q.updateLog(db, c.req.valid("param").id, c.get("auth").userId, c.req.valid("json")),
+      );
+      if (!row) throw notFound();
+      return c.json(toTimelog(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete a time log",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader },
+      responses: { 204: { description: "Deleted" }, ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const [row] = await write(
+        c,
+        [],
+        q.deleteLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
+      );
+      if (!row) throw notFound();
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,111 @@
+import { z } from "@hono/zod-openapi";
+import { iso, isoOrNull } from "../lib/time";
+import { DateTime } from "../projects/schemas";
+import { Id } from "../users/schemas";
+
+const Note = z.string().max(1000).nullable();
+
+export const Timelog = z
+  .object({
+    id: Id,
+    user_fk: Id,
+    project_fk: Id,
+    start_time: z.string(),
+    end_time: z.string().nullable().openapi({ description: "null while the timer runs" }),
+    note: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Timelog");
+export type Timelog = z.infer<typeof Timelog>;
+
+export const ClockIn = z
+  .strictObject({
+    project_fk: Id,
+    note: Note.optional(),
+    start_time: DateTime.optional(),
+    end_time: DateTime.optional(),
+  })
+  .refine((b) => (b.start_time === undefined) === (b.end_time === undefined), {
+    message: "give both start_time and end_time for a past entry, or neither to clock in now",
+    path: ["end_time"],
+  })
+  .openapi("ClockIn");
+
+export const Close = z
+  .strictObject({ end_time: DateTime.optional().openapi({ description: "for a forgotten timer; default now" }) })
+  .openapi("Close");
+
+export const Switch = z.strictObject({ project_fk: Id, note: Note.optional() }).openapi("Switch");
+
+export const PatchTimelog = z
+  .strictObject({
+    project_fk: Id.optional(),
+    start_time: DateTime.optional(),
+    end_time: DateTime.nullable().optional(),
+    note: Note.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
+  .openapi("PatchTimelog");
+
+export const Current = z.object({ open: z.boolean(), log: Timelog.nullable() }).openapi("CurrentTimelog");
+export const SwitchResult = z.object({ started: Timelog, stopped: Timelog.nullable() }).openapi("SwitchResult");
+
+export const ListQuery = z.object({
+  from: DateTime.optional().openapi({ description: "logs that overlap [from, to)" }),
+  to: DateTime.optional(),
+  project_fk: z.coerce.number().pipe(Id).optional(),
+  user_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "another user's logs (superusers)" }),
+  status: z.enum(["open", "closed"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: "next_cursor of the previous page" }),
+  changed_since: z
+    .string()
+    .regex(/^\d{1,20}\.\d{1,10}$/, "a next_cursor from an earlier sync, or 0.0 for everything")
+    .optional()
+    .openapi({ description: "incremental sync: every change after this cursor (use 0.0 the first time)" }),
+});
+
+export const TimelogPage = z
+  .object({ items: z.array(Timelog), next_cursor: z.string().nullable() })
+  .openapi("TimelogPage");
+
+export const Change = z
+  .object({
+    id: Id,
+    deleted: z.boolean(),
+    log: Timelog.nullable().openapi({ description: "the log as it is now; null for a deletion" }),
+    deleted_at: z.string().nullable(),
+  })
+  .openapi("TimelogChange");
+export const SyncPage = z
+  .object({
+    changes: z.array(Change),
+    next_cursor: z.string(),
+    has_more: z.boolean(),
+  })
+  .openapi("TimelogSync");
+
+export interface TimelogRow {
+  id: number;
+  user_fk: number;
+  project_fk: number;
+  start_time: Date | string;
+  end_time: Date | string | null;
+  note: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+export function toTimelog(row: TimelogRow): Timelog {
+  return {
+    id: row.id,
+    user_fk: row.user_fk,
+    project_fk: row.project_fk,
+    start_time: iso(row.start_time),
+    end_time: isoOrNull(row.end_time),
+    note: row.note,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
