@@ -13,6 +13,7 @@ import { ApiError, problem, toApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
+import { reports } from "./reports/routes";
 import { settingsOf } from "./settings";
 import { timelog } from "./timelog/routes";
 import { users } from "./users/routes";
@@ -72,6 +73,7 @@ app.route("/users", users);
 app.route("/positions", positions);
 app.route("/projects", projects);
 app.route("/timelog", timelog);
+app.route("/reports", reports);
 app.route("/.well-known", wellKnown);
 
 app.doc31("/openapi.json", {

@@ -28,7 +28,9 @@ describe("a working day through HTTP", () => {
     const log = (await started.json()) as Log;
     expect(log).toMatchObject({ user_fk: reg.id, project_fk: project.id, end_time: null, note: null });
     const [dbNow] = await seedSql("SELECT now() AS now");
-    expect(Math.abs(Date.parse(log.start_time) - Number((dbNow?.now as Date | undefined)?.getTime()))).toBeLessThan(60_000);
+    expect(Math.abs(Date.parse(log.start_time) - Number((dbNow?.now as Date | undefined)?.getTime()))).toBeLessThan(
+      60_000,
+    );
 
     const current = await step("current", () => call("GET", "/timelog/current", { token }));
     expect(await current.json()).toMatchObject({ open: true, log: { id: log.id } });

@@ -1,0 +1,151 @@
+// Reports are computed in PostgreSQL: logs overlapping the range (found through the GiST index on
+// their span), clipped to it, and cut at local midnights (or week/month starts) in the requested
+// zone, so a 23- or 25-hour day is summed as it really was.
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database } from "../db/schema";
+import type { Group } from "./schemas";
+
+type Db = Kysely<Database>;
+
+export interface Range {
+  from: string;
+  to: string;
+  tz: string;
+}
+
+export interface ReportFilter {
+  /** Who asks: without userId they see their own logs, or everyone's if a superuser. */
+  viewerId: number;
+  userId?: number;
+  projectId?: number;
+  positionId?: number;
+}
+
+/** A bound in SQL: a date means local midnight in tz; a time is taken as given. */
+export function bound(value: string, tz: string): RawBuilder<Date> {
+  return /^\d{4}-\d\d-\d\d$/.test(value)
+    ? sql<Date>`(${value}::date::timestamp AT TIME ZONE ${tz})`
+    : sql<Date>`${value}::timestamptz`;
+}
+
+function filters(f: ReportFilter) {
+  const parts = [
+    f.userId !== undefined
+      ? sql`t.user_fk = ${f.userId}::int`
+      : sql`(t.user_fk = ${f.viewerId}::int OR user_is_superuser(${f.viewerId}::int))`,
+  ];
+  if (f.projectId !== undefined) parts.push(sql`t.project_fk = ${f.projectId}::int`);
+  if (f.positionId !== undefined) {
+    parts.push(sql`t.user_fk IN (SELECT id FROM app_user WHERE position_fk = ${f.positionId}::int)`);
+  }
+  return sql.join(parts, sql` AND `);
+}
+
+const STEP = { day: "1 day", week: "1 week", month: "1 month" } as const;
+
+export interface SummaryRow {
+  project_fk?: number;
+  secret_name?: string;
+  user_fk?: number;
+  username?: string;
+  period?: string;
+  seconds: number;
+  includes_open: boolean;
+  total_seconds: number;
+  total_open: boolean;
+  range_from: Date;
+  range_to: Date;
+}
+
+export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[]) {
+  const unit = groupBy.find((g): g is keyof typeof STEP => g in STEP);
+  const pieces = unit
+    ? sql`SELECT c.*, b.period, greatest(c.s, b.bs) AS ps, least(c.e, b.be) AS pe
+          FROM clipped c CROSS JOIN LATERAL (
+            SELECT d::date::text AS period, d AT TIME ZONE ${range.tz} AS bs,
+                   (d + ${STEP[unit]}::interval) AT TIME ZONE ${range.tz} AS be
+            FROM generate_series(date_trunc(${unit}, c.s AT TIME ZONE ${range.tz}),
+                                 c.e AT TIME ZONE ${range.tz}, ${STEP[unit]}::interval) d
+          ) b`
+    : sql`SELECT c.*, NULL::text AS period, c.s AS ps, c.e AS pe FROM clipped c`;
+  const cols: RawBuilder<unknown>[] = [];
+  const order: RawBuilder<unknown>[] = [];
+  if (groupBy.includes("project")) {
+    cols.push(sql`x.project_fk, pr.secret_name`);
+    order.push(sql`g.project_fk`);
+  }
+  if (groupBy.includes("user")) {
+    cols.push(sql`x.user_fk, u.username`);
+    order.push(sql`g.user_fk`);
+  }
+  if (unit) {
+    cols.push(sql`x.period`);
+    order.push(sql`g.period`);
+  }
+  const groupClause = cols.length ? sql`GROUP BY ${sql.join(cols)}` : sql``;
+  const orderClause = order.length ? sql`ORDER BY ${sql.join(order)}` : sql``;
+  const selectCols = cols.length ? sql`${sql.join(cols)},` : sql``;
+  const query = sql<SummaryRow>`
+    WITH range AS (SELECT ${bound(range.from, range.tz)} AS lo, ${bound(range.to, range.tz)} AS hi),
+    clipped AS (
+      SELECT t.id, t.user_fk, t.project_fk, t.end_time IS NULL AS open,
+             greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e
+      FROM timelog t CROSS JOIN range r
+      WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
+    ),
+    pieces AS (${pieces}),
+    grouped AS (
+      SELECT ${selectCols}
+             round(sum(extract(epoch FROM x.pe - x.ps)), 3)::float8 AS seconds,
+             bool_or(x.open) AS includes_open
+      FROM pieces x
+      LEFT JOIN project pr ON pr.id = x.project_fk
+      LEFT JOIN app_user u ON u.id = x.user_fk
+      WHERE x.pe > x.ps
+      ${groupClause}
+    )
+    SELECT g.*, coalesce(round(sum(g.seconds) OVER ()::numeric, 3)::float8, 0) AS total_seconds,
+           coalesce(bool_or(g.includes_open) OVER (), false) AS total_open, r.lo AS range_from, r.hi AS range_to
+    FROM range r LEFT JOIN grouped g ON true
+    ${orderClause}`;
+  return { compile: () => query.compile(db) };
+}
+
+export interface CsvRow {
+  id: number;
+  user_fk: number;
+  username: string;
+  position: string;
+  project_fk: number;
+  secret_name: string;
+  start_local: string;
+  start_offset: number;
+  end_local: string | null;
+  end_offset: number | null;
+  duration_ms: string;
+  open: boolean;
+  note: string | null;
+}
+
+/** One row per log overlapping the range, times shown in tz; at most `limit` + 1 rows. */
+export function timelogRows(db: Db, range: Range, f: ReportFilter, limit: number) {
+  const local = (col: RawBuilder<unknown>) =>
+    sql`to_char(${col} AT TIME ZONE ${range.tz}, 'YYYY-MM-DD"T"HH24:MI:SS.MS')`;
+  const offset = (col: RawBuilder<unknown>) =>
+    sql`extract(epoch FROM (${col} AT TIME ZONE ${range.tz}) - (${col} AT TIME ZONE 'UTC'))::int`;
+  const query = sql<CsvRow>`
+    WITH range AS (SELECT ${bound(range.from, range.tz)} AS lo, ${bound(range.to, range.tz)} AS hi)
+    SELECT t.id, t.user_fk, u.username, po.title AS position, t.project_fk, pr.secret_name,
+           ${local(sql`t.start_time`)} AS start_local, ${offset(sql`t.start_time`)} AS start_offset,
+           ${local(sql`t.end_time`)} AS end_local, ${offset(sql`t.end_time`)} AS end_offset,
+           (extract(epoch FROM coalesce(t.end_time, now()) - t.start_time) * 1000)::bigint AS duration_ms,
+           t.end_time IS NULL AS open, t.note
+    FROM timelog t CROSS JOIN range r
+    JOIN app_user u ON u.id = t.user_fk
+    JOIN position po ON po.id = u.position_fk
+    JOIN project pr ON pr.id = t.project_fk
+    WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
+    ORDER BY t.start_time, t.id
+    LIMIT ${limit + 1}`;
+  return { compile: () => query.compile(db) };
+}

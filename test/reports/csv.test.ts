@@ -1,0 +1,88 @@
+import { parse } from "csv-parse/browser/esm/sync";
+import { describe, expect, it } from "vitest";
+import { call, countRoundTrips, expectProblem } from "../helpers/api";
+import { addEntry, createProject, createSuperuser, createUser, type TestUser } from "../helpers/factories";
+
+async function csv(user: TestUser, qs: string) {
+  const res = await call("GET", `/reports/timelog.csv?${qs}`, { token: user.token });
+  if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
+  return { res, rows: parse(await res.text(), { columns: true }) as Record<string, string>[] };
+}
+
+describe("GET /reports/timelog.csv", () => {
+  it("parses back into the same rows, times in tz with offsets, durations in seconds and h:mm", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin, { secret_name: 'Apollo, "the" moon' });
+    const alice = await createUser();
+    const note = 'Line one, with "quotes"\nline two\r\nand three';
+    const log = await addEntry(alice, p.id, new Date("2026-03-29T00:30:00Z"), new Date("2026-03-29T02:15:30Z"), note);
+    let out: Awaited<ReturnType<typeof csv>> | undefined;
+    const trips = await countRoundTrips(async () => {
+      out = await csv(alice, "from=2026-03-28&to=2026-03-30&tz=Europe/Berlin");
+    });
+    expect(trips).toBe(1);
+    expect(out?.res.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(out?.res.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="timelog_2026-03-28_2026-03-30.csv"$/,
+    );
+    expect(out?.rows).toEqual([
+      {
+        id: String(log.id),
+        user_id: String(alice.id),
+        username: alice.username,
+        position: "Employee",
+        project_id: String(p.id),
+        project: 'Apollo, "the" moon',
+        start: "2026-03-29T01:30:00.000+01:00",
+        end: "2026-03-29T04:15:30.000+02:00",
+        duration_seconds: "6330",
+        duration_hm: "1:45",
+        open: "false",
+        note,
+      },
+    ]);
+  });
+
+  it("neutralises cells a spreadsheet would run as formulas", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin, { secret_name: '=HYPERLINK("http://x")' });
+    const alice = await createUser({ username: "+cmd" });
+    const notes = ["=1+1", "+SUM(A1)", "-2+3", "@foo", "\tx", "\rx"];
+    for (const [i, n] of notes.entries()) {
+      await addEntry(alice, p.id, new Date(Date.UTC(2026, 3, 1, i)), new Date(Date.UTC(2026, 3, 1, i, 30)), n);
+    }
+    const { rows } = await csv(alice, "from=2026-04-01&to=2026-04-02");
+    expect(rows.map((r) => r.note)).toEqual(notes.map((n) => `'${n}`));
+    expect(rows[0]?.project).toBe('\'=HYPERLINK("http://x")');
+    expect(rows[0]?.username).toBe("'+cmd");
+  });
+
+  it("employees get only their own rows; superusers filter by user", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin);
+    const alice = await createUser();
+    const bob = await createUser();
+    await addEntry(alice, p.id, new Date("2026-08-10T09:00:00Z"), new Date("2026-08-10T10:00:00Z"));
+    await addEntry(bob, p.id, new Date("2026-08-10T09:00:00Z"), new Date("2026-08-10T10:00:00Z"));
+    const range = "from=2026-08-10&to=2026-08-11";
+    expect((await csv(alice, range)).rows.map((r) => r.user_id)).toEqual([String(alice.id)]);
+    await expectProblem(
+      await call("GET", `/reports/timelog.csv?${range}&user_fk=${bob.id}`, { token: alice.token }),
+      403,
+    );
+    expect((await csv(admin, `${range}&user_fk=${bob.id}`)).rows.map((r) => r.user_id)).toEqual([String(bob.id)]);
+    expect((await csv(admin, `${range}&project_fk=${p.id}`)).rows).toHaveLength(2);
+  });
+
+  it("rejects bad parameters with 422", async () => {
+    const alice = await createUser();
+    await expectProblem(
+      await call("GET", "/reports/timelog.csv?from=2026-01-02&to=2026-01-01", { token: alice.token }),
+      422,
+    );
+    await expectProblem(
+      await call("GET", "/reports/timelog.csv?from=2026-01-01&to=2026-01-02&tz=Nowhere", { token: alice.token }),
+      422,
+    );
+  });
+});
