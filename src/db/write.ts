@@ -29,18 +29,25 @@ export async function write<R>(
   const { userId } = c.get("auth");
   const hash = await requestHash(c);
   const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
-  // The result runs as a CTE so that it may itself be a data-modifying statement.
+  // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
+  // with rows is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
   const store = db
     // biome-ignore lint/suspicious/noExplicitAny: any query with rows can be the CTE
     .with("r", () => result as any)
     .updateTable("idempotency_key")
-    .set({ response: sql`(SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]'::jsonb) FROM r)` })
+    .set({ response: sql`(SELECT jsonb_agg(to_jsonb(r)) FROM r)` })
     .where("user_fk", "=", userId)
     .where("key", "=", key)
+    .where(sql<boolean>`EXISTS (SELECT 1 FROM r)`)
     .returning("response");
+  const unclaim = db
+    .deleteFrom("idempotency_key")
+    .where("user_fk", "=", userId)
+    .where("key", "=", key)
+    .where("response", "is", null);
   try {
-    const { results } = await authBatch(c, [begin, ...writes, store], opts);
-    const [stored] = results.at(-1) as { response: R[] }[];
+    const { results } = await authBatch(c, [begin, ...writes, store, unclaim], opts);
+    const [stored] = results.at(-2) as { response: R[] }[];
     return stored?.response ?? [];
   } catch (err) {
     const e = err as { code?: string; detail?: string };

@@ -362,3 +362,17 @@ async function seedSqlBatchHoldingKey(userId: number, key: string) {
     sql`SELECT pg_sleep(1.5)`,
   ]);
 }
+
+describe("Idempotency-Key on a write that finds nothing", () => {
+  it("answers 404 and stores nothing, so the key can be used for the real request", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin);
+    const alice = await createUser();
+    const headers = { "idempotency-key": "close-1" };
+    await expectProblem(await call("POST", "/timelog/close", { token: alice.token, headers }), 404);
+    const [row] = await seedSql("SELECT count(*)::int AS n FROM idempotency_key WHERE user_fk = $1", [alice.id]);
+    expect(row?.n).toBe(0);
+    expect((await clockIn(alice, p.id)).status).toBe(201);
+    expect((await call("POST", "/timelog/close", { token: alice.token, headers })).status).toBe(200);
+  });
+});
