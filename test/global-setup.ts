@@ -6,6 +6,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     neonEndpoint: string;
     databaseKind: "pglite" | "postgres";
+    fuzzRuns: number;
   }
 }
 
@@ -13,5 +14,6 @@ export default async function setup(project: TestProject) {
   const local = await startTestDatabase();
   project.provide("neonEndpoint", local.url);
   project.provide("databaseKind", process.env.TEST_DATABASE_URL ? "postgres" : "pglite");
+  project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 300));
   return () => local.close();
 }

@@ -1,0 +1,245 @@
+// Hostile and edge-case inputs for every route, built from the route table below.
+import fc from "fast-check";
+
+const RECENT = Date.parse("2026-01-01T00:00:00Z");
+
+const dateStrings = fc.oneof(
+  fc.integer({ min: RECENT - 400 * 86_400_000, max: RECENT + 300 * 86_400_000 }).map((t) => new Date(t).toISOString()),
+  fc.constantFrom(
+    "2026-01-01",
+    "2026-02-30",
+    "2026-01-01T00:00:00",
+    "2026-01-01T25:00:00Z",
+    "2026-01-01T00:00:00+14:00",
+    "2026-01-01T00:00:00-12:00",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "2026-03-29T02:30:00+01:00",
+    "yesterday",
+  ),
+);
+
+export const hostileString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 20 }),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "a\u0000b",
+    "null",
+    "NaN",
+    "-1",
+    "0",
+    "1e309",
+    "'; DROP TABLE timelog; --",
+    "<script>alert(1)</script>",
+    "=cmd|' /C calc'!A0",
+    "\u202e\u200b\ufeff",
+    "💥".repeat(300),
+    "x".repeat(5000),
+    "Europe/Berlin",
+    "Mars/Olympus",
+    "project,user,day",
+    "open",
+  ),
+  dateStrings,
+);
+
+export const hostileNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -1, 1, 2, 3, 2 ** 31, 2 ** 31 - 1, 2 ** 53, 1.5, -0, 1e308),
+);
+
+export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  { depthSize: "small" },
+  hostileString,
+  hostileNumber,
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.oneof(hostileString, hostileNumber), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(hostileString, hostileNumber), { maxKeys: 3 }),
+);
+
+export interface Fixtures {
+  projectIds: number[];
+  logIds: () => number[];
+  userIds: number[];
+}
+
+/** Values that are sometimes valid, so that some requests get through and change the state. */
+function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
+  switch (field) {
+    case "project_fk":
+      return fc.oneof(fc.constantFrom(...fx.projectIds), hostileNumber);
+    case "position_fk":
+      return fc.oneof(fc.constant(1), hostileNumber);
+    case "start_time":
+    case "end_time":
+    case "started_at":
+    case "from":
+    case "to":
+      return dateStrings;
+    case "note":
+    case "description":
+    case "secret_name":
+    case "title":
+    case "username":
+      return fc.oneof(fc.string({ maxLength: 30 }), hostileString);
+    case "email":
+      return fc.oneof(fc.emailAddress(), hostileString);
+    case "password":
+    case "current_password":
+      return fc.oneof(fc.string({ minLength: 8, maxLength: 20 }), hostileString);
+    case "is_archived":
+    case "is_active":
+    case "is_superuser":
+    case "is_verified":
+      return fc.oneof(fc.boolean(), hostileValue);
+    case "salary":
+      return hostileNumber;
+    default:
+      return hostileValue;
+  }
+}
+
+export interface Route {
+  method: string;
+  path: string;
+  body?: string[];
+  query?: string[];
+}
+
+export const ROUTES: Route[] = [
+  { method: "GET", path: "/health" },
+  { method: "GET", path: "/.well-known/jwks.json" },
+  { method: "POST", path: "/users/register", body: ["email", "username", "password", "position_fk"] },
+  { method: "POST", path: "/users/login", body: ["email", "password", "username"] },
+  { method: "POST", path: "/users/refresh", body: ["refresh_token"] },
+  { method: "POST", path: "/users/logout" },
+  { method: "POST", path: "/users/logout-all" },
+  { method: "GET", path: "/users/me" },
+  { method: "PATCH", path: "/users/me", body: ["username", "password", "current_password"] },
+  { method: "GET", path: "/users/", query: ["limit", "cursor"] },
+  { method: "GET", path: "/users/{id}" },
+  {
+    method: "PATCH",
+    path: "/users/{id}",
+    body: ["username", "position_fk", "is_active", "is_superuser", "is_verified"],
+  },
+  { method: "GET", path: "/positions/" },
+  { method: "GET", path: "/positions/{id}" },
+  { method: "POST", path: "/positions/", body: ["title", "description", "salary"] },
+  { method: "PUT", path: "/positions/{id}", body: ["title", "description", "salary"] },
+  { method: "PATCH", path: "/positions/{id}", body: ["title", "description", "salary"] },
+  { method: "DELETE", path: "/positions/{id}" },
+  { method: "GET", path: "/projects/", query: ["limit", "cursor", "archived"] },
+  { method: "GET", path: "/projects/{id}" },
+  { method: "POST", path: "/projects/", body: ["secret_name", "started_at", "description", "is_archived"] },
+  { method: "PUT", path: "/projects/{id}", body: ["secret_name", "started_at", "description", "is_archived"] },
+  { method: "PATCH", path: "/projects/{id}", body: ["secret_name", "started_at", "description", "is_archived"] },
+  { method: "DELETE", path: "/projects/{id}" },
+  { method: "POST", path: "/timelog/", body: ["project_fk", "note", "start_time", "end_time"] },
+  { method: "POST", path: "/timelog/close", body: ["end_time"] },
+  { method: "POST", path: "/timelog/switch", body: ["project_fk", "note"] },
+  { method: "GET", path: "/timelog/current" },
+  {
+    method: "GET",
+    path: "/timelog/",
+    query: ["from", "to", "project_fk", "user_fk", "status", "limit", "cursor", "changed_since"],
+  },
+  { method: "GET", path: "/timelog/{id}" },
+  { method: "PATCH", path: "/timelog/{id}", body: ["project_fk", "start_time", "end_time", "note"] },
+  { method: "DELETE", path: "/timelog/{id}" },
+  {
+    method: "GET",
+    path: "/reports/summary",
+    query: ["from", "to", "tz", "group_by", "user_fk", "project_fk", "position_fk"],
+  },
+  { method: "GET", path: "/reports/timelog.csv", query: ["from", "to", "tz", "user_fk", "project_fk"] },
+];
+
+export type Auth = "user" | "admin" | "none" | "garbage" | "alg-none" | "refresh-as-access" | "duplicate" | "cookie";
+
+export interface Case {
+  route: Route;
+  id: string;
+  query: [string, string][];
+  body: { kind: "json"; value: unknown } | { kind: "raw"; value: string } | { kind: "none" };
+  contentType: string | undefined;
+  auth: Auth;
+  idempotencyKey: string | undefined;
+}
+
+const idSegment = (fx: Fixtures) =>
+  fc.oneof(
+    fc.constantFrom("1", "0", "-1", "1.5", "99999999999", "abc", "%00", "%2e%2e", "me", "1e3", " 1"),
+    fc.nat({ max: 50 }).map(String),
+    fc.constant(null).map(() => String(fx.logIds().at(-1) ?? 1)),
+    fc.constantFrom(...fx.projectIds.map(String), ...fx.userIds.map(String)),
+  );
+
+export function caseArb(fx: Fixtures): fc.Arbitrary<Case> {
+  return fc.constantFrom(...ROUTES).chain((route) =>
+    fc.record({
+      route: fc.constant(route),
+      id: idSegment(fx),
+      query: fc.array(
+        fc.tuple(
+          fc.oneof(fc.constantFrom(...(route.query ?? ["x"])), fc.string({ maxLength: 6 })),
+          fc.oneof(hostileString, hostileNumber.map(String)),
+        ),
+        { maxLength: 4 },
+      ),
+      body: fc.oneof(
+        fc
+          .record(Object.fromEntries((route.body ?? ["x"]).map((f) => [f, plausible(f, fx)])), { requiredKeys: [] })
+          .map((v) => ({
+            kind: "json" as const,
+            value: v,
+          })),
+        fc
+          .tuple(
+            fc.record(Object.fromEntries((route.body ?? ["x"]).map((f) => [f, plausible(f, fx)])), {
+              requiredKeys: [],
+            }),
+            fc.dictionary(fc.string({ maxLength: 10 }), hostileValue, { maxKeys: 2 }),
+          )
+          .map(([a, b]) => ({ kind: "json" as const, value: { ...b, ...a } })),
+        fc.jsonValue().map((v) => ({ kind: "json" as const, value: v })),
+        fc
+          .oneof(hostileString, fc.constantFrom("{", '{"a":', "[1,2", "\u0000{}"))
+          .map((v) => ({ kind: "raw" as const, value: v })),
+        fc.constant({ kind: "none" as const }),
+      ),
+      contentType: fc.constantFrom(
+        "application/json",
+        "application/json",
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/json; charset=latin1",
+        "multipart/form-data",
+        undefined,
+      ),
+      auth: fc.constantFrom<Auth>(
+        "user",
+        "user",
+        "user",
+        "admin",
+        "admin",
+        "none",
+        "garbage",
+        "alg-none",
+        "refresh-as-access",
+        "duplicate",
+        "cookie",
+      ),
+      idempotencyKey: fc.option(fc.oneof(fc.uuid(), fc.string({ maxLength: 10 }), fc.constantFrom("k1", "k2")), {
+        nil: undefined,
+      }),
+    }),
+  );
+}
