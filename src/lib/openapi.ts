@@ -1,5 +1,6 @@
 // Small helpers that keep route declarations short.
 import type { z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import { requireAuth } from "../auth/middleware";
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -14,3 +15,16 @@ export const body = <T extends z.ZodType>(schema: T) => ({
 
 /** Spread into a route: it needs a signed-in caller. */
 export const signedIn = { security: [{ bearer: [] }], middleware: requireAuth };
+
+/**
+ * For routes whose body is optional: clients that send `Content-Type: application/json` with an
+ * empty body mean "no body", not malformed JSON.
+ */
+export const emptyBodyIsNoBody = createMiddleware(async (c, next) => {
+  if (c.req.header("content-type") && (await c.req.raw.clone().text()) === "") {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("content-type");
+    c.req.raw = new Request(c.req.url, { method: c.req.method, headers });
+  }
+  await next();
+});

@@ -32,7 +32,7 @@ function filters(f: ReportFilter) {
   const parts = [
     f.userId !== undefined
       ? sql`t.user_fk = ${f.userId}::int`
-      : sql`(t.user_fk = ${f.viewerId}::int OR user_is_superuser(${f.viewerId}::int))`,
+      : sql`(t.user_fk = ${f.viewerId}::int OR (SELECT user_is_superuser(${f.viewerId}::int)))`,
   ];
   if (f.projectId !== undefined) parts.push(sql`t.project_fk = ${f.projectId}::int`);
   if (f.positionId !== undefined) {

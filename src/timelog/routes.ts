@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authBatch } from "../auth/middleware";
+import { authBatch, requireAuth } from "../auth/middleware";
 import { registerConstraint } from "../db/errors";
 import { write } from "../db/write";
 import { ApiError } from "../lib/errors";
-import { body, json, signedIn } from "../lib/openapi";
+import { body, emptyBodyIsNoBody, json, signedIn } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -75,6 +75,7 @@ export const timelog = createRouter()
       tags,
       summary: "Stop the running timer (at now, or at a given end_time for a forgotten one)",
       ...signedIn,
+      middleware: [requireAuth, emptyBodyIsNoBody] as const,
       request: { headers: IdempotencyHeader, body: optionalBody(Close) },
       responses: { 200: json(Timelog, "Closed"), ...problems(401, 404, 422) },
     }),

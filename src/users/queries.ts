@@ -109,7 +109,7 @@ export function findUser(db: Db, id: number) {
 /** A user the viewer may see: themselves, or anyone when the viewer is a superuser. */
 export function findVisibleUser(db: Db, id: number, viewerId: number) {
   return findUser(db, id).where((eb) =>
-    eb.or([eb("app_user.id", "=", viewerId), sql<boolean>`user_is_superuser(${viewerId}::int)`]),
+    eb.or([eb("app_user.id", "=", viewerId), sql<boolean>`(SELECT user_is_superuser(${viewerId}::int))`]),
   );
 }
 

@@ -376,3 +376,25 @@ describe("Idempotency-Key on a write that finds nothing", () => {
     expect((await call("POST", "/timelog/close", { token: alice.token, headers })).status).toBe(200);
   });
 });
+
+describe("POST /timelog/close with an empty JSON body", () => {
+  it("treats Content-Type: application/json with no body as no body", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin);
+    const alice = await createUser();
+    expect((await clockIn(alice, p.id)).status).toBe(201);
+    const res = await call("POST", "/timelog/close", {
+      token: alice.token,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(200);
+    await expectProblem(
+      await call("POST", "/timelog/close", {
+        token: alice.token,
+        body: "{",
+        headers: { "content-type": "application/json" },
+      }),
+      400,
+    );
+  });
+});

@@ -1,0 +1,237 @@
+// `npm run bench [-- --quick] [-- --out FILE]`: measures the API as it deploys (minified bundle on
+// plain workerd) against the local Neon endpoint on PostgreSQL (and on PGlite), next to a baseline
+// worker that runs one SELECT through neon(), and writes BENCHMARKS.md.
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { buildBundles, cpuSeconds } from "./host.ts";
+import { measure, median, type Sample, type Target } from "./measure.ts";
+import { type Account, createAccounts, createProjects, PASSWORD, type Stack, seedLogs, startStack } from "./stack.ts";
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "BENCHMARKS.md" } },
+});
+const quick = values.quick;
+const REPEATS = quick ? 1 : 3;
+const SECONDS = quick ? 1 : 2;
+const CONNECTIONS = [1, 16];
+const USERS = 200;
+const WRITERS = 16;
+const SIZES = quick ? [10_000] : [10_000, 100_000, 1_000_000];
+const FIRST = 10_000;
+const ROOT = join(import.meta.dirname, "..", "..");
+const started = Date.now();
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+
+const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+const now = new Date().toISOString();
+
+function targets(stack: Stack, accounts: Account[], projectIds: number[]): Target[] {
+  const writers = accounts.slice(1, WRITERS + 1).map((a) => a.token);
+  const superuser = [accounts[0]?.token ?? ""];
+  const json = { "content-type": "application/json" };
+  return [
+    { name: "baseline: one SELECT via neon()", base: "baseline", requests: [{ method: "GET", path: "/" }] },
+    { name: "GET /health", base: "api", requests: [{ method: "GET", path: "/health" }] },
+    { name: "GET /users/me", base: "api", requests: [{ method: "GET", path: "/users/me" }], tokens: writers },
+    {
+      name: "GET /timelog/current",
+      base: "api",
+      requests: [{ method: "GET", path: "/timelog/current" }],
+      tokens: writers,
+    },
+    {
+      name: "GET /timelog/?limit=50",
+      base: "api",
+      requests: [{ method: "GET", path: "/timelog/?limit=50" }],
+      tokens: writers,
+    },
+    {
+      name: "POST /timelog/ + /close (pair)",
+      base: "api",
+      tokens: writers,
+      // The load stops mid-sequence: a clock-in whose close was cut off would make the next run's
+      // first clock-in a (correct) 409.
+      before: () => stack.sql.query("UPDATE timelog SET end_time = now() WHERE end_time IS NULL"),
+      requests: [
+        { method: "POST", path: "/timelog/", body: JSON.stringify({ project_fk: projectIds[0] }) },
+        { method: "POST", path: "/timelog/close" },
+      ],
+    },
+    {
+      name: "POST /users/login",
+      base: "api",
+      requests: [
+        {
+          method: "POST",
+          path: "/users/login",
+          headers: json,
+          body: JSON.stringify({ email: accounts[1]?.email, password: PASSWORD }),
+        },
+      ],
+    },
+    {
+      name: "GET /reports/summary (month by project, everyone)",
+      base: "api",
+      tokens: superuser,
+      requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=project` }],
+    },
+    {
+      name: "GET /reports/summary (month by user × project × day)",
+      base: "api",
+      tokens: superuser,
+      requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=user,project,day` }],
+    },
+  ];
+}
+
+interface Row {
+  target: string;
+  connections: number;
+  samples: Sample[];
+  baseline: number[];
+}
+
+async function benchEndpoints(stack: Stack, list: Target[], repeats: number): Promise<Row[]> {
+  log(`${stack.kind}: warm-up`);
+  for (const t of list) await measure(stack, t, 4, 1);
+  const rows: Row[] = [];
+  for (const c of CONNECTIONS)
+    for (const t of list) rows.push({ target: t.name, connections: c, samples: [], baseline: [] });
+  for (let r = 0; r < repeats; r++) {
+    for (const c of CONNECTIONS) {
+      // Interleaved: every endpoint once, then again, so drift on a noisy machine hits all alike.
+      let base = 0;
+      for (const t of list) {
+        const s = await measure(stack, t, c, SECONDS);
+        if (t.base === "baseline") base = s.reqPerSec;
+        const row = rows.find((x) => x.target === t.name && x.connections === c);
+        row?.samples.push(s);
+        row?.baseline.push(base);
+        log(
+          `${stack.kind} r${r + 1} c${c} ${t.name}: ${s.reqPerSec.toFixed(0)} req/s p50 ${s.p50} ms, non-2xx ${s.non2xx}`,
+        );
+      }
+    }
+  }
+  return rows;
+}
+
+function table(rows: Row[]): string {
+  const head =
+    "| endpoint | conns | req/s | p50 ms | p99 ms | × baseline req/s | DB round trips/req | workerd CPU ms/req | non-2xx |\n" +
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+  const lines = rows.map((r) => {
+    const m = (f: (s: Sample) => number) => median(r.samples.map(f));
+    const ratio = median(r.samples.map((s, i) => s.reqPerSec / (r.baseline[i] || 1)));
+    return `| ${r.target} | ${r.connections} | ${m((s) => s.reqPerSec).toFixed(0)} | ${m((s) => s.p50).toFixed(1)} | ${m((s) => s.p99).toFixed(1)} | ${ratio.toFixed(2)} | ${m((s) => s.roundTrips).toFixed(2)} | ${m((s) => s.cpuMsPerReq).toFixed(2)} | ${m((s) => s.non2xx)} |`;
+  });
+  return [head, ...lines].join("\n");
+}
+
+async function hashCpuMs(stack: Stack, n = 20): Promise<number> {
+  const before = cpuSeconds(stack.host.workerdPid);
+  for (let i = 0; i < n; i++) await (await fetch(`${stack.host.baselineUrl}/hash`)).text();
+  return ((cpuSeconds(stack.host.workerdPid) - before) * 1000) / n;
+}
+
+const bundle = await buildBundles();
+log(`bundle ${bundle.rawBytes} B raw, ${bundle.gzipBytes} B gzip`);
+const sections: string[] = [];
+
+// PostgreSQL leg, with the scale series.
+const pgStack = await startStack("postgres", bundle);
+let pgVersion = "";
+let hashMs = 0;
+try {
+  pgVersion = String(
+    ((await pgStack.sql.query("SHOW server_version")) as { server_version: string }[])[0]?.server_version,
+  );
+  const accounts = await createAccounts(pgStack, USERS, "pg", WRITERS + 1);
+  const projects = await createProjects(pgStack, 50);
+  const ids = accounts.map((a) => a.id);
+  await seedLogs(pgStack, ids, projects, FIRST / USERS);
+  const list = targets(pgStack, accounts, projects);
+  const rows = await benchEndpoints(pgStack, list, REPEATS);
+  sections.push(
+    `## PostgreSQL ${pgVersion} (${FIRST.toLocaleString("en")} time logs, ${USERS} users)\n\n${table(rows)}`,
+  );
+  hashMs = await hashCpuMs(pgStack);
+
+  const scaleTargets = list.filter((t) => t.name.startsWith("GET /timelog/?") || t.name.startsWith("GET /reports"));
+  const scale: string[] = [];
+  let seeded = FIRST;
+  for (const size of SIZES) {
+    if (size > seeded) {
+      log(`seeding to ${size} logs`);
+      const t0 = Date.now();
+      await seedLogs(pgStack, ids, projects, (size - seeded) / USERS);
+      seeded = size;
+      log(`seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    for (const t of scaleTargets) {
+      for (const c of CONNECTIONS) {
+        const samples: Sample[] = [];
+        for (let r = 0; r < Math.min(REPEATS, 2); r++) samples.push(await measure(pgStack, t, c, SECONDS));
+        const m = (f: (s: Sample) => number) => median(samples.map(f));
+        scale.push(
+          `| ${size.toLocaleString("en")} | ${t.name} | ${c} | ${m((s) => s.reqPerSec).toFixed(0)} | ${m((s) => s.p50).toFixed(1)} | ${m((s) => s.p99).toFixed(1)} |`,
+        );
+        log(`scale ${size} c${c} ${t.name}: p50 ${m((s) => s.p50)} ms`);
+      }
+    }
+  }
+  sections.push(
+    `## Scale (PostgreSQL): list and month summary as the table grows\n\n` +
+      `${USERS} users, 50 projects; logs are 1–7 h shifts back to back, so a month holds ~90 logs per user ` +
+      `(~${(USERS * 90).toLocaleString("en")} for the summary over everyone) at every size.\n\n` +
+      "| time logs | endpoint | conns | req/s | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|\n" +
+      scale.join("\n"),
+  );
+} finally {
+  await pgStack.close();
+}
+
+if (!quick) {
+  const liteStack = await startStack("pglite", bundle);
+  try {
+    const accounts = await createAccounts(liteStack, 40, "lite", WRITERS + 1);
+    const projects = await createProjects(liteStack, 10);
+    await seedLogs(
+      liteStack,
+      accounts.map((a) => a.id),
+      projects,
+      50,
+    );
+    const rows = await benchEndpoints(liteStack, targets(liteStack, accounts, projects), 1);
+    sections.push(
+      `## PGlite (embedded, one connection: requests are serialised; 2,000 logs)\n\nFor development only; shown so the two can be told apart.\n\n${table(rows)}`,
+    );
+  } finally {
+    await liteStack.close();
+  }
+}
+
+const pkg = (name: string) =>
+  (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+const cpu = cpus()[0]?.model ?? "unknown";
+const doc = `# Benchmarks
+
+Written by \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString()} in ${((Date.now() - started) / 1000).toFixed(0)} s.
+Numbers from one noisy shared machine: compare rows within a run, not runs with each other.
+
+- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}
+- Versions: workerd ${pkg("workerd")}, hono ${pkg("hono")}, kysely ${pkg("kysely")}, @neondatabase/serverless ${pkg("@neondatabase/serverless")}, PGlite ${pkg("@electric-sql/pglite")}, PostgreSQL ${pgVersion}
+- Setup: the worker built as it deploys (\`wrangler deploy --dry-run --minify\`) on plain \`workerd serve\`; the database behind the
+  local Neon HTTP endpoint (\`scripts/neon-local\`, its own Node process) on loopback. Load from autocannon; ${REPEATS} interleaved
+  repeat(s) of ${SECONDS} s per row after a warm-up; medians. "× baseline" divides by the baseline worker's req/s in the same repeat.
+  DB round trips are counted by the endpoint; workerd CPU is the process's user+system time over the run divided by requests.
+- Bundle: ${(bundle.rawBytes / 1024).toFixed(0)} KiB raw, ${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped.
+- One password hash (PBKDF2-SHA256, 100,000 iterations) in workerd: ${hashMs.toFixed(1)} ms CPU.
+- The clock-in + close pair is counted per request (2 per pair); its writers are ${WRITERS} different users.
+
+${sections.join("\n\n")}
+`;
+writeFileSync(resolve(ROOT, values.out), doc);
+log(`wrote ${values.out}`);
