@@ -28,16 +28,14 @@ export interface Sample {
 export async function measure(stack: Stack, target: Target, connections: number, seconds: number): Promise<Sample> {
   const url = target.base === "api" ? stack.host.apiUrl : stack.host.baselineUrl;
   const tokens = target.tokens;
-  let client = 0;
   await target.before?.();
   const tripsBefore = await stack.roundTrips();
   const cpuBefore = cpuSeconds(stack.host.workerdPid);
-  // Each connection keeps one user (held in its context) for every request of its sequence.
+  // Each connection keeps one user for every request of its sequence.
   const requests = target.requests.map((r) => ({
     ...r,
     setupRequest: (req: autocannon.Request, context: { token?: string }) => {
       if (!tokens) return req;
-      context.token ??= tokens[client++ % tokens.length];
       const headers: Record<string, string> = {
         ...(req.headers as Record<string, string>),
         authorization: `Bearer ${context.token}`,
@@ -46,7 +44,13 @@ export async function measure(stack: Stack, target: Target, connections: number,
       return { ...req, headers };
     },
   }));
-  const result = await autocannon({ url, connections, duration: seconds, requests });
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests,
+    setupClient: tokens ? pinContext((i) => ({ token: tokens[i % tokens.length] })) : undefined,
+  });
   await settle(stack);
   const cpu = cpuSeconds(stack.host.workerdPid) - cpuBefore;
   const trips = (await stack.roundTrips()) - tripsBefore;
@@ -63,13 +67,16 @@ export async function measure(stack: Stack, target: Target, connections: number,
   };
 }
 
-/** Requests still in flight when the load stops finish before the counters are read. */
+/**
+ * Requests still in flight when the load stops (queued in workerd, or waiting on the database)
+ * finish before the counters are read: wait until neither the round trips nor workerd's CPU move.
+ */
 async function settle(stack: Stack) {
-  let last = await stack.roundTrips();
+  let last = [await stack.roundTrips(), cpuSeconds(stack.host.workerdPid)];
   for (;;) {
-    await new Promise((r) => setTimeout(r, 700));
-    const now = await stack.roundTrips();
-    if (now === last) return;
+    await new Promise((r) => setTimeout(r, 400));
+    const now = [await stack.roundTrips(), cpuSeconds(stack.host.workerdPid)];
+    if (now[0] === last[0] && now[1] === last[1]) return;
     last = now;
   }
 }
@@ -78,4 +85,17 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/**
+ * Gives each connection its own fixed context (autocannon resets `context` at every loop of a
+ * request sequence, so a user kept there would hop between connections and collide).
+ */
+export function pinContext(make: (index: number) => Record<string, unknown>) {
+  let index = 0;
+  return (client: unknown) => {
+    const it = (client as { requestIterator: { initialContext: object; resetContext(): void } }).requestIterator;
+    it.initialContext = make(index++);
+    it.resetContext();
+  };
 }

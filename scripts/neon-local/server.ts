@@ -73,7 +73,15 @@ export async function startNeonLocal(backend: Backend, port = 0, host = "127.0.0
         req.socket.destroy();
         return;
       }
-      if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
+      if (faults.delayMs) {
+        let gone = false;
+        res.once("close", () => {
+          gone = !res.writableFinished;
+        });
+        await new Promise((r) => setTimeout(r, faults.delayMs));
+        // The caller gave up while the database was "slow": like a query that never started.
+        if (gone) return;
+      }
 
       const database = databaseOf(req.headers["neon-connection-string"]);
       counts.set(database, (counts.get(database) ?? 0) + 1);

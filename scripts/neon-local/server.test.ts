@@ -1,0 +1,134 @@
+// The local Neon endpoint, tested through the real @neondatabase/serverless driver (as the worker
+// uses it) and through raw HTTP for what the driver hides. PGlite by default; TEST_DATABASE_URL
+// runs the same tests on PostgreSQL.
+import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
+import { type NeonLocal, startNeonLocal } from "./server.ts";
+
+let local: NeonLocal;
+const DB = `main_${Math.random().toString(36).slice(2, 8)}`;
+const CONN = `postgres://u:p@localhost/${DB}`;
+let sql: NeonQueryFunction<false, false>;
+let cleanup = async () => {};
+
+beforeAll(async () => {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query("DROP DATABASE IF EXISTS neon_local_test WITH (FORCE)");
+    await admin.query("CREATE DATABASE neon_local_test");
+    await admin.end();
+    local = await startNeonLocal(postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" }));
+  } else {
+    const db = await newPglite();
+    local = await startNeonLocal(pgliteBackend({ primary: { name: DB, db } }));
+  }
+  neonConfig.fetchEndpoint = local.url;
+  sql = neon(CONN);
+  await sql.query("CREATE TABLE IF NOT EXISTS item (id int PRIMARY KEY, label text NOT NULL CHECK (label <> ''))");
+  cleanup = async () => {
+    await local.close();
+    if (!url) return;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${DB}" WITH (FORCE)`);
+    await admin.query("DROP DATABASE IF EXISTS neon_local_test WITH (FORCE)");
+    await admin.end();
+  };
+}, 60_000);
+afterAll(() => cleanup());
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(local.url, {
+    method: "POST",
+    headers: { "neon-connection-string": CONN, "neon-array-mode": "true", "neon-raw-text-output": "true", ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe("local Neon endpoint", () => {
+  it("returns raw text values with real type OIDs", async () => {
+    const { status, json } = await post({
+      query:
+        "SELECT 1::int4 AS a, 't'::bool AS b, '2026-01-02 03:04:05+00'::timestamptz AS c, '{1,2}'::int8[] AS d, NULL::text AS e",
+      params: [],
+    });
+    expect(status).toBe(200);
+    expect(json.rows).toEqual([["1", "t", expect.stringMatching(/^2026-01-02 03:04:05\+00/), "{1,2}", null]]);
+    expect((json.fields as { dataTypeID: number }[]).map((f) => f.dataTypeID)).toEqual([23, 16, 1184, 1016, 25]);
+    expect(json.command).toBe("SELECT");
+  });
+
+  it("lets the driver parse values as it would from Neon", async () => {
+    const [row] = await sql.query("SELECT 1::int AS n, 2::int8 AS big, true AS ok, now() AS t, $1::text AS s", ["x"]);
+    expect(row).toMatchObject({ n: 1, big: "2", ok: true, s: "x" });
+    expect(row?.t).toBeInstanceOf(Date);
+  });
+
+  it("answers SQL errors with HTTP 400 and the SQLSTATE fields the driver copies", async () => {
+    await sql.query("INSERT INTO item VALUES (1, 'a') ON CONFLICT DO NOTHING");
+    const { status, json } = await post({ query: "INSERT INTO item VALUES (1, 'again')", params: [] });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ code: "23505", constraint: "item_pkey", table: "item", severity: "ERROR" });
+    await expect(sql.query("INSERT INTO item VALUES (1, 'again')")).rejects.toMatchObject({ code: "23505" });
+  });
+
+  it("refuses several statements in one string, as Neon's extended protocol does", async () => {
+    await expect(sql.query("SELECT 1; SELECT 2")).rejects.toMatchObject({ code: "42601" });
+  });
+
+  it("runs a batch as one transaction: all or nothing", async () => {
+    await expect(
+      sql.transaction([sql`INSERT INTO item VALUES (10, 'x')`, sql`INSERT INTO item VALUES (11, '')`]),
+    ).rejects.toMatchObject({ code: "23514" });
+    expect(await sql.query("SELECT count(*)::int AS n FROM item WHERE id IN (10, 11)")).toEqual([{ n: 0 }]);
+    const [, rows] = await sql.transaction([
+      sql`INSERT INTO item VALUES (12, 'y')`,
+      sql`SELECT label FROM item WHERE id = 12`,
+    ]);
+    expect(rows).toEqual([{ label: "y" }]);
+  });
+
+  it("honours the batch isolation and read-only headers", async () => {
+    const results = await sql.transaction([sql`SHOW transaction_isolation`], { isolationLevel: "Serializable" });
+    expect(results[0]).toEqual([{ transaction_isolation: "serializable" }]);
+    await expect(sql.transaction([sql`INSERT INTO item VALUES (20, 'ro')`], { readOnly: true })).rejects.toMatchObject({
+      code: "25006",
+    });
+  });
+
+  it("counts the requests it serves per database", async () => {
+    const before = local.counts.get(DB) ?? 0;
+    await sql.query("SELECT 1");
+    await sql.transaction([sql`SELECT 1`, sql`SELECT 2`]);
+    expect(local.counts.get(DB)).toBe(before + 2);
+    const stats = await fetch(new URL(`/__stats?db=${DB}`, local.url));
+    expect(((await stats.json()) as { requests: number }).requests).toBe(before + 2);
+  });
+
+  it("refuses a request without a usable connection string", async () => {
+    const res = await fetch(local.url, { method: "POST", body: JSON.stringify({ query: "SELECT 1", params: [] }) });
+    expect(res.status).toBe(400);
+    const bad = await fetch(local.url, {
+      method: "POST",
+      headers: { "neon-connection-string": "mysql://x" },
+      body: JSON.stringify({ query: "SELECT 1", params: [] }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it("injects faults: unreachable, then slow", async () => {
+    local.faults.down = true;
+    await expect(sql.query("SELECT 1")).rejects.toThrow(/Error connecting to database/);
+    local.faults.down = false;
+    local.faults.delayMs = 300;
+    const t0 = Date.now();
+    await sql.query("SELECT 1");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    local.faults.delayMs = 0;
+  });
+});
