@@ -94,8 +94,11 @@ export function median(values: number[]): number {
 export function pinContext(make: (index: number) => Record<string, unknown>) {
   let index = 0;
   return (client: unknown) => {
-    const it = (client as { requestIterator: { initialContext: object; resetContext(): void } }).requestIterator;
+    const it = (client as { requestIterator: { initialContext: object; resetContext(): void; rebuildRequest(): void } })
+      .requestIterator;
     it.initialContext = make(index++);
     it.resetContext();
+    // The first request was built before this hook ran: build it again with the pinned context.
+    it.rebuildRequest();
   };
 }
