@@ -173,6 +173,45 @@ export interface Case {
   idempotencyKey: string | undefined;
 }
 
+/** Bodies that should be accepted, so that the state the other cases hit keeps changing. */
+function validBody(route: Route, fx: Fixtures): fc.Arbitrary<Record<string, unknown>> | undefined {
+  const project = fc.constantFrom(...fx.projectIds.slice(0, 2));
+  const pastPair = fc
+    .tuple(fc.integer({ min: 1, max: 300 * 24 * 60 }), fc.integer({ min: 1, max: 600 }))
+    .map(([ago, len]) => {
+      const start = Date.now() - ago * 60_000;
+      return { start_time: new Date(start).toISOString(), end_time: new Date(start + len * 60_000).toISOString() };
+    });
+  const text = fc.string({ minLength: 1, maxLength: 20 });
+  switch (`${route.method} ${route.path}`) {
+    case "POST /timelog/":
+      return fc.oneof(
+        fc.record({ project_fk: project }),
+        fc.tuple(project, pastPair).map(([project_fk, times]) => ({ project_fk, ...times })),
+      );
+    case "POST /timelog/switch":
+      return fc.record({ project_fk: project });
+    case "POST /timelog/close":
+      return fc.constant({});
+    case "PATCH /timelog/{id}":
+      return fc.record({ note: text });
+    case "POST /projects/":
+    case "PATCH /projects/{id}":
+      return fc.record({ secret_name: text.map((t) => t.trim() || "x") });
+    case "POST /positions/":
+      return fc.record({ title: text.map((t) => t.trim() || "x") });
+    case "POST /users/register":
+      return fc.record({
+        email: fc.uuid().map((u) => `${u}@fuzz.test`),
+        username: text.map((t) => t.trim() || "x"),
+        password: fc.constant("correct horse battery"),
+        position_fk: fc.constant(1),
+      });
+    default:
+      return undefined;
+  }
+}
+
 const idSegment = (fx: Fixtures) =>
   fc.oneof(
     fc.constantFrom("1", "0", "-1", "1.5", "99999999999", "abc", "%00", "%2e%2e", "me", "1e3", " 1"),
@@ -181,7 +220,27 @@ const idSegment = (fx: Fixtures) =>
     fc.constantFrom(...fx.projectIds.map(String), ...fx.userIds.map(String)),
   );
 
+/** Mostly hostile requests, and some well-formed ones from signed-in users that change the state. */
 export function caseArb(fx: Fixtures): fc.Arbitrary<Case> {
+  return fc.oneof({ arbitrary: wellFormedArb(fx), weight: 1 }, { arbitrary: hostileArb(fx), weight: 3 });
+}
+
+function wellFormedArb(fx: Fixtures): fc.Arbitrary<Case> {
+  const writable = ROUTES.filter((r) => validBody(r, fx) !== undefined);
+  return fc.constantFrom(...writable).chain((route) =>
+    fc.record({
+      route: fc.constant(route),
+      id: fc.constant(null).map(() => String(fx.logIds().at(-1) ?? 1)),
+      query: fc.constant([] as [string, string][]),
+      body: (validBody(route, fx) ?? fc.constant({})).map((value) => ({ kind: "json" as const, value })),
+      contentType: fc.constant("application/json"),
+      auth: fc.constantFrom<Auth>("user", "user", "admin"),
+      idempotencyKey: fc.option(fc.constantFrom("w1", "w2", "w3"), { nil: undefined }),
+    }),
+  );
+}
+
+function hostileArb(fx: Fixtures): fc.Arbitrary<Case> {
   return fc.constantFrom(...ROUTES).chain((route) =>
     fc.record({
       route: fc.constant(route),

@@ -144,48 +144,52 @@ describe("fuzzing every route", () => {
     fx = { projectIds: projects.map((p) => p.id), logIds: () => logIds, userIds: [admin.id, user.id] };
   });
 
-  it(`holds its properties for ${RUNS} generated requests`, async () => {
-    let before = await checksum();
-    let cases = 0;
-    const statuses = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constant(null).chain(() => caseArb(fx)),
-        async (c) => {
-          cases++;
-          const { path, body } = requestOf(c);
-          const headers = headersFor(c);
-          const res = await call(c.route.method, path, { body, headers: Object.fromEntries(headers) });
-          const text = await res.text();
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          const where = `${c.route.method} ${path} [${c.auth}] ${String(body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;
-          expect(res.status, where).toBeLessThan(500);
-          if (res.status >= 400) {
-            expect(res.headers.get("content-type"), where).toBe("application/problem+json");
-            const problem = JSON.parse(text) as { status: number; title: string };
-            expect(problem.status, where).toBe(res.status);
-          } else if (c.route.method === "POST" && c.route.path === "/timelog/" && res.status === 201) {
-            logIds.push((JSON.parse(text) as { id: number }).id);
-          }
-          const after = await checksum();
-          if (res.status >= 400) expect(after, `a rejected request changed the database: ${where}`).toBe(before);
-          before = after;
-          if (
-            ["/users/me", "/users/{id}", "/users/logout", "/users/logout-all"].includes(c.route.path) &&
-            c.route.method !== "GET"
-          ) {
-            await repair();
-            before = await checksum();
-          }
-        },
-      ),
-      { numRuns: RUNS, endOnFailure: true },
-    );
-    const [inv] = await seedSql(INVARIANTS);
-    expect(inv).toEqual({ overlaps: 0, multi_open: 0, backwards: 0 });
-    expect(cases).toBe(RUNS);
-    console.log(`fuzz: ${RUNS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
-    // The generator must reach past the front door: successes and each kind of refusal.
-    for (const s of [200, 401, 404, 422]) expect(statuses.get(s) ?? 0, `status ${s} never seen`).toBeGreaterThan(0);
-  });
+  it(
+    `holds its properties for ${RUNS} generated requests`,
+    async () => {
+      let before = await checksum();
+      let cases = 0;
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constant(null).chain(() => caseArb(fx)),
+          async (c) => {
+            cases++;
+            const { path, body } = requestOf(c);
+            const headers = headersFor(c);
+            const res = await call(c.route.method, path, { body, headers: Object.fromEntries(headers) });
+            const text = await res.text();
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            const where = `${c.route.method} ${path} [${c.auth}] ${String(body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;
+            expect(res.status, where).toBeLessThan(500);
+            if (res.status >= 400) {
+              expect(res.headers.get("content-type"), where).toBe("application/problem+json");
+              const problem = JSON.parse(text) as { status: number; title: string };
+              expect(problem.status, where).toBe(res.status);
+            } else if (c.route.method === "POST" && c.route.path === "/timelog/" && res.status === 201) {
+              logIds.push((JSON.parse(text) as { id: number }).id);
+            }
+            const after = await checksum();
+            if (res.status >= 400) expect(after, `a rejected request changed the database: ${where}`).toBe(before);
+            before = after;
+            if (
+              ["/users/me", "/users/{id}", "/users/logout", "/users/logout-all"].includes(c.route.path) &&
+              c.route.method !== "GET"
+            ) {
+              await repair();
+              before = await checksum();
+            }
+          },
+        ),
+        { numRuns: RUNS, endOnFailure: true },
+      );
+      const [inv] = await seedSql(INVARIANTS);
+      expect(inv).toEqual({ overlaps: 0, multi_open: 0, backwards: 0 });
+      expect(cases).toBe(RUNS);
+      console.log(`fuzz: ${RUNS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+      // The generator must reach past the front door: successes and each kind of refusal.
+      for (const s of [200, 401, 404, 422]) expect(statuses.get(s) ?? 0, `status ${s} never seen`).toBeGreaterThan(0);
+    },
+    60_000 + RUNS * 50,
+  );
 });

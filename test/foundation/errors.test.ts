@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { fromDbError } from "../../src/db/errors";
+import { ApiError, problem, toApiError } from "../../src/lib/errors";
+
+// A throwaway app with the real renderer, to see what an unexpected error turns into.
+function appThatThrows(err: unknown) {
+  const app = new Hono<{ Variables: { requestId: string } }>();
+  app.use(async (c, next) => {
+    c.set("requestId", "req-1");
+    await next();
+  });
+  app.get("/", () => {
+    throw err;
+  });
+  app.onError((e, c) => problem(c, fromDbError(e) ?? toApiError(e, "req-1")));
+  return app;
+}
+
+describe("unexpected errors", () => {
+  it("answer a generic 500 problem without stack traces or SQL", async () => {
+    const err = Object.assign(new Error('relation "secret_table" does not exist'), {
+      code: "42P01",
+      stack: "at db.ts:1",
+    });
+    const res = await appThatThrows(err).request("/");
+    expect(res.status).toBe(500);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const text = await res.text();
+    expect(text).not.toMatch(/secret_table|db\.ts|42P01/);
+    expect(JSON.parse(text)).toMatchObject({ status: 500, code: "internal", request_id: "req-1" });
+  });
+
+  it("maps database refusals by SQLSTATE", () => {
+    const cases: [Record<string, string>, number][] = [
+      [{ code: "23505", message: "dup" }, 409],
+      [{ code: "23P01", message: "overlap" }, 409],
+      [{ code: "23503", message: 'insert or update on table "x" violates foreign key' }, 422],
+      [{ code: "23503", message: 'update or delete on table "x" violates foreign key' }, 409],
+      [{ code: "23001", message: "restrict" }, 409],
+      [{ code: "22007", message: "bad date" }, 422],
+      [{ code: "40001", message: "serialization" }, 503],
+      [{ code: "57P01", message: "admin shutdown" }, 503],
+    ];
+    for (const [fields, status] of cases) {
+      expect(fromDbError(Object.assign(new Error(fields.message), fields))?.status, fields.code).toBe(status);
+    }
+    const down = fromDbError(new Error("Error connecting to database: fetch failed"));
+    expect(down?.status).toBe(503);
+    expect(down?.headers["Retry-After"]).toBeTruthy();
+    expect(fromDbError(new Error("plain bug"))).toBeUndefined();
+    expect(toApiError(new ApiError(418 as 400, "teapot", "x"), "r").code).toBe("teapot");
+  });
+});
