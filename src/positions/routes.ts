@@ -1,13 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { authBatch } from "../auth/middleware";
 import { ApiError } from "../lib/errors";
 import { body, json, signedIn } from "../lib/openapi";
-import { createRouter } from "../lib/router";
+import { type AppEnv, createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreatePosition, Position, ReplacePosition, toPosition, UpdatePosition } from "./schemas";
 
 const notFound = () => new ApiError(404, "not_found", "No such position.");
+
+/** PUT and PATCH differ only in which fields they require; both write the fields given. */
+async function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
+  const { results } = await authBatch(c, [q.updatePosition(c.get("database").db, id, patch)], { superuser: true });
+  const [row] = results[0];
+  if (!row) throw notFound();
+  return toPosition(row, true);
+}
 const tags = ["positions"];
 
 export const positions = createRouter()
@@ -76,15 +85,7 @@ export const positions = createRouter()
       request: { params: IdParam, body: body(ReplacePosition) },
       responses: { 200: json(Position, "Replaced"), ...problems(401, 403, 404, 422) },
     }),
-    async (c) => {
-      const { db } = c.get("database");
-      const { results } = await authBatch(c, [q.updatePosition(db, c.req.valid("param").id, c.req.valid("json"))], {
-        superuser: true,
-      });
-      const [row] = results[0];
-      if (!row) throw notFound();
-      return c.json(toPosition(row, true), 200);
-    },
+    async (c) => c.json(await savePosition(c, c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -96,15 +97,7 @@ export const positions = createRouter()
       request: { params: IdParam, body: body(UpdatePosition) },
       responses: { 200: json(Position, "Updated"), ...problems(401, 403, 404, 422) },
     }),
-    async (c) => {
-      const { db } = c.get("database");
-      const { results } = await authBatch(c, [q.updatePosition(db, c.req.valid("param").id, c.req.valid("json"))], {
-        superuser: true,
-      });
-      const [row] = results[0];
-      if (!row) throw notFound();
-      return c.json(toPosition(row, true), 200);
-    },
+    async (c) => c.json(await savePosition(c, c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({

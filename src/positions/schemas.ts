@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Id } from "../users/schemas";
+import { Id } from "../lib/schemas";
 
 const Title = z.string().trim().min(1).max(50).openapi({ example: "Engineer" });
 const Description = z.string().max(200).nullable();

@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { authBatch } from "../auth/middleware";
 import { registerInUse } from "../db/errors";
 import { write } from "../db/write";
 import { ApiError } from "../lib/errors";
 import { body, json, signedIn } from "../lib/openapi";
-import { createRouter } from "../lib/router";
+import { type AppEnv, createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreateProject, Project, ProjectPage, ProjectQuery, ReplaceProject, toProject, UpdateProject } from "./schemas";
@@ -18,6 +19,13 @@ registerInUse(
 const tags = ["projects"];
 const notFound = () => new ApiError(404, "not_found", "No such project.");
 const superuser = { superuser: true };
+
+/** PUT and PATCH differ only in which fields they require; both write the fields given. */
+async function saveProject(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updateProject>[2]) {
+  const [row] = await write(c, [], q.updateProject(c.get("database").db, id, patch), superuser);
+  if (!row) throw notFound();
+  return toProject(row);
+}
 
 export const projects = createRouter()
   .openapi(
@@ -84,12 +92,7 @@ export const projects = createRouter()
       request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplaceProject) },
       responses: { 200: json(Project, "Replaced"), ...problems(401, 403, 404, 409, 422) },
     }),
-    async (c) => {
-      const { db } = c.get("database");
-      const [row] = await write(c, [], q.updateProject(db, c.req.valid("param").id, c.req.valid("json")), superuser);
-      if (!row) throw notFound();
-      return c.json(toProject(row), 200);
-    },
+    async (c) => c.json(await saveProject(c, c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -101,12 +104,7 @@ export const projects = createRouter()
       request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateProject) },
       responses: { 200: json(Project, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
-    async (c) => {
-      const { db } = c.get("database");
-      const [row] = await write(c, [], q.updateProject(db, c.req.valid("param").id, c.req.valid("json")), superuser);
-      if (!row) throw notFound();
-      return c.json(toProject(row), 200);
-    },
+    async (c) => c.json(await saveProject(c, c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({

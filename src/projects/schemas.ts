@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { Id, Page } from "../lib/schemas";
 import { iso } from "../lib/time";
-import { Id, MAX_INT } from "../users/schemas";
 
 export const DateTime = z.iso
   .datetime({ offset: true, message: "an RFC 3339 time with an offset, e.g. 2026-03-29T09:00:00+02:00" })
@@ -39,15 +39,7 @@ export const UpdateProject = z
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateProject");
 
-export const ProjectQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_INT)
-    .optional()
-    .openapi({ description: "next_cursor of the previous page" }),
+export const ProjectQuery = Page.extend({
   archived: z
     .enum(["true", "false"])
     .optional()

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { Id } from "../lib/schemas";
 import { DateTime } from "../projects/schemas";
-import { Id } from "../users/schemas";
 
 export const MAX_RANGE_DAYS = 366;
 export const TIME_UNITS = ["day", "week", "month"] as const;

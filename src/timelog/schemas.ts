@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { Id } from "../lib/schemas";
 import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
-import { Id } from "../users/schemas";
 
 const Note = z.string().max(1000).nullable();
 

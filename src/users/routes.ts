@@ -9,12 +9,11 @@ import { registerConstraint } from "../db/errors";
 import { ApiError } from "../lib/errors";
 import { body, json, signedIn } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
-import { IdParam, problems } from "../lib/schemas";
+import { IdParam, Page, problems } from "../lib/schemas";
 import * as q from "./queries";
 import {
   LoginForm,
   LoginJson,
-  Page,
   RefreshBody,
   Register,
   TokenPair,

@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { Id } from "../lib/schemas";
 import { iso } from "../lib/time";
 
-export const MAX_INT = 2 ** 31 - 1;
-export const Id = z.number().int().min(1).max(MAX_INT);
 const Email = z.email().max(320).openapi({ example: "ada@example.com" });
 const Username = z.string().trim().min(1).max(25).openapi({ example: "ada" });
 // NIST SP 800-63B: length is the rule (at least 8, long passphrases welcome), no composition rules.
@@ -68,17 +67,6 @@ export const UpdateUser = z
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateUser");
-
-export const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_INT)
-    .optional()
-    .openapi({ description: "next_cursor of the previous page" }),
-});
 
 export const UserPage = z
   .object({ items: z.array(UserWithPosition), next_cursor: z.number().int().nullable() })

@@ -12,6 +12,16 @@ const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
 const b64url = (s: string) => btoa(s).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 const now = () => Math.floor(Date.now() / 1000);
 
+/** A fresh RSA signing key that this API has never seen. */
+async function newPrivateJwk(): Promise<JsonWebKey> {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  return (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey;
+}
+
 function claims(user: { id: number }, token: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const payload = JSON.parse(atob(token.split(".")[1]?.replaceAll("-", "+").replaceAll("_", "/") ?? "")) as Record<
     string,
@@ -169,12 +179,7 @@ describe("authenticated requests", () => {
 
     it("signed with another key under the same kid", async () => {
       const alice = await createUser();
-      const pair = (await crypto.subtle.generateKey(
-        { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-        true,
-        ["sign", "verify"],
-      )) as CryptoKeyPair;
-      const other = (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey;
+      const other = await newPrivateJwk();
       const forged = await sign(
         claims(alice, alice.token),
         { ...other, kid: privateJwk.kid, alg: "RS256" } as never,
@@ -395,13 +400,8 @@ describe("keys", () => {
 
   it("accepts tokens from a previous key listed in JWT_PUBLIC_KEYS during rotation", async () => {
     const alice = await createUser();
-    const pair = (await crypto.subtle.generateKey(
-      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-      true,
-      ["sign", "verify"],
-    )) as CryptoKeyPair;
     const newPrivate = {
-      ...((await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey),
+      ...(await newPrivateJwk()),
       kid: "new-key",
       alg: "RS256",
     };
