@@ -131,7 +131,7 @@ function table(rows: Row[]): string {
 }
 
 /** One sentence per endpoint: how its single-connection p50 changed from the smallest to the largest table. */
-function growth(names: string[], p50At: Map<string, number>): string {
+function growth(names: string[], p50At: Map<string, number>, monthAt: Map<number, number>): string {
   const first = SIZES[0] ?? FIRST;
   const last = SIZES.at(-1) ?? FIRST;
   if (first === last) return "Only one size was measured (quick mode), so growth is not reported.";
@@ -139,8 +139,12 @@ function growth(names: string[], p50At: Map<string, number>): string {
     const a = p50At.get(`${name}|${first}`) ?? 0;
     const b = p50At.get(`${name}|${last}`) ?? 0;
     const factor = a > 0 ? b / a : 0;
-    const verdict =
+    let verdict =
       factor < 1.5 ? "flat: the query touches the same rows whatever the table size" : `grows ${factor.toFixed(1)}×`;
+    const [m1, m2] = [monthAt.get(first) ?? 0, monthAt.get(last) ?? 0];
+    if (name.includes("summary") && factor >= 1.5 && m1 > 0) {
+      verdict += `, while the logs in its month grew ${(m2 / m1).toFixed(1)}× (${m1.toLocaleString("en")} → ${m2.toLocaleString("en")}): the cost follows the logs in the range, not the table`;
+    }
     return `- ${name}: p50 ${a} ms at ${first.toLocaleString("en")} logs, ${b} ms at ${last.toLocaleString("en")} (${verdict}).`;
   });
   return `How latency grows with ${(last / first).toLocaleString("en")}× more logs (one connection):\n\n${lines.join("\n")}`;
@@ -178,6 +182,7 @@ try {
   const scaleTargets = list.filter((t) => t.name.startsWith("GET /timelog/?") || t.name.startsWith("GET /reports"));
   const scale: string[] = [];
   const p50At = new Map<string, number>(); // "target|size" → p50 at one connection
+  const monthAt = new Map<number, number>(); // size → logs inside the summary's month
   let seeded = FIRST;
   for (const size of SIZES) {
     if (size > seeded) {
@@ -191,6 +196,7 @@ try {
       "SELECT count(*)::int AS n FROM timelog WHERE tstzrange(start_time, end_time, '[)') && tstzrange($1::timestamptz, $2::timestamptz)",
       [monthAgo, now],
     )) as { n: number }[];
+    monthAt.set(size, inMonth?.n ?? 0);
     for (const t of scaleTargets) {
       for (const c of CONNECTIONS) {
         const samples: Sample[] = [];
@@ -218,6 +224,7 @@ try {
       growth(
         scaleTargets.map((t) => t.name),
         p50At,
+        monthAt,
       ),
   );
 } finally {

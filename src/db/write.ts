@@ -1,6 +1,7 @@
 // Writes with safe retries. A write is some statements plus a result query (the last write with
-// RETURNING, or a SELECT of what they did); with an Idempotency-Key the key is claimed first and the result stored last, all in the
-// request's one batch. A retry gets the stored result, mapped to the response exactly as before.
+// RETURNING, or a SELECT of what they did). With an Idempotency-Key the key is claimed first and
+// the result stored last, all in the request's one batch; a retry gets the stored result, mapped
+// to the response exactly as the first time.
 import type { Context } from "hono";
 import { type Compilable, sql } from "kysely";
 import { authBatch } from "../auth/middleware";
