@@ -54,7 +54,8 @@ export async function measure(stack: Stack, target: Target, connections: number,
   await settle(stack);
   const cpu = cpuSeconds(stack.host.workerdPid) - cpuBefore;
   const trips = (await stack.roundTrips()) - tripsBefore;
-  const total = result.requests.total || 1;
+  // Requests still in flight when the load stopped were served too: count what was sent.
+  const total = (result.requests as { sent?: number }).sent || result.requests.total || 1;
   return {
     reqPerSec: result.requests.average,
     p50: result.latency.p50,
