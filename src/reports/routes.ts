@@ -46,13 +46,22 @@ function checkRange(from: string, to: string, tz: string) {
 }
 
 /**
- * Employees see their own time only; superusers everyone's. Naming another user (or a position)
- * needs a superuser, which the login check of the same round trip enforces.
+ * The range (checked) and who may be seen. Employees see their own time only; superusers
+ * everyone's. Naming another user (or a position) needs a superuser, which the login check of the
+ * same round trip enforces.
  */
-function scope(c: Context<AppEnv>, query: { user_fk?: number; position_fk?: number }) {
+function scope(
+  c: Context<AppEnv>,
+  query: { from: string; to: string; tz: string; user_fk?: number; project_fk?: number; position_fk?: number },
+) {
+  checkRange(query.from, query.to, query.tz);
   const viewerId = c.get("auth").userId;
   const superuser = (query.user_fk !== undefined && query.user_fk !== viewerId) || query.position_fk !== undefined;
-  return { superuser, filter: { viewerId, userId: query.user_fk } };
+  return {
+    superuser,
+    range: { from: query.from, to: query.to, tz: query.tz },
+    filter: { viewerId, userId: query.user_fk, projectId: query.project_fk, positionId: query.position_fk },
+  };
 }
 
 export const reports = createRouter()
@@ -72,15 +81,8 @@ export const reports = createRouter()
     }),
     async (c) => {
       const query = c.req.valid("query");
-      checkRange(query.from, query.to, query.tz);
-      const { superuser, filter } = scope(c, query);
-      const range = { from: query.from, to: query.to, tz: query.tz };
-      const summary = q.summary(
-        c.get("database").db,
-        range,
-        { ...filter, projectId: query.project_fk, positionId: query.position_fk },
-        query.group_by,
-      );
+      const { superuser, range, filter } = scope(c, query);
+      const summary = q.summary(c.get("database").db, range, filter, query.group_by);
       const { results } = await authBatch(c, [summary], { superuser });
       const rows = results[0];
       const first = rows[0];
@@ -118,15 +120,8 @@ export const reports = createRouter()
     }),
     async (c) => {
       const query = c.req.valid("query");
-      checkRange(query.from, query.to, query.tz);
-      const { superuser, filter } = scope(c, query);
-      const range = { from: query.from, to: query.to, tz: query.tz };
-      const rowsQuery = q.timelogRows(
-        c.get("database").db,
-        range,
-        { ...filter, projectId: query.project_fk },
-        MAX_CSV_ROWS,
-      );
+      const { superuser, range, filter } = scope(c, query);
+      const rowsQuery = q.timelogRows(c.get("database").db, range, filter, MAX_CSV_ROWS);
       const { results } = await authBatch(c, [rowsQuery], { superuser });
       const rows = results[0];
       if (rows.length > MAX_CSV_ROWS) {
