@@ -9,6 +9,7 @@ import autocannon from "autocannon";
 import { buildBundles } from "./bench/host.ts";
 import { pinContext } from "./bench/measure.ts";
 import { type Account, createAccounts, createProjects, PASSWORD, seedLogs, startStack } from "./bench/stack.ts";
+import { INVARIANTS_SQL } from "./invariants.ts";
 
 const { values } = parseArgs({
   options: {
@@ -253,11 +254,7 @@ try {
   log(`load done: ${result.requests.total} requests, ${result.errors} errors, ${result.timeouts} timeouts`);
 
   // What the database says afterwards.
-  const [inv] = (await stack.sql.query(`SELECT
-    (SELECT count(*)::int FROM timelog a JOIN timelog b ON a.user_fk = b.user_fk AND a.id < b.id
-       AND tstzrange(a.start_time, a.end_time, '[)') && tstzrange(b.start_time, b.end_time, '[)')) AS overlaps,
-    (SELECT count(*)::int FROM (SELECT user_fk FROM timelog WHERE end_time IS NULL GROUP BY user_fk HAVING count(*) > 1) m) AS multi_open,
-    (SELECT count(*)::int FROM timelog WHERE end_time <= start_time) AS backwards`)) as Record<string, number>[];
+  const [inv] = (await stack.sql.query(INVARIANTS_SQL)) as Record<string, number>[];
   const created = [...acknowledged.created];
   const [found] = (await stack.sql.query(
     `SELECT count(*)::int AS n,

@@ -2,7 +2,7 @@
 // it for every database name starting with `test_`, so each test file gets clean data.
 import pg from "pg";
 import { migrate } from "./migrate.ts";
-import { newPglite, pgliteBackend, postgresBackend } from "./neon-local/backend.ts";
+import { newPglite, pgliteBackend, pglitePool, postgresBackend } from "./neon-local/backend.ts";
 import { type NeonLocal, startNeonLocal } from "./neon-local/server.ts";
 
 export const CLONE_PREFIX = "test_";
@@ -27,8 +27,7 @@ export async function startTestDatabase(postgresUrl = process.env.TEST_DATABASE_
     return startNeonLocal(postgresBackend({ baseUrl: postgresUrl, template, clonePrefix: CLONE_PREFIX }));
   }
   const seed = await newPglite();
-  const { createPgConfig } = await import("@electric-sql/pglite/node-postgres");
-  const pool = new pg.Pool(createPgConfig(seed));
+  const pool = pglitePool(seed);
   await migrate(pool);
   await pool.end();
   const dump = await seed.dumpDataDir("none");

@@ -94,7 +94,7 @@ export async function startNeonLocal(backend: Backend, port = 0, host = "127.0.0
         const results = await runBatch(pool, body.queries, req.headers, arrayMode);
         return send(200, { results });
       }
-      return send(200, await runOne(pool, body, arrayMode));
+      return send(200, await exec(pool, body, arrayMode));
     } catch (err) {
       if (err instanceof BadRequest || err instanceof SyntaxError) return send(400, { message: err.message });
       const e = err as Record<string, unknown>;
@@ -156,10 +156,6 @@ async function exec(client: pg.Pool | pg.PoolClient, q: Query, arrayMode: boolea
     ? r.rows
     : (r.rows as unknown[][]).map((row) => Object.fromEntries(fields.map((f, i) => [f.name, row[i]])));
   return { command: r.command, rowCount: r.rowCount, rows, fields, rowAsArray: arrayMode };
-}
-
-function runOne(pool: pg.Pool, q: Query, arrayMode: boolean) {
-  return exec(pool, q, arrayMode);
 }
 
 async function runBatch(pool: pg.Pool, queries: Query[], headers: IncomingMessage["headers"], arrayMode: boolean) {

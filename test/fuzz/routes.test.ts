@@ -4,6 +4,7 @@
 // `npm run fuzz` runs FUZZ_RUNS (10,000 by default).
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { INVARIANTS_SQL } from "../../scripts/invariants.ts";
 import { call } from "../helpers/api";
 import {
   addEntry,
@@ -30,13 +31,6 @@ const CHECKSUM = `
     UNION ALL SELECT 's' || row(id, refresh_generation, revoked_at)::text FROM session
     UNION ALL SELECT 'i' || row(user_fk, key, response)::text FROM idempotency_key
   ) x`;
-
-const INVARIANTS = `
-  SELECT
-    (SELECT count(*)::int FROM timelog a JOIN timelog b ON a.user_fk = b.user_fk AND a.id < b.id
-       AND tstzrange(a.start_time, a.end_time, '[)') && tstzrange(b.start_time, b.end_time, '[)')) AS overlaps,
-    (SELECT count(*)::int FROM (SELECT user_fk FROM timelog WHERE end_time IS NULL GROUP BY user_fk HAVING count(*) > 1) m) AS multi_open,
-    (SELECT count(*)::int FROM timelog WHERE end_time <= start_time) AS backwards`;
 
 async function checksum(): Promise<string> {
   const [row] = await seedSql(CHECKSUM);
@@ -183,7 +177,7 @@ describe("fuzzing every route", () => {
         ),
         { numRuns: RUNS, endOnFailure: true },
       );
-      const [inv] = await seedSql(INVARIANTS);
+      const [inv] = await seedSql(INVARIANTS_SQL);
       expect(inv).toEqual({ overlaps: 0, multi_open: 0, backwards: 0 });
       expect(cases).toBe(RUNS);
       console.log(`fuzz: ${RUNS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
