@@ -12,6 +12,12 @@ export interface Cluster {
   stop(): void;
 }
 
+/** A port nothing listens on now: the kernel picks it (bind to port 0) in a child process. */
+function freePort(): number {
+  const probe = `const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})`;
+  return Number(execFileSync(process.execPath, ["-e", probe]).toString().trim());
+}
+
 export function startPostgres(existing?: string): Cluster {
   if (existing) return { url: existing, stop() {} };
   if (!existsSync(join(BIN, "initdb")))
@@ -20,7 +26,7 @@ export function startPostgres(existing?: string): Cluster {
   const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
   const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
   chownSync(dir, uid, gid);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
   const as = (cmd: string, args: string[]) => {
     const r = spawnSync("runuser", ["-u", "postgres", "--", join(BIN, cmd), ...args], {
       env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
