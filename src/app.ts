@@ -6,6 +6,8 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { wellKnown } from "./auth/routes";
+import { sessions } from "./auth/session-routes";
+import { company } from "./company/routes";
 import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
 import { health } from "./health/routes";
@@ -69,11 +71,13 @@ app.use(async (c, next) => {
 });
 
 app.route("/health", health);
+app.route("/users", sessions);
 app.route("/users", users);
 app.route("/positions", positions);
 app.route("/projects", projects);
 app.route("/timelog", timelog);
 app.route("/reports", reports);
+app.route("/settings", company);
 app.route("/.well-known", wellKnown);
 
 app.doc31("/openapi.json", {

@@ -28,7 +28,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** CSRF: a cookie rides along on cross-site requests, so unsafe ones must come from a known origin. */
-function checkOrigin(c: Context<AppEnv>) {
+export function checkOrigin(c: Context<AppEnv>) {
   const origin = c.req.header("origin");
   const own = new URL(c.req.url).origin;
   if (!origin || (origin !== own && !c.get("settings").CORS_ORIGINS.includes(origin))) {

@@ -115,3 +115,38 @@ export async function verifyRefreshToken(settings: Settings, token: string): Pro
 }
 
 export { unauthorized };
+
+/**
+ * A device token, given out on a successful sign-in (OWASP's device cookie): a client that
+ * presents one for the account it signs in to has its own guess budget, so strangers' failures
+ * cannot lock it out. It grants nothing else.
+ */
+export const DEVICE_TOKEN_TTL = 365 * 86_400;
+
+export async function issueDeviceToken(settings: Settings, userId: number, deviceId: string) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: String(userId), did: deviceId, use: "device", iat: now, exp: now + DEVICE_TOKEN_TTL };
+  return sign({ ...claims, iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE }, keysOf(settings).signing, ALG);
+}
+
+/** The device a token names, or undefined for anything that is not a valid device token. */
+export async function verifyDeviceToken(
+  settings: Settings,
+  token: string | undefined,
+): Promise<{ userId: number; deviceId: string } | undefined> {
+  if (!token || token.length > 4096) return undefined;
+  try {
+    const payload = await verifyWithJwks(token, {
+      keys: keysOf(settings).verifying,
+      allowedAlgorithms: [ALG],
+      verification: { iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE },
+    });
+    const userId = Number(payload.sub);
+    const did = payload.did;
+    if (payload.use !== "device" || typeof did !== "string" || !/^[0-9a-f-]{36}$/.test(did)) return undefined;
+    if (!Number.isInteger(userId) || userId < 1 || typeof payload.exp !== "number") return undefined;
+    return { userId, deviceId: did };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,8 +1,17 @@
-// A Kysely per request over Neon's HTTP driver: no pool, no session. Each HTTP request to the
-// database is one round trip; `batch` sends several statements as one atomic transaction.
+// A Kysely per request over Neon's HTTP driver: no pool, no session. Kysely only builds SQL here;
+// the one way to run it is `batch`, one HTTP request (one round trip) and one transaction, whose
+// first statement sets PostgreSQL's statement_timeout below the worker's own deadline, so a
+// request the worker has given up on stops consuming the database too.
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
-import { type Compilable, Kysely } from "kysely";
-import { NeonDialect } from "kysely-neon";
+import {
+  type Compilable,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+} from "kysely";
 import type { Settings } from "../settings";
 import type { Database } from "./schema";
 
@@ -10,7 +19,32 @@ export type NeonSql = NeonQueryFunction<false, false>;
 export interface Db {
   db: Kysely<Database>;
   sql: NeonSql;
+  /** PostgreSQL's statement_timeout for this request's statements. */
+  statementTimeoutMs: number;
 }
+
+/** Executing a Kysely query directly would skip the timeout and the batch: refuse it. */
+class CompileOnlyDriver implements Driver {
+  async init() {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    throw new Error("queries run through batch(), not Kysely's execute()");
+  }
+  async beginTransaction() {}
+  async commitTransaction() {}
+  async rollbackTransaction() {}
+  async releaseConnection() {}
+  async destroy() {}
+}
+
+const compileOnly = {
+  createAdapter: () => new PostgresAdapter(),
+  createDriver: () => new CompileOnlyDriver(),
+  createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
+  createQueryCompiler: () => new PostgresQueryCompiler(),
+};
+
+/** The statement timeout leaves the worker time to answer (and the driver to notice) first. */
+export const statementTimeoutFor = (dbTimeoutMs: number) => Math.max(50, Math.floor(dbTimeoutMs * 0.8));
 
 export function createDb(settings: Settings): Db {
   // A module-wide driver setting; every request sets the same value, so this is idempotent.
@@ -19,21 +53,26 @@ export function createDb(settings: Settings): Db {
     // Bounds the whole request's database time: a slow or unreachable database answers 503, never hangs.
     fetchOptions: { signal: AbortSignal.timeout(settings.DB_TIMEOUT_MS) },
   });
-  return { sql, db: new Kysely<Database>({ dialect: new NeonDialect({ neon: sql }) }) };
+  return {
+    sql,
+    db: new Kysely<Database>({ dialect: compileOnly }),
+    statementTimeoutMs: statementTimeoutFor(settings.DB_TIMEOUT_MS),
+  };
 }
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 
 /** Runs the queries as one transaction in one round trip: all of them happen, or none. */
 export async function batch<const Q extends readonly Compilable<unknown>[]>(
-  { sql }: Db,
+  { sql, statementTimeoutMs }: Db,
   queries: Q,
 ): Promise<{ -readonly [K in keyof Q]: Rows<Q[K]> }> {
-  const results = await sql.transaction(
-    queries.map((q) => {
+  const [, ...results] = await sql.transaction([
+    sql.query("SELECT set_config('statement_timeout', $1, true)", [String(statementTimeoutMs)]),
+    ...queries.map((q) => {
       const { sql: text, parameters } = q.compile();
       return sql.query(text, [...parameters]);
     }),
-  );
+  ]);
   return results as { -readonly [K in keyof Q]: Rows<Q[K]> };
 }

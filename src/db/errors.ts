@@ -48,7 +48,11 @@ export function fromDbError(err: unknown): ApiError | undefined {
   if (code.startsWith("TL")) {
     const status = Number(code.slice(2));
     if ([400, 401, 403, 404, 409, 422, 429].includes(status)) {
-      return new ApiError(status as 401, e.hint ?? "rejected", e.message, appDetail(e));
+      const extra = appDetail(e);
+      // A refusal that ends by itself says when: the database computed it, the header carries it.
+      const headers: Record<string, string> =
+        typeof extra.retry_after === "number" ? { "Retry-After": String(extra.retry_after) } : {};
+      return new ApiError(status as 401, e.hint ?? "rejected", e.message, extra, headers);
     }
   }
   if (code === "23505") return new ApiError(409, "conflict", "That already exists.");

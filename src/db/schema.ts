@@ -8,6 +8,7 @@ export interface PositionTable {
   title: string;
   description: string | null;
   salary: Generated<number>;
+  open_for_registration: Generated<boolean>;
 }
 
 export interface AppUserTable {
@@ -32,18 +33,17 @@ export interface SessionTable {
   revoked_reason: string | null;
 }
 
-export interface LoginFailureTable {
-  id: GeneratedAlways<string>;
-  email: string;
-  client: string;
-  at: Generated<Date>;
+export interface CompanySettingsTable {
+  id: Generated<boolean>;
+  timelog_earliest: Timestamp;
+  timelog_max_seconds: number;
 }
 
 export interface Database {
   position: PositionTable;
   app_user: AppUserTable;
   session: SessionTable;
-  login_failure: LoginFailureTable;
+  company_settings: CompanySettingsTable;
   project: ProjectTable;
   timelog: TimelogTable;
   timelog_tombstone: TimelogTombstoneTable;

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { type Compilable, sql } from "kysely";
 import { authBatch } from "../auth/middleware";
 import { ApiError } from "../lib/errors";
+import { sha256Hex } from "../lib/hash";
 import type { AppEnv } from "../lib/router";
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -62,7 +63,5 @@ export async function write<R>(
 
 async function requestHash(c: Context<AppEnv>): Promise<string> {
   const body = ["GET", "HEAD", "DELETE"].includes(c.req.method) ? "" : await c.req.text();
-  const text = `${c.req.method} ${new URL(c.req.url).pathname.replace(/\/$/, "")}\n${body}`;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname.replace(/\/$/, "")}\n${body}`);
 }

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "kysely";
+import { batch } from "../db/client";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
@@ -15,9 +16,10 @@ export const health = createRouter().openapi(
     responses: { 200: { description: "Up", content: { "application/json": { schema: Health } } }, ...problems(503) },
   }),
   async (c) => {
-    const { db } = c.get("database");
-    const row = await sql<{ ok: number }>`select 1 as ok`.execute(db).catch(() => undefined);
-    if (row?.rows[0]?.ok !== 1) {
+    const database = c.get("database");
+    const ping = database.db.selectNoFrom(sql<number>`1`.as("ok"));
+    const rows = await batch(database, [ping]).catch(() => undefined);
+    if (rows?.[0][0]?.ok !== 1) {
       throw new ApiError(503, "database_unavailable", "The database is unreachable.", {}, { "Retry-After": "2" });
     }
     return c.json({ status: "ok" as const, database: "up" as const }, 200);

@@ -2,19 +2,17 @@ import type { Kysely } from "kysely";
 import type { Database } from "../db/schema";
 
 type Db = Kysely<Database>;
-const COLUMNS = ["id", "title", "description", "salary"] as const;
+const COLUMNS = ["id", "title", "description", "salary", "open_for_registration"] as const;
+type Fields = { title?: string; description?: string | null; salary?: number; open_for_registration?: boolean };
 
 export const listPositions = (db: Db) => db.selectFrom("position").select(COLUMNS).orderBy("id").limit(1000);
 
 export const findPosition = (db: Db, id: number) => db.selectFrom("position").select(COLUMNS).where("id", "=", id);
 
-export const insertPosition = (db: Db, values: { title: string; description?: string | null; salary?: number }) =>
+export const insertPosition = (db: Db, values: Fields & { title: string }) =>
   db.insertInto("position").values(values).returning(COLUMNS);
 
-export const updatePosition = (
-  db: Db,
-  id: number,
-  patch: { title?: string; description?: string | null; salary?: number },
-) => db.updateTable("position").set(patch).where("id", "=", id).returning(COLUMNS);
+export const updatePosition = (db: Db, id: number, patch: Fields) =>
+  db.updateTable("position").set(patch).where("id", "=", id).returning(COLUMNS);
 
 export const deletePosition = (db: Db, id: number) => db.deleteFrom("position").where("id", "=", id).returning("id");

@@ -15,18 +15,34 @@ export const Position = z
     title: z.string(),
     description: z.string().nullable(),
     salary: Salary.optional().openapi({ description: "Only shown to superusers" }),
+    open_for_registration: z.boolean().openapi({ description: "self-registered users may take this position" }),
   })
   .openapi("Position");
 export type Position = z.infer<typeof Position>;
 
 export const CreatePosition = z
-  .strictObject({ title: Title, description: Description.optional(), salary: Salary.optional() })
+  .strictObject({
+    title: Title,
+    description: Description.optional(),
+    salary: Salary.optional(),
+    open_for_registration: z.boolean().optional(),
+  })
   .openapi("CreatePosition");
 export const ReplacePosition = z
-  .strictObject({ title: Title, description: Description, salary: Salary })
+  .strictObject({
+    title: Title,
+    description: Description,
+    salary: Salary,
+    open_for_registration: z.boolean().optional(),
+  })
   .openapi("ReplacePosition");
 export const UpdatePosition = z
-  .strictObject({ title: Title.optional(), description: Description.optional(), salary: Salary.optional() })
+  .strictObject({
+    title: Title.optional(),
+    description: Description.optional(),
+    salary: Salary.optional(),
+    open_for_registration: z.boolean().optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdatePosition");
 
@@ -35,6 +51,7 @@ export interface PositionRow {
   title: string;
   description: string | null;
   salary: number;
+  open_for_registration: boolean;
 }
 
 export function toPosition(row: PositionRow, showSalary: boolean): Position {

@@ -3,7 +3,7 @@
 // zone, so a 23- or 25-hour day is summed as it really was.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
-import type { Group } from "./schemas";
+import { type Group, MAX_RANGE_DAYS } from "./schemas";
 
 type Db = Kysely<Database>;
 
@@ -21,11 +21,11 @@ export interface ReportFilter {
   positionId?: number;
 }
 
-/** A bound in SQL: a date means local midnight in tz; a time is taken as given. */
-export function bound(value: string, tz: string): RawBuilder<Date> {
-  return /^\d{4}-\d\d-\d\d$/.test(value)
-    ? sql<Date>`(${value}::date::timestamp AT TIME ZONE ${tz})`
-    : sql<Date>`${value}::timestamptz`;
+/** The range as the database reads it, checked there (see report_range in the migrations). */
+function rangeCte(range: Range) {
+  return sql`range AS (
+    SELECT lower(b) AS lo, upper(b) AS hi FROM report_range(${range.from}, ${range.to}, ${range.tz}, ${MAX_RANGE_DAYS}::int) b
+  )`;
 }
 
 function filters(f: ReportFilter) {
@@ -57,7 +57,8 @@ export interface SummaryRow {
   range_to: Date;
 }
 
-export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[]) {
+/** At most `maxGroups` + 1 groups come back: one more means "too many". */
+export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[], maxGroups: number) {
   const unit = groupBy.find((g): g is keyof typeof STEP => g in STEP);
   const pieces = unit
     ? sql`SELECT c.*, b.period, greatest(c.s, b.bs) AS ps, least(c.e, b.be) AS pe
@@ -86,7 +87,7 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[])
   const orderClause = order.length ? sql`ORDER BY ${sql.join(order)}` : sql``;
   const selectCols = cols.length ? sql`${sql.join(cols)},` : sql``;
   const query = sql<SummaryRow>`
-    WITH range AS (SELECT ${bound(range.from, range.tz)} AS lo, ${bound(range.to, range.tz)} AS hi),
+    WITH ${rangeCte(range)},
     clipped AS (
       SELECT t.id, t.user_fk, t.project_fk, t.end_time IS NULL AS open,
              greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e
@@ -107,7 +108,8 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[])
     SELECT g.*, coalesce(round(sum(g.seconds) OVER ()::numeric, 3)::float8, 0) AS total_seconds,
            coalesce(bool_or(g.includes_open) OVER (), false) AS total_open, r.lo AS range_from, r.hi AS range_to
     FROM range r LEFT JOIN grouped g ON true
-    ${orderClause}`;
+    ${orderClause}
+    LIMIT ${maxGroups + 1}`;
   return { compile: () => query.compile(db) };
 }
 
@@ -134,7 +136,7 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, limit: number
   const offset = (col: RawBuilder<unknown>) =>
     sql`extract(epoch FROM (${col} AT TIME ZONE ${range.tz}) - (${col} AT TIME ZONE 'UTC'))::int`;
   const query = sql<CsvRow>`
-    WITH range AS (SELECT ${bound(range.from, range.tz)} AS lo, ${bound(range.to, range.tz)} AS hi)
+    WITH ${rangeCte(range)}
     SELECT t.id, t.user_fk, u.username, po.title AS position, t.project_fk, pr.secret_name,
            ${local(sql`t.start_time`)} AS start_local, ${offset(sql`t.start_time`)} AS start_offset,
            ${local(sql`t.end_time`)} AS end_local, ${offset(sql`t.end_time`)} AS end_offset,

@@ -11,9 +11,17 @@ const DateOrTime = z
   .union([z.iso.date(), DateTime])
   .openapi({ description: "YYYY-MM-DD (midnight in tz) or an RFC 3339 time with an offset", example: "2026-03-01" });
 
-const Zone = z
+/**
+ * IANA zone names only: "UTC" or Area/Location (Etc/GMT+5 included, which both PostgreSQL and
+ * Intl read as IANA defines it). Offsets such as +05:00, POSIX strings such as UTC+5 and
+ * abbreviations such as PST are refused: PostgreSQL reads their sign or meaning differently.
+ */
+export const Zone = z
   .string()
   .max(64)
+  .regex(/^(UTC|[A-Z][A-Za-z_-]*(\/[A-Za-z0-9_+-]+){1,2})$/, {
+    message: "an IANA time zone name such as Europe/Berlin or UTC (offsets like +05:00 are not accepted)",
+  })
   .refine(
     (tz) => {
       try {
@@ -24,7 +32,8 @@ const Zone = z
       }
     },
     { message: "an IANA time zone such as Europe/Berlin" },
-  );
+  )
+  .openapi({ example: "Europe/Berlin" });
 
 const Filters = {
   from: DateOrTime,

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 
 type Db = Kysely<Database>;
@@ -19,50 +19,6 @@ export function insertUser(
   values: { email: string; username: string; position_fk: number; password_hash: string },
 ) {
   return db.insertInto("app_user").values(values).returning(USER_COLUMNS);
-}
-
-export const LOGIN_WINDOW_MINUTES = 15;
-
-/** The account (if any) and the recent failures for it and for the client, in one statement. */
-export function findLoginCandidate(db: Db, email: string, client: string) {
-  const window = sql<Date>`now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`;
-  const account = (eb: ExpressionBuilder<Database, never>) =>
-    eb.selectFrom("app_user").where(sql`lower(email)`, "=", email.toLowerCase());
-  return db.selectNoFrom((eb) => [
-    account(eb).select("id").as("id"),
-    account(eb).select("password_hash").as("password_hash"),
-    account(eb).select("is_active").as("is_active"),
-    eb
-      .selectFrom("login_failure")
-      .select(sql<string>`count(*)`.as("n"))
-      .where(sql`lower(email)`, "=", email.toLowerCase())
-      .where("at", ">", window)
-      .as("account_failures"),
-    eb
-      .selectFrom("login_failure")
-      .select(sql<string>`count(*)`.as("n"))
-      .where("client", "=", client)
-      .where("at", ">", window)
-      .as("client_failures"),
-    eb
-      .selectFrom("login_failure")
-      .select(
-        sql<number>`ceil(extract(epoch FROM min(at) + make_interval(mins => ${LOGIN_WINDOW_MINUTES}) - now()))::int`.as(
-          "t",
-        ),
-      )
-      .where((w) => w.or([w(sql`lower(email)`, "=", email.toLowerCase()), w("client", "=", client)]))
-      .where("at", ">", window)
-      .as("retry_after"),
-  ]);
-}
-
-export function recordLoginFailure(db: Db, email: string, client: string) {
-  return db.insertInto("login_failure").values({ email: email.toLowerCase(), client });
-}
-
-export function clearLoginFailures(db: Db, email: string) {
-  return db.deleteFrom("login_failure").where(sql`lower(email)`, "=", email.toLowerCase());
 }
 
 export function createSession(db: Db, userId: number, ttlSeconds: number) {
@@ -111,10 +67,6 @@ export function findVisibleUser(db: Db, id: number, viewerId: number) {
   return findUser(db, id).where((eb) =>
     eb.or([eb("app_user.id", "=", viewerId), sql<boolean>`(SELECT user_is_superuser(${viewerId}::int))`]),
   );
-}
-
-export function findPasswordHash(db: Db, id: number) {
-  return db.selectFrom("app_user").select("password_hash").where("id", "=", id);
 }
 
 export function listUsers(db: Db, cursor: number | undefined, limit: number) {

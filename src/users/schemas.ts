@@ -27,10 +27,17 @@ export const Register = z
   .strictObject({ email: Email, username: Username, password: Password, position_fk: Id })
   .openapi("Register");
 
-export const LoginJson = z.strictObject({ email: z.string().max(320), password: z.string().max(256) }).openapi("Login");
+const DeviceToken = z
+  .string()
+  .max(4096)
+  .optional()
+  .openapi({ description: "the device_token of an earlier sign-in: this client keeps its own attempt budget" });
+export const LoginJson = z
+  .strictObject({ email: z.string().max(320), password: z.string().max(256), device_token: DeviceToken })
+  .openapi("Login");
 /** The old service's OAuth2-style form: `username` carries the email. */
 export const LoginForm = z
-  .object({ username: z.string().max(320), password: z.string().max(256) })
+  .object({ username: z.string().max(320), password: z.string().max(256), device_token: DeviceToken })
   .openapi("LoginForm");
 
 export const TokenPair = z
@@ -39,6 +46,9 @@ export const TokenPair = z
     refresh_token: z.string(),
     token_type: z.literal("bearer"),
     expires_in: z.number().int(),
+    device_token: z.string().optional().openapi({
+      description: "login responses only: send it with later sign-ins from this device (browsers get device_cookie)",
+    }),
   })
   .openapi("TokenPair");
 

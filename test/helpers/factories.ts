@@ -11,6 +11,9 @@ export function seedSql(text: string, params: unknown[] = []) {
   return sql.query(text, params);
 }
 
+/** A random documentation-range address, so tests do not share a client's budgets. */
+export const randomIp = () => `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
+
 export interface TestUser {
   id: number;
   email: string;
@@ -28,7 +31,8 @@ export async function registerUser(overrides: Record<string, unknown> = {}) {
     position_fk: 1,
     ...overrides,
   };
-  const res = await call("POST", "/users/register", { body });
+  // Each from its own address: a client may only create a few accounts an hour.
+  const res = await call("POST", "/users/register", { body, headers: { "cf-connecting-ip": randomIp() } });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
   const user = (await res.json()) as { id: number };
   return { ...body, id: user.id } as { id: number; email: string; password: string; username: string };

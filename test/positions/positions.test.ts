@@ -16,7 +16,7 @@ describe("positions", () => {
     expect(created).toMatchObject({ title: "Engineer", salary: 5000, description: null });
 
     const seenByAlice = await (await call("GET", `/positions/${created.id}`, { token: alice.token })).json();
-    expect(seenByAlice).toEqual({ id: created.id, title: "Engineer", description: null });
+    expect(seenByAlice).toEqual({ id: created.id, title: "Engineer", description: null, open_for_registration: false });
     const list = (await (await call("GET", "/positions", { token: alice.token })).json()) as Record<string, unknown>[];
     expect(list.every((p) => !("salary" in p))).toBe(true);
 

@@ -1,0 +1,172 @@
+// Sessions: register, sign in, refresh, sign out. Mounted under /users (the old service's paths).
+import { createRoute, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { batch } from "../db/client";
+import { ApiError } from "../lib/errors";
+import { body, json, signedIn } from "../lib/openapi";
+import { type AppEnv, createRouter } from "../lib/router";
+import { problems } from "../lib/schemas";
+import * as q from "../users/queries";
+import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, toUser, User } from "../users/schemas";
+import { AUTH_COOKIE, authBatch, checkOrigin } from "./middleware";
+import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
+import { attemptSucceeded, beginLogin, beginRegistration, clientKey } from "./throttle";
+import {
+  DEVICE_TOKEN_TTL,
+  issueDeviceToken,
+  issueTokens,
+  unauthorized,
+  verifyDeviceToken,
+  verifyRefreshToken,
+} from "./tokens";
+
+const DEVICE_COOKIE = "device_cookie";
+const tags = ["users"];
+
+function setAuthCookie(c: Context<AppEnv>, name: string, token: string, maxAge: number, path = "/") {
+  setCookie(c, name, token, { httpOnly: true, secure: true, sameSite: "Strict", path, maxAge });
+}
+
+const invalidLogin = () => new ApiError(401, "invalid_credentials", "Wrong email or password.");
+
+function credentials(c: Context<AppEnv>): z.infer<typeof LoginJson> {
+  const type = c.req.header("content-type") ?? "";
+  if (/^application\/json/i.test(type)) return c.req.valid("json" as never) as z.infer<typeof LoginJson>;
+  if (/^application\/x-www-form-urlencoded/i.test(type)) {
+    const { username, ...rest } = c.req.valid("form" as never) as z.infer<typeof LoginForm>;
+    return { email: username, ...rest };
+  }
+  throw new ApiError(415, "unsupported_media_type", "Send JSON or application/x-www-form-urlencoded.");
+}
+
+export const sessions = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/register",
+      tags,
+      summary: "Create an account (a few per client an hour, into positions open for self-registration)",
+      request: { body: body(Register) },
+      responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
+    }),
+    async (c) => {
+      const settings = c.get("settings");
+      if (!settings.REGISTRATION_OPEN) {
+        throw new ApiError(403, "registration_closed", "Registration is closed; ask an administrator for an account.");
+      }
+      const { password, ...input } = c.req.valid("json");
+      const password_hash = await hashPassword(password);
+      const database = c.get("database");
+      const guard = beginRegistration(
+        database.db,
+        await clientKey(c),
+        input.position_fk,
+        settings.REGISTRATION_PER_HOUR,
+      );
+      const [, [row]] = await batch(database, [guard, q.insertUser(database.db, { ...input, password_hash })]);
+      if (!row) throw new ApiError(409, "email_taken", "That email is already registered.");
+      return c.json(toUser(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/login",
+      tags,
+      summary: "Sign in (JSON {email, password} or the old form: username=email, password)",
+      request: {
+        body: {
+          required: false,
+          content: {
+            "application/json": { schema: LoginJson },
+            "application/x-www-form-urlencoded": { schema: LoginForm },
+          },
+        },
+      },
+      responses: {
+        200: json(TokenPair, "Signed in; also sets auth_cookie and device_cookie"),
+        ...problems(401, 403, 415, 422, 429),
+      },
+    }),
+    async (c) => {
+      // Login CSRF: a page elsewhere must not sign a browser in to the attacker's account.
+      if (c.req.header("origin") !== undefined) checkOrigin(c);
+      const { email, password, device_token } = credentials(c);
+      const settings = c.get("settings");
+      const database = c.get("database");
+      const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
+      // Round trip 1: reserve the attempt (429 when a budget is spent) and read the account.
+      const [[found]] = await batch(database, [beginLogin(database.db, email, await clientKey(c), device)]);
+      // Unknown accounts are checked against a dummy hash so both answers take the same time.
+      const verdict = await verifyPassword(password, found?.password_hash ?? DUMMY_HASH);
+      if (!found || !verdict.ok || found.id === null || found.is_active !== true) throw invalidLogin();
+      const userId = found.id;
+      const rehash = verdict.needsRehash ? [q.setPasswordHash(database.db, userId, await hashPassword(password))] : [];
+      // Round trip 2: the login itself; the reservation stops counting as a failure.
+      const [[session]] = await batch(database, [
+        q.createSession(database.db, userId, settings.REFRESH_TOKEN_TTL),
+        attemptSucceeded(database.db, found.attempt),
+        ...rehash,
+      ]);
+      if (!session) throw invalidLogin();
+      const tokens = await issueTokens(settings, { userId, sessionId: session.id, generation: 0 }, session.expires_at);
+      const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
+      const deviceToken = await issueDeviceToken(settings, userId, deviceId);
+      setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
+      setAuthCookie(c, DEVICE_COOKIE, deviceToken, DEVICE_TOKEN_TTL, "/users/login");
+      return c.json({ ...tokens, device_token: deviceToken }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/refresh",
+      tags,
+      summary: "Trade a refresh token for a new pair; the old one is spent",
+      request: { body: body(RefreshBody) },
+      responses: { 200: json(TokenPair, "New tokens"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const settings = c.get("settings");
+      const database = c.get("database");
+      const claims = await verifyRefreshToken(settings, c.req.valid("json").refresh_token);
+      const [[row]] = await batch(database, [
+        q.rotateRefresh(database.db, claims.sessionId, claims.userId, claims.generation),
+      ]);
+      if (!row || row.generation === null) throw unauthorized();
+      const tokens = await issueTokens(settings, { ...claims, generation: row.generation }, new Date(row.expires_at));
+      setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
+      return c.json(tokens, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/logout",
+      tags,
+      summary: "End this login: its access token, cookie and refresh token stop working now",
+      ...signedIn,
+      responses: { 204: { description: "Signed out" }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      await authBatch(c, [q.revokeSession(c.get("database").db, c.get("auth").sessionId, "logout")]);
+      deleteCookie(c, AUTH_COOKIE, { path: "/", secure: true });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/logout-all",
+      tags,
+      summary: "End every login of the caller",
+      ...signedIn,
+      responses: { 204: { description: "Signed out everywhere" }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      await authBatch(c, [q.revokeUserSessions(c.get("database").db, c.get("auth").userId, "logout_all")]);
+      deleteCookie(c, AUTH_COOKIE, { path: "/", secure: true });
+      return c.body(null, 204);
+    },
+  );
