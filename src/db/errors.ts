@@ -61,7 +61,17 @@ export function fromDbError(err: unknown): ApiError | undefined {
   if (code.startsWith("23") || code.startsWith("22")) {
     return new ApiError(422, "invalid_value", "A value is out of range or invalid.");
   }
-  if (code === "40001" || code === "40P01" || code === "55P03" || code === "57014") {
+  if (code === "57014") {
+    // Our statement_timeout (or a cancel) stopped it: the database is not held past our deadline.
+    return new ApiError(
+      503,
+      "database_timeout",
+      "This took too long in the database and was stopped; try again, or ask for less.",
+      {},
+      RETRY,
+    );
+  }
+  if (code === "40001" || code === "40P01" || code === "55P03") {
     return new ApiError(503, "busy", "The database was busy; try again.", {}, RETRY);
   }
   if (code.startsWith("08") || code.startsWith("53") || code.startsWith("57P")) {

@@ -1,0 +1,43 @@
+// Every statement runs under a PostgreSQL statement_timeout below the worker's own deadline, so a
+// request the worker gives up on does not keep holding the database.
+import { neon } from "@neondatabase/serverless";
+import { describe, expect, inject, it } from "vitest";
+import { call, expectProblem, testEnv } from "../helpers/api";
+import { clockIn, createProject, createSuperuser, createUser, seedSql } from "../helpers/factories";
+
+// PGlite has one connection: a second transaction cannot even start while one holds a lock, so
+// there is nothing for a statement to wait on. PostgreSQL (CI's second leg) runs this.
+describe.runIf(inject("databaseKind") === "postgres")("statement_timeout", () => {
+  it("a write stuck behind a lock is stopped by PostgreSQL itself, before the worker's deadline", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin);
+    const alice = await createUser();
+    const log = (await (await clockIn(alice, p.id)).json()) as { id: number };
+    // Another transaction holds the log's row lock for 4 s.
+    const sql = neon(testEnv.DATABASE_URL as string);
+    const holder = sql.transaction([
+      sql`UPDATE timelog SET note = 'held' WHERE id = ${log.id}`,
+      sql`SELECT pg_sleep(4)`,
+    ]);
+    for (let i = 0; i < 100; i++) {
+      const [row] = await seedSql(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND state = 'active' AND pid <> pg_backend_pid()",
+      );
+      if (row?.n === 1) break;
+    }
+    const env = { ...testEnv, DB_TIMEOUT_MS: "1500" };
+    const started = Date.now();
+    const res = await call("POST", "/timelog/close", { token: alice.token, env });
+    const elapsed = Date.now() - started;
+    // The database's own refusal (57014), not the worker's timeout: it stopped at ~1.2 s.
+    expect((await expectProblem(res, 503)).code).toBe("database_timeout");
+    expect(elapsed).toBeLessThan(1500);
+    const waiting = await seedSql(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+    );
+    expect(waiting[0]?.n).toBe(0);
+    await holder;
+    const [row] = await seedSql("SELECT end_time FROM timelog WHERE id = $1", [log.id]);
+    expect(row?.end_time).toBeNull();
+  });
+});
