@@ -37,7 +37,10 @@ if (!applied.length) console.log("migrations: up to date");
 await ensureDevSuperuser(db.pool);
 
 const endpoint = new URL(vars.NEON_FETCH_ENDPOINT || "http://127.0.0.1:5488/sql");
-const local = await startNeonLocal(fixedBackend(db.pool), Number(endpoint.port), endpoint.hostname);
+const local = await startNeonLocal(fixedBackend(db.pool), {
+  port: Number(endpoint.port),
+  host: endpoint.hostname,
+});
 console.log(`neon endpoint: ${local.url}`);
 
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };

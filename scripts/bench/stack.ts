@@ -23,7 +23,7 @@ export interface Stack {
 }
 
 async function startEndpoint(databaseUrl?: string): Promise<{ child: ChildProcess; url: string }> {
-  const args = ["--experimental-strip-types", "--no-warnings", "scripts/neon-local/serve.ts", "--migrate"];
+  const args = ["--experimental-strip-types", "--no-warnings", "scripts/neon-local/serve.ts", "--migrate", "--faults"];
   if (databaseUrl) args.push("--database-url", databaseUrl);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });

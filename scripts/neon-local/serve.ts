@@ -1,6 +1,6 @@
 // The local Neon endpoint as its own process, for benchmarks and load tests (so the load
 // generator and the database stand-in do not share an event loop).
-//   node scripts/neon-local/serve.ts [--port N] [--database-url postgres://…] [--migrate]
+//   node scripts/neon-local/serve.ts [--port N] [--database-url postgres://…] [--migrate] [--faults]
 // Without --database-url it serves an in-memory PGlite. Prints "ready <url>" when listening.
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "0" },
     "database-url": { type: "string" },
     migrate: { type: "boolean", default: false },
+    faults: { type: "boolean", default: false },
   },
 });
 
@@ -30,7 +31,7 @@ if (values["database-url"]) {
   };
 }
 if (values.migrate) await migrate(pool);
-const local = await startNeonLocal(fixedBackend(pool), Number(values.port));
+const local = await startNeonLocal(fixedBackend(pool), { port: Number(values.port), faults: values.faults });
 console.log(`ready ${local.url}`);
 const stop = async () => {
   await local.close();

@@ -1,11 +1,15 @@
 // The local Neon endpoint, tested through the real @neondatabase/serverless driver (as the worker
 // uses it) and through raw HTTP for what the driver hides. PGlite by default; TEST_DATABASE_URL
 // runs the same tests on PostgreSQL.
+
+import { request } from "node:http";
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
 import { type NeonLocal, startNeonLocal } from "./server.ts";
+
+const isPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 let local: NeonLocal;
 const DB = `main_${Math.random().toString(36).slice(2, 8)}`;
@@ -21,10 +25,12 @@ beforeAll(async () => {
     await admin.query("DROP DATABASE IF EXISTS neon_local_test WITH (FORCE)");
     await admin.query("CREATE DATABASE neon_local_test");
     await admin.end();
-    local = await startNeonLocal(postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" }));
+    local = await startNeonLocal(postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" }), {
+      faults: true,
+    });
   } else {
     const db = await newPglite();
-    local = await startNeonLocal(pgliteBackend({ primary: { name: DB, db } }));
+    local = await startNeonLocal(pgliteBackend({ primary: { name: DB, db } }), { faults: true });
   }
   neonConfig.fetchEndpoint = local.url;
   sql = neon(CONN);
@@ -130,5 +136,116 @@ describe("local Neon endpoint", () => {
     await sql.query("SELECT 1");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     local.faults.delayMs = 0;
+  });
+});
+
+/** A raw request with any Host header (fetch would not send a foreign one). */
+function rawPost(path: string, hostHeader: string, body: string, headers: Record<string, string> = {}) {
+  const { port } = new URL(local.url);
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, method: "POST", headers: { host: hostHeader, ...headers } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+// Each test states the behaviour of Neon's proxy that it reproduces: the home of the next difference found.
+describe("Neon's behaviour that our code depends on", () => {
+  it("Neon serves SQL only at POST /sql: other paths and methods are 404", async () => {
+    const one = JSON.stringify({ query: "SELECT 1", params: [] });
+    const headers = { "neon-connection-string": CONN };
+    expect((await fetch(new URL("/v2/sql", local.url), { method: "POST", headers, body: one })).status).toBe(404);
+    expect((await fetch(local.url, { headers })).status).toBe(404);
+  });
+
+  it("Neon refuses a connection string without a user, a password or a host name with 400", async () => {
+    for (const conn of ["postgres://localhost/db", "postgres://u@localhost/db", "postgres://u:p@/db"]) {
+      const { status } = await post({ query: "SELECT 1", params: [] }, { "neon-connection-string": conn });
+      expect(status).toBe(400);
+    }
+  });
+
+  it("Neon refuses an unknown Neon-Batch-Isolation-Level with 400", async () => {
+    const { status } = await post(
+      { queries: [{ query: "SELECT 1", params: [] }] },
+      { "neon-batch-isolation-level": "Chaos" },
+    );
+    expect(status).toBe(400);
+  });
+
+  it("Neon's JWT mode (Authorization: Bearer) is not supported here: 400, so nothing depends on it silently", async () => {
+    const { status, json } = await post({ query: "SELECT 1", params: [] }, { authorization: "Bearer x.y.z" });
+    expect(status).toBe(400);
+    expect(String(json.message)).toMatch(/not supported/);
+  });
+
+  it("Neon answers 507 above 10 MiB of response, which the driver raises as an error", async () => {
+    await expect(sql.query("SELECT repeat('x', 11 * 1024 * 1024) AS big")).rejects.toThrow(/HTTP status 507/);
+    const ok = await sql.query("SELECT length(repeat('x', 9 * 1024 * 1024)) AS n");
+    expect(ok[0]?.n).toBe(9 * 1024 * 1024);
+  });
+
+  it("Neon refuses a request over 10 MiB", async () => {
+    await expect(sql.query("SELECT length($1) AS n", ["y".repeat(11 * 1024 * 1024)])).rejects.toThrow(
+      /HTTP status 413/,
+    );
+  });
+
+  it("Neon cancels the statement of a client that goes away, and does not commit its unfinished batch", async () => {
+    const id = 9000 + Math.floor(Math.random() * 999);
+    const abort = new AbortController();
+    const pending = fetch(local.url, {
+      method: "POST",
+      signal: abort.signal,
+      headers: { "neon-connection-string": CONN, "neon-array-mode": "true", "neon-raw-text-output": "true" },
+      body: JSON.stringify({
+        queries: [
+          { query: "INSERT INTO item (id, label) VALUES ($1, 'abandoned')", params: [String(id)] },
+          // Short sleeps: PGlite blocks the process while a statement runs, so the disconnect is seen between them.
+          ...Array.from({ length: 15 }, () => ({ query: "SELECT pg_sleep(0.1)", params: [] })),
+        ],
+      }),
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    abort.abort();
+    await pending;
+    if (isPostgres) {
+      // Cancelled at once: nothing of it is still running a moment later.
+      await new Promise((r) => setTimeout(r, 300));
+      const running = await sql.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)'",
+      );
+      expect(running[0]?.n).toBe(0);
+    }
+    // PGlite runs one statement at a time: this waits for the sleep, then sees the rollback.
+    const rows = await sql.query("SELECT count(*)::int AS n FROM item WHERE id = $1", [id]);
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it("answers only loopback Host names, so a DNS-rebinding page cannot reach it", async () => {
+    const body = JSON.stringify({ query: "SELECT 1", params: [] });
+    const headers = { "neon-connection-string": CONN, "content-type": "application/json" };
+    expect(await rawPost("/sql", "evil.example", body, headers)).toBe(403);
+    expect(await rawPost("/sql", "127.0.0.1.nip.io", body, headers)).toBe(403);
+    expect(await rawPost("/sql", "localhost:5488", body, headers)).toBe(200);
+  });
+
+  it("has no fault injection unless the harness asks for it", async () => {
+    const plain = await startNeonLocal(pgliteBackend({}));
+    try {
+      const res = await fetch(new URL("/__faults", plain.url), {
+        method: "POST",
+        body: JSON.stringify({ down: true }),
+      });
+      expect(res.status).toBe(404);
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -1,6 +1,11 @@
 // A local stand-in for Neon's SQL-over-HTTP endpoint, faithful where @neondatabase/serverless
 // can tell: raw text values with real type OIDs, SQL errors as HTTP 400 with their SQLSTATE
-// fields, batches as one all-or-nothing transaction, multi-statement strings refused.
+// fields, batches as one all-or-nothing transaction, multi-statement strings refused — and where
+// our code depends on Neon's proxy: only POST /sql, requests and responses over 10 MiB refused,
+// malformed connection strings and batch headers refused, a client that goes away cancels its
+// statement and its batch does not commit. server.test.ts states each behaviour with its fact.
+// A development tool: it answers only loopback Host names (so a DNS-rebinding page cannot use it),
+// and fault injection exists only when the harness that uses it asks for it.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type pg from "pg";
@@ -49,26 +54,54 @@ export interface NeonLocal {
 }
 
 class BadRequest extends Error {}
+class TooLarge extends Error {}
 
-export async function startNeonLocal(backend: Backend, port = 0, host = "127.0.0.1"): Promise<NeonLocal> {
+/** Neon's proxy refuses requests and responses over 10 MiB. */
+export const NEON_MAX_BYTES = 10 * 1024 * 1024;
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+export interface NeonLocalOptions {
+  port?: number;
+  host?: string;
+  /** Serve POST /__faults (the load harness and the endpoint's own tests only). */
+  faults?: boolean;
+}
+
+export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = {}): Promise<NeonLocal> {
+  const { port = 0, host = "127.0.0.1" } = opts;
   const counts = new Map<string, number>();
   const faults = { down: false, delayMs: 0 };
 
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      if (Buffer.byteLength(text) > NEON_MAX_BYTES) {
+        res.writeHead(507, { "content-type": "text/plain" });
+        return res.end("response is too large (max is 10485760 bytes)");
+      }
       res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
+      res.end(text);
     };
+    // A client that goes away before the answer is complete: its statement is cancelled and its
+    // batch rolled back, as Neon does.
+    const client = { gone: false };
+    res.once("close", () => {
+      client.gone = !res.writableFinished;
+    });
     try {
+      if (!LOOPBACK_HOST.test(req.headers.host ?? "")) return send(403, { message: "loopback Host names only" });
       const url = new URL(req.url ?? "/", "http://local");
       if (req.method === "GET" && url.pathname === "/__stats") {
         return send(200, { requests: counts.get(url.searchParams.get("db") ?? "") ?? 0 });
       }
-      if (req.method === "POST" && url.pathname === "/__faults") {
+      if (opts.faults && req.method === "POST" && url.pathname === "/__faults") {
         Object.assign(faults, JSON.parse(await readBody(req)));
         return send(200, faults);
       }
-      if (req.method !== "POST" || !url.pathname.endsWith("/sql")) return send(404, { message: "not found" });
+      if (req.method !== "POST" || url.pathname !== "/sql") return send(404, { message: "not found" });
+      if (req.headers.authorization !== undefined) {
+        throw new BadRequest("JWT authentication (Authorization: Bearer) is not supported here");
+      }
       if (faults.down) {
         req.socket.destroy();
         return;
@@ -84,18 +117,31 @@ export async function startNeonLocal(backend: Backend, port = 0, host = "127.0.0
       }
 
       const database = databaseOf(req.headers["neon-connection-string"]);
+      const mode = batchMode(req.headers);
       counts.set(database, (counts.get(database) ?? 0) + 1);
       const pool = await backend.pool(database);
       if (!pool) return send(400, { message: `database "${database}" does not exist`, code: "3D000" });
 
       const body = JSON.parse(await readBody(req)) as Query | { queries: Query[] };
       const arrayMode = req.headers["neon-array-mode"] === "true";
-      if ("queries" in body) {
-        const results = await runBatch(pool, body.queries, req.headers, arrayMode);
-        return send(200, { results });
+      const conn = await pool.connect();
+      const cancel = () => cancelBackend(pool, conn);
+      res.once("close", () => {
+        if (client.gone) void cancel();
+      });
+      try {
+        if ("queries" in body)
+          return send(200, { results: await runBatch(conn, body.queries, mode, arrayMode, client) });
+        return send(200, await exec(conn, body, arrayMode));
+      } finally {
+        conn.release();
       }
-      return send(200, await exec(pool, body, arrayMode));
     } catch (err) {
+      if (err instanceof TooLarge) {
+        // The rest of the body is never read: the connection cannot carry another request.
+        res.setHeader("connection", "close");
+        return send(413, { message: err.message });
+      }
       if (err instanceof BadRequest || err instanceof SyntaxError) return send(400, { message: err.message });
       const e = err as Record<string, unknown>;
       if (typeof e.code === "string" && typeof e.severity === "string") {
@@ -107,7 +153,7 @@ export async function startNeonLocal(backend: Backend, port = 0, host = "127.0.0
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: actual } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${actual}/sql`,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/sql`,
     server,
     counts,
     faults,
@@ -121,20 +167,56 @@ export async function startNeonLocal(backend: Backend, port = 0, host = "127.0.0
 
 function databaseOf(header: string | string[] | undefined): string {
   if (typeof header !== "string") throw new BadRequest("missing Neon-Connection-String header");
-  const url = new URL(header);
-  if (!/^postgres(ql)?:$/.test(url.protocol) || !url.hostname || url.pathname.length < 2) {
+  let url: URL;
+  try {
+    url = new URL(header);
+  } catch {
     throw new BadRequest("invalid Neon-Connection-String");
+  }
+  // Neon needs all of them: the user and password authenticate, the host name picks the endpoint.
+  if (
+    !/^postgres(ql)?:$/.test(url.protocol) ||
+    !url.username ||
+    !url.password ||
+    !url.hostname ||
+    url.pathname.length < 2
+  ) {
+    throw new BadRequest("invalid Neon-Connection-String: it needs a user, a password, a host name and a database");
   }
   return decodeURIComponent(url.pathname.slice(1));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > NEON_MAX_BYTES) throw new TooLarge("request is too large (max is 10485760 bytes)");
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function exec(client: pg.Pool | pg.PoolClient, q: Query, arrayMode: boolean) {
+/** Stops what a connection is running, from another connection (PostgreSQL; PGlite runs one at a time). */
+async function cancelBackend(pool: pg.Pool, conn: pg.PoolClient) {
+  const pid = (conn as unknown as { processID?: number }).processID;
+  if (!pid) return;
+  await pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+}
+
+function batchMode(headers: IncomingMessage["headers"]): string {
+  const isolation = headers["neon-batch-isolation-level"];
+  if (isolation !== undefined && (typeof isolation !== "string" || !ISOLATION[isolation])) {
+    throw new BadRequest(`invalid Neon-Batch-Isolation-Level: ${String(isolation)}`);
+  }
+  return [
+    isolation ? `ISOLATION LEVEL ${ISOLATION[isolation]}` : "",
+    headers["neon-batch-read-only"] === "true" ? "READ ONLY" : "",
+    headers["neon-batch-deferrable"] === "true" ? "DEFERRABLE" : "",
+  ].join(" ");
+}
+
+async function exec(client: pg.PoolClient, q: Query, arrayMode: boolean) {
   if (typeof q?.query !== "string") throw new BadRequest("query must be a string");
   // The extended protocol, as Neon uses, refuses several statements in one string.
   const r = await client.query({
@@ -158,25 +240,28 @@ async function exec(client: pg.Pool | pg.PoolClient, q: Query, arrayMode: boolea
   return { command: r.command, rowCount: r.rowCount, rows, fields, rowAsArray: arrayMode };
 }
 
-async function runBatch(pool: pg.Pool, queries: Query[], headers: IncomingMessage["headers"], arrayMode: boolean) {
+async function runBatch(
+  conn: pg.PoolClient,
+  queries: Query[],
+  mode: string,
+  arrayMode: boolean,
+  client: { gone: boolean },
+) {
   if (!Array.isArray(queries)) throw new BadRequest("queries must be an array");
-  const isolation = headers["neon-batch-isolation-level"];
-  const mode = [
-    typeof isolation === "string" && ISOLATION[isolation] ? `ISOLATION LEVEL ${ISOLATION[isolation]}` : "",
-    headers["neon-batch-read-only"] === "true" ? "READ ONLY" : "",
-    headers["neon-batch-deferrable"] === "true" ? "DEFERRABLE" : "",
-  ].join(" ");
-  const client = await pool.connect();
   try {
-    await client.query(`BEGIN ${mode}`);
+    await conn.query(`BEGIN ${mode}`);
     const results = [];
-    for (const q of queries) results.push(await exec(client, q, arrayMode));
-    await client.query("COMMIT");
+    for (const q of queries) {
+      results.push(await exec(conn, q, arrayMode));
+      // Let the event loop see a disconnect (PGlite blocks it while a statement runs). Nobody is
+      // waiting for the answer: like Neon, an unfinished batch does not go on or commit.
+      await new Promise((r) => setImmediate(r));
+      if (client.gone) throw new BadRequest("client went away");
+    }
+    await conn.query("COMMIT");
     return results;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => {});
+    await conn.query("ROLLBACK").catch(() => {});
     throw err;
-  } finally {
-    client.release();
   }
 }

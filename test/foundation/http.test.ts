@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
 
 describe("health", () => {
@@ -13,7 +13,7 @@ describe("health", () => {
   });
 
   it("answers 503 problem+json with Retry-After when the database is unreachable", async () => {
-    const env = { ...testEnv, NEON_FETCH_ENDPOINT: "http://127.0.0.1:9/sql", DB_TIMEOUT_MS: "1000" };
+    const env = { ...testEnv, NEON_FETCH_ENDPOINT: inject("downEndpoint"), DB_TIMEOUT_MS: "1000" };
     const res = await call("GET", "/health", { env });
     await expectProblem(res, 503);
     expect(res.headers.get("retry-after")).toBeTruthy();
