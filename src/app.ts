@@ -1,5 +1,4 @@
 // The one Hono app: middleware that every request passes, the resources, the API document.
-import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -10,6 +9,7 @@ import { sessions } from "./auth/session-routes";
 import { company } from "./company/routes";
 import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
+import { docs } from "./docs/routes";
 import { health } from "./health/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { createRouter } from "./lib/router";
@@ -93,7 +93,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   scheme: "bearer",
   bearerFormat: "JWT",
 });
-app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+app.route("/docs", docs);
 
 app.notFound((c) => problem(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}.`)));
 app.onError((err, c) => {

@@ -118,13 +118,22 @@ async function benchEndpoints(stack: Stack, list: Target[], repeats: number): Pr
   return rows;
 }
 
+/** Rows in which no request completed: printed as such (never as "0 req/s, p50 0 ms"), and the run fails. */
+const emptyRows: string[] = [];
+function noRequest(target: string, connections: number): string {
+  emptyRows.push(`${target} (${connections} conns)`);
+  return `| ${target} | ${connections} | no request completed | | | | | | |`;
+}
+
 function table(rows: Row[]): string {
   const head =
     "| endpoint | conns | req/s | p50 ms | p99 ms | × baseline req/s | DB round trips/req | workerd CPU ms/req | non-2xx |\n" +
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
   const lines = rows.map((r) => {
-    const m = (f: (s: Sample) => number) => median(r.samples.map(f));
-    const ratio = median(r.samples.map((s, i) => s.reqPerSec / (r.baseline[i] || 1)));
+    const done = r.samples.filter((s) => s.requests > 0);
+    if (!done.length) return noRequest(r.target, r.connections);
+    const m = (f: (s: Sample) => number) => median(done.map(f));
+    const ratio = median(r.samples.flatMap((s, i) => (s.requests > 0 ? [s.reqPerSec / (r.baseline[i] || 1)] : [])));
     return `| ${r.target} | ${r.connections} | ${m((s) => s.reqPerSec).toFixed(0)} | ${m((s) => s.p50).toFixed(1)} | ${m((s) => s.p99).toFixed(1)} | ${ratio.toFixed(2)} | ${m((s) => s.roundTrips).toFixed(2)} | ${m((s) => s.cpuMsPerReq).toFixed(2)} | ${m((s) => s.non2xx)} |`;
   });
   return [head, ...lines].join("\n");
@@ -201,7 +210,14 @@ try {
       for (const c of CONNECTIONS) {
         const samples: Sample[] = [];
         for (let r = 0; r < Math.min(REPEATS, 2); r++) samples.push(await measure(pgStack, t, c, SECONDS));
-        const m = (f: (s: Sample) => number) => median(samples.map(f));
+        const done = samples.filter((s) => s.requests > 0);
+        const m = (f: (s: Sample) => number) => median(done.map(f));
+        if (!done.length) {
+          scale.push(
+            `| ${size.toLocaleString("en")} | ${(inMonth?.n ?? 0).toLocaleString("en")} ${noRequest(t.name, c)}`,
+          );
+          continue;
+        }
         if (c === 1)
           p50At.set(
             `${t.name}|${size}`,
@@ -273,3 +289,7 @@ ${sections.join("\n\n")}
 `;
 writeFileSync(resolve(ROOT, values.out), doc);
 log(`wrote ${values.out}`);
+if (emptyRows.length) {
+  console.error(`bench: no request completed in ${emptyRows.length} row(s): ${emptyRows.join(", ")}`);
+  process.exitCode = 1;
+}

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
 
@@ -87,6 +88,21 @@ describe("API description", () => {
     expect(doc.openapi).toBe("3.1.0");
     const docs = await call("GET", "/docs");
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain("openapi.json");
+    const page = await docs.text();
+    // Nothing from another origin: the page loads only our own pinned files, under a strict CSP.
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(page).toContain('src="/docs/swagger-ui-bundle.js"');
+    expect(docs.headers.get("content-security-policy")).toMatch(/script-src 'self';/);
+  });
+
+  it("serves the docs page's assets from the deployment itself (Workers Static Assets)", async () => {
+    const assets = (env as unknown as { ASSETS: Fetcher }).ASSETS;
+    for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "init.js"]) {
+      const res = await assets.fetch(`http://api.test/docs/${file}`);
+      expect(res.status).toBe(200);
+      expect((await res.text()).length).toBeGreaterThan(10);
+    }
+    const init = await (await assets.fetch("http://api.test/docs/init.js")).text();
+    expect(init).toContain('url: "/openapi.json"');
   });
 });

@@ -13,6 +13,11 @@ const dateStrings = fc.oneof(
     "2026-01-01T00:00:00+14:00",
     "2026-01-01T00:00:00-12:00",
     "0000-01-01T00:00:00Z",
+    "0001-01-01",
+    "0001-01-01T00:00:00Z",
+    "0099-12-31",
+    "1901-12-31",
+    "1999-12-31T23:00:00Z",
     "9999-12-31T23:59:59Z",
     "2026-03-29T02:30:00+01:00",
     "yesterday",
@@ -79,6 +84,7 @@ function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
     case "start_time":
     case "end_time":
     case "started_at":
+    case "timelog_earliest":
     case "from":
     case "to":
       return dateStrings;
@@ -93,7 +99,12 @@ function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
     case "password":
     case "current_password":
       return fc.oneof(fc.string({ minLength: 8, maxLength: 20 }), hostileString);
+    case "timelog_max_seconds":
+      return fc.oneof(fc.integer({ min: -10, max: 40 * 86_400 }), hostileNumber);
+    case "tz":
+      return fc.constantFrom("UTC", "Europe/Berlin", "+05:00", "UTC+5", "PST", "Etc/GMT-5", "Mars/Base");
     case "is_archived":
+    case "open_for_registration":
     case "is_active":
     case "is_superuser":
     case "is_verified":
@@ -116,7 +127,7 @@ export const ROUTES: Route[] = [
   { method: "GET", path: "/health" },
   { method: "GET", path: "/.well-known/jwks.json" },
   { method: "POST", path: "/users/register", body: ["email", "username", "password", "position_fk"] },
-  { method: "POST", path: "/users/login", body: ["email", "password", "username"] },
+  { method: "POST", path: "/users/login", body: ["email", "password", "username", "device_token"] },
   { method: "POST", path: "/users/refresh", body: ["refresh_token"] },
   { method: "POST", path: "/users/logout" },
   { method: "POST", path: "/users/logout-all" },
@@ -131,9 +142,11 @@ export const ROUTES: Route[] = [
   },
   { method: "GET", path: "/positions/" },
   { method: "GET", path: "/positions/{id}" },
-  { method: "POST", path: "/positions/", body: ["title", "description", "salary"] },
-  { method: "PUT", path: "/positions/{id}", body: ["title", "description", "salary"] },
-  { method: "PATCH", path: "/positions/{id}", body: ["title", "description", "salary"] },
+  { method: "POST", path: "/positions/", body: ["title", "description", "salary", "open_for_registration"] },
+  { method: "PUT", path: "/positions/{id}", body: ["title", "description", "salary", "open_for_registration"] },
+  { method: "PATCH", path: "/positions/{id}", body: ["title", "description", "salary", "open_for_registration"] },
+  { method: "GET", path: "/settings" },
+  { method: "PATCH", path: "/settings", body: ["timelog_earliest", "timelog_max_seconds"] },
   { method: "DELETE", path: "/positions/{id}" },
   { method: "GET", path: "/projects/", query: ["limit", "cursor", "archived"] },
   { method: "GET", path: "/projects/{id}" },

@@ -19,8 +19,9 @@ import { type Case, caseArb, type Fixtures } from "./arbitraries";
 
 const RUNS = inject("fuzzRuns");
 
-// Failed logins are recorded on purpose (throttling across edge locations), so login_failure is
-// left out of the "nothing changed" checksum.
+// Password attempts and registrations are recorded on purpose, before anything is checked
+// (throttling across edge locations), so auth_attempt and registration_attempt are left out of
+// the "nothing changed" checksum.
 const CHECKSUM = `
   SELECT md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS sum FROM (
     SELECT 'u' || row(id, email, username, position_fk, is_active, is_superuser, is_verified, password_hash)::text AS r FROM app_user
@@ -30,6 +31,7 @@ const CHECKSUM = `
     UNION ALL SELECT 'd' || id::text FROM timelog_tombstone
     UNION ALL SELECT 's' || row(id, refresh_generation, revoked_at)::text FROM session
     UNION ALL SELECT 'i' || row(user_fk, key, response)::text FROM idempotency_key
+    UNION ALL SELECT 'c' || row(c.*)::text FROM company_settings c
   ) x`;
 
 async function checksum(): Promise<string> {
