@@ -19,7 +19,8 @@ export type NeonSql = NeonQueryFunction<false, false>;
 export interface Db {
   db: Kysely<Database>;
   sql: NeonSql;
-  /** PostgreSQL's statement_timeout for this request's statements. */
+  /** The worker's deadline for one round trip, and PostgreSQL's statement_timeout below it. */
+  timeoutMs: number;
   statementTimeoutMs: number;
 }
 
@@ -49,13 +50,10 @@ export const statementTimeoutFor = (dbTimeoutMs: number) => Math.max(50, Math.fl
 export function createDb(settings: Settings): Db {
   // A module-wide driver setting; every request sets the same value, so this is idempotent.
   if (settings.NEON_FETCH_ENDPOINT) neonConfig.fetchEndpoint = settings.NEON_FETCH_ENDPOINT;
-  const sql = neon(settings.DATABASE_URL, {
-    // Bounds the whole request's database time: a slow or unreachable database answers 503, never hangs.
-    fetchOptions: { signal: AbortSignal.timeout(settings.DB_TIMEOUT_MS) },
-  });
   return {
-    sql,
+    sql: neon(settings.DATABASE_URL),
     db: new Kysely<Database>({ dialect: compileOnly }),
+    timeoutMs: settings.DB_TIMEOUT_MS,
     statementTimeoutMs: statementTimeoutFor(settings.DB_TIMEOUT_MS),
   };
 }
@@ -64,15 +62,21 @@ type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 
 /** Runs the queries as one transaction in one round trip: all of them happen, or none. */
 export async function batch<const Q extends readonly Compilable<unknown>[]>(
-  { sql, statementTimeoutMs }: Db,
+  { sql, timeoutMs, statementTimeoutMs }: Db,
   queries: Q,
 ): Promise<{ -readonly [K in keyof Q]: Rows<Q[K]> }> {
-  const [, ...results] = await sql.transaction([
-    sql.query("SELECT set_config('statement_timeout', $1, true)", [String(statementTimeoutMs)]),
-    ...queries.map((q) => {
-      const { sql: text, parameters } = q.compile();
-      return sql.query(text, [...parameters]);
-    }),
-  ]);
+  // Each round trip has its own deadline (an export makes several): a slow or unreachable
+  // database answers 503, never hangs.
+  const fetchOptions = { signal: AbortSignal.timeout(timeoutMs) };
+  const [, ...results] = await sql.transaction(
+    [
+      sql.query("SELECT set_config('statement_timeout', $1, true)", [String(statementTimeoutMs)]),
+      ...queries.map((q) => {
+        const { sql: text, parameters } = q.compile();
+        return sql.query(text, [...parameters]);
+      }),
+    ],
+    { fetchOptions },
+  );
   return results as { -readonly [K in keyof Q]: Rows<Q[K]> };
 }

@@ -1,5 +1,5 @@
 // RFC 4180 CSV, streamed to the client in chunks as rows are formatted.
-import type { CsvRow } from "./queries";
+import type { CsvAfter, CsvRow } from "./csv-queries";
 
 export const CSV_HEADER = [
   "id",
@@ -54,20 +54,28 @@ export function csvLine(r: CsvRow): string {
   ].join(",");
 }
 
-const ROWS_PER_CHUNK = 500;
-
-export function csvStream(rows: CsvRow[]): ReadableStream<Uint8Array> {
+/**
+ * The CSV as a stream: the first page (read before the response started, so errors could still be
+ * problem+json), then each next page as the client reads on. A page that fails after the headers
+ * went out aborts the stream: a truncated export must not look complete.
+ */
+export function csvStream(
+  first: CsvRow[],
+  pageSize: number,
+  nextPage: (after: CsvAfter) => Promise<CsvRow[]>,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let next = 0;
+  let page = first;
   return new ReadableStream({
     start(controller) {
       controller.enqueue(encoder.encode(`${CSV_HEADER.join(",")}\r\n`));
     },
-    pull(controller) {
-      const chunk = rows.slice(next, next + ROWS_PER_CHUNK);
-      next += chunk.length;
-      if (chunk.length) controller.enqueue(encoder.encode(chunk.map((r) => `${csvLine(r)}\r\n`).join("")));
-      if (next >= rows.length) controller.close();
+    async pull(controller) {
+      if (page.length) controller.enqueue(encoder.encode(page.map((r) => `${csvLine(r)}\r\n`).join("")));
+      const last = page.at(-1);
+      if (page.length < pageSize || !last) return controller.close();
+      page = await nextPage({ start: last.start_key, id: last.id });
+      if (!page.length) controller.close();
     },
   });
 }

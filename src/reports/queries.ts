@@ -22,13 +22,13 @@ export interface ReportFilter {
 }
 
 /** The range as the database reads it, checked there (see report_range in the migrations). */
-function rangeCte(range: Range) {
+export function rangeCte(range: Range) {
   return sql`range AS (
     SELECT lower(b) AS lo, upper(b) AS hi FROM report_range(${range.from}, ${range.to}, ${range.tz}, ${MAX_RANGE_DAYS}::int) b
   )`;
 }
 
-function filters(f: ReportFilter) {
+export function filters(f: ReportFilter) {
   const parts = [
     f.userId !== undefined
       ? sql`t.user_fk = ${f.userId}::int`
@@ -110,44 +110,5 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     FROM range r LEFT JOIN grouped g ON true
     ${orderClause}
     LIMIT ${maxGroups + 1}`;
-  return { compile: () => query.compile(db) };
-}
-
-export interface CsvRow {
-  id: number;
-  user_fk: number;
-  username: string;
-  position: string;
-  project_fk: number;
-  secret_name: string;
-  start_local: string;
-  start_offset: number;
-  end_local: string | null;
-  end_offset: number | null;
-  duration_ms: string;
-  open: boolean;
-  note: string | null;
-}
-
-/** One row per log overlapping the range, times shown in tz; at most `limit` + 1 rows. */
-export function timelogRows(db: Db, range: Range, f: ReportFilter, limit: number) {
-  const local = (col: RawBuilder<unknown>) =>
-    sql`to_char(${col} AT TIME ZONE ${range.tz}, 'YYYY-MM-DD"T"HH24:MI:SS.MS')`;
-  const offset = (col: RawBuilder<unknown>) =>
-    sql`extract(epoch FROM (${col} AT TIME ZONE ${range.tz}) - (${col} AT TIME ZONE 'UTC'))::int`;
-  const query = sql<CsvRow>`
-    WITH ${rangeCte(range)}
-    SELECT t.id, t.user_fk, u.username, po.title AS position, t.project_fk, pr.secret_name,
-           ${local(sql`t.start_time`)} AS start_local, ${offset(sql`t.start_time`)} AS start_offset,
-           ${local(sql`t.end_time`)} AS end_local, ${offset(sql`t.end_time`)} AS end_offset,
-           (extract(epoch FROM coalesce(t.end_time, now()) - t.start_time) * 1000)::bigint AS duration_ms,
-           t.end_time IS NULL AS open, t.note
-    FROM timelog t CROSS JOIN range r
-    JOIN app_user u ON u.id = t.user_fk
-    JOIN position po ON po.id = u.position_fk
-    JOIN project pr ON pr.id = t.project_fk
-    WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
-    ORDER BY t.start_time, t.id
-    LIMIT ${limit + 1}`;
   return { compile: () => query.compile(db) };
 }

@@ -1,7 +1,7 @@
 import { parse } from "csv-parse/browser/esm/sync";
 import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
-import { addEntry, createProject, createSuperuser, createUser, type TestUser } from "../helpers/factories";
+import { addEntry, createProject, createSuperuser, createUser, seedSql, type TestUser } from "../helpers/factories";
 
 async function csv(user: TestUser, qs: string) {
   const res = await call("GET", `/reports/timelog.csv?${qs}`, { token: user.token });
@@ -84,5 +84,35 @@ describe("GET /reports/timelog.csv", () => {
       await call("GET", "/reports/timelog.csv?from=2026-01-01&to=2026-01-02&tz=Nowhere", { token: alice.token }),
       422,
     );
+  });
+
+  it("exports more than Neon's 10 MiB response limit in pages, every row once, in order", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin);
+    const alice = await createUser();
+    // 11,000 logs with 1,000-character notes: about 12 MB of CSV.
+    await seedSql(
+      `INSERT INTO timelog (user_fk, project_fk, start_time, end_time, note)
+       SELECT $1, $2, t, t + interval '10 minutes', repeat(chr(97 + g % 26), 1000)
+       FROM generate_series(0, 10999) g, LATERAL (SELECT '2025-01-01T00:00:00Z'::timestamptz + g * interval '40 minutes' AS t) x`,
+      [alice.id, p.id],
+    );
+    let res: Response | undefined;
+    let text = "";
+    const trips = await countRoundTrips(async () => {
+      res = await call("GET", `/reports/timelog.csv?from=2025-01-01&to=2025-12-31&user_fk=${alice.id}`, {
+        token: admin.token,
+      });
+      text = (await res.text()) ?? "";
+    });
+    expect(res?.status).toBe(200);
+    expect(new TextEncoder().encode(text).length).toBeGreaterThan(10 * 1024 * 1024);
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(11_000);
+    const ids = rows.map((r) => Number(r.id));
+    expect(new Set(ids).size).toBe(11_000);
+    expect(rows.every((r, i) => i === 0 || (rows[i - 1]?.start ?? "") < (r.start ?? ""))).toBe(true);
+    // The first round trip counts and reads 2,000 rows; five more pages follow.
+    expect(trips).toBe(6);
   });
 });
