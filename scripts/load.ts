@@ -37,7 +37,9 @@ const FINDINGS = [
   "Trying `npm run dev` by hand: the dev database pool parsed values before handing them to the Neon driver (booleans came out false, dates 1970); it now passes PostgreSQL's text through as Neon does.",
   "Tests: a summary grouped by user/project referenced a CTE alias in the outer ORDER BY and answered 500; fixed, and the DST/grouping tests cover it.",
   "Tests: ON DELETE RESTRICT answers SQLSTATE 23001 (not 23503), so deleting a position in use was a 422; it is 409 now.",
-  "Fault injection: a request the worker abandoned after its database timeout could still run later at the stand-in; the stand-in now drops it, as a query that never started (real Neon may still run it, which is what Idempotency-Key retries are for).",
+  "Fault injection: a request the worker abandoned after its database timeout could still run later at the stand-in; the stand-in now drops it, as a query that never started.",
+  "Production parity: Neon cancels the statement of a client that goes away and does not commit its unfinished batch; the stand-in did both. It now cancels (PostgreSQL) and rolls back, so the slow phase below holds batches *after* their statements ran and checks that every write answered 503 left nothing behind.",
+  "Hardening: an ancient-date report (0001–1901) passed the worker's range check and kept PostgreSQL busy after the worker gave up; the range is now checked in SQL and every batch runs under a statement_timeout below the worker's deadline.",
 ];
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
@@ -61,12 +63,16 @@ interface Ctx {
   openId?: number;
   n?: number;
   sentAt?: number;
+  key?: string;
+  note?: string;
 }
 // The sequence counter `n` restarts every loop (autocannon resets context), so idempotency keys
 // also carry a per-process serial.
 let serial = 0;
 // What the clients were told succeeded, to be found in the database afterwards.
 const acknowledged = { created: new Set<number>(), closed: new Set<number>(), notes: new Map<number, string>() };
+// Writes answered 503: their Idempotency-Key (and note) must not be in the database afterwards.
+const abandoned = { keys: new Set<string>(), notes: new Set<string>() };
 
 const bundle = await buildBundles();
 const stack = await startStack("postgres", bundle, { DB_TIMEOUT_MS: String(DB_TIMEOUT_MS) });
@@ -87,12 +93,12 @@ const overlapsFault = (sentAt: number) => {
   const now = Date.now();
   return faultWindows.some(([from, to]) => sentAt < to && now > from);
 };
-async function fault(f: { down?: boolean; delayMs?: number }, holdMs: number) {
+async function fault(f: { down?: boolean; delayMs?: number; commitDelayMs?: number }, holdMs: number) {
   const window: [number, number] = [Date.now(), Number.POSITIVE_INFINITY];
   faultWindows.push(window);
   await stack.faults(f);
   return async () => {
-    await stack.faults({ down: false, delayMs: 0 });
+    await stack.faults({ down: false, delayMs: 0, commitDelayMs: 0 });
     window[1] = Date.now() + holdMs + 200;
   };
 }
@@ -149,8 +155,10 @@ try {
         context.sentAt = Date.now();
         const headers: Record<string, string> = { authorization: `Bearer ${context.account?.token}` };
         const payload = body?.(context);
+        context.note = (payload as { note?: string } | undefined)?.note;
         if (payload !== undefined) headers["content-type"] = "application/json";
-        if (method !== "GET") headers["idempotency-key"] = `${context.account?.id}-${serial++}`;
+        context.key = method !== "GET" ? `${context.account?.id}-${serial++}` : undefined;
+        if (context.key) headers["idempotency-key"] = context.key;
         return {
           ...req,
           path: path(context),
@@ -161,6 +169,10 @@ try {
       onResponse: (status: number, text: string, context: Ctx, headers: Record<string, string>) => {
         record(method, path({ openId: 1 }).replace(/\d+/g, ":id").split("?")[0] ?? "", status, text, context, headers);
         if (status < 300 && onOk) onOk(context, status, text ? (JSON.parse(text) as Record<string, unknown>) : {});
+        if (status === 503 && context.key) {
+          abandoned.keys.add(context.key);
+          if (context.note) abandoned.notes.add(context.note);
+        }
       },
     }) as unknown as autocannon.Request;
 
@@ -169,7 +181,7 @@ try {
     step(
       "POST",
       () => "/timelog/",
-      () => ({ project_fk: pick() }),
+      (c) => ({ project_fk: pick(), note: `in ${c.account?.id}-${c.n}` }),
       (c, _s, j) => {
         c.openId = j.id as number;
         acknowledged.created.add(j.id as number);
@@ -230,8 +242,9 @@ try {
       log("fault cleared");
     }, DOWN[1] * 1000),
     setTimeout(async () => {
-      clear = await fault({ delayMs: DB_TIMEOUT_MS + 1000 }, DB_TIMEOUT_MS + 1000);
-      log("fault: database slower than the timeout");
+      // Statements run, then the batch is held before COMMIT past the worker's deadline.
+      clear = await fault({ commitDelayMs: DB_TIMEOUT_MS + 1000 }, DB_TIMEOUT_MS + 1000);
+      log("fault: database slower than the timeout, mid-transaction");
     }, SLOW[0] * 1000),
     setTimeout(async () => {
       await clear?.();
@@ -249,7 +262,7 @@ try {
     setupClient: pinContext((i) => ({ account: users[i % users.length] })),
   });
   for (const t of timers) clearTimeout(t);
-  await stack.faults({ down: false, delayMs: 0 });
+  await stack.faults({ down: false, delayMs: 0, commitDelayMs: 0 });
   await new Promise((r) => setTimeout(r, 2000));
   log(`load done: ${result.requests.total} requests, ${result.errors} errors, ${result.timeouts} timeouts`);
 
@@ -266,6 +279,11 @@ try {
     `{${[...acknowledged.notes.keys()].join(",")}}`,
   ])) as { id: number; note: string }[];
   const wrongNotes = noteRows.filter((r) => r.note !== acknowledged.notes.get(r.id)).length;
+  const [left] = (await stack.sql.query(
+    `SELECT (SELECT count(*) FROM idempotency_key WHERE key = ANY($1::text[]))::int AS keys,
+            (SELECT count(*) FROM timelog WHERE note = ANY($2::text[]))::int AS notes`,
+    [[...abandoned.keys], [...abandoned.notes]],
+  )) as { keys: number; notes: number }[];
   const all5xx = [...tallies.values()].flatMap((t) => t.bad5xx);
   const down = tallies.get("down")?.statuses ?? new Map();
   const recovered = tallies.get("recovered")?.statuses ?? new Map();
@@ -291,6 +309,16 @@ try {
       "every acknowledged edit is in the database",
       wrongNotes === 0,
       `${noteRows.length - wrongNotes} of ${noteRows.length}`,
+    ],
+    [
+      "every write answered 503 left nothing behind (no idempotency key, no row with its note)",
+      left?.keys === 0 && left?.notes === 0,
+      `${abandoned.keys.size} writes answered 503; ${left?.keys} keys and ${left?.notes} rows left`,
+    ],
+    [
+      "the mid-transaction slow phase answered writes with 503",
+      abandoned.keys.size > 0,
+      `${abandoned.keys.size} × 503 on writes`,
     ],
     ["the database outage was answered with 503s", count(down, / 503$/) > 0, `${count(down, / 503$/)} × 503`],
     [

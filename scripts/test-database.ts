@@ -24,7 +24,10 @@ export async function startTestDatabase(postgresUrl = process.env.TEST_DATABASE_
     const pool = new pg.Pool({ connectionString: url.toString() });
     await migrate(pool);
     await pool.end();
-    return startNeonLocal(postgresBackend({ baseUrl: postgresUrl, template, clonePrefix: CLONE_PREFIX }));
+    // Faults scoped to one database let a test file make its own database slow mid-transaction.
+    return startNeonLocal(postgresBackend({ baseUrl: postgresUrl, template, clonePrefix: CLONE_PREFIX }), {
+      faults: true,
+    });
   }
   const seed = await newPglite();
   const pool = pglitePool(seed);
@@ -32,5 +35,5 @@ export async function startTestDatabase(postgresUrl = process.env.TEST_DATABASE_
   await pool.end();
   const dump = await seed.dumpDataDir("none");
   await seed.close();
-  return startNeonLocal(pgliteBackend({ template: async () => dump, clonePrefix: CLONE_PREFIX }));
+  return startNeonLocal(pgliteBackend({ template: async () => dump, clonePrefix: CLONE_PREFIX }), { faults: true });
 }

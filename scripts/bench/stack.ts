@@ -6,6 +6,7 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { hashPassword } from "../../src/auth/password.ts";
 import { newSigningKey } from "../keys.ts";
+import type { Faults } from "../neon-local/server.ts";
 import { type Cluster, startPostgres } from "../pg-cluster.ts";
 import { type Bundle, type Host, serve } from "./host.ts";
 
@@ -18,7 +19,7 @@ export interface Stack {
   host: Host;
   sql: ReturnType<typeof neon>;
   roundTrips(): Promise<number>;
-  faults(f: { down?: boolean; delayMs?: number }): Promise<void>;
+  faults(f: Partial<Faults>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -49,7 +49,7 @@ export interface NeonLocal {
   /** Requests served per database name since start. */
   counts: Map<string, number>;
   /** Fault injection for resilience tests: refuse connections or delay answers. */
-  faults: { down: boolean; delayMs: number };
+  faults: Faults;
   close(): Promise<void>;
 }
 
@@ -59,6 +59,18 @@ class TooLarge extends Error {}
 /** Neon's proxy refuses requests and responses over 10 MiB. */
 export const NEON_MAX_BYTES = 10 * 1024 * 1024;
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+/**
+ * Fault injection: `down` refuses connections; `delayMs` holds a request before it runs;
+ * `commitDelayMs` runs a batch's statements and then holds it before COMMIT (a database slower
+ * than the caller's deadline, mid-transaction), only for `database` when that is set.
+ */
+export interface Faults {
+  down: boolean;
+  delayMs: number;
+  commitDelayMs: number;
+  database?: string;
+}
 
 export interface NeonLocalOptions {
   port?: number;
@@ -70,7 +82,7 @@ export interface NeonLocalOptions {
 export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = {}): Promise<NeonLocal> {
   const { port = 0, host = "127.0.0.1" } = opts;
   const counts = new Map<string, number>();
-  const faults = { down: false, delayMs: 0 };
+  const faults: Faults = { down: false, delayMs: 0, commitDelayMs: 0 };
 
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -95,7 +107,7 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         return send(200, { requests: counts.get(url.searchParams.get("db") ?? "") ?? 0 });
       }
       if (opts.faults && req.method === "POST" && url.pathname === "/__faults") {
-        Object.assign(faults, JSON.parse(await readBody(req)));
+        Object.assign(faults, { database: undefined }, JSON.parse(await readBody(req)));
         return send(200, faults);
       }
       if (req.method !== "POST" || url.pathname !== "/sql") return send(404, { message: "not found" });
@@ -130,8 +142,11 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         if (client.gone) void cancel();
       });
       try {
-        if ("queries" in body)
-          return send(200, { results: await runBatch(conn, body.queries, mode, arrayMode, client) });
+        if ("queries" in body) {
+          const hold = !faults.database || faults.database === database ? faults.commitDelayMs : 0;
+          const beforeCommit = () => holdUnlessGone(hold, client);
+          return send(200, { results: await runBatch(conn, body.queries, mode, arrayMode, client, beforeCommit) });
+        }
         return send(200, await exec(conn, body, arrayMode));
       } finally {
         conn.release();
@@ -197,6 +212,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+async function holdUnlessGone(ms: number, client: { gone: boolean }) {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !client.gone) await new Promise((r) => setTimeout(r, 10));
+}
+
 /** Stops what a connection is running, from another connection (PostgreSQL; PGlite runs one at a time). */
 async function cancelBackend(pool: pg.Pool, conn: pg.PoolClient) {
   const pid = (conn as unknown as { processID?: number }).processID;
@@ -246,6 +266,7 @@ async function runBatch(
   mode: string,
   arrayMode: boolean,
   client: { gone: boolean },
+  beforeCommit: () => Promise<void>,
 ) {
   if (!Array.isArray(queries)) throw new BadRequest("queries must be an array");
   try {
@@ -258,6 +279,8 @@ async function runBatch(
       await new Promise((r) => setImmediate(r));
       if (client.gone) throw new BadRequest("client went away");
     }
+    await beforeCommit();
+    if (client.gone) throw new BadRequest("client went away");
     await conn.query("COMMIT");
     return results;
   } catch (err) {
