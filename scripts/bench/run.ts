@@ -62,14 +62,10 @@ function targets(stack: Stack, accounts: Account[], projectIds: number[]): Targe
     {
       name: "POST /users/login",
       base: "api",
-      requests: [
-        {
-          method: "POST",
-          path: "/users/login",
-          headers: json,
-          body: JSON.stringify({ email: accounts[1]?.email, password: PASSWORD }),
-        },
-      ],
+      // Each connection signs in as its own user from its own address. (One account from one
+      // address is allowed 5 password checks at a time: each is reserved before it is verified.)
+      logins: accounts.slice(1, 17).map((a, i) => ({ email: a.email, password: PASSWORD, ip: `10.8.${i}.1` })),
+      requests: [{ method: "POST", path: "/users/login", headers: json }],
     },
     {
       name: "GET /reports/summary (month by project, everyone)",
