@@ -181,7 +181,7 @@ try {
     step(
       "POST",
       () => "/timelog/",
-      (c) => ({ project_fk: pick(), note: `in ${c.account?.id}-${c.n}` }),
+      (c) => ({ project_fk: pick(), note: `in ${c.key}` }),
       (c, _s, j) => {
         c.openId = j.id as number;
         acknowledged.created.add(j.id as number);
@@ -192,7 +192,7 @@ try {
       "PATCH",
       // Without a log of its own (its clock-in failed) the edit aims at a log that is not there: 404.
       (c) => `/timelog/${c.openId ?? 2147483647}`,
-      (c) => ({ note: `note ${c.account?.id}-${c.n}` }),
+      (c) => ({ note: `note ${c.key}` }),
       (_c, _s, j) => acknowledged.notes.set(j.id as number, j.note as string),
     ),
     step(
@@ -251,6 +251,14 @@ try {
       log("fault cleared");
     }, SLOW[1] * 1000),
   ];
+  // Warm up as a running service is: every user once, so the pools hold open connections.
+  await Promise.all(
+    users.map((u) =>
+      fetch(`${stack.host.apiUrl}/timelog/current`, { headers: { authorization: `Bearer ${u.token}` } }).then((r) =>
+        r.text(),
+      ),
+    ),
+  );
   log(`load: ${CONNECTIONS} connections for ${SECONDS} s`);
   loadStart = Date.now();
   result = await autocannon({
@@ -359,8 +367,9 @@ Written by \`npm run load${quick ? " -- --quick" : ""}\` on ${new Date().toISOSt
   connection one user looping: current → clock in → list → edit → switch → close → month summary → login. Every write
   carries an Idempotency-Key. ${result.requests.total} requests, ${result.errors} connection errors, ${result.timeouts} timeouts.
 - **Faults** during the load: the database unreachable (connections refused) from ${DOWN[0]} s to ${DOWN[1]} s, then slower
-  than the worker's ${DB_TIMEOUT_MS} ms database timeout from ${SLOW[0]} s to ${SLOW[1]} s (a request the worker gave up on is
-  dropped before it reaches the database, as a query that never started).
+  than the worker's ${DB_TIMEOUT_MS} ms database timeout from ${SLOW[0]} s to ${SLOW[1]} s, mid-transaction: each batch's
+  statements run, then it is held before COMMIT. As on Neon, a batch whose caller went away is rolled back (and a
+  running statement cancelled), never committed, so a write answered 503 must have left nothing behind.
 - **Fuzz**: ${FUZZ_RUNS.toLocaleString("en")} generated requests over every route (\`npm run fuzz\`), checked against the database after each.
 
 ## Checks

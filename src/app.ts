@@ -45,7 +45,7 @@ app.use(
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
-      throw new ApiError(413, "body_too_large", `The request body is over ${MAX_BODY_BYTES} bytes.`);
+      throw new ApiError("body_too_large", `The request body is over ${MAX_BODY_BYTES} bytes.`);
     },
   }),
 );
@@ -55,13 +55,7 @@ app.use(
     onMethodNotAllowed: (c, methods) =>
       problem(
         c,
-        new ApiError(
-          405,
-          "method_not_allowed",
-          `${c.req.method} is not allowed here.`,
-          {},
-          { Allow: methods.join(", ") },
-        ),
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed here.`, {}, { Allow: methods.join(", ") }),
       ),
   }),
 );
@@ -95,7 +89,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 });
 app.route("/docs", docs);
 
-app.notFound((c) => problem(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}.`)));
+app.notFound((c) => problem(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`)));
 app.onError((err, c) => {
   const apiError = err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId")));
   return problem(c, apiError);

@@ -44,7 +44,7 @@ export function settingsOf(env: object): Settings {
     if (!parsed.success) {
       const names = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
       console.error(`invalid settings: ${names}`);
-      throw new ApiError(500, "misconfigured", `The server is misconfigured (${names}).`);
+      throw new ApiError("misconfigured", `The server is misconfigured (${names}).`);
     }
     settings = parsed.data;
     cache.set(env, settings);

@@ -32,7 +32,7 @@ export function checkOrigin(c: Context<AppEnv>) {
   const origin = c.req.header("origin");
   const own = new URL(c.req.url).origin;
   if (!origin || (origin !== own && !c.get("settings").CORS_ORIGINS.includes(origin))) {
-    throw new ApiError(403, "csrf_rejected", "Cookie-authenticated requests must come from an allowed Origin.");
+    throw new ApiError("csrf_rejected", "Cookie-authenticated requests must come from an allowed Origin.");
   }
 }
 

@@ -28,7 +28,7 @@ function setAuthCookie(c: Context<AppEnv>, name: string, token: string, maxAge: 
   setCookie(c, name, token, { httpOnly: true, secure: true, sameSite: "Strict", path, maxAge });
 }
 
-const invalidLogin = () => new ApiError(401, "invalid_credentials", "Wrong email or password.");
+const invalidLogin = () => new ApiError("invalid_credentials", "Wrong email or password.");
 
 function credentials(c: Context<AppEnv>): z.infer<typeof LoginJson> {
   const type = c.req.header("content-type") ?? "";
@@ -37,7 +37,7 @@ function credentials(c: Context<AppEnv>): z.infer<typeof LoginJson> {
     const { username, ...rest } = c.req.valid("form" as never) as z.infer<typeof LoginForm>;
     return { email: username, ...rest };
   }
-  throw new ApiError(415, "unsupported_media_type", "Send JSON or application/x-www-form-urlencoded.");
+  throw new ApiError("unsupported_media_type", "Send JSON or application/x-www-form-urlencoded.");
 }
 
 export const sessions = createRouter()
@@ -53,7 +53,7 @@ export const sessions = createRouter()
     async (c) => {
       const settings = c.get("settings");
       if (!settings.REGISTRATION_OPEN) {
-        throw new ApiError(403, "registration_closed", "Registration is closed; ask an administrator for an account.");
+        throw new ApiError("registration_closed", "Registration is closed; ask an administrator for an account.");
       }
       const { password, ...input } = c.req.valid("json");
       const password_hash = await hashPassword(password);
@@ -65,7 +65,7 @@ export const sessions = createRouter()
         settings.REGISTRATION_PER_HOUR,
       );
       const [, [row]] = await batch(database, [guard, q.insertUser(database.db, { ...input, password_hash })]);
-      if (!row) throw new ApiError(409, "email_taken", "That email is already registered.");
+      if (!row) throw new ApiError("email_taken", "That email is already registered.");
       return c.json(toUser(row), 201);
     },
   )

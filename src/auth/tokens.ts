@@ -16,7 +16,7 @@ const keyCache = new WeakMap<Settings, Keys>();
 
 function misconfigured(what: string): never {
   console.error(`invalid settings: ${what}`);
-  throw new ApiError(500, "misconfigured", `The server is misconfigured (${what}).`);
+  throw new ApiError("misconfigured", `The server is misconfigured (${what}).`);
 }
 
 export function keysOf(settings: Settings): Keys {
@@ -75,7 +75,7 @@ export async function issueTokens(settings: Settings, claims: RefreshClaims, ses
 }
 
 const unauthorized = () =>
-  new ApiError(401, "invalid_token", "The token is missing, invalid or expired.", {}, { "WWW-Authenticate": "Bearer" });
+  new ApiError("invalid_token", "The token is missing, invalid or expired.", {}, { "WWW-Authenticate": "Bearer" });
 
 async function verifyToken(settings: Settings, token: string, use: "access" | "refresh") {
   let payload: Record<string, unknown>;

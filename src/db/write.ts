@@ -26,7 +26,7 @@ export async function write<R>(
     return results.at(-1) as R[];
   }
   if (!KEY.test(key))
-    throw new ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters.");
+    throw new ApiError("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters.");
   const { db } = c.get("database");
   const { userId } = c.get("auth");
   const hash = await requestHash(c);

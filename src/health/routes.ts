@@ -20,7 +20,7 @@ export const health = createRouter().openapi(
     const ping = database.db.selectNoFrom(sql<number>`1`.as("ok"));
     const rows = await batch(database, [ping]).catch(() => undefined);
     if (rows?.[0][0]?.ok !== 1) {
-      throw new ApiError(503, "database_unavailable", "The database is unreachable.", {}, { "Retry-After": "2" });
+      throw new ApiError("database_unavailable", "The database is unreachable.", {}, { "Retry-After": "2" });
     }
     return c.json({ status: "ok" as const, database: "up" as const }, 200);
   },

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { PROBLEMS, type ProblemCode } from "./problems";
 
 export interface FieldError {
   path: string;
@@ -9,36 +10,25 @@ export interface FieldError {
 }
 
 export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly title: string;
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ProblemCode,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
+    const [status, title] = PROBLEMS[code];
+    this.status = status as ContentfulStatusCode;
+    this.title = title;
   }
 }
-
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  409: "Conflict",
-  413: "Content Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
 
 export function problem(c: Context, err: ApiError): Response {
   const body = {
     type: `urn:timelog:problem:${err.code}`,
-    title: TITLES[err.status] ?? "Error",
+    title: err.title,
     status: err.status,
     detail: err.detail,
     code: err.code,
@@ -56,10 +46,10 @@ export function problem(c: Context, err: ApiError): Response {
 export function toApiError(err: unknown, requestId: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    if (status === 413) return new ApiError(413, "body_too_large", "The request body is too large.");
-    return new ApiError(status, status === 400 ? "bad_request" : "http_error", err.message || TITLES[status] || "");
+    // Hono's own refusals: malformed bodies (400) and the body limit (413); anything else is ours.
+    if (err.status === 413) return new ApiError("body_too_large", "The request body is too large.");
+    if (err.status === 400) return new ApiError("bad_request", err.message || "The request is malformed.");
   }
   console.error(`[${requestId}] unhandled error`, err);
-  return new ApiError(500, "internal", "Something went wrong on our side. Quote the request id when reporting it.");
+  return new ApiError("internal", "Something went wrong on our side. Quote the request id when reporting it.");
 }

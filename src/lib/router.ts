@@ -32,7 +32,7 @@ export function createRouter() {
           path: [result.target, ...i.path].join("."),
           message: i.message,
         }));
-        throw new ApiError(422, "validation_failed", "The request is invalid; see errors.", { errors });
+        throw new ApiError("validation_failed", "The request is invalid; see errors.", { errors });
       }
     },
   });

@@ -1,5 +1,6 @@
 // Schemas shared by many routes: the problem document, ids in paths, pagination.
 import { z } from "@hono/zod-openapi";
+import { PROBLEM_CODES } from "./problems";
 
 export const Problem = z
   .object({
@@ -7,10 +8,15 @@ export const Problem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    code: z.string(),
+    code: z.enum(PROBLEM_CODES).openapi({ description: "stable: the error catalogue (src/lib/problems.ts)" }),
     instance: z.string(),
     request_id: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    conflicting_log_id: z.number().int().optional(),
+    retry_after: z.number().int().optional(),
+    max_groups: z.number().int().optional(),
+    max_seconds: z.number().int().optional(),
+    earliest: z.string().optional(),
   })
   .openapi("Problem");
 

@@ -8,7 +8,7 @@ import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreatePosition, Position, ReplacePosition, toPosition, UpdatePosition } from "./schemas";
 
-const notFound = () => new ApiError(404, "not_found", "No such position.");
+const notFound = () => new ApiError("not_found", "No such position.");
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 async function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {

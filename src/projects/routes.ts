@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { authBatch } from "../auth/middleware";
-import { registerInUse } from "../db/errors";
 import { write } from "../db/write";
 import { ApiError } from "../lib/errors";
 import { body, json, signedIn } from "../lib/openapi";
@@ -10,14 +9,8 @@ import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreateProject, Project, ProjectPage, ProjectQuery, ReplaceProject, toProject, UpdateProject } from "./schemas";
 
-registerInUse(
-  "timelog_project_fk_fkey",
-  "project_has_logs",
-  "This project has time logs; archive it instead (PATCH is_archived: true).",
-);
-
 const tags = ["projects"];
-const notFound = () => new ApiError(404, "not_found", "No such project.");
+const notFound = () => new ApiError("not_found", "No such project.");
 const superuser = { superuser: true };
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */

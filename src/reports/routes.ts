@@ -58,7 +58,6 @@ export const reports = createRouter()
       const rows = results[0];
       if (rows.length > MAX_GROUPS) {
         throw new ApiError(
-          422,
           "too_many_groups",
           `This report has more than ${MAX_GROUPS} groups; narrow the range, filter, or group more coarsely.`,
           { max_groups: MAX_GROUPS },
@@ -111,7 +110,7 @@ export const reports = createRouter()
         { superuser },
       );
       if ((results[0][0]?.n ?? 0) > MAX_CSV_ROWS) {
-        throw new ApiError(422, "too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
+        throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
       }
       const name = `timelog_${query.from.slice(0, 10)}_${query.to.slice(0, 10)}.csv`;
       return c.body(csvStream(results[1], csv.CSV_PAGE_ROWS, page), 200, {

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authBatch, requireAuth } from "../auth/middleware";
-import { registerConstraint } from "../db/errors";
 import { write } from "../db/write";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json, signedIn } from "../lib/openapi";
@@ -22,19 +21,8 @@ import {
   toTimelog,
 } from "./schemas";
 
-registerConstraint("timelog_project_fk_fkey", 422, "unknown_project", "project_fk does not name a project.");
-registerConstraint("timelog_end_after_start", 422, "end_before_start", "end_time must be after start_time.");
-registerConstraint("timelog_note_length", 422, "invalid_value", "note is longer than 1000 characters.");
-registerConstraint("timelog_no_overlap", 409, "overlap", "This overlaps another of your time logs.");
-registerConstraint(
-  "timelog_one_open_per_user",
-  409,
-  "already_running",
-  "You already have a running time log; close it or switch.",
-);
-
 const tags = ["timelog"];
-const notFound = () => new ApiError(404, "not_found", "No such time log.");
+const notFound = () => new ApiError("not_found", "No such time log.");
 const optionalBody = <T extends z.ZodType>(schema: T) => ({
   required: false,
   content: { "application/json": { schema } },
@@ -47,7 +35,7 @@ function decodeCursor(cursor: string): { start: string; id: number } {
     const [start, id] = atob(cursor).split("|");
     if (start && id && !Number.isNaN(Date.parse(start)) && /^\d{1,10}$/.test(id)) return { start, id: Number(id) };
   } catch {}
-  throw new ApiError(422, "invalid_cursor", "cursor is not a next_cursor this API gave out.");
+  throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
 }
 
 export const timelog = createRouter()
@@ -83,7 +71,7 @@ export const timelog = createRouter()
       const { userId } = c.get("auth");
       const input = (c.req.valid("json") as z.infer<typeof Close> | undefined) ?? {};
       const [row] = await write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time));
-      if (!row) throw new ApiError(404, "nothing_open", "No time log is running.");
+      if (!row) throw new ApiError("nothing_open", "No time log is running.");
       return c.json(toTimelog(row), 200);
     },
   )
@@ -168,7 +156,7 @@ export const timelog = createRouter()
         return c.json({ changes, next_cursor, has_more }, 200);
       }
       if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
-        throw new ApiError(422, "invalid_range", "from must be before to.");
+        throw new ApiError("invalid_range", "from must be before to.");
       }
       const filter = {
         userId,

@@ -3,16 +3,12 @@ import { authBatch } from "../auth/middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../auth/password";
 import { attemptSucceeded, beginPasswordCheck } from "../auth/throttle";
 import { unauthorized } from "../auth/tokens";
-import { registerConstraint } from "../db/errors";
 import { ApiError } from "../lib/errors";
 import { body, json, signedIn } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { IdParam, Page, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { toUser, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
-
-registerConstraint("app_user_email_key", 409, "email_taken", "That email is already registered.");
-registerConstraint("app_user_position_fk_fkey", 422, "unknown_position", "position_fk does not name a position.");
 
 export const users = createRouter()
   .openapi(
@@ -53,7 +49,7 @@ export const users = createRouter()
         const { results } = await authBatch(c, [beginPasswordCheck(db, userId, sessionId)]);
         const [found] = results[0];
         if (!(await verifyPassword(current_password ?? "", found?.password_hash ?? DUMMY_HASH)).ok || !found) {
-          throw new ApiError(403, "wrong_password", "current_password is not right.");
+          throw new ApiError("wrong_password", "current_password is not right.");
         }
         patch.password_hash = await hashPassword(password);
         extra.push(
@@ -105,7 +101,7 @@ export const users = createRouter()
       const { id } = c.req.valid("param");
       const { results } = await authBatch(c, [q.findVisibleUser(c.get("database").db, id, c.get("auth").userId)]);
       const [row] = results[0];
-      if (!row) throw new ApiError(404, "not_found", "No such user.");
+      if (!row) throw new ApiError("not_found", "No such user.");
       return c.json(toUser(row), 200);
     },
   )
@@ -126,7 +122,7 @@ export const users = createRouter()
         superuser: true,
       });
       const [row] = results[0];
-      if (!row) throw new ApiError(404, "not_found", "No such user.");
+      if (!row) throw new ApiError("not_found", "No such user.");
       return c.json(toUser(row), 200);
     },
   );

@@ -1,7 +1,17 @@
+/// <reference types="vite/client" />
+import { NeonDbError } from "@neondatabase/serverless";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { fromDbError } from "../../src/db/errors";
 import { ApiError, problem, toApiError } from "../../src/lib/errors";
+import { isProblemCode, PROBLEMS, type ProblemCode } from "../../src/lib/problems";
+
+const MIGRATIONS = Object.values(
+  import.meta.glob("../../migrations/*.sql", { query: "?raw", import: "default", eager: true }) as Record<
+    string,
+    string
+  >,
+).join("\n");
 
 // A throwaway app with the real renderer, to see what an unexpected error turns into.
 function appThatThrows(err: unknown) {
@@ -45,10 +55,26 @@ describe("unexpected errors", () => {
     for (const [fields, status] of cases) {
       expect(fromDbError(Object.assign(new Error(fields.message), fields))?.status, fields.code).toBe(status);
     }
-    const down = fromDbError(new Error("Error connecting to database: fetch failed"));
+    // An unreachable database is told by the error's type, whatever its message says.
+    const down = fromDbError(Object.assign(new NeonDbError("anything"), { sourceError: new TypeError("x") }));
     expect(down?.status).toBe(503);
     expect(down?.headers["Retry-After"]).toBeTruthy();
+    expect(fromDbError(new Error("Error connecting to database: fetch failed"))).toBeUndefined();
     expect(fromDbError(new Error("plain bug"))).toBeUndefined();
-    expect(toApiError(new ApiError(418 as 400, "teapot", "x"), "r").code).toBe("teapot");
+    expect(toApiError(new ApiError("overlap", "x"), "r").status).toBe(409);
+  });
+});
+
+describe("the error catalogue", () => {
+  it("holds every HINT the migrations raise, with the status of its SQLSTATE", () => {
+    const raised = [...MIGRATIONS.matchAll(/ERRCODE = 'TL(\d{3})', HINT = '([a-z_]+)'/g)].map((m) => [
+      m[2],
+      Number(m[1]),
+    ]);
+    expect(raised.length).toBeGreaterThan(10);
+    for (const [hint, status] of raised) {
+      expect(isProblemCode(String(hint)), `HINT ${hint}`).toBe(true);
+      expect(PROBLEMS[hint as ProblemCode][0], `HINT ${hint}`).toBe(status);
+    }
   });
 });
