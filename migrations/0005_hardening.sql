@@ -27,6 +27,9 @@ BEGIN
   IF TG_OP = 'INSERT' OR NEW.start_time IS DISTINCT FROM OLD.start_time
      OR NEW.end_time IS DISTINCT FROM OLD.end_time THEN
     SELECT * INTO limits FROM company_settings;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'company_settings has no row' USING ERRCODE = 'P0002';
+    END IF;
     IF NEW.start_time < limits.timelog_earliest THEN
       RAISE EXCEPTION 'A time log cannot start before %.', to_char(limits.timelog_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
         USING ERRCODE = 'TL422', HINT = 'before_earliest',
@@ -116,28 +119,52 @@ LANGUAGE sql STABLE AS $$
                                      + auth_window() - now()))::int) END
 $$;
 
--- Reserves one password check for p_account from p_client. p_device_user: the user a presented
--- device token was issued to (the client is trusted only if that is this account's owner).
+-- Reserves one password check for p_account from p_client. A device token is trusted only for the
+-- account it was issued to, and only while that account's password is the one it was issued under
+-- (p_device_pw: a fingerprint of the hash), so changing the password revokes every device.
 -- Returns the attempt's id; raises TL429 (DETAIL carries retry_after) when a budget is spent.
-CREATE FUNCTION auth_attempt_begin(p_account text, p_client text, p_device text, p_device_user integer)
+CREATE FUNCTION auth_attempt_begin(p_account text, p_client text, p_device text, p_device_user integer,
+                                   p_device_pw text)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   acct text := lower(left(p_account, 320));
   v_trusted boolean;
   who text;
-  wait integer := 0;
   attempt bigint;
 BEGIN
   v_trusted := p_device IS NOT NULL AND (
     p_device LIKE 'session:%'
-    OR EXISTS (SELECT 1 FROM app_user WHERE lower(email) = acct AND id = p_device_user));
+    OR EXISTS (SELECT 1 FROM app_user WHERE lower(email) = acct AND id = p_device_user
+               AND left(encode(sha256(convert_to(password_hash, 'UTF8')), 'hex'), 16) = p_device_pw));
   who := CASE WHEN v_trusted THEN p_device ELSE p_client END;
-  PERFORM pg_advisory_xact_lock(hashtextextended('auth-account:' || acct, 0));
-  PERFORM pg_advisory_xact_lock(hashtextextended('auth-client:' || who, 0));
+  -- Refused without waiting for any lock, so a flood of refused guesses cannot queue up the owner.
+  PERFORM auth_budget_check(acct, who, v_trusted);
+  -- A trusted client locks only its own budget; others also the account's and the client's.
+  PERFORM pg_advisory_xact_lock(hashtextextended('auth:' || acct || '/' || who, 0));
+  IF NOT v_trusted THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('auth-account:' || acct, 0));
+    PERFORM pg_advisory_xact_lock(hashtextextended('auth-client:' || who, 0));
+  END IF;
+  PERFORM auth_budget_check(acct, who, v_trusted);
+  INSERT INTO auth_attempt (account, client, trusted) VALUES (acct, who, v_trusted) RETURNING id INTO attempt;
+  -- Old attempts are swept a few at a time, as idempotency keys are.
+  DELETE FROM auth_attempt WHERE id IN (
+    SELECT id FROM auth_attempt WHERE at < now() - auth_window() ORDER BY at LIMIT 10
+  );
+  RETURN attempt;
+END
+$$;
+
+-- Raises TL429 with the real wait when a budget that applies to this client is spent.
+CREATE FUNCTION auth_budget_check(acct text, who text, trusted_client boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  wait integer;
+BEGIN
   wait := auth_budget_wait(ARRAY(
     SELECT at FROM auth_attempt WHERE account = acct AND client = who AND NOT succeeded AND at > now() - auth_window()
   ), 5);
-  IF NOT v_trusted THEN
+  IF NOT trusted_client THEN
     wait := greatest(wait, auth_budget_wait(ARRAY(
       SELECT at FROM auth_attempt WHERE account = acct AND NOT trusted AND NOT succeeded AND at > now() - auth_window()
     ), 20));
@@ -149,12 +176,6 @@ BEGIN
     RAISE EXCEPTION 'Too many failed password attempts; try again in % seconds.', wait
       USING ERRCODE = 'TL429', HINT = 'too_many_attempts', DETAIL = json_build_object('retry_after', wait)::text;
   END IF;
-  INSERT INTO auth_attempt (account, client, trusted) VALUES (acct, who, v_trusted) RETURNING id INTO attempt;
-  -- Old attempts are swept a few at a time, as idempotency keys are.
-  DELETE FROM auth_attempt WHERE id IN (
-    SELECT id FROM auth_attempt WHERE at < now() - auth_window() ORDER BY at LIMIT 10
-  );
-  RETURN attempt;
 END
 $$;
 

@@ -154,10 +154,12 @@ try {
         context.n = (context.n ?? 0) + 1;
         context.sentAt = Date.now();
         const headers: Record<string, string> = { authorization: `Bearer ${context.account?.token}` };
+        // Unique per request (n restarts every loop), and set before the body that names it, so
+        // what a 503 must not leave behind can be looked for afterwards.
+        context.key = method !== "GET" ? `${context.account?.id}-${serial++}` : undefined;
         const payload = body?.(context);
         context.note = (payload as { note?: string } | undefined)?.note;
         if (payload !== undefined) headers["content-type"] = "application/json";
-        context.key = method !== "GET" ? `${context.account?.id}-${serial++}` : undefined;
         if (context.key) headers["idempotency-key"] = context.key;
         return {
           ...req,

@@ -186,10 +186,27 @@ describe("Neon's behaviour that our code depends on", () => {
     expect(String(json.message)).toMatch(/not supported/);
   });
 
-  it("Neon answers 507 above 10 MiB of response, which the driver raises as an error", async () => {
+  it("Neon answers 507 above 10 MiB of response, which the driver raises as an error; the batch does not commit", async () => {
     await expect(sql.query("SELECT repeat('x', 11 * 1024 * 1024) AS big")).rejects.toThrow(/HTTP status 507/);
+    const id = 8000 + Math.floor(Math.random() * 999);
+    await expect(
+      sql.transaction([
+        sql`INSERT INTO item (id, label) VALUES (${id}, 'too big')`,
+        sql`SELECT repeat('x', 11 * 1024 * 1024) AS big`,
+      ]),
+    ).rejects.toThrow(/HTTP status 507/);
+    expect((await sql.query("SELECT count(*)::int AS n FROM item WHERE id = $1", [id]))[0]?.n).toBe(0);
     const ok = await sql.query("SELECT length(repeat('x', 9 * 1024 * 1024)) AS n");
     expect(ok[0]?.n).toBe(9 * 1024 * 1024);
+  });
+
+  it("answers malformed requests with 400, never 500", async () => {
+    expect((await post(null)).status).toBe(400);
+    const { status } = await post(
+      { query: "SELECT 1", params: [] },
+      { "neon-connection-string": "postgres://u:p@h/%E0%A4%A" },
+    );
+    expect(status).toBe(400);
   });
 
   it("Neon refuses a request over 10 MiB", async () => {
@@ -208,8 +225,11 @@ describe("Neon's behaviour that our code depends on", () => {
       body: JSON.stringify({
         queries: [
           { query: "INSERT INTO item (id, label) VALUES ($1, 'abandoned')", params: [String(id)] },
-          // Short sleeps: PGlite blocks the process while a statement runs, so the disconnect is seen between them.
-          ...Array.from({ length: 15 }, () => ({ query: "SELECT pg_sleep(0.1)", params: [] })),
+          // PostgreSQL: one long sleep, which only a cancel stops. PGlite blocks the process while a
+          // statement runs, so there the disconnect is seen between short ones.
+          ...(isPostgres
+            ? [{ query: "SELECT pg_sleep(30)", params: [] }]
+            : Array.from({ length: 15 }, () => ({ query: "SELECT pg_sleep(0.1)", params: [] }))),
         ],
       }),
     }).catch(() => undefined);

@@ -55,6 +55,9 @@ export interface NeonLocal {
 
 class BadRequest extends Error {}
 class TooLarge extends Error {}
+/** An answer over Neon's limit: found before COMMIT, so the batch is rolled back, not committed. */
+class ResponseTooLarge extends Error {}
+const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /** Neon's proxy refuses requests and responses over 10 MiB. */
 export const NEON_MAX_BYTES = 10 * 1024 * 1024;
@@ -134,12 +137,13 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
       const pool = await backend.pool(database);
       if (!pool) return send(400, { message: `database "${database}" does not exist`, code: "3D000" });
 
-      const body = JSON.parse(await readBody(req)) as Query | { queries: Query[] };
+      const body = JSON.parse(await readBody(req)) as Query | { queries: Query[] } | null;
+      if (typeof body !== "object" || body === null) throw new BadRequest("the body must be a JSON object");
       const arrayMode = req.headers["neon-array-mode"] === "true";
       const conn = await pool.connect();
-      const cancel = () => cancelBackend(pool, conn);
+      let cancelled: Promise<void> | undefined;
       res.once("close", () => {
-        if (client.gone) void cancel();
+        if (client.gone) cancelled = cancelBackend(pool, conn);
       });
       try {
         if ("queries" in body) {
@@ -147,11 +151,20 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
           const beforeCommit = () => holdUnlessGone(hold, client);
           return send(200, { results: await runBatch(conn, body.queries, mode, arrayMode, client, beforeCommit) });
         }
-        return send(200, await exec(conn, body, arrayMode));
+        const result = await exec(conn, body, arrayMode);
+        if (jsonSize(result) > NEON_MAX_BYTES) throw new ResponseTooLarge();
+        return send(200, result);
       } finally {
-        conn.release();
+        // A connection whose client went away may still have a cancel in flight: wait for it and
+        // drop the connection, so the cancel cannot land on the next request's statement.
+        await cancelled;
+        conn.release(client.gone);
       }
     } catch (err) {
+      if (err instanceof ResponseTooLarge) {
+        res.writeHead(507, { "content-type": "text/plain" });
+        return res.end("response is too large (max is 10485760 bytes)");
+      }
       if (err instanceof TooLarge) {
         // The rest of the body is never read: the connection cannot carry another request.
         res.setHeader("connection", "close");
@@ -198,7 +211,11 @@ function databaseOf(header: string | string[] | undefined): string {
   ) {
     throw new BadRequest("invalid Neon-Connection-String: it needs a user, a password, a host name and a database");
   }
-  return decodeURIComponent(url.pathname.slice(1));
+  try {
+    return decodeURIComponent(url.pathname.slice(1));
+  } catch {
+    throw new BadRequest("invalid Neon-Connection-String: the database name is not valid URL encoding");
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -272,8 +289,12 @@ async function runBatch(
   try {
     await conn.query(`BEGIN ${mode}`);
     const results = [];
+    let size = 0;
     for (const q of queries) {
-      results.push(await exec(conn, q, arrayMode));
+      const result = await exec(conn, q, arrayMode);
+      size += jsonSize(result);
+      if (size > NEON_MAX_BYTES) throw new ResponseTooLarge();
+      results.push(result);
       // Let the event loop see a disconnect (PGlite blocks it while a statement runs). Nobody is
       // waiting for the answer: like Neon, an unfinished batch does not go on or commit.
       await new Promise((r) => setImmediate(r));

@@ -1,11 +1,10 @@
-// Who is calling: a bearer token (mobile apps) or the auth_cookie (browsers). The signature is
-// checked here; that the login is still live is checked by the database inside the request's one
-// round trip (`authBatch`), so logout, deactivation and refresh-token reuse take effect at once.
+// Who is calling: a bearer token (mobile apps) or the auth_cookie (browsers). Only the signature
+// is checked here; that the login is still live is checked by the database inside the request's
+// one round trip (`read`/`write` in src/db/request.ts), so logout, deactivation and refresh-token
+// reuse take effect at once.
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { type Compilable, sql } from "kysely";
-import { batch } from "../db/client";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../lib/router";
 import { unauthorized, verifyAccessToken } from "./tokens";
@@ -36,23 +35,5 @@ export function checkOrigin(c: Context<AppEnv>) {
   }
 }
 
-type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
-
-/**
- * Runs the queries in one round trip, behind the login check: if the login has ended (or a
- * superuser is needed and the caller is not one) the database aborts the batch before any of them.
- */
-export async function authBatch<const Q extends readonly Compilable<unknown>[]>(
-  c: Context<AppEnv>,
-  queries: Q,
-  opts: { superuser?: boolean } = {},
-): Promise<{ isSuperuser: boolean; results: { -readonly [K in keyof Q]: Rows<Q[K]> } }> {
-  const { userId, sessionId } = c.get("auth");
-  const database = c.get("database");
-  const guard = database.db.selectNoFrom(
-    sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${opts.superuser === true})`.as("is_superuser"),
-  );
-  const [guardRows, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
-  const isSuperuser = (guardRows?.[0] as { is_superuser: boolean } | undefined)?.is_superuser === true;
-  return { isSuperuser, results: results as { -readonly [K in keyof Q]: Rows<Q[K]> } };
-}
+/** Spread into a route: it needs a signed-in caller. */
+export const signedIn = { security: [{ bearer: [] }], middleware: requireAuth };

@@ -3,15 +3,16 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { batch } from "../db/client";
+import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json, signedIn } from "../lib/openapi";
+import { body, json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, toUser, User } from "../users/schemas";
-import { AUTH_COOKIE, authBatch, checkOrigin } from "./middleware";
+import { AUTH_COOKIE, checkOrigin, signedIn } from "./middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
-import { attemptSucceeded, beginLogin, beginRegistration, clientKey } from "./throttle";
+import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
 import {
   DEVICE_TOKEN_TTL,
   issueDeviceToken,
@@ -90,8 +91,12 @@ export const sessions = createRouter()
       },
     }),
     async (c) => {
-      // Login CSRF: a page elsewhere must not sign a browser in to the attacker's account.
+      // Login CSRF: a page elsewhere must not sign a browser in to the attacker's account. Browsers
+      // send Origin on cross-site POSTs, and Sec-Fetch-Site; apps send neither.
       if (c.req.header("origin") !== undefined) checkOrigin(c);
+      if (c.req.header("sec-fetch-site") === "cross-site") {
+        throw new ApiError("csrf_rejected", "Sign-in from another site is not allowed.");
+      }
       const { email, password, device_token } = credentials(c);
       const settings = c.get("settings");
       const database = c.get("database");
@@ -104,15 +109,17 @@ export const sessions = createRouter()
       const userId = found.id;
       const rehash = verdict.needsRehash ? [q.setPasswordHash(database.db, userId, await hashPassword(password))] : [];
       // Round trip 2: the login itself; the reservation stops counting as a failure.
-      const [[session]] = await batch(database, [
+      const [[session], , ...rest] = await batch(database, [
         q.createSession(database.db, userId, settings.REFRESH_TOKEN_TTL),
         attemptSucceeded(database.db, found.attempt),
         ...rehash,
+        currentFingerprint(database.db, userId),
       ]);
-      if (!session) throw invalidLogin();
+      const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
+      if (!session || !fingerprint) throw invalidLogin();
       const tokens = await issueTokens(settings, { userId, sessionId: session.id, generation: 0 }, session.expires_at);
       const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
-      const deviceToken = await issueDeviceToken(settings, userId, deviceId);
+      const deviceToken = await issueDeviceToken(settings, { userId, deviceId, passwordFingerprint: fingerprint });
       setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
       setAuthCookie(c, DEVICE_COOKIE, deviceToken, DEVICE_TOKEN_TTL, "/users/login");
       return c.json({ ...tokens, device_token: deviceToken }, 200);
@@ -150,7 +157,7 @@ export const sessions = createRouter()
       responses: { 204: { description: "Signed out" }, ...problems(401, 403) },
     }),
     async (c) => {
-      await authBatch(c, [q.revokeSession(c.get("database").db, c.get("auth").sessionId, "logout")]);
+      await read(c, [q.revokeSession(c.get("database").db, c.get("auth").sessionId, "logout")]);
       deleteCookie(c, AUTH_COOKIE, { path: "/", secure: true });
       return c.body(null, 204);
     },
@@ -165,7 +172,7 @@ export const sessions = createRouter()
       responses: { 204: { description: "Signed out everywhere" }, ...problems(401, 403) },
     }),
     async (c) => {
-      await authBatch(c, [q.revokeUserSessions(c.get("database").db, c.get("auth").userId, "logout_all")]);
+      await read(c, [q.revokeUserSessions(c.get("database").db, c.get("auth").userId, "logout_all")]);
       deleteCookie(c, AUTH_COOKIE, { path: "/", secure: true });
       return c.body(null, 204);
     },

@@ -7,11 +7,15 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 import { sha256Hex } from "../lib/hash";
 import type { AppEnv } from "../lib/router";
+import type { Device } from "./tokens";
 
 type Db = Kysely<Database>;
 
 /** The first 64 bits of an IPv6 address: one subscriber usually holds a whole /64. */
 function ipv6Prefix(address: string): string {
+  // An IPv4 address written as IPv6 (::ffff:192.0.2.1) is that IPv4 address.
+  const mapped = /^::ffff:(\d{1,3}(\.\d{1,3}){3})$/.exec(address);
+  if (mapped?.[1]) return mapped[1];
   const [head = "", tail] = address.split("::");
   const front = head ? head.split(":") : [];
   const back = tail ? tail.split(":") : [];
@@ -29,10 +33,8 @@ export async function clientKey(c: Context<AppEnv>): Promise<string> {
   return `ip:${(await sha256Hex(address)).slice(0, 40)}`;
 }
 
-export interface TrustedDevice {
-  userId: number;
-  deviceId: string;
-}
+/** The fingerprint a device token carries: of the password hash it was issued under. */
+export const passwordFingerprint = sql<string>`left(encode(sha256(convert_to(password_hash, 'UTF8')), 'hex'), 16)`;
 
 export interface LoginCandidate {
   attempt: string;
@@ -42,11 +44,11 @@ export interface LoginCandidate {
 }
 
 /** Reserves a sign-in attempt (or raises 429), then reads the account, in one statement. */
-export function beginLogin(db: Db, email: string, client: string, device: TrustedDevice | undefined) {
+export function beginLogin(db: Db, email: string, client: string, device: Device | undefined) {
   const query = sql<LoginCandidate>`
     SELECT a.attempt::text AS attempt, u.id, u.password_hash, u.is_active
     FROM (SELECT auth_attempt_begin(${email}, ${client}, ${device ? `device:${device.deviceId}` : null},
-                                    ${device?.userId ?? null}::int) AS attempt) a
+                                    ${device?.userId ?? null}::int, ${device?.passwordFingerprint ?? null}) AS attempt) a
     LEFT JOIN app_user u ON lower(u.email) = lower(${email})`;
   return { compile: () => query.compile(db) };
 }
@@ -56,7 +58,7 @@ export function beginPasswordCheck(db: Db, userId: number, sessionId: string) {
   return db
     .selectFrom("app_user")
     .select([
-      sql<string>`auth_attempt_begin(email, '', ${`session:${sessionId}`}, id)::text`.as("attempt"),
+      sql<string>`auth_attempt_begin(email, '', ${`session:${sessionId}`}, id, NULL)::text`.as("attempt"),
       "password_hash",
     ])
     .where("id", "=", userId);
@@ -65,6 +67,11 @@ export function beginPasswordCheck(db: Db, userId: number, sessionId: string) {
 /** The password was right: the reservation (and this client's earlier failures) stop counting. */
 export function attemptSucceeded(db: Db, attempt: string) {
   return db.selectNoFrom(sql<null>`auth_attempt_succeeded(${attempt}::bigint)`.as("done"));
+}
+
+/** The user's password fingerprint as it is now (after a rehash in the same batch). */
+export function currentFingerprint(db: Db, userId: number) {
+  return db.selectFrom("app_user").select(passwordFingerprint.as("fingerprint")).where("id", "=", userId);
 }
 
 /** Self-registration: the position must be open, and a client creates few accounts an hour. */

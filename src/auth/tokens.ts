@@ -3,6 +3,7 @@
 import { sign, verifyWithJwks } from "hono/jwt";
 import type { HonoJsonWebKey } from "hono/utils/jwt/jws";
 import { ApiError } from "../lib/errors";
+import type { AccessClaims } from "../lib/router";
 import type { Settings } from "../settings";
 
 const ALG = "RS256" as const;
@@ -47,10 +48,6 @@ export function keysOf(settings: Settings): Keys {
   return keys;
 }
 
-export interface AccessClaims {
-  userId: number;
-  sessionId: string;
-}
 export interface RefreshClaims extends AccessClaims {
   generation: number;
 }
@@ -123,17 +120,23 @@ export { unauthorized };
  */
 export const DEVICE_TOKEN_TTL = 365 * 86_400;
 
-export async function issueDeviceToken(settings: Settings, userId: number, deviceId: string) {
+export interface Device {
+  userId: number;
+  deviceId: string;
+  /** A fingerprint of the password hash it was issued under: a new password revokes the device. */
+  passwordFingerprint: string;
+}
+
+export async function issueDeviceToken(settings: Settings, device: Device) {
   const now = Math.floor(Date.now() / 1000);
-  const claims = { sub: String(userId), did: deviceId, use: "device", iat: now, exp: now + DEVICE_TOKEN_TTL };
+  const { userId, deviceId, passwordFingerprint } = device;
+  const claims = { sub: String(userId), did: deviceId, pwf: passwordFingerprint, use: "device", iat: now };
+  Object.assign(claims, { exp: now + DEVICE_TOKEN_TTL });
   return sign({ ...claims, iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE }, keysOf(settings).signing, ALG);
 }
 
 /** The device a token names, or undefined for anything that is not a valid device token. */
-export async function verifyDeviceToken(
-  settings: Settings,
-  token: string | undefined,
-): Promise<{ userId: number; deviceId: string } | undefined> {
+export async function verifyDeviceToken(settings: Settings, token: string | undefined): Promise<Device | undefined> {
   if (!token || token.length > 4096) return undefined;
   try {
     const payload = await verifyWithJwks(token, {
@@ -143,9 +146,11 @@ export async function verifyDeviceToken(
     });
     const userId = Number(payload.sub);
     const did = payload.did;
+    const pwf = payload.pwf;
     if (payload.use !== "device" || typeof did !== "string" || !/^[0-9a-f-]{36}$/.test(did)) return undefined;
+    if (typeof pwf !== "string" || !/^[0-9a-f]{16}$/.test(pwf)) return undefined;
     if (!Number.isInteger(userId) || userId < 1 || typeof payload.exp !== "number") return undefined;
-    return { userId, deviceId: did };
+    return { userId, deviceId: did, passwordFingerprint: pwf };
   } catch {
     return undefined;
   }

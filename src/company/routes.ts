@@ -1,7 +1,8 @@
 // Company-wide limits that the database enforces on every time log (see company_settings).
 import { createRoute, z } from "@hono/zod-openapi";
-import { authBatch } from "../auth/middleware";
-import { body, json, signedIn } from "../lib/openapi";
+import { signedIn } from "../auth/middleware";
+import { read } from "../db/request";
+import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -42,7 +43,7 @@ export const company = createRouter()
       responses: { 200: json(CompanySettings, "The limits"), ...problems(401) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [q.readSettings(c.get("database").db)]);
+      const { results } = await read(c, [q.readSettings(c.get("database").db)]);
       const [row] = results[0];
       if (!row) throw new Error("company_settings has no row");
       return c.json(toSettings(row), 200);
@@ -60,7 +61,7 @@ export const company = createRouter()
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      const { results } = await authBatch(c, [q.updateSettings(c.get("database").db, patch)], { superuser: true });
+      const { results } = await read(c, [q.updateSettings(c.get("database").db, patch)], { superuser: true });
       const [row] = results[0];
       if (!row) throw new Error("company_settings has no row");
       return c.json(toSettings(row), 200);

@@ -48,7 +48,8 @@ export function toApiError(err: unknown, requestId: string): ApiError {
   if (err instanceof HTTPException) {
     // Hono's own refusals: malformed bodies (400) and the body limit (413); anything else is ours.
     if (err.status === 413) return new ApiError("body_too_large", "The request body is too large.");
-    if (err.status === 400) return new ApiError("bad_request", err.message || "The request is malformed.");
+    if (err.status === 415) return new ApiError("unsupported_media_type", "Send a content type this route accepts.");
+    if (err.status < 500) return new ApiError("bad_request", err.message || "The request is malformed.");
   }
   console.error(`[${requestId}] unhandled error`, err);
   return new ApiError("internal", "Something went wrong on our side. Quote the request id when reporting it.");

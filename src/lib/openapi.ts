@@ -1,7 +1,6 @@
 // Small helpers that keep route declarations short.
 import type { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import { requireAuth } from "../auth/middleware";
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -12,9 +11,6 @@ export const body = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
 });
-
-/** Spread into a route: it needs a signed-in caller. */
-export const signedIn = { security: [{ bearer: [] }], middleware: requireAuth };
 
 /**
  * For routes whose body is optional: clients that send `Content-Type: application/json` with an

@@ -1,6 +1,5 @@
 // Every resource's sub-app comes from here, so all share the env type and one validation hook.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AccessClaims } from "../auth/tokens";
 import type { Db } from "../db/client";
 import type { Settings } from "../settings";
 import { ApiError, type FieldError } from "./errors";
@@ -11,6 +10,12 @@ interface Secrets {
   JWT_PRIVATE_KEY: string;
   JWT_PUBLIC_KEYS?: string;
   NEON_FETCH_ENDPOINT?: string;
+}
+
+/** Who is calling, once the token's signature has been checked (src/auth/middleware.ts). */
+export interface AccessClaims {
+  userId: number;
+  sessionId: string;
 }
 
 export interface AppEnv {

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { authBatch } from "../auth/middleware";
+import { signedIn } from "../auth/middleware";
+import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json, signedIn } from "../lib/openapi";
+import { body, json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
@@ -12,7 +13,7 @@ const notFound = () => new ApiError("not_found", "No such position.");
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 async function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
-  const { results } = await authBatch(c, [q.updatePosition(c.get("database").db, id, patch)], { superuser: true });
+  const { results } = await read(c, [q.updatePosition(c.get("database").db, id, patch)], { superuser: true });
   const [row] = results[0];
   if (!row) throw notFound();
   return toPosition(row, true);
@@ -30,7 +31,7 @@ export const positions = createRouter()
       responses: { 200: json(z.array(Position), "Positions"), ...problems(401) },
     }),
     async (c) => {
-      const { isSuperuser, results } = await authBatch(c, [q.listPositions(c.get("database").db)]);
+      const { isSuperuser, results } = await read(c, [q.listPositions(c.get("database").db)]);
       return c.json(
         results[0].map((r) => toPosition(r, isSuperuser)),
         200,
@@ -48,9 +49,7 @@ export const positions = createRouter()
       responses: { 200: json(Position, "The position"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const { isSuperuser, results } = await authBatch(c, [
-        q.findPosition(c.get("database").db, c.req.valid("param").id),
-      ]);
+      const { isSuperuser, results } = await read(c, [q.findPosition(c.get("database").db, c.req.valid("param").id)]);
       const [row] = results[0];
       if (!row) throw notFound();
       return c.json(toPosition(row, isSuperuser), 200);
@@ -67,7 +66,7 @@ export const positions = createRouter()
       responses: { 201: json(Position, "Created"), ...problems(401, 403, 422) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [q.insertPosition(c.get("database").db, c.req.valid("json"))], {
+      const { results } = await read(c, [q.insertPosition(c.get("database").db, c.req.valid("json"))], {
         superuser: true,
       });
       const [row] = results[0];
@@ -110,7 +109,7 @@ export const positions = createRouter()
       responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [q.deletePosition(c.get("database").db, c.req.valid("param").id)], {
+      const { results } = await read(c, [q.deletePosition(c.get("database").db, c.req.valid("param").id)], {
         superuser: true,
       });
       if (!results[0][0]) throw notFound();

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { authBatch } from "../auth/middleware";
-import { write } from "../db/write";
+import { signedIn } from "../auth/middleware";
+import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json, signedIn } from "../lib/openapi";
+import { body, json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
@@ -34,9 +34,7 @@ export const projects = createRouter()
     async (c) => {
       const { limit, cursor, archived } = c.req.valid("query");
       const filter = archived === undefined ? undefined : archived === "true";
-      const { results } = await authBatch(c, [
-        q.listProjects(c.get("database").db, { limit, cursor, archived: filter }),
-      ]);
+      const { results } = await read(c, [q.listProjects(c.get("database").db, { limit, cursor, archived: filter })]);
       const page = results[0].slice(0, limit);
       const next_cursor = results[0].length > limit ? (page.at(-1)?.id ?? null) : null;
       return c.json({ items: page.map(toProject), next_cursor }, 200);
@@ -53,7 +51,7 @@ export const projects = createRouter()
       responses: { 200: json(Project, "The project"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [q.findProject(c.get("database").db, c.req.valid("param").id)]);
+      const { results } = await read(c, [q.findProject(c.get("database").db, c.req.valid("param").id)]);
       const [row] = results[0];
       if (!row) throw notFound();
       return c.json(toProject(row), 200);

@@ -7,10 +7,15 @@ import { filters, type Range, type ReportFilter, rangeCte } from "./queries";
 type Db = Kysely<Database>;
 
 /**
- * Rows per round trip. The worst row (a 1,000-character note, 50-character names, all 4-byte
- * UTF-8, JSON-escaped) is under 5 KB as Neon sends it, so 2,000 rows stay under 10 MiB.
+ * A page is at most 5,000 rows and at most 6 MiB of estimated answer, so no page can reach Neon's
+ * 10 MiB limit whatever the notes hold: a note counts its bytes plus 5 for each character JSON
+ * escapes (a control character travels as \u0001), short names count 6 per byte, and each row
+ * 400 more. With ordinary notes a page is 5,000 rows.
  */
-export const CSV_PAGE_ROWS = 2_000;
+export const CSV_PAGE_ROWS = 5_000;
+const CSV_PAGE_BYTES = 6 * 1024 * 1024;
+/** Everything but the characters JSON escapes: control characters, quote and backslash. */
+const ESCAPED = '[^\\x01-\\x1f"\\\\]';
 
 export interface CsvRow {
   id: number;
@@ -28,6 +33,14 @@ export interface CsvRow {
   note: string | null;
   /** Where the next page starts: this row's start (UTC, microseconds) and id. */
   start_key: string;
+  /** Rows the page read before its size cut it short: with fewer kept, or a full page, more follow. */
+  fetched: string;
+}
+
+/** Whether rows follow this page: it was full, or its size cut it short. */
+export function morePages(page: CsvRow[]): boolean {
+  const fetched = Number(page.at(-1)?.fetched ?? 0);
+  return fetched >= CSV_PAGE_ROWS || page.length < fetched;
 }
 
 export interface CsvAfter {
@@ -57,18 +70,24 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
   const keyset = after ? sql`AND (t.start_time, t.id) > (${after.start}::timestamptz, ${after.id}::int)` : sql``;
   const query = sql<CsvRow>`
     WITH ${rangeCte(range)}
+    SELECT * FROM (SELECT a.*, count(*) OVER () AS fetched FROM (
     SELECT t.id, t.user_fk, u.username, po.title AS position, t.project_fk, pr.secret_name,
            ${local(sql`t.start_time`)} AS start_local, ${offset(sql`t.start_time`)} AS start_offset,
            ${local(sql`t.end_time`)} AS end_local, ${offset(sql`t.end_time`)} AS end_offset,
            (extract(epoch FROM coalesce(t.end_time, now()) - t.start_time) * 1000)::bigint AS duration_ms,
            t.end_time IS NULL AS open, t.note,
-           to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_key
+           to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_key,
+           sum(400 + 6 * (octet_length(u.username) + octet_length(po.title) + octet_length(pr.secret_name))
+               + octet_length(coalesce(t.note, ''))
+               + 5 * length(regexp_replace(coalesce(t.note, ''), ${ESCAPED}, '', 'g')))
+             OVER (ORDER BY t.start_time, t.id) AS page_bytes
     FROM timelog t CROSS JOIN range r
     JOIN app_user u ON u.id = t.user_fk
     JOIN position po ON po.id = u.position_fk
     JOIN project pr ON pr.id = t.project_fk
     WHERE ${overlaps(f)} ${keyset}
     ORDER BY t.start_time, t.id
-    LIMIT ${CSV_PAGE_ROWS}`;
+    LIMIT ${CSV_PAGE_ROWS}
+    ) a) p WHERE p.page_bytes <= ${CSV_PAGE_BYTES} ORDER BY p.start_key, p.id`;
   return { compile: () => query.compile(db) };
 }

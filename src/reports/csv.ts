@@ -1,5 +1,5 @@
 // RFC 4180 CSV, streamed to the client in chunks as rows are formatted.
-import type { CsvAfter, CsvRow } from "./csv-queries";
+import { type CsvAfter, type CsvRow, morePages } from "./csv-queries";
 
 export const CSV_HEADER = [
   "id",
@@ -61,7 +61,6 @@ export function csvLine(r: CsvRow): string {
  */
 export function csvStream(
   first: CsvRow[],
-  pageSize: number,
   nextPage: (after: CsvAfter) => Promise<CsvRow[]>,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -73,7 +72,7 @@ export function csvStream(
     async pull(controller) {
       if (page.length) controller.enqueue(encoder.encode(page.map((r) => `${csvLine(r)}\r\n`).join("")));
       const last = page.at(-1);
-      if (page.length < pageSize || !last) return controller.close();
+      if (!last || !morePages(page)) return controller.close();
       page = await nextPage({ start: last.start_key, id: last.id });
       if (!page.length) controller.close();
     },

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { authBatch } from "../auth/middleware";
+import { signedIn } from "../auth/middleware";
+import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { json, signedIn } from "../lib/openapi";
+import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -54,7 +55,7 @@ export const reports = createRouter()
       const query = c.req.valid("query");
       const { superuser, range, filter } = scope(c, query);
       const summary = q.summary(c.get("database").db, range, filter, query.group_by, MAX_GROUPS);
-      const { results } = await authBatch(c, [summary], { superuser });
+      const { results } = await read(c, [summary], { superuser });
       const rows = results[0];
       if (rows.length > MAX_GROUPS) {
         throw new ApiError(
@@ -103,8 +104,8 @@ export const reports = createRouter()
       // The one-round-trip rule's documented exception: an export reads a page per round trip
       // (each answer well under Neon's 10 MiB), every page behind the login check.
       const page = async (after?: CsvAfter) =>
-        (await authBatch(c, [csv.timelogRows(db, range, filter, after)], { superuser })).results[0];
-      const { results } = await authBatch(
+        (await read(c, [csv.timelogRows(db, range, filter, after)], { superuser })).results[0];
+      const { results } = await read(
         c,
         [csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
         { superuser },
@@ -113,7 +114,7 @@ export const reports = createRouter()
         throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
       }
       const name = `timelog_${query.from.slice(0, 10)}_${query.to.slice(0, 10)}.csv`;
-      return c.body(csvStream(results[1], csv.CSV_PAGE_ROWS, page), 200, {
+      return c.body(csvStream(results[1], page), 200, {
         "content-type": "text/csv; charset=utf-8; header=present",
         "content-disposition": `attachment; filename="${name}"`,
       });

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authBatch, requireAuth } from "../auth/middleware";
-import { write } from "../db/write";
+import { requireAuth, signedIn } from "../auth/middleware";
+import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, emptyBodyIsNoBody, json, signedIn } from "../lib/openapi";
+import { body, emptyBodyIsNoBody, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -111,7 +111,7 @@ export const timelog = createRouter()
       responses: { 200: json(Current, "open: whether a log is running"), ...problems(401) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [q.findOpenLog(c.get("database").db, c.get("auth").userId)]);
+      const { results } = await read(c, [q.findOpenLog(c.get("database").db, c.get("auth").userId)]);
       const [row] = results[0];
       return c.json({ open: row !== undefined, log: row ? toTimelog(row) : null }, 200);
     },
@@ -137,11 +137,7 @@ export const timelog = createRouter()
       const { db } = c.get("database");
       if (query.changed_since !== undefined) {
         const [xid = "0", id = "0"] = query.changed_since.split(".");
-        const { results } = await authBatch(
-          c,
-          [q.changesSince(db, userId, { xid, id: Number(id) }, query.limit)],
-          opts,
-        );
+        const { results } = await read(c, [q.changesSince(db, userId, { xid, id: Number(id) }, query.limit)], opts);
         const rows = results[0].filter((r) => r.xid !== null);
         const page = rows.slice(0, query.limit);
         const has_more = rows.length > query.limit;
@@ -167,7 +163,7 @@ export const timelog = createRouter()
         after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
         limit: query.limit,
       };
-      const { results } = await authBatch(c, [q.listLogs(db, filter)], opts);
+      const { results } = await read(c, [q.listLogs(db, filter)], opts);
       const page = results[0].slice(0, query.limit);
       const last = page.at(-1);
       const next_cursor = results[0].length > query.limit && last ? encodeCursor(iso(last.start_time), last.id) : null;
@@ -185,7 +181,7 @@ export const timelog = createRouter()
       responses: { 200: json(Timelog, "The log"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [
+      const { results } = await read(c, [
         q.findLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
       ]);
       const [row] = results[0];

@@ -18,7 +18,13 @@ export function insertUser(
   db: Db,
   values: { email: string; username: string; position_fk: number; password_hash: string },
 ) {
-  return db.insertInto("app_user").values(values).returning(USER_COLUMNS);
+  // A taken email inserts nothing (the route answers 409) instead of failing the batch, so the
+  // registration attempt beside it still counts: probing which emails exist is rate-limited too.
+  return db
+    .insertInto("app_user")
+    .values(values)
+    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+    .returning(USER_COLUMNS);
 }
 
 export function createSession(db: Db, userId: number, ttlSeconds: number) {

@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
-import { authBatch } from "../auth/middleware";
+import { signedIn } from "../auth/middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../auth/password";
 import { attemptSucceeded, beginPasswordCheck } from "../auth/throttle";
 import { unauthorized } from "../auth/tokens";
+import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json, signedIn } from "../lib/openapi";
+import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { IdParam, Page, problems } from "../lib/schemas";
 import * as q from "./queries";
@@ -21,7 +22,7 @@ export const users = createRouter()
       responses: { 200: json(User, "You"), ...problems(401) },
     }),
     async (c) => {
-      const { results } = await authBatch(c, [q.findUser(c.get("database").db, c.get("auth").userId)]);
+      const { results } = await read(c, [q.findUser(c.get("database").db, c.get("auth").userId)]);
       const [row] = results[0];
       if (!row) throw unauthorized();
       return c.json(toUser(row), 200);
@@ -46,7 +47,7 @@ export const users = createRouter()
       if (password !== undefined) {
         // A password check like login's, under the same throttle (this session's own budget):
         // reserve the attempt and read the hash, verify here, then write (two round trips).
-        const { results } = await authBatch(c, [beginPasswordCheck(db, userId, sessionId)]);
+        const { results } = await read(c, [beginPasswordCheck(db, userId, sessionId)]);
         const [found] = results[0];
         if (!(await verifyPassword(current_password ?? "", found?.password_hash ?? DUMMY_HASH)).ok || !found) {
           throw new ApiError("wrong_password", "current_password is not right.");
@@ -57,7 +58,7 @@ export const users = createRouter()
           attemptSucceeded(db, found.attempt),
         );
       }
-      const { results } = await authBatch(c, [q.updateUser(db, userId, patch), ...extra]);
+      const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra]);
       const [row] = results[0];
       if (!row) throw unauthorized();
       return c.json(toUser(row), 200);
@@ -75,7 +76,7 @@ export const users = createRouter()
     }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
-      const { results } = await authBatch(c, [q.listUsers(c.get("database").db, cursor, limit)], { superuser: true });
+      const { results } = await read(c, [q.listUsers(c.get("database").db, cursor, limit)], { superuser: true });
       const rows = results[0];
       const page = rows.slice(0, limit);
       return c.json(
@@ -99,7 +100,7 @@ export const users = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { results } = await authBatch(c, [q.findVisibleUser(c.get("database").db, id, c.get("auth").userId)]);
+      const { results } = await read(c, [q.findVisibleUser(c.get("database").db, id, c.get("auth").userId)]);
       const [row] = results[0];
       if (!row) throw new ApiError("not_found", "No such user.");
       return c.json(toUser(row), 200);
@@ -118,7 +119,7 @@ export const users = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const { db } = c.get("database");
-      const { results } = await authBatch(c, [q.updateUser(db, id, c.req.valid("json")), q.revokeIfInactive(db, id)], {
+      const { results } = await read(c, [q.updateUser(db, id, c.req.valid("json")), q.revokeIfInactive(db, id)], {
         superuser: true,
       });
       const [row] = results[0];

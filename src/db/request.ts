@@ -1,0 +1,117 @@
+// The one way a request reaches the database. Handlers call these and nothing else:
+//   read(c, [queries])         the login check and the queries, one round trip
+//   one(c, query, notFound)    exactly one row, or the handler's 404
+//   write(c, writes, result)   the same, atomic, with Idempotency-Key (claimed, answered and stored
+//                              in the same round trip; a retry gets the stored result)
+//   anonymous(c, [queries])    no login (sign-in, registration, health)
+// Every round trip is one batch() (src/db/client.ts), so every statement runs under the
+// statement timeout. The login check is the database's auth_guard(): if the login has ended (or
+// a superuser is needed and the caller is not one) it aborts the batch before any query runs.
+import type { Context } from "hono";
+import { type Compilable, sql } from "kysely";
+import { ApiError } from "../lib/errors";
+import { sha256Hex } from "../lib/hash";
+import type { AppEnv } from "../lib/router";
+import { batch } from "./client";
+
+type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
+type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
+interface Opts {
+  superuser?: boolean;
+}
+
+/** The login check and the queries, in one round trip. */
+export async function read<const Q extends readonly Compilable<unknown>[]>(
+  c: Context<AppEnv>,
+  queries: Q,
+  opts: Opts = {},
+): Promise<{ isSuperuser: boolean; results: Results<Q> }> {
+  const { userId, sessionId } = c.get("auth");
+  const database = c.get("database");
+  const guard = database.db.selectNoFrom(
+    sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${opts.superuser === true})`.as("is_superuser"),
+  );
+  const [guardRows, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
+  const isSuperuser = (guardRows?.[0] as { is_superuser: boolean } | undefined)?.is_superuser === true;
+  return { isSuperuser, results: results as Results<Q> };
+}
+
+/** Exactly one row: the query's first, or the handler's not-found problem. */
+export async function one<R>(
+  c: Context<AppEnv>,
+  query: Compilable<R>,
+  notFound: () => ApiError,
+  opts: Opts = {},
+): Promise<R> {
+  const { results } = await read(c, [query], opts);
+  const [row] = results[0] as R[];
+  if (row === undefined) throw notFound();
+  return row;
+}
+
+/** Queries for a caller who is not signed in (still one batch, still under the timeout). */
+export function anonymous<const Q extends readonly Compilable<unknown>[]>(c: Context<AppEnv>, queries: Q) {
+  return batch(c.get("database"), queries);
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** A SELECT, or an INSERT/UPDATE/DELETE … RETURNING: what the response is made of. */
+type ResultQuery<R> = Compilable<R>;
+
+/**
+ * Writes with safe retries: some statements plus a result query (the last write with RETURNING,
+ * or a SELECT of what they did). With an Idempotency-Key the key is claimed first and the result
+ * stored last, all in the one batch; a retry gets the stored result.
+ */
+export async function write<R>(
+  c: Context<AppEnv>,
+  writes: readonly Compilable<unknown>[],
+  result: ResultQuery<R>,
+  opts: { superuser?: boolean } = {},
+): Promise<R[]> {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) {
+    const { results } = await read(c, [...writes, result], opts);
+    return results.at(-1) as R[];
+  }
+  if (!KEY.test(key))
+    throw new ApiError("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters.");
+  const { db } = c.get("database");
+  const { userId } = c.get("auth");
+  const hash = await requestHash(c);
+  const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
+  // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
+  // with rows is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
+  const store = db
+    // biome-ignore lint/suspicious/noExplicitAny: any query with rows can be the CTE
+    .with("r", () => result as any)
+    .updateTable("idempotency_key")
+    .set({ response: sql`(SELECT jsonb_agg(to_jsonb(r)) FROM r)` })
+    .where("user_fk", "=", userId)
+    .where("key", "=", key)
+    .where(sql<boolean>`EXISTS (SELECT 1 FROM r)`)
+    .returning("response");
+  const unclaim = db
+    .deleteFrom("idempotency_key")
+    .where("user_fk", "=", userId)
+    .where("key", "=", key)
+    .where("response", "is", null);
+  try {
+    const { results } = await read(c, [begin, ...writes, store, unclaim], opts);
+    const [stored] = results.at(-2) as { response: R[] }[];
+    return stored?.response ?? [];
+  } catch (err) {
+    const e = err as { code?: string; detail?: string };
+    if (e.code === "TL200" && e.detail) {
+      c.header("Idempotent-Replayed", "true");
+      return JSON.parse(e.detail) as R[];
+    }
+    throw err;
+  }
+}
+
+async function requestHash(c: Context<AppEnv>): Promise<string> {
+  const body = ["GET", "HEAD", "DELETE"].includes(c.req.method) ? "" : await c.req.text();
+  return sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname.replace(/\/$/, "")}\n${body}`);
+}
