@@ -114,7 +114,7 @@ async function benchEndpoints(stack: Stack, list: Target[], repeats: number): Pr
   return rows;
 }
 
-/** Rows in which no request completed: printed as such (never as "0 req/s, p50 0 ms"), and the run fails. */
+/** Rows in which no request succeeded: printed as such (never as "0 req/s, p50 0 ms"), and the run fails. */
 const emptyRows: string[] = [];
 function noRequest(target: string, connections: number): string {
   emptyRows.push(`${target} (${connections} conns)`);
@@ -126,10 +126,13 @@ function table(rows: Row[]): string {
     "| endpoint | conns | req/s | p50 ms | p99 ms | × baseline req/s | DB round trips/req | workerd CPU ms/req | non-2xx |\n" +
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
   const lines = rows.map((r) => {
-    const done = r.samples.filter((s) => s.requests > 0);
+    // A row of refusals (all 4xx, say) measured nothing: it counts as empty too.
+    const done = r.samples.filter((s) => s.requests > s.non2xx);
     if (!done.length) return noRequest(r.target, r.connections);
     const m = (f: (s: Sample) => number) => median(done.map(f));
-    const ratio = median(r.samples.flatMap((s, i) => (s.requests > 0 ? [s.reqPerSec / (r.baseline[i] || 1)] : [])));
+    const ratio = median(
+      r.samples.flatMap((s, i) => (s.requests > s.non2xx ? [s.reqPerSec / (r.baseline[i] || 1)] : [])),
+    );
     return `| ${r.target} | ${r.connections} | ${m((s) => s.reqPerSec).toFixed(0)} | ${m((s) => s.p50).toFixed(1)} | ${m((s) => s.p99).toFixed(1)} | ${ratio.toFixed(2)} | ${m((s) => s.roundTrips).toFixed(2)} | ${m((s) => s.cpuMsPerReq).toFixed(2)} | ${m((s) => s.non2xx)} |`;
   });
   return [head, ...lines].join("\n");
@@ -206,7 +209,7 @@ try {
       for (const c of CONNECTIONS) {
         const samples: Sample[] = [];
         for (let r = 0; r < Math.min(REPEATS, 2); r++) samples.push(await measure(pgStack, t, c, SECONDS));
-        const done = samples.filter((s) => s.requests > 0);
+        const done = samples.filter((s) => s.requests > s.non2xx);
         const m = (f: (s: Sample) => number) => median(done.map(f));
         if (!done.length) {
           scale.push(
