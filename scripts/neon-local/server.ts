@@ -8,7 +8,7 @@
 // and fault injection exists only when the harness that uses it asks for it.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type pg from "pg";
+import pg from "pg";
 import type { Backend } from "./backend.ts";
 
 interface Query {
@@ -235,10 +235,23 @@ async function holdUnlessGone(ms: number, client: { gone: boolean }) {
 }
 
 /** Stops what a connection is running, from another connection (PostgreSQL; PGlite runs one at a time). */
+/**
+ * Stops the statement a connection is running, from a connection of its own: never one from the
+ * pool, which may be exhausted by the very requests whose callers went away. Only a statement that
+ * is running needs it; between statements the batch is rolled back instead. Bounded in time.
+ */
 async function cancelBackend(pool: pg.Pool, conn: pg.PoolClient) {
   const pid = (conn as unknown as { processID?: number }).processID;
-  if (!pid) return;
-  await pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+  const running = (conn as unknown as { _activeQuery?: unknown })._activeQuery;
+  if (!pid || !running) return;
+  const options = (pool as unknown as { options: pg.ClientConfig }).options;
+  const canceller = new pg.Client({ ...options, connectionTimeoutMillis: 2000 });
+  const cancel = async () => {
+    await canceller.connect();
+    await canceller.query("SELECT pg_cancel_backend($1)", [pid]);
+  };
+  await Promise.race([cancel(), new Promise((r) => setTimeout(r, 3000))]).catch(() => {});
+  await canceller.end().catch(() => {});
 }
 
 function batchMode(headers: IncomingMessage["headers"]): string {

@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, GeneratedAlways } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type JsonValue = string | number | boolean | { [key: string]: JsonValue } | JsonValue[];
 
 export interface PositionTable {
   id: Generated<number>;
@@ -81,6 +82,6 @@ export interface IdempotencyKeyTable {
   user_fk: number;
   key: string;
   request_hash: string;
-  response: unknown;
+  response: JsonValue | null;
   created_at: ColumnType<Date, never, never>;
 }

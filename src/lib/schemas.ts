@@ -30,18 +30,6 @@ export function problems(...statuses: number[]) {
 export const MAX_INT = 2 ** 31 - 1;
 export const Id = z.number().int().min(1).max(MAX_INT);
 
-/** Keyset pagination by id: `cursor` is the previous page's `next_cursor`. */
-export const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_INT)
-    .optional()
-    .openapi({ description: "next_cursor of the previous page" }),
-});
-
 export const IdParam = z.object({
   id: z.coerce
     .number()

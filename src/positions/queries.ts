@@ -5,7 +5,14 @@ type Db = Kysely<Database>;
 const COLUMNS = ["id", "title", "description", "salary", "open_for_registration"] as const;
 type Fields = { title?: string; description?: string | null; salary?: number; open_for_registration?: boolean };
 
-export const listPositions = (db: Db) => db.selectFrom("position").select(COLUMNS).orderBy("id").limit(1000);
+export function listPositions(db: Db, after: number | undefined, limit: number) {
+  const q = db
+    .selectFrom("position")
+    .select(COLUMNS)
+    .orderBy("id")
+    .limit(limit + 1);
+  return after === undefined ? q : q.where("id", ">", after);
+}
 
 export const findPosition = (db: Db, id: number) => db.selectFrom("position").select(COLUMNS).where("id", "=", id);
 

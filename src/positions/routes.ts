@@ -4,10 +4,11 @@ import { signedIn } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
+import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { CreatePosition, Position, ReplacePosition, toPosition, UpdatePosition } from "./schemas";
+import { CreatePosition, Position, PositionPage, ReplacePosition, toPosition, UpdatePosition } from "./schemas";
 
 const notFound = () => new ApiError("not_found", "No such position.");
 
@@ -26,14 +27,22 @@ export const positions = createRouter()
       method: "get",
       path: "/",
       tags,
-      summary: "All positions (salary for superusers only)",
+      summary: "Positions, by id, a page at a time (salary for superusers only)",
       ...signedIn,
-      responses: { 200: json(z.array(Position), "Positions"), ...problems(401) },
+      request: { query: PageQuery },
+      responses: { 200: json(PositionPage, "A page of positions"), ...problems(401, 422) },
     }),
     async (c) => {
-      const { isSuperuser, results } = await read(c, [q.listPositions(c.get("database").db)]);
+      const { limit, cursor } = c.req.valid("query");
+      const query = q.listPositions(c.get("database").db, idAfter(cursor), limit);
+      const { isSuperuser, results } = await read(c, [query]);
       return c.json(
-        results[0].map((r) => toPosition(r, isSuperuser)),
+        pageOf(
+          results[0],
+          limit,
+          (r) => toPosition(r, isSuperuser),
+          (r) => [r.id],
+        ),
         200,
       );
     },

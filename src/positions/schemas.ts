@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSchema } from "../lib/page";
 import { Id } from "../lib/schemas";
 
 const Title = z.string().trim().min(1).max(50).openapi({ example: "Engineer" });
@@ -19,6 +20,7 @@ export const Position = z
   })
   .openapi("Position");
 export type Position = z.infer<typeof Position>;
+export const PositionPage = pageSchema(Position, "PositionPage");
 
 export const CreatePosition = z
   .strictObject({

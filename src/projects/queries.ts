@@ -4,13 +4,13 @@ import type { Database } from "../db/schema";
 type Db = Kysely<Database>;
 const COLUMNS = ["id", "secret_name", "started_at", "description", "is_archived"] as const;
 
-export function listProjects(db: Db, opts: { cursor?: number; limit: number; archived?: boolean }) {
+export function listProjects(db: Db, opts: { after?: number; limit: number; archived?: boolean }) {
   let q = db
     .selectFrom("project")
     .select(COLUMNS)
     .orderBy("id")
     .limit(opts.limit + 1);
-  if (opts.cursor !== undefined) q = q.where("id", ">", opts.cursor);
+  if (opts.after !== undefined) q = q.where("id", ">", opts.after);
   if (opts.archived !== undefined) q = q.where("is_archived", "=", opts.archived);
   return q;
 }

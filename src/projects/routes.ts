@@ -4,6 +4,7 @@ import { signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
+import { idAfter, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
@@ -34,10 +35,12 @@ export const projects = createRouter()
     async (c) => {
       const { limit, cursor, archived } = c.req.valid("query");
       const filter = archived === undefined ? undefined : archived === "true";
-      const { results } = await read(c, [q.listProjects(c.get("database").db, { limit, cursor, archived: filter })]);
-      const page = results[0].slice(0, limit);
-      const next_cursor = results[0].length > limit ? (page.at(-1)?.id ?? null) : null;
-      return c.json({ items: page.map(toProject), next_cursor }, 200);
+      const after = idAfter(cursor);
+      const { results } = await read(c, [q.listProjects(c.get("database").db, { limit, after, archived: filter })]);
+      return c.json(
+        pageOf(results[0], limit, toProject, (r) => [r.id]),
+        200,
+      );
     },
   )
   .openapi(

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { Id, Page } from "../lib/schemas";
+import { PageQuery, pageSchema } from "../lib/page";
+import { Id } from "../lib/schemas";
 import { iso } from "../lib/time";
 
 export const DateTime = z.iso
@@ -39,16 +40,14 @@ export const UpdateProject = z
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateProject");
 
-export const ProjectQuery = Page.extend({
+export const ProjectQuery = PageQuery.extend({
   archived: z
     .enum(["true", "false"])
     .optional()
     .openapi({ description: "only archived (true) or only active (false)" }),
 });
 
-export const ProjectPage = z
-  .object({ items: z.array(Project), next_cursor: z.number().int().nullable() })
-  .openapi("ProjectPage");
+export const ProjectPage = pageSchema(Project, "ProjectPage");
 
 export interface ProjectRow {
   id: number;

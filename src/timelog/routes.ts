@@ -3,6 +3,7 @@ import { requireAuth, signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json } from "../lib/openapi";
+import { decodeCursor, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -29,13 +30,12 @@ const optionalBody = <T extends z.ZodType>(schema: T) => ({
 });
 
 /** Keyset cursor for lists: the last row's start time and id, opaque to clients. */
-const encodeCursor = (start: string, id: number) => btoa(`${start}|${id}`).replaceAll("=", "");
-function decodeCursor(cursor: string): { start: string; id: number } {
-  try {
-    const [start, id] = atob(cursor).split("|");
-    if (start && id && !Number.isNaN(Date.parse(start)) && /^\d{1,10}$/.test(id)) return { start, id: Number(id) };
-  } catch {}
-  throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
+function logAfter(cursor: string): { start: string; id: number } {
+  const [start = "", id = ""] = decodeCursor(cursor, 2);
+  if (Number.isNaN(Date.parse(start)) || !/^\d{1,10}$/.test(id)) {
+    throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
+  }
+  return { start, id: Number(id) };
 }
 
 export const timelog = createRouter()
@@ -160,14 +160,14 @@ export const timelog = createRouter()
         to: query.to,
         projectId: query.project_fk,
         status: query.status,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        after: query.cursor === undefined ? undefined : logAfter(query.cursor),
         limit: query.limit,
       };
       const { results } = await read(c, [q.listLogs(db, filter)], opts);
-      const page = results[0].slice(0, query.limit);
-      const last = page.at(-1);
-      const next_cursor = results[0].length > query.limit && last ? encodeCursor(iso(last.start_time), last.id) : null;
-      return c.json({ items: page.map(toTimelog), next_cursor }, 200);
+      return c.json(
+        pageOf(results[0], query.limit, toTimelog, (r) => [iso(r.start_time), r.id]),
+        200,
+      );
     },
   )
   .openapi(

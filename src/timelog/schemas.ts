@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSchema } from "../lib/page";
 import { Id } from "../lib/schemas";
 import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
@@ -66,9 +67,7 @@ export const ListQuery = z.object({
     .openapi({ description: "incremental sync: every change after this cursor (use 0.0 the first time)" }),
 });
 
-export const TimelogPage = z
-  .object({ items: z.array(Timelog), next_cursor: z.string().nullable() })
-  .openapi("TimelogPage");
+export const TimelogPage = pageSchema(Timelog, "TimelogPage");
 
 export const Change = z
   .object({

@@ -6,8 +6,9 @@ import { unauthorized } from "../auth/tokens";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
+import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdParam, Page, problems } from "../lib/schemas";
+import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { toUser, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
 
@@ -71,19 +72,16 @@ export const users = createRouter()
       tags: ["users"],
       summary: "All users with their position (superusers)",
       ...signedIn,
-      request: { query: Page },
+      request: { query: PageQuery },
       responses: { 200: json(UserPage, "A page of users"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
-      const { results } = await read(c, [q.listUsers(c.get("database").db, cursor, limit)], { superuser: true });
-      const rows = results[0];
-      const page = rows.slice(0, limit);
+      const query = q.listUsers(c.get("database").db, idAfter(cursor), limit);
+      const { results } = await read(c, [query], { superuser: true });
+      const item = (r: (typeof results)[0][number]) => ({ ...toUser(r), position_title: r.position_title });
       return c.json(
-        {
-          items: page.map((r) => ({ ...toUser(r), position_title: r.position_title })),
-          next_cursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
-        },
+        pageOf(results[0], limit, item, (r) => [r.id]),
         200,
       );
     },

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSchema } from "../lib/page";
 import { Id } from "../lib/schemas";
 import { iso } from "../lib/time";
 
@@ -78,9 +79,7 @@ export const UpdateUser = z
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateUser");
 
-export const UserPage = z
-  .object({ items: z.array(UserWithPosition), next_cursor: z.number().int().nullable() })
-  .openapi("UserPage");
+export const UserPage = pageSchema(UserWithPosition, "UserPage");
 
 export interface UserRow {
   id: number;

@@ -17,8 +17,20 @@ describe("positions", () => {
 
     const seenByAlice = await (await call("GET", `/positions/${created.id}`, { token: alice.token })).json();
     expect(seenByAlice).toEqual({ id: created.id, title: "Engineer", description: null, open_for_registration: false });
-    const list = (await (await call("GET", "/positions", { token: alice.token })).json()) as Record<string, unknown>[];
-    expect(list.every((p) => !("salary" in p))).toBe(true);
+    const list = (await (await call("GET", "/positions", { token: alice.token })).json()) as {
+      items: Record<string, unknown>[];
+      next_cursor: string | null;
+    };
+    expect(list.items.length).toBeGreaterThanOrEqual(2);
+    expect(list.items.every((p) => !("salary" in p))).toBe(true);
+    const firstPage = (await (await call("GET", "/positions?limit=1", { token: alice.token })).json()) as {
+      items: { id: number }[];
+      next_cursor: string;
+    };
+    const secondPage = (await (
+      await call("GET", `/positions?limit=1&cursor=${firstPage.next_cursor}`, { token: alice.token })
+    ).json()) as { items: { id: number }[] };
+    expect(secondPage.items[0]?.id).toBeGreaterThan(firstPage.items[0]?.id ?? 0);
 
     const put = await call("PUT", `/positions/${created.id}`, {
       token: admin.token,

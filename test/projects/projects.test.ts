@@ -89,12 +89,18 @@ describe("projects", () => {
     expect(all).toEqual(expect.arrayContaining([a.id, b.id, c.id]));
     expect(await ids("archived=true")).toContain(b.id);
     expect(await ids("archived=false")).not.toContain(b.id);
+    // The old numeric cursor still works for a release; next_cursor is opaque now.
     const page = (await (await call("GET", `/projects/?limit=1&cursor=${a.id}`, { token: admin.token })).json()) as {
       items: { id: number }[];
-      next_cursor: number | null;
+      next_cursor: string | null;
     };
     expect(page.items[0]?.id).toBe(b.id);
-    expect(page.next_cursor).toBe(b.id);
+    expect(typeof page.next_cursor).toBe("string");
+    const next = (await (
+      await call("GET", `/projects/?limit=1&cursor=${page.next_cursor}`, { token: admin.token })
+    ).json()) as { items: { id: number }[] };
+    expect(next.items[0]?.id).toBe(c.id);
+    await expectProblem(await call("GET", "/projects/?cursor=bm90IGEgY3Vyc29y", { token: admin.token }), 422);
     await expectProblem(await call("GET", "/projects/?archived=maybe", { token: admin.token }), 422);
   });
 

@@ -326,9 +326,10 @@ describe("Idempotency-Key", () => {
     const admin = await createSuperuser();
     const p = await createProject(admin);
     const key = "slow-1";
-    // Another transaction holds the key's lock for a while, as a first attempt still running would.
+    // Another transaction holds the key's lock, as a first attempt still running would; the retry
+    // is sent once the lock is really held (PGlite: the holder runs first, then the retry).
     const holder = seedSqlBatchHoldingKey(alice.id, key);
-    await new Promise((r) => setTimeout(r, 300));
+    if (inject("databaseKind") === "postgres") await lockHeld();
     const res = await call("POST", "/timelog/", {
       token: alice.token,
       body: { project_fk: p.id },
@@ -352,6 +353,15 @@ describe("Idempotency-Key", () => {
     await expectProblem(res, 422);
   });
 });
+
+/** Waits until some session holds an advisory lock (polling the lock table, not the clock). */
+async function lockHeld() {
+  for (let i = 0; i < 200; i++) {
+    const [row] = await seedSql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted");
+    if ((row?.n as number) > 0) return;
+  }
+  throw new Error("the lock was never taken");
+}
 
 async function seedSqlBatchHoldingKey(userId: number, key: string) {
   const { neon } = await import("@neondatabase/serverless");

@@ -1,0 +1,54 @@
+// One page shape for every list: `{items, next_cursor}`, where next_cursor is opaque (base64url of
+// the last row's keyset) or null on the last page. Queries read `limit + 1` rows to know.
+import { z } from "@hono/zod-openapi";
+import { ApiError } from "./errors";
+import { MAX_INT } from "./schemas";
+
+const b64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+const unb64url = (text: string) => atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+
+export const encodeCursor = (...parts: (string | number)[]) => b64url(parts.join("|"));
+
+/** The parts of a cursor this API gave out, or 422. */
+export function decodeCursor(cursor: string, count: number): string[] {
+  try {
+    const parts = unb64url(cursor).split("|");
+    if (parts.length === count && parts.every((p) => p.length > 0)) return parts;
+  } catch {}
+  throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
+}
+
+/**
+ * A cursor over ids. Until the next release the old form (the bare id, as next_cursor was a
+ * number) is accepted too.
+ */
+export function idAfter(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const id = /^\d{1,10}$/.test(cursor) ? cursor : decodeCursor(cursor, 1)[0];
+  const n = Number(id);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_INT) {
+    throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
+  }
+  return n;
+}
+
+/** The page: the first `limit` rows, and a cursor after the last of them if there were more. */
+export function pageOf<R, T>(rows: R[], limit: number, map: (row: R) => T, key: (row: R) => (string | number)[]) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items: items.map(map), next_cursor: rows.length > limit && last ? encodeCursor(...key(last)) : null };
+}
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: "next_cursor of the previous page (opaque)" }),
+});
+
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      items: z.array(item),
+      next_cursor: z.string().nullable().openapi({ description: "opaque; null on the last page" }),
+    })
+    .openapi(name);
+}
