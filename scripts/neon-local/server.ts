@@ -141,7 +141,7 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
       if (typeof body !== "object" || body === null) throw new BadRequest("the body must be a JSON object");
       const arrayMode = req.headers["neon-array-mode"] === "true";
       const conn = await pool.connect();
-      let cancelled: Promise<void> | undefined;
+      let cancelled: Promise<boolean> | undefined;
       res.once("close", () => {
         if (client.gone) cancelled = cancelBackend(pool, conn);
       });
@@ -155,10 +155,10 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         if (jsonSize(result) > NEON_MAX_BYTES) throw new ResponseTooLarge();
         return send(200, result);
       } finally {
-        // A connection whose client went away may still have a cancel in flight: wait for it and
-        // drop the connection, so the cancel cannot land on the next request's statement.
-        await cancelled;
-        conn.release(client.gone);
+        // A connection whose client went away may have a cancel in flight: wait for it, so it
+        // cannot land on the next request's statement (and drop the connection if it never ended).
+        const reusable = (await cancelled) ?? true;
+        conn.release(!reusable);
       }
     } catch (err) {
       if (err instanceof ResponseTooLarge) {
@@ -238,20 +238,25 @@ async function holdUnlessGone(ms: number, client: { gone: boolean }) {
 /**
  * Stops the statement a connection is running, from a connection of its own: never one from the
  * pool, which may be exhausted by the very requests whose callers went away. Only a statement that
- * is running needs it; between statements the batch is rolled back instead. Bounded in time.
+ * is running needs it; between statements the batch is rolled back instead. Resolves to whether
+ * the connection is safe to reuse (no cancel still in flight that could hit its next statement).
  */
-async function cancelBackend(pool: pg.Pool, conn: pg.PoolClient) {
+async function cancelBackend(pool: pg.Pool, conn: pg.PoolClient): Promise<boolean> {
   const pid = (conn as unknown as { processID?: number }).processID;
   const running = (conn as unknown as { _activeQuery?: unknown })._activeQuery;
-  if (!pid || !running) return;
+  if (!pid || !running) return true;
   const options = (pool as unknown as { options: pg.ClientConfig }).options;
   const canceller = new pg.Client({ ...options, connectionTimeoutMillis: 2000 });
   const cancel = async () => {
     await canceller.connect();
     await canceller.query("SELECT pg_cancel_backend($1)", [pid]);
+    return true;
   };
-  await Promise.race([cancel(), new Promise((r) => setTimeout(r, 3000))]).catch(() => {});
+  const done = await Promise.race([cancel(), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]).catch(
+    () => false,
+  );
   await canceller.end().catch(() => {});
+  return done;
 }
 
 function batchMode(headers: IncomingMessage["headers"]): string {

@@ -1,7 +1,8 @@
 // Company-wide limits that the database enforces on every time log (see company_settings).
 import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { read } from "../db/request";
+import { one } from "../db/request";
+import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
@@ -31,6 +32,8 @@ const toSettings = (row: { timelog_earliest: Date | string; timelog_max_seconds:
   timelog_max_seconds: row.timelog_max_seconds,
 });
 const tags = ["settings"];
+/** The migrations insert the one row and nothing deletes it: its absence is our bug, a 500. */
+const noSettings = () => new ApiError("internal", "The company settings are missing.");
 
 export const company = createRouter()
   .openapi(
@@ -43,9 +46,7 @@ export const company = createRouter()
       responses: { 200: json(CompanySettings, "The limits"), ...problems(401) },
     }),
     async (c) => {
-      const { results } = await read(c, [q.readSettings(c.get("database").db)]);
-      const [row] = results[0];
-      if (!row) throw new Error("company_settings has no row");
+      const row = await one(c, q.readSettings(c.get("database").db), noSettings);
       return c.json(toSettings(row), 200);
     },
   )
@@ -61,9 +62,7 @@ export const company = createRouter()
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      const { results } = await read(c, [q.updateSettings(c.get("database").db, patch)], { superuser: true });
-      const [row] = results[0];
-      if (!row) throw new Error("company_settings has no row");
+      const row = await one(c, q.updateSettings(c.get("database").db, patch), noSettings, { superuser: true });
       return c.json(toSettings(row), 200);
     },
   );

@@ -1,7 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
-import { read } from "../db/request";
+import { one, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
@@ -14,9 +14,7 @@ const notFound = () => new ApiError("not_found", "No such position.");
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 async function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
-  const { results } = await read(c, [q.updatePosition(c.get("database").db, id, patch)], { superuser: true });
-  const [row] = results[0];
-  if (!row) throw notFound();
+  const row = await one(c, q.updatePosition(c.get("database").db, id, patch), notFound, { superuser: true });
   return toPosition(row, true);
 }
 const tags = ["positions"];

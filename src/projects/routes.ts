@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
-import { read, write } from "../db/request";
+import { one, read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
@@ -54,9 +54,7 @@ export const projects = createRouter()
       responses: { 200: json(Project, "The project"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const { results } = await read(c, [q.findProject(c.get("database").db, c.req.valid("param").id)]);
-      const [row] = results[0];
-      if (!row) throw notFound();
+      const row = await one(c, q.findProject(c.get("database").db, c.req.valid("param").id), notFound);
       return c.json(toProject(row), 200);
     },
   )

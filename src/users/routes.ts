@@ -3,7 +3,7 @@ import { signedIn } from "../auth/middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../auth/password";
 import { attemptSucceeded, beginPasswordCheck } from "../auth/throttle";
 import { unauthorized } from "../auth/tokens";
-import { read } from "../db/request";
+import { one, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
@@ -23,9 +23,7 @@ export const users = createRouter()
       responses: { 200: json(User, "You"), ...problems(401) },
     }),
     async (c) => {
-      const { results } = await read(c, [q.findUser(c.get("database").db, c.get("auth").userId)]);
-      const [row] = results[0];
-      if (!row) throw unauthorized();
+      const row = await one(c, q.findUser(c.get("database").db, c.get("auth").userId), unauthorized);
       return c.json(toUser(row), 200);
     },
   )
@@ -98,9 +96,8 @@ export const users = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { results } = await read(c, [q.findVisibleUser(c.get("database").db, id, c.get("auth").userId)]);
-      const [row] = results[0];
-      if (!row) throw new ApiError("not_found", "No such user.");
+      const visible = q.findVisibleUser(c.get("database").db, id, c.get("auth").userId);
+      const row = await one(c, visible, () => new ApiError("not_found", "No such user."));
       return c.json(toUser(row), 200);
     },
   )
