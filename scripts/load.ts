@@ -38,8 +38,10 @@ const FINDINGS = [
   "Tests: a summary grouped by user/project referenced a CTE alias in the outer ORDER BY and answered 500; fixed, and the DST/grouping tests cover it.",
   "Tests: ON DELETE RESTRICT answers SQLSTATE 23001 (not 23503), so deleting a position in use was a 422; it is 409 now.",
   "Fault injection: a request the worker abandoned after its database timeout could still run later at the stand-in; the stand-in now drops it, as a query that never started.",
-  "Production parity: Neon cancels the statement of a client that goes away and does not commit its unfinished batch; the stand-in did both. It now cancels (PostgreSQL) and rolls back, so the slow phase below holds batches *after* their statements ran and checks that every write answered 503 left nothing behind.",
+  "Production parity: Neon cancels the statement of a client that goes away and does not commit its unfinished batch; the stand-in did neither. It now cancels (PostgreSQL) and rolls back, so the slow phase below holds batches *after* their statements ran and checks that every write answered 503 left nothing behind.",
   "Hardening: an ancient-date report (0001–1901) passed the worker's range check and kept PostgreSQL busy after the worker gave up; the range is now checked in SQL and every batch runs under a statement_timeout below the worker's deadline.",
+  "Load, mid-transaction slow phase: the stand-in cancelled abandoned statements through its own pool, which the abandoned requests had filled, so it deadlocked and the service never recovered; cancels now use a connection of their own. Destroying every abandoned connection instead stormed PostgreSQL with reconnects (no recovery either); a connection is now reused once its cancel has finished.",
+  "Review: notes full of control characters (6 bytes each in Neon's JSON) could push a CSV page past Neon's 10 MiB; pages are now cut by an upper bound of their size (test added).",
 ];
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
