@@ -2,8 +2,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { batch } from "../db/client";
-import { read } from "../db/request";
+import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
@@ -65,7 +64,7 @@ export const sessions = createRouter()
         input.position_fk,
         settings.REGISTRATION_PER_HOUR,
       );
-      const [, [row]] = await batch(database, [guard, q.insertUser(database.db, { ...input, password_hash })]);
+      const [, [row]] = await anonymous(c, [guard, q.insertUser(database.db, { ...input, password_hash })]);
       if (!row) throw new ApiError("email_taken", "That email is already registered.");
       return c.json(toUser(row), 201);
     },
@@ -102,14 +101,14 @@ export const sessions = createRouter()
       const database = c.get("database");
       const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
       // Round trip 1: reserve the attempt (429 when a budget is spent) and read the account.
-      const [[found]] = await batch(database, [beginLogin(database.db, email, await clientKey(c), device)]);
+      const [[found]] = await anonymous(c, [beginLogin(database.db, email, await clientKey(c), device)]);
       // Unknown accounts are checked against a dummy hash so both answers take the same time.
       const verdict = await verifyPassword(password, found?.password_hash ?? DUMMY_HASH);
       if (!found || !verdict.ok || found.id === null || found.is_active !== true) throw invalidLogin();
       const userId = found.id;
       const rehash = verdict.needsRehash ? [q.setPasswordHash(database.db, userId, await hashPassword(password))] : [];
       // Round trip 2: the login itself; the reservation stops counting as a failure.
-      const [[session], , ...rest] = await batch(database, [
+      const [[session], , ...rest] = await anonymous(c, [
         q.createSession(database.db, userId, settings.REFRESH_TOKEN_TTL),
         attemptSucceeded(database.db, found.attempt),
         ...rehash,
@@ -138,7 +137,7 @@ export const sessions = createRouter()
       const settings = c.get("settings");
       const database = c.get("database");
       const claims = await verifyRefreshToken(settings, c.req.valid("json").refresh_token);
-      const [[row]] = await batch(database, [
+      const [[row]] = await anonymous(c, [
         q.rotateRefresh(database.db, claims.sessionId, claims.userId, claims.generation),
       ]);
       if (!row || row.generation === null) throw unauthorized();

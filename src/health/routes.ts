@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "kysely";
-import { batch } from "../db/client";
+import { anonymous } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
@@ -18,7 +18,7 @@ export const health = createRouter().openapi(
   async (c) => {
     const database = c.get("database");
     const ping = database.db.selectNoFrom(sql<number>`1`.as("ok"));
-    const rows = await batch(database, [ping]).catch(() => undefined);
+    const rows = await anonymous(c, [ping]).catch(() => undefined);
     if (rows?.[0][0]?.ok !== 1) {
       throw new ApiError("database_unavailable", "The database is unreachable.", {}, { "Retry-After": "2" });
     }
