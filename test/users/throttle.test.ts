@@ -171,6 +171,23 @@ describe("registration limits", () => {
     expect((await register(randomIp())).status).toBe(201);
   });
 
+  it("10 parallel registrations from one client create at most 5 accounts; a taken email counts too", async () => {
+    const ip = randomIp();
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => register(ip)))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 201).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+    // Probing which emails exist is not free: a 409 for a taken email spends the budget as well.
+    const prober = randomIp();
+    const taken = await registerUser();
+    const probe = () =>
+      call("POST", "/users/register", {
+        body: { email: taken.email, username: "p", password: "long enough pw", position_fk: 1 },
+        headers: { "cf-connecting-ip": prober },
+      });
+    for (let i = 0; i < 5; i++) expect((await expectProblem(await probe(), 409)).code).toBe("email_taken");
+    expect((await expectProblem(await probe(), 429)).code).toBe("too_many_registrations");
+  });
+
   it("self-registration only into positions open for it; superusers assign any", async () => {
     const admin = await createSuperuser();
     const created = await call("POST", "/positions/", { token: admin.token, body: { title: "Director" } });
