@@ -27,7 +27,7 @@ const UpdateSettings = z
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");
 
-const toSettings = (row: { timelog_earliest: Date | string; timelog_max_seconds: number }) => ({
+const toSettings = (row: { timelog_earliest: Date; timelog_max_seconds: number }) => ({
   timelog_earliest: iso(row.timelog_earliest),
   timelog_max_seconds: row.timelog_max_seconds,
 });

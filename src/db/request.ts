@@ -56,24 +56,31 @@ export function anonymous<const Q extends readonly Compilable<unknown>[]>(c: Con
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** A SELECT, or an INSERT/UPDATE/DELETE … RETURNING: what the response is made of. */
-type ResultQuery<R> = Compilable<R>;
+/** A write's response, as the database built it (and stored it, under an Idempotency-Key). */
+export interface Stored {
+  status: number;
+  body: unknown;
+}
 
 /**
- * Writes with safe retries: some statements plus a result query (the last write with RETURNING,
- * or a SELECT of what they did). With an Idempotency-Key the key is claimed first and the result
- * stored last, all in the one batch; a retry gets the stored result.
+ * Writes with safe retries: some statements plus a result query, the last write with RETURNING
+ * or a SELECT of what they did, whose one row has the response `body` (JSON built in SQL). No row
+ * means nothing was found: undefined, for the handler's 404. With an Idempotency-Key the key is
+ * claimed first and the response stored last, all in the one batch; a retry gets the stored
+ * response, status and body, as it was.
  */
-export async function write<R>(
+export async function write(
   c: Context<AppEnv>,
   writes: readonly Compilable<unknown>[],
-  result: ResultQuery<R>,
-  opts: { superuser?: boolean } = {},
-): Promise<R[]> {
+  result: Compilable<{ body: unknown }>,
+  status: number,
+  opts: Opts = {},
+): Promise<Stored | undefined> {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {
     const { results } = await read(c, [...writes, result], opts);
-    return results.at(-1) as R[];
+    const [row] = results.at(-1) as { body: unknown }[];
+    return row && { status, body: row.body };
   }
   if (!KEY.test(key))
     throw new ApiError("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters.");
@@ -82,12 +89,12 @@ export async function write<R>(
   const hash = await requestHash(c);
   const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
   // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
-  // with rows is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
+  // with a row is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
   const store = db
-    // biome-ignore lint/suspicious/noExplicitAny: any query with rows can be the CTE
+    // biome-ignore lint/suspicious/noExplicitAny: any query with a body column can be the CTE
     .with("r", () => result as any)
     .updateTable("idempotency_key")
-    .set({ response: sql`(SELECT jsonb_agg(to_jsonb(r)) FROM r)` })
+    .set({ response: sql`(SELECT jsonb_build_object('status', ${status}::int, 'body', r.body) FROM r LIMIT 1)` })
     .where("user_fk", "=", userId)
     .where("key", "=", key)
     .where(sql<boolean>`EXISTS (SELECT 1 FROM r)`)
@@ -99,13 +106,13 @@ export async function write<R>(
     .where("response", "is", null);
   try {
     const { results } = await read(c, [begin, ...writes, store, unclaim], opts);
-    const [stored] = results.at(-2) as { response: R[] }[];
-    return stored?.response ?? [];
+    const [stored] = results.at(-2) as { response: Stored }[];
+    return stored?.response;
   } catch (err) {
     const e = err as { code?: string; detail?: string };
     if (e.code === "TL200" && e.detail) {
       c.header("Idempotent-Replayed", "true");
-      return JSON.parse(e.detail) as R[];
+      return JSON.parse(e.detail) as Stored;
     }
     throw err;
   }

@@ -1,7 +1,7 @@
-// The API speaks RFC 3339 with an offset; the database returns Dates (or, from stored JSON, strings).
-export function iso(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
+// The API speaks RFC 3339 in UTC with milliseconds, as the database's api_time() writes it too.
+export function iso(value: Date): string {
+  return value.toISOString();
 }
-export function isoOrNull(value: Date | string | null): string | null {
+export function isoOrNull(value: Date | null): string | null {
   return value === null ? null : iso(value);
 }

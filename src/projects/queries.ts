@@ -1,8 +1,10 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 
 type Db = Kysely<Database>;
 const COLUMNS = ["id", "secret_name", "started_at", "description", "is_archived"] as const;
+/** The API's JSON for the row a write returns, built by the database (see project_json). */
+const body = sql<unknown>`project_json(project)`.as("body");
 
 export function listProjects(db: Db, opts: { after?: number; limit: number; archived?: boolean }) {
   let q = db
@@ -19,9 +21,10 @@ export const findProject = (db: Db, id: number) => db.selectFrom("project").sele
 
 type Values = { secret_name: string; started_at?: string; description?: string | null; is_archived?: boolean };
 
-export const insertProject = (db: Db, values: Values) => db.insertInto("project").values(values).returning(COLUMNS);
+export const insertProject = (db: Db, values: Values) => db.insertInto("project").values(values).returning(body);
 
 export const updateProject = (db: Db, id: number, patch: Partial<Values>) =>
-  db.updateTable("project").set(patch).where("id", "=", id).returning(COLUMNS);
+  db.updateTable("project").set(patch).where("id", "=", id).returning(body);
 
-export const deleteProject = (db: Db, id: number) => db.deleteFrom("project").where("id", "=", id).returning("id");
+export const deleteProject = (db: Db, id: number) =>
+  db.deleteFrom("project").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));

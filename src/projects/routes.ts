@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
 import { one, read, write } from "../db/request";
@@ -16,9 +16,9 @@ const superuser = { superuser: true };
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 async function saveProject(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updateProject>[2]) {
-  const [row] = await write(c, [], q.updateProject(c.get("database").db, id, patch), superuser);
-  if (!row) throw notFound();
-  return toProject(row);
+  const res = await write(c, [], q.updateProject(c.get("database").db, id, patch), 200, superuser);
+  if (!res) throw notFound();
+  return res.body as z.infer<typeof Project>;
 }
 
 export const projects = createRouter()
@@ -69,9 +69,9 @@ export const projects = createRouter()
       responses: { 201: json(Project, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const [row] = await write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), superuser);
-      if (!row) throw notFound();
-      return c.json(toProject(row), 201);
+      const res = await write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), 201, superuser);
+      if (!res) throw notFound();
+      return c.json(res.body as z.infer<typeof Project>, 201);
     },
   )
   .openapi(
@@ -109,8 +109,8 @@ export const projects = createRouter()
       responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const [row] = await write(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), superuser);
-      if (!row) throw notFound();
+      const res = await write(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      if (!res) throw notFound();
       return c.body(null, 204);
     },
   );

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import type { Selectable } from "kysely";
+import type { ProjectTable } from "../db/schema";
 import { PageQuery, pageSchema } from "../lib/page";
 import { Id } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -49,13 +51,8 @@ export const ProjectQuery = PageQuery.extend({
 
 export const ProjectPage = pageSchema(Project, "ProjectPage");
 
-export interface ProjectRow {
-  id: number;
-  secret_name: string;
-  started_at: Date | string;
-  description: string | null;
-  is_archived: boolean;
-}
+/** A project as reads select it (writes answer with the JSON the database built: project_json). */
+export type ProjectRow = Selectable<ProjectTable>;
 
 export function toProject(row: ProjectRow): z.infer<typeof Project> {
   return { ...row, started_at: iso(row.started_at) };

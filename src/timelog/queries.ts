@@ -15,6 +15,9 @@ export const COLUMNS = [
   "timelog.updated_at",
 ] as const;
 
+/** The API's JSON for the row a write returns, built by the database (see timelog_json). */
+const body = sql<unknown>`timelog_json(timelog)`.as("body");
+
 const mayTouch = (viewerId: number) =>
   sql<boolean>`(timelog.user_fk = ${viewerId}::int OR user_is_superuser(${viewerId}::int))`;
 
@@ -33,7 +36,7 @@ export function insertLog(
       start_time: v.start_time ?? sql<Date>`now()`,
       end_time: v.end_time ?? null,
     })
-    .returning(COLUMNS);
+    .returning(body);
 }
 
 export function closeOpenLog(db: Db, userId: number, endTime?: string) {
@@ -42,7 +45,7 @@ export function closeOpenLog(db: Db, userId: number, endTime?: string) {
     .set({ end_time: endTime ?? sql<Date>`now()` })
     .where("user_fk", "=", userId)
     .where("end_time", "is", null)
-    .returning(COLUMNS);
+    .returning(body);
 }
 
 /**
@@ -54,13 +57,16 @@ export function closeOpenLogForSwitch(db: Db, userId: number, targetProject: num
   return closeOpenLog(db, userId).where("project_fk", "!=", targetProject);
 }
 
-/** The rows this transaction wrote for the user: what a multi-statement write returns. */
-export function changedHere(db: Db, userId: number) {
+/** A switch's response: the log this transaction started and the one it stopped (or null). */
+export function switchResult(db: Db, userId: number) {
+  const mine = sql`t.user_fk = ${userId}::int AND t.changed_xid = pg_current_xact_id()`;
   return db
-    .selectFrom("timelog")
-    .select(COLUMNS)
-    .where("user_fk", "=", userId)
-    .where(sql<boolean>`changed_xid = pg_current_xact_id()`);
+    .selectNoFrom(
+      sql<unknown>`jsonb_build_object(
+        'started', (SELECT timelog_json(t) FROM timelog t WHERE ${mine} AND t.end_time IS NULL),
+        'stopped', (SELECT timelog_json(t) FROM timelog t WHERE ${mine} AND t.end_time IS NOT NULL))`.as("body"),
+    )
+    .where(sql<boolean>`EXISTS (SELECT 1 FROM timelog t WHERE ${mine} AND t.end_time IS NULL)`);
 }
 
 export const findOpenLog = (db: Db, userId: number) =>
@@ -75,11 +81,15 @@ export function updateLog(
   viewerId: number,
   patch: { project_fk?: number; start_time?: string; end_time?: string | null; note?: string | null },
 ) {
-  return db.updateTable("timelog").set(patch).where("id", "=", id).where(mayTouch(viewerId)).returning(COLUMNS);
+  return db.updateTable("timelog").set(patch).where("id", "=", id).where(mayTouch(viewerId)).returning(body);
 }
 
 export const deleteLog = (db: Db, id: number, viewerId: number) =>
-  db.deleteFrom("timelog").where("id", "=", id).where(mayTouch(viewerId)).returning("id");
+  db
+    .deleteFrom("timelog")
+    .where("id", "=", id)
+    .where(mayTouch(viewerId))
+    .returning(sql<unknown>`NULL::jsonb`.as("body"));
 
 export interface ListFilter {
   userId: number;

@@ -51,9 +51,9 @@ export const timelog = createRouter()
     }),
     async (c) => {
       const { userId } = c.get("auth");
-      const [row] = await write(c, [], q.insertLog(c.get("database").db, userId, c.req.valid("json")));
-      if (!row) throw notFound();
-      return c.json(toTimelog(row), 201);
+      const res = await write(c, [], q.insertLog(c.get("database").db, userId, c.req.valid("json")), 201);
+      if (!res) throw notFound();
+      return c.json(res.body as Timelog, 201);
     },
   )
   .openapi(
@@ -70,9 +70,9 @@ export const timelog = createRouter()
     async (c) => {
       const { userId } = c.get("auth");
       const input = (c.req.valid("json") as z.infer<typeof Close> | undefined) ?? {};
-      const [row] = await write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time));
-      if (!row) throw new ApiError("nothing_open", "No time log is running.");
-      return c.json(toTimelog(row), 200);
+      const res = await write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time), 200);
+      if (!res) throw new ApiError("nothing_open", "No time log is running.");
+      return c.json(res.body as Timelog, 200);
     },
   )
   .openapi(
@@ -90,15 +90,14 @@ export const timelog = createRouter()
       const { db } = c.get("database");
       const input = c.req.valid("json");
       // One transaction: both statements use its now(), so there is neither gap nor overlap.
-      const rows = await write(
+      const res = await write(
         c,
         [q.closeOpenLogForSwitch(db, userId, input.project_fk), q.insertLog(db, userId, input)],
-        q.changedHere(db, userId),
+        q.switchResult(db, userId),
+        201,
       );
-      const started = rows.find((r) => r.end_time === null);
-      if (!started) throw notFound();
-      const stopped = rows.find((r) => r.end_time !== null);
-      return c.json({ started: toTimelog(started), stopped: stopped ? toTimelog(stopped) : null }, 201);
+      if (!res) throw notFound();
+      return c.json(res.body as z.infer<typeof SwitchResult>, 201);
     },
   )
   .openapi(
@@ -201,13 +200,14 @@ export const timelog = createRouter()
     }),
     async (c) => {
       const { db } = c.get("database");
-      const [row] = await write(
+      const res = await write(
         c,
         [],
         q.updateLog(db, c.req.valid("param").id, c.get("auth").userId, c.req.valid("json")),
+        200,
       );
-      if (!row) throw notFound();
-      return c.json(toTimelog(row), 200);
+      if (!res) throw notFound();
+      return c.json(res.body as Timelog, 200);
     },
   )
   .openapi(
@@ -221,12 +221,13 @@ export const timelog = createRouter()
       responses: { 204: { description: "Deleted" }, ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const [row] = await write(
+      const res = await write(
         c,
         [],
         q.deleteLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
+        204,
       );
-      if (!row) throw notFound();
+      if (!res) throw notFound();
       return c.body(null, 204);
     },
   );

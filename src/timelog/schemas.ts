@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import type { Selectable } from "kysely";
+import type { TimelogTable } from "../db/schema";
 import { pageSchema } from "../lib/page";
 import { Id } from "../lib/schemas";
 import { iso, isoOrNull } from "../lib/time";
@@ -85,16 +87,11 @@ export const SyncPage = z
   })
   .openapi("TimelogSync");
 
-export interface TimelogRow {
-  id: number;
-  user_fk: number;
-  project_fk: number;
-  start_time: Date | string;
-  end_time: Date | string | null;
-  note: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+/** A log as reads select it (writes answer with the JSON the database built: timelog_json). */
+export type TimelogRow = Pick<
+  Selectable<TimelogTable>,
+  "id" | "user_fk" | "project_fk" | "start_time" | "end_time" | "note" | "created_at" | "updated_at"
+>;
 
 export function toTimelog(row: TimelogRow): Timelog {
   return {
