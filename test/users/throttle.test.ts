@@ -72,6 +72,23 @@ describe("login throttling", () => {
     );
   });
 
+  it("a new password revokes every device: the old device token is an unknown client again", async () => {
+    const owner = await createUser();
+    const first = await attempt(owner.email, owner.password, { "cf-connecting-ip": randomIp() });
+    const { device_token: oldDevice } = (await first.json()) as { device_token: string };
+    const newPassword = "an entirely new passphrase";
+    const changed = await call("PATCH", "/users/me", {
+      token: owner.token,
+      body: { password: newPassword, current_password: owner.password },
+    });
+    expect(changed.status).toBe(200);
+    for (let ip = 0; ip < 5; ip++) {
+      const headers = { "cf-connecting-ip": randomIp() };
+      for (let i = 0; i < 5; i++) await attempt(owner.email, "guess guess", headers);
+    }
+    await expectProblem(await attempt(owner.email, newPassword, { "cf-connecting-ip": randomIp() }, oldDevice), 429);
+  });
+
   it("a client's failures across many accounts do not stop users behind it who signed in before", async () => {
     const ip = randomIp();
     const regular = await registerUser();
