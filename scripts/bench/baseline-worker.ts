@@ -1,5 +1,7 @@
 // The floor for any endpoint that reads the database: one parameterised SELECT through neon(),
-// served by the same workerd as the API. `/hash` runs one login-strength password hash.
+// served by the same workerd as the API. `/batch` sends the same SELECT the way the API sends a
+// read today (a transaction batch that sets statement_timeout first), to show what the batch
+// costs. `/hash` runs one login-strength password hash.
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { hashPassword } from "../../src/auth/password.ts";
 
@@ -15,6 +17,13 @@ export default {
     }
     neonConfig.fetchEndpoint = env.NEON_FETCH_ENDPOINT;
     const sql = neon(env.DATABASE_URL);
+    if (new URL(request.url).pathname === "/batch") {
+      const [, rows] = await sql.transaction([
+        sql.query("SELECT set_config('statement_timeout', $1, true)", ["4000"]),
+        sql.query("SELECT $1::int AS n", [1]),
+      ]);
+      return Response.json(rows?.[0]);
+    }
     const rows = await sql.query("SELECT $1::int AS n", [1]);
     return Response.json(rows[0]);
   },
