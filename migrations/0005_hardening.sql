@@ -119,6 +119,11 @@ LANGUAGE sql STABLE AS $$
                                      + auth_window() - now()))::int) END
 $$;
 
+-- What a device token carries of the password hash it was issued under (never the hash itself).
+CREATE FUNCTION password_fingerprint(hash text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT left(encode(sha256(convert_to(hash, 'UTF8')), 'hex'), 16)
+$$;
+
 -- Reserves one password check for p_account from p_client. A device token is trusted only for the
 -- account it was issued to, and only while that account's password is the one it was issued under
 -- (p_device_pw: a fingerprint of the hash), so changing the password revokes every device.
@@ -135,7 +140,7 @@ BEGIN
   v_trusted := p_device IS NOT NULL AND (
     p_device LIKE 'session:%'
     OR EXISTS (SELECT 1 FROM app_user WHERE lower(email) = acct AND id = p_device_user
-               AND left(encode(sha256(convert_to(password_hash, 'UTF8')), 'hex'), 16) = p_device_pw));
+               AND password_fingerprint(password_hash) = p_device_pw));
   who := CASE WHEN v_trusted THEN p_device ELSE p_client END;
   -- Refused without waiting for any lock, so a flood of refused guesses cannot queue up the owner.
   PERFORM auth_budget_check(acct, who, v_trusted);

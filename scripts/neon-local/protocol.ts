@@ -19,7 +19,7 @@ export class BadRequest extends Error {}
 export class TooLarge extends Error {}
 /** An answer over Neon's limit: found before COMMIT, so the batch is rolled back, not committed. */
 export class ResponseTooLarge extends Error {}
-export const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /** Neon's proxy refuses requests and responses over 10 MiB. */
 export const NEON_MAX_BYTES = 10 * 1024 * 1024;

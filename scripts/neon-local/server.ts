@@ -16,7 +16,6 @@ import {
   databaseOf,
   exec,
   holdUnlessGone,
-  jsonSize,
   NEON_MAX_BYTES,
   type Query,
   ResponseTooLarge,
@@ -84,12 +83,14 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
   const faults: Faults = { down: false, delayMs: 0, commitDelayMs: 0 };
 
   const server = createServer(async (req, res) => {
+    const tooLarge = () => {
+      res.writeHead(507, { "content-type": "text/plain" });
+      res.end("response is too large (max is 10485760 bytes)");
+    };
+    // Every answer passes here, so none leaves above Neon's limit (a batch checks before COMMIT too).
     const send = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
-      if (Buffer.byteLength(text) > NEON_MAX_BYTES) {
-        res.writeHead(507, { "content-type": "text/plain" });
-        return res.end("response is too large (max is 10485760 bytes)");
-      }
+      if (Buffer.byteLength(text) > NEON_MAX_BYTES) return tooLarge();
       res.writeHead(status, { "content-type": "application/json" });
       res.end(text);
     };
@@ -118,13 +119,9 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         return;
       }
       if (faults.delayMs) {
-        let gone = false;
-        res.once("close", () => {
-          gone = !res.writableFinished;
-        });
         await new Promise((r) => setTimeout(r, faults.delayMs));
         // The caller gave up while the database was "slow": like a query that never started.
-        if (gone) return;
+        if (client.gone) return;
       }
 
       const database = databaseOf(req.headers["neon-connection-string"]);
@@ -147,9 +144,7 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
           const beforeCommit = () => holdUnlessGone(hold, client);
           return send(200, { results: await runBatch(conn, body.queries, mode, arrayMode, client, beforeCommit) });
         }
-        const result = await exec(conn, body, arrayMode);
-        if (jsonSize(result) > NEON_MAX_BYTES) throw new ResponseTooLarge();
-        return send(200, result);
+        return send(200, await exec(conn, body, arrayMode));
       } finally {
         // A connection whose client went away may have a cancel in flight: wait for it, so it
         // cannot land on the next request's statement (and drop the connection if it never ended).
@@ -157,10 +152,7 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         conn.release(!reusable);
       }
     } catch (err) {
-      if (err instanceof ResponseTooLarge) {
-        res.writeHead(507, { "content-type": "text/plain" });
-        return res.end("response is too large (max is 10485760 bytes)");
-      }
+      if (err instanceof ResponseTooLarge) return tooLarge();
       if (err instanceof TooLarge) {
         // The rest of the body is never read: the connection cannot carry another request.
         res.setHeader("connection", "close");

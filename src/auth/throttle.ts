@@ -33,9 +33,6 @@ export async function clientKey(c: Context<AppEnv>): Promise<string> {
   return `ip:${(await sha256Hex(address)).slice(0, 40)}`;
 }
 
-/** The fingerprint a device token carries: of the password hash it was issued under. */
-export const passwordFingerprint = sql<string>`left(encode(sha256(convert_to(password_hash, 'UTF8')), 'hex'), 16)`;
-
 export interface LoginCandidate {
   attempt: string;
   id: number | null;
@@ -71,7 +68,8 @@ export function attemptSucceeded(db: Db, attempt: string) {
 
 /** The user's password fingerprint as it is now (after a rehash in the same batch). */
 export function currentFingerprint(db: Db, userId: number) {
-  return db.selectFrom("app_user").select(passwordFingerprint.as("fingerprint")).where("id", "=", userId);
+  const fingerprint = sql<string>`password_fingerprint(password_hash)`.as("fingerprint");
+  return db.selectFrom("app_user").select(fingerprint).where("id", "=", userId);
 }
 
 /** Self-registration: the position must be open, and a client creates few accounts an hour. */

@@ -12,6 +12,11 @@ const PRIVATE_FIELDS = ["d", "p", "q", "dp", "dq", "qi"];
 interface Keys {
   signing: HonoJsonWebKey;
   verifying: HonoJsonWebKey[];
+  /**
+   * The verifying keys imported once per isolate, by kid: importing a JWK costs more CPU than
+   * verifying a signature, and every authenticated request verifies one.
+   */
+  imported: Map<string, Promise<CryptoKey>>;
 }
 const keyCache = new WeakMap<Settings, Keys>();
 
@@ -43,7 +48,7 @@ export function keysOf(settings: Settings): Keys {
       misconfigured("JWT_PUBLIC_KEYS: not a JWKS");
     }
   }
-  keys = { signing, verifying: [current, ...older.filter((k) => k.kid !== current.kid)] };
+  keys = { signing, verifying: [current, ...older.filter((k) => k.kid !== current.kid)], imported: new Map() };
   keyCache.set(settings, keys);
   return keys;
 }
@@ -71,25 +76,16 @@ export async function issueTokens(settings: Settings, claims: RefreshClaims, ses
   return { access_token, refresh_token, token_type: "bearer" as const, expires_in: settings.ACCESS_TOKEN_TTL };
 }
 
-/**
- * Public keys imported once per isolate, by kid: importing a JWK costs more CPU than verifying a
- * signature, and every authenticated request verifies one.
- */
-const importedKeys = new WeakMap<Settings, Map<string, Promise<CryptoKey>>>();
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 
 function publicKey(settings: Settings, kid: unknown): Promise<CryptoKey> | undefined {
-  const jwk = keysOf(settings).verifying.find((k) => k.kid === kid);
+  const { verifying, imported } = keysOf(settings);
+  const jwk = verifying.find((k) => k.kid === kid);
   if (!jwk || typeof kid !== "string") return undefined;
-  let byKid = importedKeys.get(settings);
-  if (!byKid) {
-    byKid = new Map();
-    importedKeys.set(settings, byKid);
-  }
-  let key = byKid.get(kid);
+  let key = imported.get(kid);
   if (!key) {
     key = crypto.subtle.importKey("jwk", jwk as JsonWebKey, RS256, false, ["verify"]);
-    byKid.set(kid, key);
+    imported.set(kid, key);
   }
   return key;
 }
@@ -155,10 +151,17 @@ export interface Device {
 
 export async function issueDeviceToken(settings: Settings, device: Device) {
   const now = Math.floor(Date.now() / 1000);
-  const { userId, deviceId, passwordFingerprint } = device;
-  const claims = { sub: String(userId), did: deviceId, pwf: passwordFingerprint, use: "device", iat: now };
-  Object.assign(claims, { exp: now + DEVICE_TOKEN_TTL });
-  return sign({ ...claims, iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE }, keysOf(settings).signing, ALG);
+  const claims = {
+    sub: String(device.userId),
+    did: device.deviceId,
+    pwf: device.passwordFingerprint,
+    use: "device",
+    iss: settings.JWT_ISSUER,
+    aud: settings.JWT_AUDIENCE,
+    iat: now,
+    exp: now + DEVICE_TOKEN_TTL,
+  };
+  return sign(claims, keysOf(settings).signing, ALG);
 }
 
 /** The device a token names, or undefined for anything that is not a valid device token. */

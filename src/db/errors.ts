@@ -28,12 +28,14 @@ const IN_USE: Record<string, { code: ProblemCode; detail: string }> = {
 
 const RETRY = { "Retry-After": "2" };
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** What an aborted fetch is called, by itself or as the driver's source error. */
+const ABORTS = ["AbortError", "TimeoutError"];
 
 export function fromDbError(err: unknown): ApiError | undefined {
   if (!(err instanceof Error)) return undefined;
   // By type: the driver's error without a SQLSTATE is the transport (no connection, a proxy
   // error status); an aborted fetch is our own deadline.
-  if (["AbortError", "TimeoutError"].includes(err.name) || ["AbortError", "TimeoutError"].includes(sourceOf(err))) {
+  if (ABORTS.includes(err.name) || ABORTS.includes(sourceOf(err))) {
     return new ApiError("database_unavailable", "The database did not answer in time; try again shortly.", {}, RETRY);
   }
   if (err instanceof NeonDbError && !SQLSTATE.test(err.code ?? "")) {

@@ -9,13 +9,15 @@ const unb64url = (text: string) => atob(text.replaceAll("-", "+").replaceAll("_"
 
 export const encodeCursor = (...parts: (string | number)[]) => b64url(parts.join("|"));
 
+export const invalidCursor = () => new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
+
 /** The parts of a cursor this API gave out, or 422. */
 export function decodeCursor(cursor: string, count: number): string[] {
   try {
     const parts = unb64url(cursor).split("|");
     if (parts.length === count && parts.every((p) => p.length > 0)) return parts;
   } catch {}
-  throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
+  throw invalidCursor();
 }
 
 /**
@@ -26,9 +28,7 @@ export function idAfter(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   const id = /^\d{1,10}$/.test(cursor) ? cursor : decodeCursor(cursor, 1)[0];
   const n = Number(id);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_INT) {
-    throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
-  }
+  if (!Number.isInteger(n) || n < 0 || n > MAX_INT) throw invalidCursor();
   return n;
 }
 

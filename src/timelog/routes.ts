@@ -3,7 +3,7 @@ import { requireAuth, signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json } from "../lib/openapi";
-import { decodeCursor, pageOf } from "../lib/page";
+import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import { iso } from "../lib/time";
@@ -32,9 +32,7 @@ const optionalBody = <T extends z.ZodType>(schema: T) => ({
 /** Keyset cursor for lists: the last row's start time and id, opaque to clients. */
 function logAfter(cursor: string): { start: string; id: number } {
   const [start = "", id = ""] = decodeCursor(cursor, 2);
-  if (Number.isNaN(Date.parse(start)) || !/^\d{1,10}$/.test(id)) {
-    throw new ApiError("invalid_cursor", "cursor is not a next_cursor this API gave out.");
-  }
+  if (Number.isNaN(Date.parse(start)) || !/^\d{1,10}$/.test(id)) throw invalidCursor();
   return { start, id: Number(id) };
 }
 
