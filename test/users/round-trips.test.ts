@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, countRoundTrips } from "../helpers/api";
 import { createSuperuser, createUser, login } from "../helpers/factories";
 
-describe("account and position routes: one database round trip each", () => {
+describe("account, position and settings routes: one database round trip each", () => {
   it("counted by the local endpoint (login and a password change take two; the JWKS none)", async () => {
     const admin = await createSuperuser();
     const alice = await createUser();
@@ -69,6 +69,8 @@ describe("account and position routes: one database round trip each", () => {
       ],
       ["PATCH /positions/{id}", 1, () => call("PATCH", `/positions/${positionId}`, { ...su, body: { salary: 2 } })],
       ["DELETE /positions/{id}", 1, () => call("DELETE", `/positions/${positionId}`, su)],
+      ["GET /settings", 1, () => call("GET", "/settings", { token: alice.token })],
+      ["PATCH /settings", 1, () => call("PATCH", "/settings", { ...su, body: { timelog_max_seconds: 604_800 } })],
       ["GET /.well-known/jwks.json", 0, () => call("GET", "/.well-known/jwks.json")],
       ["POST /users/logout", 1, () => call("POST", "/users/logout", su)],
       ["POST /users/logout-all", 1, () => call("POST", "/users/logout-all", { token: alice.token })],
