@@ -11,6 +11,8 @@ export default defineConfig({
         // The API: tests run inside workerd and call the worker through its fetch handler.
         plugins: [
           cloudflareTest({
+            // The source itself (wrangler.toml's main is the build output, scripts/build.mjs).
+            main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
