@@ -43,21 +43,17 @@ export function filters(f: ReportFilter) {
 
 const STEP = { day: "1 day", week: "1 week", month: "1 month" } as const;
 
+/** The group count (at most `maxGroups` + 1) and the response body, as JSON text built by PostgreSQL. */
 export interface SummaryRow {
-  project_fk?: number;
-  secret_name?: string;
-  user_fk?: number;
-  username?: string;
-  period?: string;
-  seconds: number;
-  includes_open: boolean;
-  total_seconds: number;
-  total_open: boolean;
-  range_from: Date;
-  range_to: Date;
+  n: number;
+  body: string;
 }
 
-/** At most `maxGroups` + 1 groups come back: one more means "too many". */
+/**
+ * The whole response is built by PostgreSQL and passed through by the worker as text, so a report
+ * of 20,000 groups is never parsed and re-serialised in the isolate. At most `maxGroups` + 1 groups
+ * are kept: one more means "too many" (`n`).
+ */
 export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[], maxGroups: number) {
   const unit = groupBy.find((g): g is keyof typeof STEP => g in STEP);
   const pieces = unit
@@ -70,21 +66,22 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
           ) b`
     : sql`SELECT c.*, NULL::text AS period, c.s AS ps, c.e AS pe FROM clipped c`;
   const cols: RawBuilder<unknown>[] = [];
-  const order: RawBuilder<unknown>[] = [];
+  const keys: string[] = [];
   if (groupBy.includes("project")) {
     cols.push(sql`x.project_fk, pr.secret_name`);
-    order.push(sql`g.project_fk`);
+    keys.push("project_fk");
   }
   if (groupBy.includes("user")) {
     cols.push(sql`x.user_fk, u.username`);
-    order.push(sql`g.user_fk`);
+    keys.push("user_fk");
   }
   if (unit) {
     cols.push(sql`x.period`);
-    order.push(sql`g.period`);
+    keys.push("period");
   }
+  const orderBy = (alias: string) =>
+    keys.length ? sql`ORDER BY ${sql.join(keys.map((k) => sql.ref(`${alias}.${k}`)))}` : sql``;
   const groupClause = cols.length ? sql`GROUP BY ${sql.join(cols)}` : sql``;
-  const orderClause = order.length ? sql`ORDER BY ${sql.join(order)}` : sql``;
   const selectCols = cols.length ? sql`${sql.join(cols)},` : sql``;
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
@@ -104,11 +101,17 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       LEFT JOIN app_user u ON u.id = x.user_fk
       WHERE x.pe > x.ps
       ${groupClause}
+    ),
+    kept AS (
+      -- Without a grouping the aggregate gives one row even over no logs: its seconds are NULL.
+      SELECT g.* FROM grouped g WHERE g.seconds IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
     )
-    SELECT g.*, coalesce(round(sum(g.seconds) OVER ()::numeric, 3)::float8, 0) AS total_seconds,
-           coalesce(bool_or(g.includes_open) OVER (), false) AS total_open, r.lo AS range_from, r.hi AS range_to
-    FROM range r LEFT JOIN grouped g ON true
-    ${orderClause}
-    LIMIT ${maxGroups + 1}`;
+    SELECT (SELECT count(*) FROM kept)::int AS n, json_build_object(
+      'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::json,
+      'total_seconds', coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0),
+      'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false),
+      'groups', coalesce((SELECT json_agg(json_strip_nulls(row_to_json(k)) ${orderBy("k")}) FROM kept k), '[]')
+    )::text AS body
+    FROM range r`;
   return { compile: () => query.compile(db) };
 }
