@@ -28,7 +28,8 @@ export async function buildBundles(): Promise<Bundle> {
       env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
     },
   );
-  const api = join(OUT, "index.js");
+  // Named after wrangler.toml's main (dist/worker.js, written by scripts/build.mjs).
+  const api = join(OUT, "worker.js");
   const baseline = join(OUT, "baseline.js");
   await build({
     entryPoints: [join(ROOT, "scripts", "bench", "baseline-worker.ts")],
