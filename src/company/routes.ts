@@ -1,12 +1,12 @@
 // Company-wide limits that the database enforces on every time log (see company_settings).
 import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { one } from "../db/request";
+import { one, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
-import { problems } from "../lib/schemas";
-import { iso } from "../lib/time";
+import { IdempotencyHeader, problems, Zone } from "../lib/schemas";
+import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
 import * as q from "./queries";
 
@@ -16,6 +16,8 @@ export const CompanySettings = z
   .object({
     timelog_earliest: z.string().openapi({ description: "no time log may start before this instant" }),
     timelog_max_seconds: z.number().int().openapi({ description: "the longest single time log" }),
+    default_time_zone: z.string().openapi({ description: "weeks of users without a time_zone run in this zone" }),
+    locked_before: z.string().nullable().openapi({ description: "payroll closed: no log starting before it changes" }),
   })
   .openapi("CompanySettings");
 
@@ -23,13 +25,30 @@ const UpdateSettings = z
   .strictObject({
     timelog_earliest: DateTime.optional(),
     timelog_max_seconds: z.number().int().min(60).max(MAX_SECONDS).optional(),
+    default_time_zone: Zone.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");
 
-const toSettings = (row: { timelog_earliest: Date; timelog_max_seconds: number }) => ({
+const Lock = z
+  .strictObject({
+    locked_before: DateTime.nullable().openapi({
+      description: "null lifts the lock; moving it back is allowed (audited)",
+    }),
+  })
+  .openapi("CompanyLock");
+
+type Row = {
+  timelog_earliest: Date;
+  timelog_max_seconds: number;
+  default_time_zone: string;
+  locked_before: Date | null;
+};
+const toSettings = (row: Row) => ({
   timelog_earliest: iso(row.timelog_earliest),
   timelog_max_seconds: row.timelog_max_seconds,
+  default_time_zone: row.default_time_zone,
+  locked_before: isoOrNull(row.locked_before),
 });
 const tags = ["settings"];
 /** The migrations insert the one row and nothing deletes it: its absence is our bug, a 500. */
@@ -64,5 +83,24 @@ export const company = createRouter()
       const patch = c.req.valid("json");
       const row = await one(c, q.updateSettings(c.get("database").db, patch), noSettings, { superuser: true });
       return c.json(toSettings(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/lock",
+      tags,
+      summary:
+        "Close payroll (superusers): no time log starting before locked_before may be created, changed or deleted",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(Lock) },
+      responses: { 200: json(CompanySettings, "The settings with the new lock"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const { locked_before } = c.req.valid("json");
+      const { db } = c.get("database");
+      const res = await write(c, [q.setLock(db, locked_before)], q.settingsBody(db), 200, { superuser: true });
+      if (!res) throw noSettings();
+      return c.json(res.body as z.infer<typeof CompanySettings>, 200);
     },
   );

@@ -12,6 +12,10 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   timelog_end_after_start: { code: "end_before_start", detail: "end_time must be after start_time." },
   timelog_note_length: { code: "invalid_value", detail: "note is longer than 1000 characters." },
   timelog_no_overlap: { code: "overlap", detail: "This overlaps another of your time logs." },
+  team_name_key: { code: "team_name_taken", detail: "A team with this name exists." },
+  team_member_user_fk_fkey: { code: "not_found", detail: "No such user." },
+  team_member_team_fk_fkey: { code: "not_found", detail: "No such team." },
+  timesheet_reject_says_why: { code: "validation_failed", detail: "A rejection needs a comment." },
   timelog_one_open_per_user: {
     code: "already_running",
     detail: "You already have a running time log; close it or switch.",

@@ -29,7 +29,10 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const { userId, sessionId } = c.get("auth");
   const database = c.get("database");
   const guard = database.db.selectNoFrom(
-    sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${opts.superuser === true})`.as("is_superuser"),
+    // It also tells the transaction who acts and for which request, for the audit trail's triggers.
+    sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${opts.superuser === true}, ${c.get("requestId")}::text)`.as(
+      "is_superuser",
+    ),
   );
   const [guardRows, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
   const isSuperuser = (guardRows?.[0] as { is_superuser: boolean } | undefined)?.is_superuser === true;

@@ -10,6 +10,8 @@ export interface PositionTable {
   description: string | null;
   salary: Generated<number>;
   open_for_registration: Generated<boolean>;
+  /** numeric(5,2): the driver reads it as text. */
+  weekly_hours: ColumnType<string, number | undefined, number>;
 }
 
 export interface AppUserTable {
@@ -22,6 +24,8 @@ export interface AppUserTable {
   is_superuser: Generated<boolean>;
   is_verified: Generated<boolean>;
   password_hash: string;
+  time_zone: string | null;
+  weekly_hours: ColumnType<string | null, number | null | undefined, number | null>;
 }
 
 export interface SessionTable {
@@ -38,6 +42,8 @@ export interface CompanySettingsTable {
   id: Generated<boolean>;
   timelog_earliest: Timestamp;
   timelog_max_seconds: number;
+  default_time_zone: Generated<string>;
+  locked_before: Timestamp | null;
 }
 
 export interface Database {
@@ -49,6 +55,52 @@ export interface Database {
   timelog: TimelogTable;
   timelog_tombstone: TimelogTombstoneTable;
   idempotency_key: IdempotencyKeyTable;
+  team: TeamTable;
+  team_member: TeamMemberTable;
+  timesheet: TimesheetTable;
+  audit_event: AuditEventTable;
+}
+
+export interface TeamTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface TeamMemberTable {
+  team_fk: number;
+  user_fk: number;
+  role: "member" | "manager";
+}
+
+/** Written only by timesheet_submit() and timesheet_decide() (migrations/0007_teams.sql). */
+export interface TimesheetTable {
+  user_fk: number;
+  week: ColumnType<Date, never, never>;
+  span: ColumnType<string, never, never>;
+  status: "open" | "submitted" | "approved" | "rejected";
+  submitted_seconds: ColumnType<string | null, never, never>;
+  comment: string | null;
+  acted_by: number | null;
+  acted_at: ColumnType<Date, never, never>;
+}
+
+/** Append-only: written by triggers, never updated or deleted (the database refuses). */
+export interface AuditEventTable {
+  id: ColumnType<string, never, never>;
+  chain: ColumnType<number, never, never>;
+  seq: ColumnType<number, never, never>;
+  at: ColumnType<Date, never, never>;
+  actor_fk: ColumnType<number | null, never, never>;
+  request_id: ColumnType<string | null, never, never>;
+  kind: ColumnType<string, never, never>;
+  entity: ColumnType<string, never, never>;
+  entity_id: ColumnType<string, never, never>;
+  before: ColumnType<JsonValue | null, never, never>;
+  after: ColumnType<JsonValue | null, never, never>;
+  prev_hash: ColumnType<string, never, never>;
+  hash: ColumnType<string, never, never>;
 }
 
 export interface ProjectTable {

@@ -17,6 +17,10 @@ export const Problem = z
     max_groups: z.number().int().optional(),
     max_seconds: z.number().int().optional(),
     earliest: z.string().optional(),
+    locked_before: z.string().optional().openapi({ description: "period_locked: the company lock that blocks" }),
+    week: z.string().optional().openapi({ description: "period_locked: the ISO week that blocks" }),
+    user_fk: z.number().int().optional(),
+    timesheet_status: z.string().optional().openapi({ description: "the week's status when it refused" }),
   })
   .openapi("Problem");
 
@@ -45,3 +49,30 @@ export const IdempotencyHeader = z.object({
     .optional()
     .openapi({ description: "Retry-safe writes: the same key and body within 24 h return the first response" }),
 });
+
+/**
+ * IANA zone names only: "UTC" or Area/Location (Etc/GMT+5 included, which both PostgreSQL and
+ * Intl read as IANA defines it). Offsets such as +05:00, POSIX strings such as UTC+5 and
+ * abbreviations such as PST are refused: PostgreSQL reads their sign or meaning differently.
+ */
+export const Zone = z
+  .string()
+  .max(64)
+  .regex(/^(UTC|[A-Z][A-Za-z_-]*(\/[A-Za-z0-9_+-]+){1,2})$/, {
+    message: "an IANA time zone name such as Europe/Berlin or UTC (offsets like +05:00 are not accepted)",
+  })
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "an IANA time zone such as Europe/Berlin" },
+  )
+  .openapi({ example: "Europe/Berlin" });
+
+/** Expected hours a week, to the hundredth (numeric(5,2) in the database). */
+export const WeeklyHours = z.number().min(0).max(168).multipleOf(0.01);

@@ -1,9 +1,22 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 
 type Db = Kysely<Database>;
-const COLUMNS = ["id", "title", "description", "salary", "open_for_registration"] as const;
-type Fields = { title?: string; description?: string | null; salary?: number; open_for_registration?: boolean };
+const COLUMNS = [
+  "id",
+  "title",
+  "description",
+  "salary",
+  "open_for_registration",
+  sql<number>`weekly_hours::float8`.as("weekly_hours"),
+] as const;
+type Fields = {
+  title?: string;
+  description?: string | null;
+  salary?: number;
+  open_for_registration?: boolean;
+  weekly_hours?: number;
+};
 
 export function listPositions(db: Db, after: number | undefined, limit: number) {
   const q = db

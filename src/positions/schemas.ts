@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../lib/page";
-import { Id } from "../lib/schemas";
+import { Id, WeeklyHours } from "../lib/schemas";
 
 const Title = z.string().trim().min(1).max(50).openapi({ example: "Engineer" });
 const Description = z.string().max(200).nullable();
@@ -17,6 +17,7 @@ export const Position = z
     description: z.string().nullable(),
     salary: Salary.optional().openapi({ description: "Only shown to superusers" }),
     open_for_registration: z.boolean().openapi({ description: "self-registered users may take this position" }),
+    weekly_hours: z.number().openapi({ description: "expected hours a week (a user may override it)" }),
   })
   .openapi("Position");
 export type Position = z.infer<typeof Position>;
@@ -28,6 +29,7 @@ export const CreatePosition = z
     description: Description.optional(),
     salary: Salary.optional(),
     open_for_registration: z.boolean().optional(),
+    weekly_hours: WeeklyHours.optional(),
   })
   .openapi("CreatePosition");
 export const ReplacePosition = z
@@ -36,6 +38,7 @@ export const ReplacePosition = z
     description: Description,
     salary: Salary,
     open_for_registration: z.boolean().optional(),
+    weekly_hours: WeeklyHours.optional(),
   })
   .openapi("ReplacePosition");
 export const UpdatePosition = z
@@ -44,6 +47,7 @@ export const UpdatePosition = z
     description: Description.optional(),
     salary: Salary.optional(),
     open_for_registration: z.boolean().optional(),
+    weekly_hours: WeeklyHours.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdatePosition");
@@ -54,6 +58,7 @@ export interface PositionRow {
   description: string | null;
   salary: number;
   open_for_registration: boolean;
+  weekly_hours: number;
 }
 
 export function toPosition(row: PositionRow, showSalary: boolean): Position {

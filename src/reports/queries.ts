@@ -14,9 +14,10 @@ export interface Range {
 }
 
 export interface ReportFilter {
-  /** Who asks: without userId they see their own logs, or everyone's if a superuser. */
+  /** Who asks: without userId or teamId they see their own logs, or everyone's if a superuser. */
   viewerId: number;
   userId?: number;
+  teamId?: number;
   projectId?: number;
   positionId?: number;
 }
@@ -28,12 +29,30 @@ export function rangeCte(range: Range) {
   )`;
 }
 
+/**
+ * Who may be seen is checked by the batch's first statement (scopeCheck): naming a person needs
+ * their manager or a superuser, naming a team one of its managers or a superuser.
+ */
+export function scopeCheck(db: Db, f: ReportFilter) {
+  const person =
+    f.userId !== undefined && f.userId !== f.viewerId
+      ? sql`assert_may_act_for(${f.viewerId}::int, ${f.userId}::int)`
+      : sql`NULL`;
+  const team = f.teamId !== undefined ? sql`assert_manages_team(${f.viewerId}::int, ${f.teamId}::int)` : sql`NULL`;
+  return db.selectNoFrom([person.as("person"), team.as("team")]);
+}
+
 export function filters(f: ReportFilter) {
   const parts = [
     f.userId !== undefined
       ? sql`t.user_fk = ${f.userId}::int`
-      : sql`(t.user_fk = ${f.viewerId}::int OR (SELECT user_is_superuser(${f.viewerId}::int)))`,
+      : f.teamId !== undefined
+        ? sql`t.user_fk IN (SELECT user_fk FROM team_member WHERE team_fk = ${f.teamId}::int)`
+        : sql`(t.user_fk = ${f.viewerId}::int OR (SELECT user_is_superuser(${f.viewerId}::int)))`,
   ];
+  if (f.userId !== undefined && f.teamId !== undefined) {
+    parts.push(sql`t.user_fk IN (SELECT user_fk FROM team_member WHERE team_fk = ${f.teamId}::int)`);
+  }
   if (f.projectId !== undefined) parts.push(sql`t.project_fk = ${f.projectId}::int`);
   if (f.positionId !== undefined) {
     parts.push(sql`t.user_fk IN (SELECT id FROM app_user WHERE position_fk = ${f.positionId}::int)`);

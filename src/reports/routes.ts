@@ -18,20 +18,35 @@ export const MAX_CSV_ROWS = 100_000;
 export const MAX_GROUPS = 20_000;
 
 /**
- * Who may be seen (the range is checked by the database, where it is computed). Employees see their own time only; superusers
- * everyone's. Naming another user (or a position) needs a superuser, which the login check of the
- * same round trip enforces.
+ * Who may be seen (the range is checked by the database, where it is computed). Employees see
+ * their own time; managers the people of their teams (user_fk, team_fk); superusers everyone's.
+ * The database checks that in the same round trip (q.scopeCheck); a position needs a superuser.
  */
 function scope(
   c: Context<AppEnv>,
-  query: { from: string; to: string; tz: string; user_fk?: number; project_fk?: number; position_fk?: number },
+  query: {
+    from: string;
+    to: string;
+    tz: string;
+    user_fk?: number;
+    team_fk?: number;
+    project_fk?: number;
+    position_fk?: number;
+  },
 ) {
   const viewerId = c.get("auth").userId;
-  const superuser = (query.user_fk !== undefined && query.user_fk !== viewerId) || query.position_fk !== undefined;
+  const filter = {
+    viewerId,
+    userId: query.user_fk,
+    teamId: query.team_fk,
+    projectId: query.project_fk,
+    positionId: query.position_fk,
+  };
   return {
-    superuser,
+    superuser: query.position_fk !== undefined,
     range: { from: query.from, to: query.to, tz: query.tz },
-    filter: { viewerId, userId: query.user_fk, projectId: query.project_fk, positionId: query.position_fk },
+    filter,
+    check: q.scopeCheck(c.get("database").db, filter),
   };
 }
 
@@ -44,18 +59,18 @@ export const reports = createRouter()
       summary: "Seconds worked per project, user and/or day, week or month, in any time zone",
       description:
         "Logs are clipped to [from, to) and split at local midnights in tz, so a 23- or 25-hour day is summed as it was. " +
-        "Running logs count up to the database's now(). Employees see their own time; superusers everyone's, " +
-        "and only superusers may set user_fk to someone else or position_fk.",
+        "Running logs count up to the database's now(). Employees see their own time; managers that of the " +
+        "people in their teams (user_fk, team_fk); superusers everyone's, and only they may filter by position_fk.",
       ...signedIn,
       request: { query: SummaryQuery },
       responses: { 200: json(Summary, "Totals"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const { superuser, range, filter } = scope(c, query);
+      const { superuser, range, filter, check } = scope(c, query);
       const summary = q.summary(c.get("database").db, range, filter, query.group_by, MAX_GROUPS);
-      const { results } = await read(c, [summary], { superuser });
-      const row = results[0][0];
+      const { results } = await read(c, [check, summary], { superuser });
+      const row = results[1][0];
       if (row === undefined) throw new Error("the summary query answers exactly one row");
       if (row.n > MAX_GROUPS) {
         throw new ApiError(
@@ -87,22 +102,22 @@ export const reports = createRouter()
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const { superuser, range, filter } = scope(c, query);
+      const { superuser, range, filter, check } = scope(c, query);
       const { db } = c.get("database");
       // The one-round-trip rule's documented exception: an export reads a page per round trip
       // (each answer well under Neon's 10 MiB), every page behind the login check.
       const page = async (after?: CsvAfter) =>
-        (await read(c, [csv.timelogRows(db, range, filter, after)], { superuser })).results[0];
+        (await read(c, [check, csv.timelogRows(db, range, filter, after)], { superuser })).results[1];
       const { results } = await read(
         c,
-        [csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
+        [check, csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
         { superuser },
       );
-      if ((results[0][0]?.n ?? 0) > MAX_CSV_ROWS) {
+      if ((results[1][0]?.n ?? 0) > MAX_CSV_ROWS) {
         throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
       }
       const name = `timelog_${query.from.slice(0, 10)}_${query.to.slice(0, 10)}.csv`;
-      return c.body(csvStream(results[1], page), 200, {
+      return c.body(csvStream(results[2], page), 200, {
         "content-type": "text/csv; charset=utf-8; header=present",
         "content-disposition": `attachment; filename="${name}"`,
       });

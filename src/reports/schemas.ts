@@ -1,5 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { Id } from "../lib/schemas";
+import { Id, Zone } from "../lib/schemas";
+
+export { Zone };
+
 import { DateTime } from "../projects/schemas";
 
 export const MAX_RANGE_DAYS = 366;
@@ -11,35 +14,20 @@ const DateOrTime = z
   .union([z.iso.date(), DateTime])
   .openapi({ description: "YYYY-MM-DD (midnight in tz) or an RFC 3339 time with an offset", example: "2026-03-01" });
 
-/**
- * IANA zone names only: "UTC" or Area/Location (Etc/GMT+5 included, which both PostgreSQL and
- * Intl read as IANA defines it). Offsets such as +05:00, POSIX strings such as UTC+5 and
- * abbreviations such as PST are refused: PostgreSQL reads their sign or meaning differently.
- */
-export const Zone = z
-  .string()
-  .max(64)
-  .regex(/^(UTC|[A-Z][A-Za-z_-]*(\/[A-Za-z0-9_+-]+){1,2})$/, {
-    message: "an IANA time zone name such as Europe/Berlin or UTC (offsets like +05:00 are not accepted)",
-  })
-  .refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "an IANA time zone such as Europe/Berlin" },
-  )
-  .openapi({ example: "Europe/Berlin" });
-
 const Filters = {
   from: DateOrTime,
   to: DateOrTime,
   tz: Zone.default("UTC"),
-  user_fk: z.coerce.number().pipe(Id).optional(),
+  user_fk: z.coerce
+    .number()
+    .pipe(Id)
+    .optional()
+    .openapi({ description: "one person: yourself, someone you manage, or anyone for a superuser" }),
+  team_fk: z.coerce
+    .number()
+    .pipe(Id)
+    .optional()
+    .openapi({ description: "the members of a team you manage (any team, for a superuser)" }),
   project_fk: z.coerce.number().pipe(Id).optional(),
 };
 

@@ -13,13 +13,22 @@ export const COLUMNS = [
   "timelog.note",
   "timelog.created_at",
   "timelog.updated_at",
+  sql<boolean>`timelog_locked(timelog)`.as("locked"),
 ] as const;
 
 /** The API's JSON for the row a write returns, built by the database (see timelog_json). */
 const body = sql<unknown>`timelog_json(timelog)`.as("body");
 
-const mayTouch = (viewerId: number) =>
-  sql<boolean>`(timelog.user_fk = ${viewerId}::int OR user_is_superuser(${viewerId}::int))`;
+/** The owner, their manager, or a superuser (everyone else gets the route's 404). */
+const mayTouch = (viewerId: number) => sql<boolean>`may_act_for(${viewerId}::int, timelog.user_fk)`;
+
+/** The batch's first statement when acting for someone else: 403 unless you may. */
+export const assertMayActFor = (db: Db, viewerId: number, userId: number) =>
+  db.selectNoFrom(sql`assert_may_act_for(${viewerId}::int, ${userId}::int)`.as("ok"));
+
+/** The company lock as it stands, for sync clients. */
+export const lockedBefore = (db: Db) =>
+  db.selectFrom("company_settings").select(sql<string | null>`api_time(locked_before)`.as("locked_before"));
 
 /** Clock in at the database's now(), or record a finished entry when both times are given. */
 export function insertLog(
@@ -140,13 +149,14 @@ export function changesSince(db: Db, userId: number, after: { xid: string; id: n
     SELECT bound.xmin::text AS upper, c.* FROM bound LEFT JOIN LATERAL (
       SELECT * FROM (
         SELECT t.changed_xid AS x, t.changed_xid::text AS xid, t.id, false AS deleted, NULL::timestamptz AS deleted_at,
-               t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at
+               t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at,
+               timelog_locked(t) AS locked
         FROM timelog t
         WHERE t.user_fk = ${userId}::int AND (t.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int)
           AND t.changed_xid < bound.xmin
         UNION ALL
         SELECT d.changed_xid, d.changed_xid::text, d.id, true, d.deleted_at,
-               d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL
+               d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL, NULL
         FROM timelog_tombstone d
         WHERE d.user_fk = ${userId}::int AND (d.changed_xid, d.id) > (${after.xid}::xid8, ${after.id}::int)
           AND d.changed_xid < bound.xmin

@@ -19,6 +19,7 @@ import {
   SyncPage,
   Timelog,
   TimelogPage,
+  type TimelogRow,
   toTimelog,
 } from "./schemas";
 
@@ -45,11 +46,16 @@ export const timelog = createRouter()
       summary: "Clock in now (or record a finished past entry with start_time and end_time)",
       ...signedIn,
       request: { headers: IdempotencyHeader, body: body(ClockIn) },
-      responses: { 201: json(Timelog, "Started or recorded"), ...problems(401, 409, 422) },
+      responses: { 201: json(Timelog, "Started or recorded"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const { userId } = c.get("auth");
-      const res = await write(c, [], q.insertLog(c.get("database").db, userId, c.req.valid("json")), 201);
+      const me = c.get("auth").userId;
+      const { db } = c.get("database");
+      const input = c.req.valid("json");
+      const userId = input.user_fk ?? me;
+      // For someone else: the database checks first that you manage them (or are a superuser).
+      const checks = userId === me ? [] : [q.assertMayActFor(db, me, userId)];
+      const res = await write(c, checks, q.insertLog(db, userId, input), 201);
       if (!res) throw notFound();
       return c.json(res.body as Timelog, 201);
     },
@@ -130,23 +136,29 @@ export const timelog = createRouter()
       const query = c.req.valid("query");
       const me = c.get("auth").userId;
       const userId = query.user_fk ?? me;
-      const opts = { superuser: userId !== me };
       const { db } = c.get("database");
+      // Someone else's logs: the database checks first that you manage them (or are a superuser).
+      const checks = userId === me ? [] : [q.assertMayActFor(db, me, userId)];
       if (query.changed_since !== undefined) {
         const [xid = "0", id = "0"] = query.changed_since.split(".");
-        const { results } = await read(c, [q.changesSince(db, userId, { xid, id: Number(id) }, query.limit)], opts);
-        const rows = results[0].filter((r) => r.xid !== null);
+        const { results } = await read(c, [
+          ...checks,
+          q.lockedBefore(db),
+          q.changesSince(db, userId, { xid, id: Number(id) }, query.limit),
+        ]);
+        const [lock, changed] = results.slice(-2) as [{ locked_before: string | null }[], q.ChangeRow[]];
+        const rows = changed.filter((r) => r.xid !== null);
         const page = rows.slice(0, query.limit);
         const has_more = rows.length > query.limit;
         const last = page.at(-1);
-        const next_cursor = has_more && last ? `${last.xid}.${last.id}` : `${results[0][0]?.upper ?? xid}.0`;
+        const next_cursor = has_more && last ? `${last.xid}.${last.id}` : `${changed[0]?.upper ?? xid}.0`;
         const changes = page.map((r) => ({
           id: r.id,
           deleted: r.deleted === true,
           log: r.deleted ? null : toTimelog(r as Parameters<typeof toTimelog>[0]),
           deleted_at: r.deleted_at ? iso(r.deleted_at) : null,
         }));
-        return c.json({ changes, next_cursor, has_more }, 200);
+        return c.json({ changes, next_cursor, has_more, locked_before: lock[0]?.locked_before ?? null }, 200);
       }
       if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
         throw new ApiError("invalid_range", "from must be before to.");
@@ -160,9 +172,10 @@ export const timelog = createRouter()
         after: query.cursor === undefined ? undefined : logAfter(query.cursor),
         limit: query.limit,
       };
-      const { results } = await read(c, [q.listLogs(db, filter)], opts);
+      const { results } = await read(c, [...checks, q.listLogs(db, filter)]);
+      const rows = results.at(-1) as TimelogRow[];
       return c.json(
-        pageOf(results[0], query.limit, toTimelog, (r) => [iso(r.start_time), r.id]),
+        pageOf(rows, query.limit, toTimelog, (r) => [iso(r.start_time), r.id]),
         200,
       );
     },
@@ -172,7 +185,7 @@ export const timelog = createRouter()
       method: "get",
       path: "/{id}",
       tags,
-      summary: "One time log (yours, or anyone's for a superuser)",
+      summary: "One time log (yours, someone's you manage, or anyone's for a superuser)",
       ...signedIn,
       request: { params: IdParam },
       responses: { 200: json(Timelog, "The log"), ...problems(401, 404, 422) },

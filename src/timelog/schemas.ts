@@ -18,6 +18,9 @@ export const Timelog = z
     note: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    locked: z.boolean().openapi({
+      description: "in a submitted or approved week, or before the company lock: no change is accepted",
+    }),
   })
   .openapi("Timelog");
 export type Timelog = z.infer<typeof Timelog>;
@@ -25,6 +28,7 @@ export type Timelog = z.infer<typeof Timelog>;
 export const ClockIn = z
   .strictObject({
     project_fk: Id,
+    user_fk: Id.optional().openapi({ description: "for someone you manage (managers, superusers); default you" }),
     note: Note.optional(),
     start_time: DateTime.optional(),
     end_time: DateTime.optional(),
@@ -58,7 +62,11 @@ export const ListQuery = z.object({
   from: DateTime.optional().openapi({ description: "logs that overlap [from, to)" }),
   to: DateTime.optional(),
   project_fk: z.coerce.number().pipe(Id).optional(),
-  user_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "another user's logs (superusers)" }),
+  user_fk: z.coerce
+    .number()
+    .pipe(Id)
+    .optional()
+    .openapi({ description: "another user's logs (their managers, superusers)" }),
   status: z.enum(["open", "closed"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional().openapi({ description: "next_cursor of the previous page" }),
@@ -84,6 +92,9 @@ export const SyncPage = z
     changes: z.array(Change),
     next_cursor: z.string(),
     has_more: z.boolean(),
+    locked_before: z.string().nullable().openapi({
+      description: "the company lock now: logs starting before it are locked (week locks arrive as changes)",
+    }),
   })
   .openapi("TimelogSync");
 
@@ -91,7 +102,7 @@ export const SyncPage = z
 export type TimelogRow = Pick<
   Selectable<TimelogTable>,
   "id" | "user_fk" | "project_fk" | "start_time" | "end_time" | "note" | "created_at" | "updated_at"
->;
+> & { locked: boolean };
 
 export function toTimelog(row: TimelogRow): Timelog {
   return {
@@ -103,5 +114,6 @@ export function toTimelog(row: TimelogRow): Timelog {
     note: row.note,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
+    locked: row.locked,
   };
 }

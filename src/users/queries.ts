@@ -12,6 +12,8 @@ export const USER_COLUMNS = [
   "app_user.is_superuser",
   "app_user.is_verified",
   "app_user.registered_at",
+  "app_user.time_zone",
+  sql<number | null>`app_user.weekly_hours::float8`.as("weekly_hours"),
 ] as const;
 
 export function insertUser(
@@ -96,6 +98,8 @@ export function updateUser(
     is_superuser: boolean;
     is_verified: boolean;
     password_hash: string;
+    time_zone: string | null;
+    weekly_hours: number | null;
   }>,
 ) {
   return db.updateTable("app_user").set(patch).where("id", "=", id).returning(USER_COLUMNS);

@@ -32,16 +32,16 @@ export const users = createRouter()
       method: "patch",
       path: "/me",
       tags: ["users"],
-      summary: "Change your username, or your password (with current_password; ends your other logins)",
+      summary: "Change your username, time zone, or your password (with current_password; ends your other logins)",
       ...signedIn,
       request: { body: body(UpdateMe) },
       responses: { 200: json(User, "Updated"), ...problems(401, 403, 422, 429) },
     }),
     async (c) => {
-      const { username, password, current_password } = c.req.valid("json");
+      const { username, time_zone, password, current_password } = c.req.valid("json");
       const { userId, sessionId } = c.get("auth");
       const { db } = c.get("database");
-      const patch: { username?: string; password_hash?: string } = { username };
+      const patch: { username?: string; time_zone?: string | null; password_hash?: string } = { username, time_zone };
       const extra = [];
       if (password !== undefined) {
         // A password check like login's, under the same throttle (this session's own budget):

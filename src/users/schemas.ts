@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../lib/page";
-import { Id } from "../lib/schemas";
+import { Id, WeeklyHours, Zone } from "../lib/schemas";
 import { iso } from "../lib/time";
 
 const Email = z.email().max(320).openapi({ example: "ada@example.com" });
@@ -18,6 +18,8 @@ export const User = z
     is_superuser: z.boolean(),
     is_verified: z.boolean(),
     registered_at: z.iso.datetime({ offset: true }),
+    time_zone: z.string().nullable().openapi({ description: "IANA; null: the company's default_time_zone" }),
+    weekly_hours: z.number().nullable().openapi({ description: "expected hours a week; null: the position's" }),
   })
   .openapi("User");
 export type User = z.infer<typeof User>;
@@ -58,6 +60,7 @@ export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max
 export const UpdateMe = z
   .strictObject({
     username: Username.optional(),
+    time_zone: Zone.nullable().optional().openapi({ description: "your weeks run Monday to Monday here" }),
     password: Password.optional(),
     current_password: z.string().max(256).optional(),
   })
@@ -65,7 +68,7 @@ export const UpdateMe = z
     message: "current_password is required to change the password",
     path: ["current_password"],
   })
-  .refine((b) => b.username !== undefined || b.password !== undefined, { message: "nothing to change" })
+  .refine((b) => Object.keys(b).some((k) => k !== "current_password"), { message: "nothing to change" })
   .openapi("UpdateMe");
 
 export const UpdateUser = z
@@ -75,6 +78,8 @@ export const UpdateUser = z
     is_active: z.boolean().optional(),
     is_superuser: z.boolean().optional(),
     is_verified: z.boolean().optional(),
+    time_zone: Zone.nullable().optional(),
+    weekly_hours: WeeklyHours.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateUser");
@@ -90,6 +95,8 @@ export interface UserRow {
   is_superuser: boolean;
   is_verified: boolean;
   registered_at: Date;
+  time_zone: string | null;
+  weekly_hours: number | null;
 }
 
 export function toUser(row: UserRow): User {
@@ -102,5 +109,7 @@ export function toUser(row: UserRow): User {
     is_superuser: row.is_superuser,
     is_verified: row.is_verified,
     registered_at: iso(row.registered_at),
+    time_zone: row.time_zone,
+    weekly_hours: row.weekly_hours,
   };
 }

@@ -87,3 +87,26 @@ export async function addEntry(user: TestUser, projectId: number, start: Date, e
 }
 
 export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+
+export async function createTeam(admin: TestUser, name = `team-${unique()}`) {
+  const res = await call("POST", "/teams/", { token: admin.token, body: { name } });
+  if (res.status !== 201) throw new Error(`team failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; name: string };
+}
+
+export async function putMember(admin: TestUser, teamId: number, userId: number, role: "member" | "manager") {
+  const res = await call("PUT", `/teams/${teamId}/members/${userId}`, { token: admin.token, body: { role } });
+  if (res.status !== 200) throw new Error(`membership failed: ${res.status} ${await res.text()}`);
+}
+
+/** A superuser, a manager and two members of one team, and a stranger outside it. */
+export async function createTeamWorld() {
+  const admin = await createSuperuser();
+  const [manager, ann, bob, stranger] = await Promise.all([createUser(), createUser(), createUser(), createUser()]);
+  const team = await createTeam(admin);
+  await putMember(admin, team.id, manager.id, "manager");
+  await putMember(admin, team.id, ann.id, "member");
+  await putMember(admin, team.id, bob.id, "member");
+  const project = await createProject(admin);
+  return { admin, manager, ann, bob, stranger, team, project };
+}

@@ -16,7 +16,13 @@ describe("positions", () => {
     expect(created).toMatchObject({ title: "Engineer", salary: 5000, description: null });
 
     const seenByAlice = await (await call("GET", `/positions/${created.id}`, { token: alice.token })).json();
-    expect(seenByAlice).toEqual({ id: created.id, title: "Engineer", description: null, open_for_registration: false });
+    expect(seenByAlice).toEqual({
+      id: created.id,
+      title: "Engineer",
+      description: null,
+      open_for_registration: false,
+      weekly_hours: 40,
+    });
     const list = (await (await call("GET", "/positions", { token: alice.token })).json()) as {
       items: Record<string, unknown>[];
       next_cursor: string | null;

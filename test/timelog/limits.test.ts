@@ -55,7 +55,12 @@ describe("time log limits", () => {
     const p = await createProject(admin);
     const alice = await createUser();
     const read = await call("GET", "/settings", { token: alice.token });
-    expect(await read.json()).toEqual({ timelog_earliest: "2000-01-01T00:00:00.000Z", timelog_max_seconds: 604_800 });
+    expect(await read.json()).toEqual({
+      timelog_earliest: "2000-01-01T00:00:00.000Z",
+      timelog_max_seconds: 604_800,
+      default_time_zone: "UTC",
+      locked_before: null,
+    });
     await expectProblem(
       await call("PATCH", "/settings", { token: alice.token, body: { timelog_max_seconds: 3600 } }),
       403,
@@ -68,7 +73,10 @@ describe("time log limits", () => {
       token: admin.token,
       body: { timelog_earliest: "2020-01-01T00:00:00Z", timelog_max_seconds: 3600 },
     });
-    expect(await changed.json()).toEqual({ timelog_earliest: "2020-01-01T00:00:00.000Z", timelog_max_seconds: 3600 });
+    expect(await changed.json()).toMatchObject({
+      timelog_earliest: "2020-01-01T00:00:00.000Z",
+      timelog_max_seconds: 3600,
+    });
     await expectProblem(await clockIn(alice, p.id, entry("2019-06-01T09:00:00Z", "2019-06-01T09:30:00Z")), 422);
     await expectProblem(await clockIn(alice, p.id, entry("2026-02-01T09:00:00Z", "2026-02-01T10:00:01Z")), 422);
     expect((await clockIn(alice, p.id, entry("2026-02-01T09:00:00Z", "2026-02-01T10:00:00Z"))).status).toBe(201);

@@ -20,7 +20,18 @@ describe("POST /users/register", () => {
     expect(res?.status).toBe(201);
     const user = (await res?.json()) as Record<string, unknown>;
     expect(Object.keys(user).sort()).toEqual(
-      ["email", "id", "is_active", "is_superuser", "is_verified", "position_fk", "registered_at", "username"].sort(),
+      [
+        "email",
+        "id",
+        "is_active",
+        "is_superuser",
+        "is_verified",
+        "position_fk",
+        "registered_at",
+        "username",
+        "time_zone",
+        "weekly_hours",
+      ].sort(),
     );
     expect(user).toMatchObject({
       email: body.email,

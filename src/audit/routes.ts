@@ -1,0 +1,112 @@
+import type { z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { signedIn } from "../auth/middleware";
+import { read } from "../db/request";
+import { ApiError } from "../lib/errors";
+import { json } from "../lib/openapi";
+import { decodeCursor, invalidCursor, PageQuery, pageOf } from "../lib/page";
+import { createRouter } from "../lib/router";
+import { IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { type AuditEvent, AuditPage, AuditQuery, Verification } from "./schemas";
+
+const tags = ["audit"];
+type Event = z.infer<typeof AuditEvent>;
+
+/** Audit ids are bigint: a cursor is the last id, up to 18 digits. */
+function eventAfter(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const [id = ""] = decodeCursor(cursor, 1);
+  if (!/^\d{1,15}$/.test(id)) throw invalidCursor();
+  return Number(id);
+}
+
+const page = (rows: { id: string; body: unknown }[], limit: number) =>
+  pageOf(
+    rows,
+    limit,
+    (r) => r.body as Event,
+    (r) => [r.id],
+  );
+
+export const audit = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Audit events, newest first (superusers: all; managers: the people they manage)",
+      ...signedIn,
+      request: { query: AuditQuery },
+      responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const filter = {
+        viewerId: c.get("auth").userId,
+        from: query.from,
+        to: query.to,
+        actorId: query.actor_fk,
+        userId: query.user_fk,
+        kind: query.kind,
+        after: eventAfter(query.cursor),
+        limit: query.limit,
+      };
+      const { results } = await read(c, [q.listEvents(c.get("database").db, filter)]);
+      return c.json(page(results[0], query.limit), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/verify",
+      tags,
+      summary: "Recompute every chain's hashes and report the first broken link (superusers)",
+      ...signedIn,
+      responses: { 200: json(Verification, "ok, or where a chain breaks"), ...problems(401, 403) },
+    }),
+    async (c) => {
+      const { results } = await read(c, [q.verify(c.get("database").db)], { superuser: true });
+      const v = results[0][0]?.v;
+      if (!v) throw new Error("audit_verify() answers one row");
+      const broken =
+        v.broken_id === null
+          ? null
+          : {
+              id: Number(v.broken_id),
+              user_fk: v.broken_chain || null,
+              seq: v.broken_seq ?? 0,
+              reason: v.reason ?? "",
+            };
+      return c.json(
+        { ok: broken === null, events: Number(v.events), chains: Number(v.chains), first_broken: broken },
+        200,
+      );
+    },
+  );
+
+/** Mounted under /timelog. */
+export const history = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/history",
+    tags: ["timelog", ...tags],
+    summary: "Every change to one time log, oldest first (its owner, their managers, superusers)",
+    ...signedIn,
+    request: { params: IdParam, query: PageQuery },
+    responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 404, 422) },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const query = q.logHistory(
+      c.get("database").db,
+      c.get("auth").userId,
+      c.req.valid("param").id,
+      eventAfter(cursor),
+      limit,
+    );
+    const { results } = await read(c, [query]);
+    if (results[0].length === 0) throw new ApiError("not_found", "No such time log, or none of yours to see.");
+    return c.json(page(results[0], limit), 200);
+  },
+);

@@ -1,0 +1,65 @@
+import { z } from "@hono/zod-openapi";
+import { PageQuery, pageSchema } from "../lib/page";
+import { Id, MAX_INT } from "../lib/schemas";
+import { DateTime } from "../projects/schemas";
+
+export const KINDS = [
+  "timelog.created",
+  "timelog.updated",
+  "timelog.deleted",
+  "timesheet.submitted",
+  "timesheet.approved",
+  "timesheet.rejected",
+  "timesheet.reopened",
+  "team_member.added",
+  "team_member.changed",
+  "team_member.removed",
+  "user.updated",
+  "company.lock_changed",
+] as const;
+export const Kind = z.enum(KINDS).openapi("AuditKind");
+
+const Json = z.record(z.string(), z.unknown());
+
+export const AuditEvent = z
+  .object({
+    id: z.number().int(),
+    at: z.iso.datetime(),
+    actor_fk: Id.nullable().openapi({ description: "who made the change; null for tooling outside the API" }),
+    request_id: z.string().nullable().openapi({ description: "the X-Request-Id of the request that made it" }),
+    kind: Kind,
+    user_fk: Id.nullable().openapi({ description: "whose chain it is: the person affected; null for company-wide" }),
+    entity: z.enum(["timelog", "timesheet", "team", "user", "settings"]),
+    entity_id: z.string(),
+    before: Json.nullable(),
+    after: Json.nullable(),
+    seq: z.number().int().openapi({ description: "position in its chain, from 1" }),
+    prev_hash: z.string().openapi({ description: "hash of the previous event of the chain (64 zeros for the first)" }),
+    hash: z.string().openapi({ description: "SHA-256 over this event's content and prev_hash" }),
+  })
+  .openapi("AuditEvent");
+export const AuditPage = pageSchema(AuditEvent, "AuditPage");
+
+export const AuditQuery = PageQuery.extend({
+  from: DateTime.optional(),
+  to: DateTime.optional(),
+  actor_fk: z.coerce.number().int().min(1).max(MAX_INT).optional(),
+  user_fk: z.coerce.number().int().min(1).max(MAX_INT).optional(),
+  kind: Kind.optional(),
+});
+
+export const Verification = z
+  .object({
+    ok: z.boolean(),
+    events: z.number().int(),
+    chains: z.number().int(),
+    first_broken: z
+      .object({
+        id: z.number().int(),
+        user_fk: Id.nullable(),
+        seq: z.number().int(),
+        reason: z.string(),
+      })
+      .nullable(),
+  })
+  .openapi("AuditVerification");

@@ -1,0 +1,170 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { signedIn } from "../auth/middleware";
+import { read, write } from "../db/request";
+import { ApiError } from "../lib/errors";
+import { body, json } from "../lib/openapi";
+import { idAfter, PageQuery, pageOf } from "../lib/page";
+import { createRouter } from "../lib/router";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { CreateTeam, Member, MemberPage, MemberParams, PutMember, Team, TeamPage, UpdateTeam } from "./schemas";
+
+const tags = ["teams"];
+const notFound = () => new ApiError("not_found", "No such team.");
+const noMember = () => new ApiError("not_found", "This user is not in this team.");
+const superuser = { superuser: true };
+const bodyOf = <T>(r: { body: unknown }) => r.body as T;
+
+export const teams = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Teams: all of them for superusers, the ones you are in for everyone else",
+      ...signedIn,
+      request: { query: PageQuery },
+      responses: { 200: json(TeamPage, "A page of teams"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const query = q.listTeams(c.get("database").db, c.get("auth").userId, idAfter(cursor), limit);
+      const { results } = await read(c, [query]);
+      return c.json(
+        pageOf(results[0], limit, bodyOf<z.infer<typeof Team>>, (r) => [r.id]),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One team (superusers, or its members)",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(Team, "The team"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const query = q.findTeam(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
+      const [row] = (await read(c, [query])).results[0];
+      if (!row) throw notFound();
+      return c.json(bodyOf<z.infer<typeof Team>>(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Create a team (superusers)",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(CreateTeam) },
+      responses: { 201: json(Team, "Created"), ...problems(401, 403, 409, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.insertTeam(c.get("database").db, c.req.valid("json")), 201, superuser);
+      if (!res) throw notFound();
+      return c.json(bodyOf<z.infer<typeof Team>>(res), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Rename or describe a team (superusers)",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateTeam) },
+      responses: { 200: json(Team, "Updated"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const patch = c.req.valid("json");
+      const res = await write(
+        c,
+        [],
+        q.updateTeam(c.get("database").db, c.req.valid("param").id, patch),
+        200,
+        superuser,
+      );
+      if (!res) throw notFound();
+      return c.json(bodyOf<z.infer<typeof Team>>(res), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete a team and its memberships (superusers; each removal is audited)",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader },
+      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      if (!res) throw notFound();
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/members",
+      tags,
+      summary: "A team's members and managers (superusers, or the team's own people)",
+      ...signedIn,
+      request: { params: IdParam, query: PageQuery },
+      responses: { 200: json(MemberPage, "A page of members"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { limit, cursor } = c.req.valid("query");
+      const { results } = await read(c, [
+        q.findTeam(db, id, c.get("auth").userId),
+        q.listMembers(db, id, idAfter(cursor), limit),
+      ]);
+      if (!results[0][0]) throw notFound();
+      return c.json(
+        pageOf(results[1], limit, bodyOf<z.infer<typeof Member>>, (r) => [r.user_fk]),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/{id}/members/{user_id}",
+      tags,
+      summary: "Put a user in a team as member or manager, or change their role (superusers)",
+      ...signedIn,
+      request: { params: MemberParams, headers: IdempotencyHeader, body: body(PutMember) },
+      responses: { 200: json(Member, "The membership"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { id, user_id } = c.req.valid("param");
+      const { role } = c.req.valid("json");
+      const res = await write(c, [], q.putMember(c.get("database").db, id, user_id, role), 200, superuser);
+      if (!res) throw notFound();
+      return c.json(bodyOf<z.infer<typeof Member>>(res), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}/members/{user_id}",
+      tags,
+      summary: "Take a user out of a team (superusers)",
+      ...signedIn,
+      request: { params: MemberParams, headers: IdempotencyHeader },
+      responses: { 204: { description: "Removed" }, ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { id, user_id } = c.req.valid("param");
+      const res = await write(c, [], q.deleteMember(c.get("database").db, id, user_id), 204, superuser);
+      if (!res) throw noMember();
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,139 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { signedIn } from "../auth/middleware";
+import { read, write } from "../db/request";
+import { ApiError } from "../lib/errors";
+import { body, json } from "../lib/openapi";
+import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
+import { type AppEnv, createRouter } from "../lib/router";
+import { IdempotencyHeader, problems } from "../lib/schemas";
+import * as q from "./queries";
+import {
+  Approve,
+  Reject,
+  Reopen,
+  Timesheet,
+  TimesheetPage,
+  TimesheetQuery,
+  UserWeekParams,
+  WeekParam,
+} from "./schemas";
+
+const tags = ["timesheets"];
+
+function after(cursor: string | undefined) {
+  if (cursor === undefined) return undefined;
+  const [userId = "", week = ""] = decodeCursor(cursor, 2);
+  if (!/^\d{1,10}$/.test(userId) || !/^\d{4}-\d\d-\d\d$/.test(week)) throw invalidCursor();
+  return { userId: Number(userId), week };
+}
+
+/** A status change, then the week as it now stands, in one round trip. */
+async function act(c: Context<AppEnv>, change: ReturnType<typeof q.submit>, userId: number, week: string) {
+  const res = await write(c, [change], q.timesheetBody(c.get("database").db, userId, week), 200);
+  if (!res) throw new ApiError("not_found", "No such user.");
+  return c.json(res.body as Timesheet, 200);
+}
+
+const decision = (path: "approve" | "reject" | "reopen", schema: typeof Approve | typeof Reject, summary: string) =>
+  createRoute({
+    method: "post",
+    path: `/{user_id}/{week}/${path}`,
+    tags,
+    summary,
+    ...signedIn,
+    request: { params: UserWeekParams, headers: IdempotencyHeader, body: body(schema) },
+    responses: { 200: json(Timesheet, "The week, decided"), ...problems(401, 403, 404, 409, 422) },
+  });
+
+export const timesheets = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "One entry per person and ISO week: status, worked, expected, balance (untouched weeks are open)",
+      description:
+        "Without user_fk or team_fk: yourself and the people you manage (everyone, for a superuser). " +
+        "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser.",
+      ...signedIn,
+      request: { query: TimesheetQuery },
+      responses: { 200: json(TimesheetPage, "A page of person-weeks"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { db } = c.get("database");
+      const filter = {
+        viewerId: c.get("auth").userId,
+        userId: query.user_fk,
+        teamId: query.team_fk,
+        from: query.from,
+        to: query.to ?? query.from,
+        status: query.status,
+        after: after(query.cursor),
+        limit: query.limit,
+      };
+      const { results } = await read(c, [
+        q.assertScope(db, filter),
+        q.countCells(db, filter),
+        q.listTimesheets(db, filter),
+      ]);
+      const size = results[1][0];
+      if (size?.backwards) throw new ApiError("invalid_range", "from must not be after to.");
+      if ((size?.cells ?? 0) > q.MAX_CELLS) {
+        throw new ApiError(
+          "range_too_long",
+          `At most ${q.MAX_CELLS} person-weeks per list; narrow the weeks or people.`,
+        );
+      }
+      return c.json(
+        pageOf(
+          results[2],
+          query.limit,
+          (r) => r.body as Timesheet,
+          (r) => [r.user_fk, r.week],
+        ),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{week}/submit",
+      tags,
+      summary: "Submit your week: its time is locked until a manager rejects it or a superuser reopens it",
+      ...signedIn,
+      request: { params: WeekParam, headers: IdempotencyHeader },
+      responses: { 200: json(Timesheet, "Submitted"), ...problems(401, 409, 422) },
+    }),
+    async (c) => {
+      const { week } = c.req.valid("param");
+      const { userId } = c.get("auth");
+      return act(c, q.submit(c.get("database").db, userId, week), userId, week);
+    },
+  )
+  .openapi(
+    decision("approve", Approve, "Approve a submitted week (the person's manager or a superuser, never your own)"),
+    async (c) => {
+      const { user_id, week } = c.req.valid("param");
+      const { comment } = c.req.valid("json");
+      const change = q.decide(c.get("database").db, c.get("auth").userId, user_id, week, "approve", comment ?? null);
+      return act(c, change, user_id, week);
+    },
+  )
+  .openapi(decision("reject", Reject, "Send a submitted week back with a comment; its time unlocks"), async (c) => {
+    const { user_id, week } = c.req.valid("param");
+    const { comment } = c.req.valid("json");
+    const change = q.decide(c.get("database").db, c.get("auth").userId, user_id, week, "reject", comment ?? null);
+    return act(c, change, user_id, week);
+  })
+  .openapi(
+    decision("reopen", Reopen, "Reopen an approved week (superusers, with a comment); its time unlocks"),
+    async (c) => {
+      const { user_id, week } = c.req.valid("param");
+      const { comment } = c.req.valid("json");
+      const change = q.decide(c.get("database").db, c.get("auth").userId, user_id, week, "reopen", comment ?? null);
+      return act(c, change, user_id, week);
+    },
+  );
