@@ -174,20 +174,9 @@ BEGIN
 END
 $$;
 
--- An update that changes nothing a client sends (sync telling clients a week was locked: only
--- changed_xid moves) is not an edit: neither refused by a lock nor audited.
-CREATE FUNCTION timelog_touch_is_not_an_edit(o timelog, n timelog) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT (n.user_fk, n.project_fk, n.start_time, n.end_time, n.note)
-         IS NOT DISTINCT FROM (o.user_fk, o.project_fk, o.start_time, o.end_time, o.note)
-$$;
-
 -- Every write of a log checks the lock of the time it had and of the time it gets.
 CREATE FUNCTION timelog_lock_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND timelog_touch_is_not_an_edit(OLD, NEW) THEN
-    RETURN NEW;
-  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM timelog_assert_unlocked(OLD.user_fk, OLD.start_time, OLD.end_time);
   END IF;
@@ -202,10 +191,20 @@ $$;
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR UPDATE OR DELETE ON timelog
 FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
 
--- Tells sync clients about logs a status change locked or unlocked: their changed_xid moves.
-CREATE FUNCTION timesheet_touch_logs(p_user integer, p_span tstzrange) RETURNS void LANGUAGE sql AS $$
-  UPDATE timelog SET changed_xid = pg_current_xact_id()
-  WHERE user_fk = p_user AND tstzrange(start_time, end_time, '[)') && p_span
+-- Tells sync clients which logs a lock change locked or unlocked: incremental sync reads these as
+-- changes of every log of the person (NULL: everyone) overlapping the span. Recorded instead of
+-- touching the logs themselves, which would take their row locks while holding the person's lock,
+-- the reverse of the order an edit takes them in (a deadlock).
+CREATE TABLE timelog_lock_change (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_fk integer,
+  span tstzrange NOT NULL,
+  changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+);
+CREATE INDEX timelog_lock_change_by_xid ON timelog_lock_change (changed_xid);
+
+CREATE FUNCTION timelog_lock_changed(p_user integer, p_span tstzrange) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO timelog_lock_change (user_fk, span) VALUES (p_user, p_span)
 $$;
 
 CREATE FUNCTION timesheet_submit(p_user integer, p_week text) RETURNS timesheet LANGUAGE plpgsql AS $$
@@ -236,7 +235,7 @@ BEGIN
   ON CONFLICT (user_fk, week) DO UPDATE
     SET status = 'submitted', submitted_seconds = worked, comment = NULL, acted_by = p_user, acted_at = now()
   RETURNING * INTO result;
-  PERFORM timesheet_touch_logs(p_user, s);
+  PERFORM timelog_lock_changed(p_user, s);
   RETURN result;
 END
 $$;
@@ -298,7 +297,7 @@ BEGIN
   WHERE user_fk = p_user AND week = monday
   RETURNING * INTO result;
   IF p_decision <> 'approve' THEN
-    PERFORM timesheet_touch_logs(p_user, old.span);
+    PERFORM timelog_lock_changed(p_user, old.span);
   END IF;
   RETURN result;
 END
@@ -307,10 +306,17 @@ $$;
 -- The company lock: PUT /settings/lock. Waits for time-log writes in flight, and they for it.
 CREATE FUNCTION company_set_lock(p_before timestamptz) RETURNS timestamptz LANGUAGE plpgsql AS $$
 DECLARE
+  old timestamptz;
   result timestamptz;
 BEGIN
   PERFORM pg_advisory_xact_lock(7012, 0);
+  SELECT locked_before INTO old FROM company_settings;
   UPDATE company_settings SET locked_before = p_before RETURNING locked_before INTO result;
+  IF old IS DISTINCT FROM result THEN
+    -- From no lock, or to none: everything before the other instant changed.
+    PERFORM timelog_lock_changed(NULL, tstzrange(
+      CASE WHEN old IS NULL OR result IS NULL THEN NULL ELSE least(old, result) END, greatest(old, result), '[)'));
+  END IF;
   RETURN result;
 END
 $$;
@@ -410,9 +416,6 @@ $$;
 -- What each audited change records, by triggers, in the transaction that makes it.
 CREATE FUNCTION audit_timelog() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND timelog_touch_is_not_an_edit(OLD, NEW) THEN
-    RETURN NULL;
-  END IF;
   PERFORM audit_append(
     CASE TG_OP WHEN 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END,
     'timelog.' || CASE TG_OP WHEN 'INSERT' THEN 'created' WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END,

@@ -155,6 +155,15 @@ export function changesSince(db: Db, userId: number, after: { xid: string; id: n
         WHERE t.user_fk = ${userId}::int AND (t.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int)
           AND t.changed_xid < bound.xmin
         UNION ALL
+        -- Logs whose lock a submit, a decision or the company lock changed (their rows are not touched).
+        SELECT lc.changed_xid, lc.changed_xid::text, t.id, false, NULL::timestamptz,
+               t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at,
+               timelog_locked(t)
+        FROM timelog_lock_change lc
+        JOIN timelog t ON t.user_fk = ${userId}::int AND tstzrange(t.start_time, t.end_time, '[)') && lc.span
+        WHERE (lc.user_fk = ${userId}::int OR lc.user_fk IS NULL)
+          AND (lc.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int) AND lc.changed_xid < bound.xmin
+        UNION ALL
         SELECT d.changed_xid, d.changed_xid::text, d.id, true, d.deleted_at,
                d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL, NULL
         FROM timelog_tombstone d
