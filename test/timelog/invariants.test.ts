@@ -163,7 +163,7 @@ describe("times and projects are validated", () => {
     ["garbage", { start_time: "yesterday", end_time: "today" }],
     ["a huge note", { note: "x".repeat(1001) }],
     ["a string project_fk", { project_fk: "1" }],
-    ["an unknown field", { user_fk: 1 }],
+    ["an unknown field", { owner_id: 1 }],
   ])("rejects %s with 422 and writes nothing", async (_name, extra) => {
     const admin = await createSuperuser();
     const p = await createProject(admin);
