@@ -103,7 +103,20 @@ function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
     case "timelog_max_seconds":
       return fc.oneof(fc.integer({ min: -10, max: 40 * 86_400 }), hostileNumber);
     case "tz":
+    case "time_zone":
+    case "default_time_zone":
       return fc.constantFrom("UTC", "Europe/Berlin", "+05:00", "UTC+5", "PST", "Etc/GMT-5", "Mars/Base");
+    case "locked_before":
+      return fc.oneof(dateStrings, fc.constant(null));
+    case "user_fk":
+      return fc.oneof(fc.constantFrom(...fx.userIds), hostileNumber);
+    case "role":
+      return fc.oneof(fc.constantFrom("member", "manager"), hostileString);
+    case "weekly_hours":
+      return fc.oneof(fc.constantFrom(0, 37.5, 40, 168, 168.01, 0.001), hostileNumber);
+    case "name":
+    case "comment":
+      return fc.oneof(fc.string({ maxLength: 30 }), hostileString);
     case "is_archived":
     case "open_for_registration":
     case "is_active":
@@ -177,6 +190,8 @@ export type Auth = "user" | "admin" | "none" | "garbage" | "alg-none" | "refresh
 export interface Case {
   route: Route;
   id: string;
+  userId: string;
+  week: string;
   query: [string, string][];
   body: { kind: "json"; value: unknown } | { kind: "raw"; value: string } | { kind: "none" };
   contentType: string | undefined;
@@ -211,6 +226,23 @@ function validBody(route: Route, fx: Fixtures): fc.Arbitrary<Record<string, unkn
       return fc.record({ secret_name: text.map((t) => t.trim() || "x") });
     case "POST /positions":
       return fc.record({ title: text.map((t) => t.trim() || "x") });
+    case "POST /teams":
+      return fc.record({ name: text.map((t) => t.trim() || "x") });
+    case "PUT /teams/{id}/members/{user_id}":
+      return fc.record({ role: fc.constantFrom("member", "manager") });
+    case "POST /timesheets/{week}/submit":
+    case "POST /timesheets/{user_id}/{week}/approve":
+      return fc.constant({});
+    case "POST /timesheets/{user_id}/{week}/reject":
+    case "POST /timesheets/{user_id}/{week}/reopen":
+      return fc.record({ comment: text });
+    case "PUT /settings/lock":
+      return fc.record({
+        locked_before: fc.oneof(
+          pastPair.map((p) => p.start_time),
+          fc.constant(null),
+        ),
+      });
     case "POST /users/register":
       return fc.record({
         email: fc.uuid().map((u) => `${u}@fuzz.test`),
@@ -231,6 +263,23 @@ const idSegment = (fx: Fixtures) =>
     fc.constantFrom(...fx.projectIds.map(String), ...fx.userIds.map(String)),
   );
 
+/** ISO weeks, real and not, past, current and future, and what is not a week at all. */
+const weekSegment = fc.oneof(
+  fc.constantFrom(
+    "2026-W40",
+    "2026-W48",
+    "2026-W53",
+    "2025-W53",
+    "2099-W01",
+    "1999-W01",
+    "2026-W00",
+    "W48",
+    "%00",
+    "2026-w40",
+  ),
+  fc.integer({ min: 1, max: 53 }).map((w) => `2026-W${String(w).padStart(2, "0")}`),
+);
+
 /** Mostly hostile requests, and some well-formed ones from signed-in users that change the state. */
 export function caseArb(fx: Fixtures): fc.Arbitrary<Case> {
   return fc.oneof({ arbitrary: wellFormedArb(fx), weight: 1 }, { arbitrary: hostileArb(fx), weight: 3 });
@@ -242,6 +291,8 @@ function wellFormedArb(fx: Fixtures): fc.Arbitrary<Case> {
     fc.record({
       route: fc.constant(route),
       id: fc.constant(null).map(() => String(fx.logIds().at(-1) ?? 1)),
+      userId: fc.constantFrom(...fx.userIds.map(String)),
+      week: weekSegment,
       query: fc.constant([] as [string, string][]),
       body: (validBody(route, fx) ?? fc.constant({})).map((value) => ({ kind: "json" as const, value })),
       contentType: fc.constant("application/json"),
@@ -256,6 +307,8 @@ function hostileArb(fx: Fixtures): fc.Arbitrary<Case> {
     fc.record({
       route: fc.constant(route),
       id: idSegment(fx),
+      userId: idSegment(fx),
+      week: weekSegment,
       query: fc.array(
         fc.tuple(
           fc.oneof(fc.constantFrom(...(route.query ?? ["x"])), fc.string({ maxLength: 6 })),

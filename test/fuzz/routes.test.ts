@@ -24,7 +24,8 @@ const RUNS = inject("fuzzRuns");
 // the "nothing changed" checksum.
 const CHECKSUM = `
   SELECT md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS sum FROM (
-    SELECT 'u' || row(id, email, username, position_fk, is_active, is_superuser, is_verified, password_hash)::text AS r FROM app_user
+    SELECT 'u' || row(id, email, username, position_fk, is_active, is_superuser, is_verified, password_hash,
+                      time_zone, weekly_hours)::text AS r FROM app_user
     UNION ALL SELECT 'p' || row(p.*)::text FROM position p
     UNION ALL SELECT 'j' || row(j.*)::text FROM project j
     UNION ALL SELECT 't' || row(id, user_fk, project_fk, start_time, end_time, note)::text FROM timelog
@@ -32,6 +33,11 @@ const CHECKSUM = `
     UNION ALL SELECT 's' || row(id, refresh_generation, revoked_at)::text FROM session
     UNION ALL SELECT 'i' || row(user_fk, key, response)::text FROM idempotency_key
     UNION ALL SELECT 'c' || row(c.*)::text FROM company_settings c
+    UNION ALL SELECT 'T' || row(t.*)::text FROM team t
+    UNION ALL SELECT 'm' || row(m.*)::text FROM team_member m
+    UNION ALL SELECT 'w' || row(w.*)::text FROM timesheet w
+    UNION ALL SELECT 'a' || id::text FROM audit_event
+    UNION ALL SELECT 'l' || id::text FROM timelog_lock_change
   ) x`;
 
 async function checksum(): Promise<string> {
@@ -104,7 +110,11 @@ function headersFor(c: Case): Headers {
 }
 
 function requestOf(c: Case) {
-  const path = c.route.path.replace("{id}", encodeURIComponent(c.id).replaceAll("%25", "%"));
+  const segment = (v: string) => encodeURIComponent(v).replaceAll("%25", "%");
+  const path = c.route.path
+    .replace("{id}", segment(c.id))
+    .replace("{user_id}", segment(c.userId))
+    .replace("{week}", segment(c.week));
   const qs = new URLSearchParams(c.query).toString();
   let body: string | undefined;
   if (!["GET", "HEAD"].includes(c.route.method)) {
@@ -184,7 +194,14 @@ describe("fuzzing every route", () => {
         { numRuns: RUNS, endOnFailure: true },
       );
       const [inv] = await seedSql(INVARIANTS_SQL);
-      expect(inv).toEqual({ overlaps: 0, multi_open: 0, backwards: 0 });
+      expect(inv).toEqual({
+        overlaps: 0,
+        multi_open: 0,
+        backwards: 0,
+        locked_changes: 0,
+        audit_missing: 0,
+        broken_chains: 0,
+      });
       expect(cases).toBe(RUNS);
       console.log(`fuzz: ${RUNS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
       // The generator must reach past the front door: successes and each kind of refusal.
