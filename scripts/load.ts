@@ -138,11 +138,19 @@ try {
     accounts.map((a) => a.id),
     projects,
     20,
+    { audited: true },
   );
   log(`${users.length} users signed in, ${projects.length} projects, seeded`);
   const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
   const to = new Date(Date.now() + 86_400_000).toISOString();
   const pick = () => projects[Math.floor(Math.random() * projects.length)];
+  // Last week holds seeded logs: each user lists it, submits it (then 409s), and keeps trying to
+  // add a past entry in it, which the lock must refuse once the week is submitted.
+  const lastWeek = isoWeek(new Date(Date.now() - 7 * 86_400_000));
+  const inLastWeek = () => {
+    const start = isoWeekMonday(lastWeek) + Math.floor(Math.random() * 7 * 24) * 3_600_000 + 7 * 60_000;
+    return { start_time: new Date(start).toISOString(), end_time: new Date(start + 60_000).toISOString() };
+  };
 
   const step = (
     method: string,
@@ -218,6 +226,14 @@ try {
       (_c, _s, j) => acknowledged.closed.add(j.id as number),
     ),
     step("GET", () => `/reports/summary?from=${from}&to=${to}&group_by=project`),
+    step("GET", () => `/timesheets/?from=${lastWeek}`),
+    step("POST", () => `/timesheets/${lastWeek}/submit`),
+    step(
+      "POST",
+      () => "/timelog/",
+      (c) => ({ project_fk: pick(), note: `past ${c.key}`, ...inLastWeek() }),
+      (_c, _s, j) => acknowledged.created.add(j.id as number),
+    ),
     {
       method: "POST",
       path: "/users/login",
@@ -311,6 +327,13 @@ try {
     ["no overlapping logs", inv?.overlaps === 0, String(inv?.overlaps)],
     ["at most one open log per user", inv?.multi_open === 0, String(inv?.multi_open)],
     ["no log ends before it starts", inv?.backwards === 0, String(inv?.backwards)],
+    ["no change to a log in a week after it was submitted", inv?.locked_changes === 0, String(inv?.locked_changes)],
+    [
+      "no audit event missing: every log's last audited state is its state, every deletion audited",
+      inv?.audit_missing === 0,
+      String(inv?.audit_missing),
+    ],
+    ["every audit chain verifies", inv?.broken_chains === 0, String(inv?.broken_chains)],
     [
       "every acknowledged clock-in/switch is in the database",
       found?.n === created.length,
@@ -368,7 +391,8 @@ Written by \`npm run load${quick ? " -- --quick" : ""}\` on ${new Date().toISOSt
 
 ## What was tried
 - **Load**: ${CONNECTIONS} connections for ${SECONDS} s against the deployable bundle on plain workerd + PostgreSQL, each
-  connection one user looping: current → clock in → list → edit → switch → close → month summary → login. Every write
+  connection one user looping: current → clock in → list → edit → switch → close → month summary → last week's
+  timesheet → submit it → add a past entry in it (refused once submitted) → login. Every write
   carries an Idempotency-Key. ${result.requests.total} requests, ${result.errors} connection errors, ${result.timeouts} timeouts.
 - **Faults** during the load: the database unreachable (connections refused) from ${DOWN[0]} s to ${DOWN[1]} s, then slower
   than the worker's ${DB_TIMEOUT_MS} ms database timeout from ${SLOW[0]} s to ${SLOW[1]} s, mid-transaction: each batch's
@@ -394,3 +418,19 @@ ${FINDINGS.map((f) => `- ${f}`).join("\n")}
 writeFileSync(resolve(ROOT, values.out), doc);
 log(`wrote ${values.out}: ${ok ? "all checks passed" : "FAILURES"}`);
 process.exit(ok ? 0 : 1);
+
+function isoWeek(d: Date): string {
+  // The Thursday of the date's week names the ISO year.
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  t.setUTCDate(t.getUTCDate() + 3 - ((t.getUTCDay() + 6) % 7));
+  const week1 = new Date(Date.UTC(t.getUTCFullYear(), 0, 4));
+  const n = 1 + Math.round(((t.getTime() - week1.getTime()) / 86_400_000 - 3 + ((week1.getUTCDay() + 6) % 7)) / 7);
+  return `${t.getUTCFullYear()}-W${String(n).padStart(2, "0")}`;
+}
+
+function isoWeekMonday(week: string): number {
+  const [year, w] = week.split("-W").map(Number) as [number, number];
+  const jan4 = Date.UTC(year, 0, 4);
+  const monday1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000;
+  return monday1 + (w - 1) * 7 * 86_400_000;
+}
