@@ -84,24 +84,26 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
                                  c.e AT TIME ZONE ${range.tz}, ${STEP[unit]}::interval) d
           ) b`
     : sql`SELECT c.*, NULL::text AS period, c.s AS ps, c.e AS pe FROM clipped c`;
-  const cols: RawBuilder<unknown>[] = [];
-  const keys: string[] = [];
+  // Grouped by ids first, names joined to the groups afterwards: a join per group, not per log.
+  const ids: string[] = [];
+  const names: RawBuilder<unknown>[] = [];
   if (groupBy.includes("project")) {
-    cols.push(sql`x.project_fk, pr.secret_name`);
-    keys.push("project_fk");
+    ids.push("project_fk");
+    names.push(sql`g.project_fk, (SELECT secret_name FROM project WHERE id = g.project_fk) AS secret_name`);
   }
   if (groupBy.includes("user")) {
-    cols.push(sql`x.user_fk, u.username`);
-    keys.push("user_fk");
+    ids.push("user_fk");
+    names.push(sql`g.user_fk, (SELECT username FROM app_user WHERE id = g.user_fk) AS username`);
   }
   if (unit) {
-    cols.push(sql`x.period`);
-    keys.push("period");
+    ids.push("period");
+    names.push(sql`g.period`);
   }
-  const orderBy = (alias: string) =>
-    keys.length ? sql`ORDER BY ${sql.join(keys.map((k) => sql.ref(`${alias}.${k}`)))}` : sql``;
-  const groupClause = cols.length ? sql`GROUP BY ${sql.join(cols)}` : sql``;
-  const selectCols = cols.length ? sql`${sql.join(cols)},` : sql``;
+  const refs = (alias: string) => ids.map((k) => sql.ref(`${alias}.${k}`));
+  const orderBy = (alias: string) => (ids.length ? sql`ORDER BY ${sql.join(refs(alias))}` : sql``);
+  const groupClause = ids.length ? sql`GROUP BY ${sql.join(refs("x"))}` : sql``;
+  const idCols = ids.length ? sql`${sql.join(refs("x"))},` : sql``;
+  const nameCols = names.length ? sql`${sql.join(names)},` : sql``;
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
     clipped AS (
@@ -111,16 +113,15 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
     ),
     pieces AS (${pieces}),
-    grouped AS (
-      SELECT ${selectCols}
+    by_id AS (
+      SELECT ${idCols}
              round(sum(extract(epoch FROM x.pe - x.ps)), 3)::float8 AS seconds,
              bool_or(x.open) AS includes_open
       FROM pieces x
-      LEFT JOIN project pr ON pr.id = x.project_fk
-      LEFT JOIN app_user u ON u.id = x.user_fk
       WHERE x.pe > x.ps
       ${groupClause}
     ),
+    grouped AS (SELECT ${nameCols} g.seconds, g.includes_open FROM by_id g),
     kept AS (
       -- Without a grouping the aggregate gives one row even over no logs: its seconds are NULL.
       SELECT g.* FROM grouped g WHERE g.seconds IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
