@@ -12,6 +12,8 @@ export async function migrate(pool: pg.Pool, log: (line: string) => void = () =>
   const client = await pool.connect();
   const applied: string[] = [];
   try {
+    // Migrations may run long (an index on a big table); the database's default timeout is for requests.
+    await client.query("SET statement_timeout = 0");
     // Serialises concurrent runs (two deploys, two dev servers) on the same database.
     await client.query("SELECT pg_advisory_lock(7402551)");
     await client.query(

@@ -137,6 +137,8 @@ export async function seedLogs(
   { audited = false } = {},
 ): Promise<void> {
   await stack.sql.transaction([
+    // A million rows take longer than the database's default timeout for requests.
+    stack.sql`SELECT set_config('statement_timeout', '0', true)`,
     stack.sql`SELECT set_config('session_replication_role', ${audited ? "origin" : "replica"}, true)`,
     stack.sql.query(
       `INSERT INTO timelog (user_fk, project_fk, start_time, end_time, note)
@@ -150,5 +152,8 @@ export async function seedLogs(
       [`{${userIds.join(",")}}`, `{${projectIds.join(",")}}`, perUser],
     ),
   ]);
-  await stack.sql.query("ANALYZE timelog");
+  await stack.sql.transaction([
+    stack.sql`SELECT set_config('statement_timeout', '0', true)`,
+    stack.sql`ANALYZE timelog`,
+  ]);
 }

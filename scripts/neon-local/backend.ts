@@ -77,6 +77,16 @@ export function postgresBackend(opts: { baseUrl: string; template?: string; clon
       await admin.connect();
       try {
         await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
+        // A template copies tables, not the database's own settings (its default statement_timeout).
+        const { rows } = await admin.query(
+          `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+           WHERE d.datname = $1 AND s.setrole = 0`,
+          [template],
+        );
+        for (const { setting } of rows as { setting: string }[]) {
+          const [name = "", ...value] = setting.split("=");
+          await admin.query(`ALTER DATABASE "${database}" SET "${name}" = '${value.join("=").replaceAll("'", "''")}'`);
+        }
       } catch (err) {
         if ((err as { code?: string }).code !== "42P04") throw err; // already exists
       } finally {

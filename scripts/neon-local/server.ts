@@ -80,6 +80,8 @@ export interface NeonLocalOptions {
 export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = {}): Promise<NeonLocal> {
   const { port = 0, host = "127.0.0.1" } = opts;
   const counts = new Map<string, number>();
+  /** Of those, the batches (transactions): a read sent as one statement is not one. */
+  const batches = new Map<string, number>();
   const faults: Faults = { down: false, delayMs: 0, commitDelayMs: 0 };
 
   const server = createServer(async (req, res) => {
@@ -104,7 +106,8 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
       if (!LOOPBACK_HOST.test(req.headers.host ?? "")) return send(403, { message: "loopback Host names only" });
       const url = new URL(req.url ?? "/", "http://local");
       if (req.method === "GET" && url.pathname === "/__stats") {
-        return send(200, { requests: counts.get(url.searchParams.get("db") ?? "") ?? 0 });
+        const db = url.searchParams.get("db") ?? "";
+        return send(200, { requests: counts.get(db) ?? 0, transactions: batches.get(db) ?? 0 });
       }
       if (opts.faults && req.method === "POST" && url.pathname === "/__faults") {
         Object.assign(faults, { database: undefined }, JSON.parse(await readBody(req)));
@@ -140,6 +143,7 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
       });
       try {
         if ("queries" in body) {
+          batches.set(database, (batches.get(database) ?? 0) + 1);
           const hold = !faults.database || faults.database === database ? faults.commitDelayMs : 0;
           const beforeCommit = () => holdUnlessGone(hold, client);
           return send(200, { results: await runBatch(conn, body.queries, mode, arrayMode, client, beforeCommit) });

@@ -156,7 +156,7 @@ export const sessions = createRouter()
       responses: { 204: { description: "Signed out" }, ...problems(401, 403) },
     }),
     async (c) => {
-      await read(c, [q.revokeSession(c.get("database").db, c.get("auth").sessionId, "logout")]);
+      await read(c, [q.revokeSession(c.get("database").db, c.get("auth").sessionId, "logout")], { write: true });
       deleteCookie(c, AUTH_COOKIE, { path: "/", secure: true });
       return c.body(null, 204);
     },
@@ -171,7 +171,7 @@ export const sessions = createRouter()
       responses: { 204: { description: "Signed out everywhere" }, ...problems(401, 403) },
     }),
     async (c) => {
-      await read(c, [q.revokeUserSessions(c.get("database").db, c.get("auth").userId, "logout_all")]);
+      await read(c, [q.revokeUserSessions(c.get("database").db, c.get("auth").userId, "logout_all")], { write: true });
       deleteCookie(c, AUTH_COOKIE, { path: "/", secure: true });
       return c.body(null, 204);
     },

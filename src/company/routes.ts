@@ -81,7 +81,10 @@ export const company = createRouter()
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      const row = await one(c, q.updateSettings(c.get("database").db, patch), noSettings, { superuser: true });
+      const row = await one(c, q.updateSettings(c.get("database").db, patch), noSettings, {
+        superuser: true,
+        write: true,
+      });
       return c.json(toSettings(row), 200);
     },
   )

@@ -1,7 +1,8 @@
 // A Kysely per request over Neon's HTTP driver: no pool, no session. Kysely only builds SQL here;
-// the one way to run it is `batch`, one HTTP request (one round trip) and one transaction, whose
-// first statement sets PostgreSQL's statement_timeout below the worker's own deadline, so a
-// request the worker has given up on stops consuming the database too.
+// the two ways to run it are `batch`, one HTTP request (one round trip) and one transaction, whose
+// first statement sets PostgreSQL's statement_timeout below the worker's own deadline, and
+// `single`, one statement without a transaction, under the database's default statement_timeout
+// (migrations/0008), so a request the worker has given up on stops consuming the database too.
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import {
   type Compilable,
@@ -59,6 +60,12 @@ export function createDb(settings: Settings): Db {
 }
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
+
+/** One statement, no transaction: the cheapest round trip, for a read that needs nothing else. */
+export async function single<R>({ sql, timeoutMs }: Db, text: string, parameters: readonly unknown[]): Promise<R[]> {
+  const fetchOptions = { signal: AbortSignal.timeout(timeoutMs) };
+  return (await sql.query(text, [...parameters], { fetchOptions })) as R[];
+}
 
 /** Runs the queries as one transaction in one round trip: all of them happen, or none. */
 export async function batch<const Q extends readonly Compilable<unknown>[]>(

@@ -1,10 +1,11 @@
 // The one way a request reaches the database. Handlers call these and nothing else:
-//   read(c, [queries])         the login check and the queries, one round trip
+//   read(c, [queries])         the login check and the queries, one round trip (one query: one
+//                              statement, the check folded into it; more: one transaction)
 //   one(c, query, notFound)    exactly one row, or the handler's 404
 //   write(c, writes, result)   the same, atomic, with Idempotency-Key (claimed, answered and stored
 //                              in the same round trip; a retry gets the stored result)
 //   anonymous(c, [queries])    no login (sign-in, registration, health)
-// Every round trip is one batch() (src/db/client.ts), so every statement runs under the
+// Every round trip is one batch() or single() (src/db/client.ts), so every statement runs under a
 // statement timeout. The login check is the database's auth_guard(): if the login has ended (or
 // a superuser is needed and the caller is not one) it aborts the batch before any query runs.
 import type { Context } from "hono";
@@ -12,12 +13,14 @@ import { type Compilable, sql } from "kysely";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import type { AppEnv } from "../lib/router";
-import { batch } from "./client";
+import { batch, single } from "./client";
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
 interface Opts {
   superuser?: boolean;
+  /** The queries change data: always a transaction whose login check names the actor for the audit. */
+  write?: boolean;
 }
 
 /** The login check and the queries, in one round trip. */
@@ -25,18 +28,28 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   c: Context<AppEnv>,
   queries: Q,
   opts: Opts = {},
-): Promise<{ isSuperuser: boolean; results: Results<Q> }> {
+): Promise<{ results: Results<Q> }> {
   const { userId, sessionId } = c.get("auth");
   const database = c.get("database");
+  const [only] = queries;
+  if (queries.length === 1 && only && !opts.write) {
+    // One statement, no transaction. The check is a condition without columns, so PostgreSQL
+    // evaluates it once, before reading a row (a one-time filter): an ended login is a 401, never
+    // an empty answer, and a check that fails returns no rows.
+    const { sql: text, parameters } = only.compile();
+    const n = parameters.length;
+    const guarded = `SELECT q.* FROM (${text}) q WHERE auth_guard($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean) IS NOT NULL`;
+    const rows = await single(database, guarded, [...parameters, sessionId, userId, opts.superuser === true]);
+    return { results: [rows] as unknown as Results<Q> };
+  }
   const guard = database.db.selectNoFrom(
     // It also tells the transaction who acts and for which request, for the audit trail's triggers.
     sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${opts.superuser === true}, ${c.get("requestId")}::text)`.as(
       "is_superuser",
     ),
   );
-  const [guardRows, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
-  const isSuperuser = (guardRows?.[0] as { is_superuser: boolean } | undefined)?.is_superuser === true;
-  return { isSuperuser, results: results as Results<Q> };
+  const [, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
+  return { results: results as Results<Q> };
 }
 
 /** Exactly one row: the query's first, or the handler's not-found problem. */
@@ -81,7 +94,7 @@ export async function write(
 ): Promise<Stored | undefined> {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {
-    const { results } = await read(c, [...writes, result], opts);
+    const { results } = await read(c, [...writes, result], { ...opts, write: true });
     const [row] = results.at(-1) as { body: unknown }[];
     return row && { status, body: row.body };
   }
@@ -108,7 +121,7 @@ export async function write(
     .where("key", "=", key)
     .where("response", "is", null);
   try {
-    const { results } = await read(c, [begin, ...writes, store, unclaim], opts);
+    const { results } = await read(c, [begin, ...writes, store, unclaim], { ...opts, write: true });
     const [stored] = results.at(-2) as { response: Stored }[];
     return stored?.response;
   } catch (err) {

@@ -18,16 +18,23 @@ type Fields = {
   weekly_hours?: number;
 };
 
-export function listPositions(db: Db, after: number | undefined, limit: number) {
+/** Salaries are read for superusers only: NULL for everyone else, in the query itself. */
+const visibleColumns = (viewerId: number) => [
+  ...COLUMNS.filter((col) => col !== "salary"),
+  sql<number | null>`CASE WHEN user_is_superuser(${viewerId}::int) THEN salary END`.as("salary"),
+];
+
+export function listPositions(db: Db, viewerId: number, after: number | undefined, limit: number) {
   const q = db
     .selectFrom("position")
-    .select(COLUMNS)
+    .select(visibleColumns(viewerId))
     .orderBy("id")
     .limit(limit + 1);
   return after === undefined ? q : q.where("id", ">", after);
 }
 
-export const findPosition = (db: Db, id: number) => db.selectFrom("position").select(COLUMNS).where("id", "=", id);
+export const findPosition = (db: Db, viewerId: number, id: number) =>
+  db.selectFrom("position").select(visibleColumns(viewerId)).where("id", "=", id);
 
 export const insertPosition = (db: Db, values: Fields & { title: string }) =>
   db.insertInto("position").values(values).returning(COLUMNS);

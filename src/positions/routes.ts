@@ -14,8 +14,11 @@ const notFound = () => new ApiError("not_found", "No such position.");
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 async function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
-  const row = await one(c, q.updatePosition(c.get("database").db, id, patch), notFound, { superuser: true });
-  return toPosition(row, true);
+  const row = await one(c, q.updatePosition(c.get("database").db, id, patch), notFound, {
+    superuser: true,
+    write: true,
+  });
+  return toPosition(row);
 }
 const tags = ["positions"];
 
@@ -32,15 +35,10 @@ export const positions = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const query = q.listPositions(c.get("database").db, idAfter(cursor), limit);
-      const { isSuperuser, results } = await read(c, [query]);
+      const query = q.listPositions(c.get("database").db, c.get("auth").userId, idAfter(cursor), limit);
+      const { results } = await read(c, [query]);
       return c.json(
-        pageOf(
-          results[0],
-          limit,
-          (r) => toPosition(r, isSuperuser),
-          (r) => [r.id],
-        ),
+        pageOf(results[0], limit, toPosition, (r) => [r.id]),
         200,
       );
     },
@@ -56,10 +54,11 @@ export const positions = createRouter()
       responses: { 200: json(Position, "The position"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const { isSuperuser, results } = await read(c, [q.findPosition(c.get("database").db, c.req.valid("param").id)]);
+      const viewer = c.get("auth").userId;
+      const { results } = await read(c, [q.findPosition(c.get("database").db, viewer, c.req.valid("param").id)]);
       const [row] = results[0];
       if (!row) throw notFound();
-      return c.json(toPosition(row, isSuperuser), 200);
+      return c.json(toPosition(row), 200);
     },
   )
   .openapi(
@@ -75,10 +74,11 @@ export const positions = createRouter()
     async (c) => {
       const { results } = await read(c, [q.insertPosition(c.get("database").db, c.req.valid("json"))], {
         superuser: true,
+        write: true,
       });
       const [row] = results[0];
       if (!row) throw notFound();
-      return c.json(toPosition(row, true), 201);
+      return c.json(toPosition(row), 201);
     },
   )
   .openapi(
@@ -118,6 +118,7 @@ export const positions = createRouter()
     async (c) => {
       const { results } = await read(c, [q.deletePosition(c.get("database").db, c.req.valid("param").id)], {
         superuser: true,
+        write: true,
       });
       if (!results[0][0]) throw notFound();
       return c.body(null, 204);

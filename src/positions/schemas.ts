@@ -56,12 +56,13 @@ export interface PositionRow {
   id: number;
   title: string;
   description: string | null;
-  salary: number;
+  /** NULL unless the viewer is a superuser (see queries.ts). */
+  salary: number | null;
   open_for_registration: boolean;
   weekly_hours: number;
 }
 
-export function toPosition(row: PositionRow, showSalary: boolean): Position {
+export function toPosition(row: PositionRow): Position {
   const { salary, ...rest } = row;
-  return showSalary ? { ...rest, salary } : rest;
+  return salary === null ? rest : { ...rest, salary };
 }

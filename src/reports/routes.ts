@@ -46,7 +46,7 @@ function scope(
     superuser: query.position_fk !== undefined,
     range: { from: query.from, to: query.to, tz: query.tz },
     filter,
-    check: q.scopeCheck(c.get("database").db, filter),
+    checks: q.scopeCheck(c.get("database").db, filter),
   };
 }
 
@@ -67,10 +67,10 @@ export const reports = createRouter()
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const { superuser, range, filter, check } = scope(c, query);
+      const { superuser, range, filter, checks } = scope(c, query);
       const summary = q.summary(c.get("database").db, range, filter, query.group_by, MAX_GROUPS);
-      const { results } = await read(c, [check, summary], { superuser });
-      const row = results[1][0];
+      const { results } = await read(c, [...checks, summary], { superuser });
+      const row = (results.at(-1) as q.SummaryRow[])[0];
       if (row === undefined) throw new Error("the summary query answers exactly one row");
       if (row.n > MAX_GROUPS) {
         throw new ApiError(
@@ -102,22 +102,25 @@ export const reports = createRouter()
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const { superuser, range, filter, check } = scope(c, query);
+      const { superuser, range, filter, checks } = scope(c, query);
       const { db } = c.get("database");
       // The one-round-trip rule's documented exception: an export reads a page per round trip
       // (each answer well under Neon's 10 MiB), every page behind the login check.
       const page = async (after?: CsvAfter) =>
-        (await read(c, [check, csv.timelogRows(db, range, filter, after)], { superuser })).results[1];
+        (await read(c, [...checks, csv.timelogRows(db, range, filter, after)], { superuser })).results.at(
+          -1,
+        ) as csv.CsvRow[];
       const { results } = await read(
         c,
-        [check, csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
+        [...checks, csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
         { superuser },
       );
-      if ((results[1][0]?.n ?? 0) > MAX_CSV_ROWS) {
+      const [counted, first] = results.slice(-2) as [{ n: number }[], csv.CsvRow[]];
+      if ((counted[0]?.n ?? 0) > MAX_CSV_ROWS) {
         throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
       }
       const name = `timelog_${query.from.slice(0, 10)}_${query.to.slice(0, 10)}.csv`;
-      return c.body(csvStream(results[2], page), 200, {
+      return c.body(csvStream(first, page), 200, {
         "content-type": "text/csv; charset=utf-8; header=present",
         "content-disposition": `attachment; filename="${name}"`,
       });

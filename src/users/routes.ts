@@ -46,7 +46,7 @@ export const users = createRouter()
       if (password !== undefined) {
         // A password check like login's, under the same throttle (this session's own budget):
         // reserve the attempt and read the hash, verify here, then write (two round trips).
-        const { results } = await read(c, [beginPasswordCheck(db, userId, sessionId)]);
+        const { results } = await read(c, [beginPasswordCheck(db, userId, sessionId)], { write: true });
         const [found] = results[0];
         if (!(await verifyPassword(current_password ?? "", found?.password_hash ?? DUMMY_HASH)).ok || !found) {
           throw new ApiError("wrong_password", "current_password is not right.");
@@ -57,7 +57,7 @@ export const users = createRouter()
           attemptSucceeded(db, found.attempt),
         );
       }
-      const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra]);
+      const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra], { write: true });
       const [row] = results[0];
       if (!row) throw unauthorized();
       return c.json(toUser(row), 200);
@@ -115,6 +115,7 @@ export const users = createRouter()
       const { id } = c.req.valid("param");
       const { db } = c.get("database");
       const { results } = await read(c, [q.updateUser(db, id, c.req.valid("json")), q.revokeIfInactive(db, id)], {
+        write: true,
         superuser: true,
       });
       const [row] = results[0];

@@ -2,7 +2,7 @@
 // request the worker gives up on does not keep holding the database.
 import { neon } from "@neondatabase/serverless";
 import { describe, expect, inject, it } from "vitest";
-import { call, expectProblem, testEnv } from "../helpers/api";
+import { call, countStatements, expectProblem, testEnv } from "../helpers/api";
 import { clockIn, createProject, createSuperuser, createUser, seedSql } from "../helpers/factories";
 
 // PGlite has one connection: a second transaction cannot even start while one holds a lock, so
@@ -16,6 +16,7 @@ describe.runIf(inject("databaseKind") === "postgres")("statement_timeout", () =>
     // Another transaction holds the log's row lock for 4 s.
     const sql = neon(testEnv.DATABASE_URL as string);
     const holder = sql.transaction([
+      sql`SELECT set_config('statement_timeout', '0', true)`,
       sql`UPDATE timelog SET note = 'held' WHERE id = ${log.id}`,
       sql`SELECT pg_sleep(4)`,
     ]);
@@ -39,5 +40,35 @@ describe.runIf(inject("databaseKind") === "postgres")("statement_timeout", () =>
     await holder;
     const [row] = await seedSql("SELECT end_time FROM timelog WHERE id = $1", [log.id]);
     expect(row?.end_time).toBeNull();
+  });
+
+  it("a read sent as one statement (no transaction) is stopped by the database's default timeout", async () => {
+    const admin = await createSuperuser();
+    await createProject(admin);
+    // Another transaction holds the projects table for 6 s: every read of it waits.
+    const sql = neon(testEnv.DATABASE_URL as string);
+    const holder = sql.transaction([
+      sql`SELECT set_config('statement_timeout', '0', true)`,
+      sql`LOCK TABLE project IN ACCESS EXCLUSIVE MODE`,
+      sql`SELECT pg_sleep(6)`,
+    ]);
+    for (let i = 0; i < 100; i++) {
+      const [row] = await seedSql(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(6)%' AND state = 'active' AND pid <> pg_backend_pid()",
+      );
+      if (row?.n === 1) break;
+    }
+    const started = Date.now();
+    let res: Response | undefined;
+    const counted = await countStatements(async () => {
+      res = await call("GET", "/projects/", { token: admin.token });
+    });
+    const elapsed = Date.now() - started;
+    // migrations/0008: 4 s, below the worker's 5 s deadline, so it is PostgreSQL that stops it.
+    expect((await expectProblem(res as Response, 503)).code).toBe("database_timeout");
+    expect(elapsed).toBeGreaterThan(3500);
+    expect(elapsed).toBeLessThan(5000);
+    expect(counted).toEqual({ requests: 1, transactions: 0 });
+    await holder;
   });
 });

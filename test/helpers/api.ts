@@ -38,10 +38,13 @@ export async function call(method: string, path: string, opts: CallOptions = {})
 
 /** Requests the local Neon endpoint has served for this file's database so far. */
 export async function roundTrips(): Promise<number> {
-  const stats = new URL("/__stats", endpoint);
-  stats.searchParams.set("db", databaseName);
-  const res = await fetch(stats);
-  return ((await res.json()) as { requests: number }).requests;
+  return (await stats()).requests;
+}
+
+async function stats(): Promise<{ requests: number; transactions: number }> {
+  const url = new URL("/__stats", endpoint);
+  url.searchParams.set("db", databaseName);
+  return (await (await fetch(url)).json()) as { requests: number; transactions: number };
 }
 
 /** How many database round trips `fn` caused. */
@@ -49,6 +52,14 @@ export async function countRoundTrips(fn: () => Promise<unknown>): Promise<numbe
   const before = await roundTrips();
   await fn();
   return (await roundTrips()) - before;
+}
+
+/** How many round trips `fn` caused, and how many of them were transactions (batches). */
+export async function countStatements(fn: () => Promise<unknown>): Promise<{ requests: number; transactions: number }> {
+  const before = await stats();
+  await fn();
+  const after = await stats();
+  return { requests: after.requests - before.requests, transactions: after.transactions - before.transactions };
 }
 
 /** Asserts an RFC 9457 problem response and returns its body. */

@@ -6,9 +6,14 @@ let seq = 0;
 const unique = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /** Direct SQL on this file's database, for seeding what the API deliberately cannot do. */
-export function seedSql(text: string, params: unknown[] = []) {
+export async function seedSql(text: string, params: unknown[] = []) {
   const sql = neon(testEnv.DATABASE_URL as string);
-  return sql.query(text, params);
+  // Seeding thousands of rows may take longer than the database's default timeout for requests.
+  const [, rows] = await sql.transaction([
+    sql`SELECT set_config('statement_timeout', '0', true)`,
+    sql.query(text, params),
+  ]);
+  return rows as Record<string, unknown>[];
 }
 
 /** A random documentation-range address, so tests do not share a client's budgets. */
