@@ -1,6 +1,6 @@
 // The CSV export's rows, read a page at a time: each page is a round trip whose answer stays well
 // under Neon's 10 MiB response limit, however long the notes.
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 import { filters, type Range, type ReportFilter, rangeCte } from "./queries";
 
@@ -19,18 +19,8 @@ const ESCAPED = '[^\\x01-\\x1f"\\\\]';
 
 export interface CsvRow {
   id: number;
-  user_fk: number;
-  username: string;
-  position: string;
-  project_fk: number;
-  secret_name: string;
-  start_local: string;
-  start_offset: number;
-  end_local: string | null;
-  end_offset: number | null;
-  duration_ms: string;
-  open: boolean;
-  note: string | null;
+  /** The CSV line (without CRLF), written by PostgreSQL (migrations/0009_csv.sql). */
+  line: string;
   /** Where the next page starts: this row's start (UTC, microseconds) and id. */
   start_key: string;
   /** Rows the page read before its size cut it short: with fewer kept, or a full page, more follow. */
@@ -63,31 +53,29 @@ export function countRows(db: Db, range: Range, f: ReportFilter, cap: number) {
 
 /** One page of rows per log overlapping the range, in (start, id) order, times shown in tz. */
 export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAfter | undefined) {
-  const local = (col: RawBuilder<unknown>) =>
-    sql`to_char(${col} AT TIME ZONE ${range.tz}, 'YYYY-MM-DD"T"HH24:MI:SS.MS')`;
-  const offset = (col: RawBuilder<unknown>) =>
-    sql`extract(epoch FROM (${col} AT TIME ZONE ${range.tz}) - (${col} AT TIME ZONE 'UTC'))::int`;
   const keyset = after ? sql`AND (t.start_time, t.id) > (${after.start}::timestamptz, ${after.id}::int)` : sql``;
+  const tz = sql`${range.tz}::text`;
   const query = sql<CsvRow>`
     WITH ${rangeCte(range)}
-    SELECT * FROM (SELECT a.*, count(*) OVER () AS fetched FROM (
-    SELECT t.id, t.user_fk, u.username, po.title AS position, t.project_fk, pr.secret_name,
-           ${local(sql`t.start_time`)} AS start_local, ${offset(sql`t.start_time`)} AS start_offset,
-           ${local(sql`t.end_time`)} AS end_local, ${offset(sql`t.end_time`)} AS end_offset,
-           (extract(epoch FROM coalesce(t.end_time, now()) - t.start_time) * 1000)::bigint AS duration_ms,
-           t.end_time IS NULL AS open, t.note,
+    SELECT p.id, p.line, p.start_key, p.fetched FROM (SELECT a.*, count(*) OVER () AS fetched FROM (
+    SELECT t.id, t.start_time,
+           concat_ws(',', t.id, t.user_fk, csv_text(u.username), csv_text(po.title), t.project_fk,
+                     csv_text(pr.secret_name), csv_time(t.start_time, ${tz}),
+                     coalesce(csv_time(t.end_time, ${tz}), ''), csv_seconds(d.ms), csv_hm(d.ms),
+                     CASE WHEN t.end_time IS NULL THEN 'true' ELSE 'false' END, csv_text(t.note)) AS line,
            to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_key,
            sum(400 + 6 * (octet_length(u.username) + octet_length(po.title) + octet_length(pr.secret_name))
                + octet_length(coalesce(t.note, ''))
                + 5 * length(regexp_replace(coalesce(t.note, ''), ${ESCAPED}, '', 'g')))
              OVER (ORDER BY t.start_time, t.id) AS page_bytes
     FROM timelog t CROSS JOIN range r
+    CROSS JOIN LATERAL (SELECT (extract(epoch FROM coalesce(t.end_time, now()) - t.start_time) * 1000)::bigint AS ms) d
     JOIN app_user u ON u.id = t.user_fk
     JOIN position po ON po.id = u.position_fk
     JOIN project pr ON pr.id = t.project_fk
     WHERE ${overlaps(f)} ${keyset}
     ORDER BY t.start_time, t.id
     LIMIT ${CSV_PAGE_ROWS}
-    ) a) p WHERE p.page_bytes <= ${CSV_PAGE_BYTES} ORDER BY p.start_key, p.id`;
+    ) a) p WHERE p.page_bytes <= ${CSV_PAGE_BYTES} ORDER BY p.start_time, p.id`;
   return { compile: () => query.compile(db) };
 }
