@@ -1,7 +1,8 @@
 // The floor for any endpoint that reads the database: one parameterised SELECT through neon(),
 // served by the same workerd as the API. `/batch` sends the same SELECT the way the API sends a
 // read today (a transaction batch that sets statement_timeout first), to show what the batch
-// costs. `/hash` runs one login-strength password hash.
+// costs. `/hash` runs one login-strength password hash; `/ping` answers without the database
+// (cold starts).
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { hashPassword } from "../../src/auth/password.ts";
 
@@ -12,6 +13,7 @@ interface Env {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
+    if (new URL(request.url).pathname === "/ping") return new Response("ok");
     if (new URL(request.url).pathname === "/hash") {
       return new Response(await hashPassword("correct horse battery"));
     }

@@ -65,14 +65,52 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Serves both workers from one `workerd serve` process, each on its own loopback port. */
-export async function serve(bundle: Bundle, bindings: Record<string, string>): Promise<Host> {
-  const [apiPort, basePort] = [await freePort(), await freePort()];
+function workerConfig(file: string, bindings: Record<string, string>): string {
   const binds = Object.entries(bindings)
     .map(([name, text]) => `(name = ${capnpString(name)}, text = ${capnpString(text)})`)
     .join(", ");
-  const worker = (file: string) =>
-    `(modules = [(name = "worker.js", esModule = embed ${capnpString(basename(file))})], compatibilityDate = ${capnpString(COMPAT)}, bindings = [${binds}])`;
+  return `(modules = [(name = "worker.js", esModule = embed ${capnpString(basename(file))})], compatibilityDate = ${capnpString(COMPAT)}, bindings = [${binds}])`;
+}
+
+/**
+ * Cold start: from spawning `workerd serve` with one worker to its first response on `path` (no
+ * database). workerd compiles and evaluates the script before it listens, so this is the bundle's
+ * parse, evaluation and first request, plus workerd's own start, which the baseline shows.
+ */
+export async function coldStartMs(file: string, path: string, bindings: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "w", worker = ${workerConfig(file, bindings)})],
+  sockets = [(name = "w", address = "127.0.0.1:${port}", http = (), service = "w")],
+);
+`;
+  const capnp = join(OUT, "cold.capnp");
+  writeFileSync(capnp, config);
+  const started = performance.now();
+  const child = spawn(join(ROOT, "node_modules", ".bin", "workerd"), ["serve", capnp, "--experimental"], {
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  try {
+    for (;;) {
+      try {
+        await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
+        return performance.now() - started;
+      } catch {
+        if (child.exitCode !== null) throw new Error("workerd exited");
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+/** Serves both workers from one `workerd serve` process, each on its own loopback port. */
+export async function serve(bundle: Bundle, bindings: Record<string, string>): Promise<Host> {
+  const [apiPort, basePort] = [await freePort(), await freePort()];
+  const worker = (file: string) => workerConfig(file, bindings);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [

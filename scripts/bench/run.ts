@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { buildBundles, cpuSeconds } from "./host.ts";
+import { newSigningKey } from "../keys.ts";
+import { buildBundles, coldStartMs, cpuSeconds } from "./host.ts";
 import { measure, median, type Sample, type Target } from "./measure.ts";
 import { type Account, createAccounts, createProjects, PASSWORD, type Stack, seedLogs, startStack } from "./stack.ts";
 
@@ -45,6 +46,12 @@ function targets(stack: Stack, accounts: Account[], projectIds: number[]): Targe
       base: "api",
       requests: [{ method: "GET", path: "/timelog/current" }],
       tokens: writers,
+    },
+    {
+      name: "GET /timelog/{id}",
+      base: "api",
+      requests: [{ method: "GET", path: "/timelog/1" }],
+      tokens: superuser,
     },
     {
       name: "GET /timelog/?limit=50",
@@ -164,6 +171,18 @@ function growth(names: string[], p50At: Map<string, number>, monthAt: Map<number
   return `How latency grows with ${(last / first).toLocaleString("en")}× more logs (one connection):\n\n${lines.join("\n")}`;
 }
 
+/** Medians of 7 fresh starts each: the API to its first answer (the JWKS, no database), the baseline to its. */
+async function coldStarts() {
+  const bindings = { DATABASE_URL: "postgres://bench:bench@localhost/none", JWT_PRIVATE_KEY: newSigningKey() };
+  const api: number[] = [];
+  const baseline: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    api.push(await coldStartMs(bundle.api, "/.well-known/jwks.json", bindings));
+    baseline.push(await coldStartMs(bundle.baseline, "/ping", bindings));
+  }
+  return { api: median(api), baseline: median(baseline) };
+}
+
 async function hashCpuMs(stack: Stack, n = 20): Promise<number> {
   const before = cpuSeconds(stack.host.workerdPid);
   for (let i = 0; i < n; i++) await (await fetch(`${stack.host.baselineUrl}/hash`)).text();
@@ -172,6 +191,8 @@ async function hashCpuMs(stack: Stack, n = 20): Promise<number> {
 
 const bundle = await buildBundles();
 log(`bundle ${bundle.rawBytes} B raw, ${bundle.gzipBytes} B gzip`);
+const cold = await coldStarts();
+log(`cold start: api ${cold.api.toFixed(0)} ms, baseline ${cold.baseline.toFixed(0)} ms`);
 const sections: string[] = [];
 
 // PostgreSQL leg, with the scale series.
@@ -287,6 +308,9 @@ Numbers from one noisy shared machine: compare rows within a run, not runs with 
   repeat(s) of ${SECONDS} s per row after a warm-up; medians. "× baseline" divides by the baseline worker's req/s in the same repeat.
   DB round trips are counted by the endpoint; workerd CPU is the process's user+system time over the run divided by requests.
 - Bundle: ${(bundle.rawBytes / 1024).toFixed(0)} KiB raw, ${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped.
+- Cold start (spawning \`workerd serve\` with one worker to its first response, no database; median of 7): the API
+  ${cold.api.toFixed(0)} ms (to \`/.well-known/jwks.json\`), the baseline ${cold.baseline.toFixed(0)} ms — the difference,
+  ${(cold.api - cold.baseline).toFixed(0)} ms, is our bundle's parse, evaluation and first request.
 - One password hash (PBKDF2-SHA256, 100,000 iterations) in workerd: ${hashMs.toFixed(1)} ms CPU.
 - The clock-in + close pair is counted per request (2 per pair); its writers are ${WRITERS} different users.
 
