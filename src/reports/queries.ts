@@ -85,16 +85,16 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
                                  c.e AT TIME ZONE ${range.tz}, ${STEP[unit]}::interval) d
           ) b`
     : sql`SELECT c.*, NULL::text AS period, c.s AS ps, c.e AS pe FROM clipped c`;
-  // Grouped by ids first, names joined to the groups afterwards: a join per group, not per log.
+  // Grouped by ids first, names joined to the groups afterwards (one hash join), not to every log.
   const ids: string[] = [];
   const names: RawBuilder<unknown>[] = [];
   if (groupBy.includes("project")) {
     ids.push("project_fk");
-    names.push(sql`g.project_fk, (SELECT secret_name FROM project WHERE id = g.project_fk) AS secret_name`);
+    names.push(sql`g.project_fk, pr.secret_name`);
   }
   if (groupBy.includes("user")) {
     ids.push("user_fk");
-    names.push(sql`g.user_fk, (SELECT username FROM app_user WHERE id = g.user_fk) AS username`);
+    names.push(sql`g.user_fk, u.username`);
   }
   if (unit) {
     ids.push("period");
@@ -105,6 +105,15 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
   const groupClause = ids.length ? sql`GROUP BY ${sql.join(refs("x"))}` : sql``;
   const idCols = ids.length ? sql`${sql.join(refs("x"))},` : sql``;
   const nameCols = names.length ? sql`${sql.join(names)},` : sql``;
+  // A group's JSON has exactly its grouping's fields (a name may be NULL: a deleted user's is not).
+  const fields = [
+    ...(groupBy.includes("project") ? ["project_fk", "secret_name"] : []),
+    ...(groupBy.includes("user") ? ["user_fk", "username"] : []),
+    ...(unit ? ["period"] : []),
+    "seconds",
+    "includes_open",
+  ];
+  const groupFields = sql.join(fields.map((f) => sql`${sql.lit(f)}, ${sql.ref(`k.${f}`)}`));
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
     clipped AS (
@@ -116,13 +125,18 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     pieces AS (${pieces}),
     by_id AS (
       SELECT ${idCols}
-             round(sum(extract(epoch FROM x.pe - x.ps)), 3)::float8 AS seconds,
+             -- Intervals add up exactly (microseconds) and faster than numeric seconds would.
+             round(extract(epoch FROM sum(x.pe - x.ps)), 3)::float8 AS seconds,
              bool_or(x.open) AS includes_open
       FROM pieces x
       WHERE x.pe > x.ps
       ${groupClause}
     ),
-    grouped AS (SELECT ${nameCols} g.seconds, g.includes_open FROM by_id g),
+    grouped AS (
+      SELECT ${nameCols} g.seconds, g.includes_open FROM by_id g
+      ${groupBy.includes("project") ? sql`LEFT JOIN project pr ON pr.id = g.project_fk` : sql``}
+      ${groupBy.includes("user") ? sql`LEFT JOIN app_user u ON u.id = g.user_fk` : sql``}
+    ),
     kept AS (
       -- Without a grouping the aggregate gives one row even over no logs: its seconds are NULL.
       SELECT g.* FROM grouped g WHERE g.seconds IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
@@ -131,7 +145,7 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::json,
       'total_seconds', coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0),
       'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false),
-      'groups', coalesce((SELECT json_agg(json_strip_nulls(row_to_json(k)) ${orderBy("k")}) FROM kept k), '[]')
+      'groups', coalesce((SELECT json_agg(json_build_object(${groupFields}) ${orderBy("k")}) FROM kept k), '[]')
     )::text AS body
     FROM range r`;
   return { compile: () => query.compile(db) };
