@@ -48,15 +48,23 @@ const compileOnly = {
 /** The statement timeout leaves the worker time to answer (and the driver to notice) first. */
 export const statementTimeoutFor = (dbTimeoutMs: number) => Math.max(50, Math.floor(dbTimeoutMs * 0.8));
 
+/** One per settings object (settings are parsed once per isolate): nothing in it is per request. */
+const cache = new WeakMap<Settings, Db>();
+
 export function createDb(settings: Settings): Db {
-  // A module-wide driver setting; every request sets the same value, so this is idempotent.
+  // A module-wide driver setting, set on every request: in tests, settings objects differ in it.
   if (settings.NEON_FETCH_ENDPOINT) neonConfig.fetchEndpoint = settings.NEON_FETCH_ENDPOINT;
-  return {
-    sql: neon(settings.DATABASE_URL),
-    db: new Kysely<Database>({ dialect: compileOnly }),
-    timeoutMs: settings.DB_TIMEOUT_MS,
-    statementTimeoutMs: statementTimeoutFor(settings.DB_TIMEOUT_MS),
-  };
+  let db = cache.get(settings);
+  if (!db) {
+    db = {
+      sql: neon(settings.DATABASE_URL),
+      db: new Kysely<Database>({ dialect: compileOnly }),
+      timeoutMs: settings.DB_TIMEOUT_MS,
+      statementTimeoutMs: statementTimeoutFor(settings.DB_TIMEOUT_MS),
+    };
+    cache.set(settings, db);
+  }
+  return db;
 }
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
