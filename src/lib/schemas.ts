@@ -34,14 +34,16 @@ export function problems(...statuses: number[]) {
 export const MAX_INT = 2 ** 31 - 1;
 export const Id = z.number().int().min(1).max(MAX_INT);
 
-export const IdParam = z.object({
-  id: z.coerce
+/** An integer id in the path, named as the route names it. */
+export const pathId = (name: string) =>
+  z.coerce
     .number()
     .int()
     .min(1)
-    .max(2 ** 31 - 1)
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
+    .max(MAX_INT)
+    .openapi({ param: { name, in: "path" }, example: 1 });
+
+export const IdParam = z.object({ id: pathId("id") });
 
 export const IdempotencyHeader = z.object({
   "idempotency-key": z

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../lib/page";
-import { Id, MAX_INT } from "../lib/schemas";
+import { Id, pathId } from "../lib/schemas";
 import { DateTime } from "../projects/schemas";
 
 const Name = z.string().trim().min(1).max(80).openapi({ example: "Support" });
@@ -27,17 +27,4 @@ export const Member = z.object({ team_fk: Id, user_fk: Id, username: z.string(),
 export const MemberPage = pageSchema(Member, "TeamMemberPage");
 export const PutMember = z.strictObject({ role: Role }).openapi("PutTeamMember");
 
-export const MemberParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_INT)
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  user_id: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_INT)
-    .openapi({ param: { name: "user_id", in: "path" }, example: 2 }),
-});
+export const MemberParams = z.object({ id: pathId("id"), user_id: pathId("user_id") });

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id, MAX_INT } from "../lib/schemas";
+import { Id, MAX_INT, pathId } from "../lib/schemas";
 
 /** An ISO 8601 week; the database checks that the year has it (week 53). */
 export const Week = z
@@ -44,12 +44,7 @@ export const TimesheetQuery = PageQuery.extend({
 
 export const WeekParam = z.object({ week: Week.openapi({ param: { name: "week", in: "path" } }) });
 export const UserWeekParams = z.object({
-  user_id: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_INT)
-    .openapi({ param: { name: "user_id", in: "path" }, example: 2 }),
+  user_id: pathId("user_id"),
   week: Week.openapi({ param: { name: "week", in: "path" } }),
 });
 
