@@ -21,6 +21,7 @@ import { settingsOf } from "./settings";
 import { teams } from "./teams/routes";
 import { timelog } from "./timelog/routes";
 import { timesheets } from "./timesheets/routes";
+import { allTokens, myTokens } from "./tokens/routes";
 import { users } from "./users/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -70,6 +71,8 @@ app.use(async (c, next) => {
 app.route("/health", health);
 app.route("/users", sessions);
 app.route("/users", users);
+app.route("/users", myTokens);
+app.route("/tokens", allTokens);
 app.route("/positions", positions);
 app.route("/projects", projects);
 app.route("/timelog", timelog);

@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { tokenClaims } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../lib/router";
 import { unauthorized, verifyAccessToken } from "./tokens";
@@ -16,7 +17,15 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   let token: string | undefined;
   if (header !== undefined) {
-    token = /^Bearer +([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(header)?.[1];
+    const bearer = /^Bearer +(\S+)$/i.exec(header)?.[1] ?? "";
+    if (bearer.startsWith("tl_pat_")) {
+      // An API token: its format here, everything else in the database (auth_guard_token).
+      const claims = await tokenClaims(bearer);
+      if (!claims) throw unauthorized();
+      c.set("auth", claims);
+      return next();
+    }
+    token = /^([\w-]+\.[\w-]+\.[\w-]+)$/.exec(bearer)?.[1];
   } else {
     token = getCookie(c, AUTH_COOKIE);
     if (token && !SAFE_METHODS.has(c.req.method)) checkOrigin(c);

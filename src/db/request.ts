@@ -10,6 +10,7 @@
 // a superuser is needed and the caller is not one) it aborts the batch before any query runs.
 import type { Context } from "hono";
 import { type Compilable, sql } from "kysely";
+import { scopeFor } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import type { AppEnv } from "../lib/router";
@@ -29,10 +30,11 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   queries: Q,
   opts: Opts = {},
 ): Promise<{ results: Results<Q> }> {
-  const { userId, sessionId } = c.get("auth");
+  const { userId, sessionId, tokenHash } = c.get("auth");
   const database = c.get("database");
   const [only] = queries;
-  if (queries.length === 1 && only && !opts.write) {
+  // A token's check also notes its last use (a write): tokens always take the batch.
+  if (queries.length === 1 && only && !opts.write && tokenHash === undefined) {
     // One statement, no transaction. The check is a condition without columns, so PostgreSQL
     // evaluates it once, before reading a row (a one-time filter): an ended login is a 401, never
     // an empty answer, and a check that fails returns no rows.
@@ -42,12 +44,14 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     const rows = await single(database, guarded, [...parameters, sessionId, userId, opts.superuser === true]);
     return { results: [rows] as unknown as Results<Q> };
   }
-  const guard = database.db.selectNoFrom(
-    // It also tells the transaction who acts and for which request, for the audit trail's triggers.
-    sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${opts.superuser === true}, ${c.get("requestId")}::text)`.as(
-      "is_superuser",
-    ),
-  );
+  const requestId = c.get("requestId");
+  const need = opts.superuser === true;
+  // It also tells the transaction who acts and for which request, for the audit trail's triggers.
+  const check =
+    tokenHash === undefined
+      ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${need}, ${requestId}::text)`
+      : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scopeFor(c.req.method, c.req.path)}::text, ${need}, ${requestId}::text)`;
+  const guard = database.db.selectNoFrom(check.as("is_superuser"));
   const [, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
   return { results: results as Results<Q> };
 }

@@ -59,6 +59,20 @@ export interface Database {
   team_member: TeamMemberTable;
   timesheet: TimesheetTable;
   audit_event: AuditEventTable;
+  api_token: ApiTokenTable;
+}
+
+export interface ApiTokenTable {
+  id: GeneratedAlways<number>;
+  user_fk: number;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  scopes: string[];
+  created_at: ColumnType<Date, never, never>;
+  last_used_at: ColumnType<Date | null, never, never>;
+  expires_at: ColumnType<Date | null, string | undefined, never>;
+  revoked_at: ColumnType<Date | null, never, Date | string>;
 }
 
 export interface TeamTable {

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   not_manager: [403, "Only this person's manager or a superuser may do this"],
   own_timesheet: [403, "Nobody approves or rejects their own week"],
   audit_append_only: [403, "The audit trail is append-only"],
+  insufficient_scope: [403, "The token's scopes do not allow this"],
   // 404
   not_found: [404, "Not found"],
   nothing_open: [404, "No time log is running"],

@@ -15,7 +15,10 @@ interface Secrets {
 /** Who is calling, once the token's signature has been checked (src/auth/middleware.ts). */
 export interface AccessClaims {
   userId: number;
+  /** The login's session; "" for an API token. */
   sessionId: string;
+  /** An API token's SHA-256 (src/tokens/): checked by auth_guard_token instead of the session. */
+  tokenHash?: string;
 }
 
 export interface AppEnv {

@@ -20,6 +20,11 @@ export const Problem = z
     locked_before: z.string().optional().openapi({ description: "period_locked: the company lock that blocks" }),
     week: z.string().optional().openapi({ description: "period_locked: the ISO week that blocks" }),
     user_fk: z.number().int().optional(),
+    required_scope: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "insufficient_scope: what the route needs" }),
     timesheet_status: z.string().optional().openapi({ description: "the week's status when it refused" }),
   })
   .openapi("Problem");

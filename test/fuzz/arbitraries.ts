@@ -114,6 +114,10 @@ function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
       return fc.oneof(fc.constantFrom("member", "manager"), hostileString);
     case "weekly_hours":
       return fc.oneof(fc.constantFrom(0, 37.5, 40, 168, 168.01, 0.001), hostileNumber);
+    case "scopes":
+      return fc.oneof(fc.subarray(["timelog:read", "timelog:write", "reports:read", "admin", "root"]), hostileValue);
+    case "expires_at":
+      return fc.oneof(dateStrings, fc.constant(null));
     case "name":
     case "comment":
       return fc.oneof(fc.string({ maxLength: 30 }), hostileString);
@@ -185,7 +189,16 @@ function routesOf(doc: OpenApi): Route[] {
   );
 }
 
-export type Auth = "user" | "admin" | "none" | "garbage" | "alg-none" | "refresh-as-access" | "duplicate" | "cookie";
+export type Auth =
+  | "user"
+  | "admin"
+  | "api-token"
+  | "none"
+  | "garbage"
+  | "alg-none"
+  | "refresh-as-access"
+  | "duplicate"
+  | "cookie";
 
 export interface Case {
   route: Route;
@@ -351,6 +364,7 @@ function hostileArb(fx: Fixtures): fc.Arbitrary<Case> {
         "user",
         "user",
         "user",
+        "api-token",
         "admin",
         "admin",
         "none",

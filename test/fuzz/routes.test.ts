@@ -38,6 +38,7 @@ const CHECKSUM = `
     UNION ALL SELECT 'w' || row(w.*)::text FROM timesheet w
     UNION ALL SELECT 'a' || id::text FROM audit_event
     UNION ALL SELECT 'l' || id::text FROM timelog_lock_change
+    UNION ALL SELECT 'k' || row(id, user_fk, name, scopes, expires_at, revoked_at)::text FROM api_token
   ) x`;
 
 async function checksum(): Promise<string> {
@@ -50,6 +51,8 @@ const b64url = (s: string) => btoa(s).replaceAll("+", "-").replaceAll("/", "_").
 let admin: TestUser;
 let user: TestUser;
 let fx: Fixtures;
+/** An API token of the ordinary user, with every scope. */
+let apiToken = "";
 const logIds: number[] = [];
 
 async function repair() {
@@ -90,7 +93,9 @@ function headersFor(c: Case): Headers {
       // not a legal header value: the client could not send it either
     }
   }
-  const token = { user: user.token, admin: admin.token }[c.auth as "user" | "admin"];
+  const token = { user: user.token, admin: admin.token, "api-token": apiToken }[
+    c.auth as "user" | "admin" | "api-token"
+  ];
   if (token) h.set("authorization", `Bearer ${token}`);
   if (c.auth === "garbage") h.set("authorization", "Bearer a.b.c");
   if (c.auth === "alg-none") {
@@ -148,6 +153,11 @@ describe("fuzzing every route", () => {
       logIds.push(log.id);
     }
     fx = { projectIds: projects.map((p) => p.id), logIds: () => logIds, userIds: [admin.id, user.id] };
+    const minted = await call("POST", "/users/me/tokens", {
+      token: user.token,
+      body: { name: "fuzz", scopes: ["timelog:read", "timelog:write", "reports:read", "admin"] },
+    });
+    apiToken = ((await minted.json()) as { token: string }).token;
   });
 
   it(

@@ -1,0 +1,42 @@
+// API tokens as credentials: their format, and the scope each route needs from one.
+import { sha256Hex } from "./hash";
+import type { AccessClaims } from "./router";
+
+export const SCOPES = ["timelog:read", "timelog:write", "reports:read", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * `tl_pat_<owner id>_<43 base64url characters>`: a recognisable prefix for secret scanners, the
+ * owner so the request can name its user before the database has checked the token, and 256
+ * random bits.
+ */
+const TOKEN = /^tl_pat_([1-9]\d{0,9})_[A-Za-z0-9_-]{43}$/;
+
+export async function tokenClaims(token: string): Promise<AccessClaims | undefined> {
+  const owner = TOKEN.exec(token)?.[1];
+  if (owner === undefined || Number(owner) > 2 ** 31 - 1) return undefined;
+  return { userId: Number(owner), sessionId: "", tokenHash: await sha256Hex(token) };
+}
+
+export function newToken(userId: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const secret = btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
+  return `tl_pat_${userId}_${secret}`;
+}
+
+/**
+ * What a token needs for a request: reports → reports:read; time logs and timesheets →
+ * timelog:read / timelog:write; other reads → timelog:read; other writes are superusers' (admin),
+ * except a person's own account and tokens, which only a signed-in session may change (null).
+ */
+export function scopeFor(method: string, path: string): Scope | null {
+  const write = !["GET", "HEAD"].includes(method);
+  if (path.startsWith("/reports")) return write ? null : "reports:read";
+  if (path.startsWith("/timelog") || path.startsWith("/timesheets")) return write ? "timelog:write" : "timelog:read";
+  if (!write) return "timelog:read";
+  if (path.startsWith("/users/me") || path.startsWith("/users/logout")) return null;
+  return "admin";
+}

@@ -1,0 +1,125 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { signedIn } from "../auth/middleware";
+import { read } from "../db/request";
+import { newToken } from "../lib/api-token";
+import { ApiError } from "../lib/errors";
+import { sha256Hex } from "../lib/hash";
+import { body, json } from "../lib/openapi";
+import { idAfter, PageQuery, pageOf } from "../lib/page";
+import { createRouter } from "../lib/router";
+import { IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { type ApiToken, ApiTokenPage, CreateApiToken, NewApiToken, TokenListQuery } from "./schemas";
+
+const tags = ["tokens"];
+const notFound = () => new ApiError("not_found", "No such live token.");
+type Token = z.infer<typeof ApiToken>;
+const page = (rows: { id: number; body: unknown }[], limit: number) =>
+  pageOf(
+    rows,
+    limit,
+    (r) => r.body as Token,
+    (r) => [r.id],
+  );
+
+/** Mounted under /users: your own tokens. Only a signed-in session manages them, never a token. */
+export const myTokens = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/me/tokens",
+      tags,
+      summary: "Create an API token for scripts: the token is shown once, only its hash is kept",
+      description:
+        "Not replayable with Idempotency-Key: a stored response would keep the secret. A token cannot create tokens.",
+      ...signedIn,
+      request: { body: body(CreateApiToken) },
+      responses: { 201: json(NewApiToken, "Created"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const { name, scopes, expires_at } = c.req.valid("json");
+      const { userId } = c.get("auth");
+      const token = newToken(userId);
+      const values = {
+        user_fk: userId,
+        name,
+        scopes,
+        prefix: token.slice(0, token.lastIndexOf("_") + 5),
+        token_hash: await sha256Hex(token),
+        expires_at,
+      };
+      const { results } = await read(c, [q.insertToken(c.get("database").db, values)], { write: true });
+      const [row] = results[0];
+      if (!row) throw new ApiError("internal", "The token was not stored.");
+      return c.json({ ...(row.body as Token), token }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/me/tokens",
+      tags,
+      summary: "Your live API tokens (never the tokens themselves)",
+      ...signedIn,
+      request: { query: PageQuery },
+      responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const query = q.listTokens(c.get("database").db, c.get("auth").userId, idAfter(cursor), limit);
+      return c.json(page((await read(c, [query])).results[0], limit), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/me/tokens/{id}",
+      tags,
+      summary: "Revoke one of your tokens, at once",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 204: { description: "Revoked" }, ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
+      const { results } = await read(c, [query], { write: true });
+      if (!results[0][0]) throw notFound();
+      return c.body(null, 204);
+    },
+  );
+
+/** Mounted under /tokens: everyone's tokens, for superusers. */
+export const allTokens = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Everyone's live API tokens, or one user's (superusers)",
+      ...signedIn,
+      request: { query: TokenListQuery },
+      responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor, user_fk } = c.req.valid("query");
+      const query = q.listTokens(c.get("database").db, user_fk, idAfter(cursor), limit);
+      return c.json(page((await read(c, [query], { superuser: true })).results[0], limit), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Revoke anyone's token, at once (superusers)",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 204: { description: "Revoked" }, ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, undefined);
+      const { results } = await read(c, [query], { superuser: true, write: true });
+      if (!results[0][0]) throw notFound();
+      return c.body(null, 204);
+    },
+  );
