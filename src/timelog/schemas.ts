@@ -55,8 +55,15 @@ export const PatchTimelog = z
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("PatchTimelog");
 
-export const Current = z.object({ open: z.boolean(), log: Timelog.nullable() }).openapi("CurrentTimelog");
-export const SwitchResult = z.object({ started: Timelog, stopped: Timelog.nullable() }).openapi("SwitchResult");
+/**
+ * A log or null. As a union (anyOf [$ref, null]) rather than `.nullable()`, which the generator
+ * publishes as allOf [$ref, {type: [object, null]}]: a schema that rejects null, so a generated
+ * client would believe the log is always there.
+ */
+const TimelogOrNull = z.union([Timelog, z.null()]);
+
+export const Current = z.object({ open: z.boolean(), log: TimelogOrNull }).openapi("CurrentTimelog");
+export const SwitchResult = z.object({ started: Timelog, stopped: TimelogOrNull }).openapi("SwitchResult");
 
 export const ListQuery = z.object({
   from: DateTime.optional().openapi({ description: "logs that overlap [from, to)" }),
@@ -83,7 +90,7 @@ export const Change = z
   .object({
     id: Id,
     deleted: z.boolean(),
-    log: Timelog.nullable().openapi({ description: "the log as it is now; null for a deletion" }),
+    log: TimelogOrNull.openapi({ description: "the log as it is now; null for a deletion" }),
     deleted_at: z.string().nullable(),
   })
   .openapi("TimelogChange");

@@ -22,4 +22,17 @@ describe("OpenAPI document", () => {
     expect(served.length).toBeGreaterThan(10);
     for (const route of served) expect(documented, route).toContain(route);
   });
+
+  it("publishes the logs that may be null as nullable (a client that believes it must not crash)", async () => {
+    const doc = (await (await call("GET", "/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const nullableLog = { anyOf: [{ $ref: "#/components/schemas/Timelog" }, { type: "null" }] };
+    const { schemas } = doc.components;
+    expect(schemas.CurrentTimelog?.properties.log).toEqual(nullableLog);
+    expect(schemas.SwitchResult?.properties.stopped).toEqual(nullableLog);
+    expect(schemas.TimelogChange?.properties.log).toMatchObject(nullableLog);
+    // No allOf with a nullable type anywhere: JSON Schema reads it as "never null".
+    expect(JSON.stringify(doc)).not.toMatch(/"allOf":\[\{"\$ref":"[^"]+"\},\{"type":\["object","null"\]/);
+  });
 });
