@@ -30,6 +30,12 @@ export const app = createRouter();
 
 app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
 app.use(secureHeaders());
+// Answers carry tokens or someone's data: no cache may keep them, shared or private, unless a route
+// says otherwise (the public JWKS).
+app.use(async (c, next) => {
+  c.header("Cache-Control", "no-store");
+  await next();
+});
 app.use(async (c, next) => {
   const settings = settingsOf(c.env);
   c.set("settings", settings);
@@ -41,7 +47,15 @@ app.use(async (c, next) => {
     credentials: true,
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
     allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-    exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+    exposeHeaders: [
+      "X-Request-Id",
+      "Retry-After",
+      "Location",
+      "Idempotent-Replayed",
+      "Content-Disposition",
+      "WWW-Authenticate",
+      "Allow",
+    ],
     maxAge: 600,
   })(c, next);
 });

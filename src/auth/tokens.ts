@@ -97,8 +97,7 @@ async function verifyJwt(settings: Settings, token: string): Promise<Record<stri
   return verify(token, await key, { alg: ALG, iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE });
 }
 
-const unauthorized = () =>
-  new ApiError("invalid_token", "The token is missing, invalid or expired.", {}, { "WWW-Authenticate": "Bearer" });
+const unauthorized = () => new ApiError("invalid_token", "The token is missing, invalid or expired.");
 
 async function verifyToken(settings: Settings, token: string, use: "access" | "refresh") {
   let payload: Record<string, unknown>;

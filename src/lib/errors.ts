@@ -36,9 +36,17 @@ export function problem(c: Context, err: ApiError): Response {
     request_id: c.get("requestId"),
     ...err.extra,
   };
+  // RFC 6750: every 401 says how to authenticate, whoever refused (the signature check or the database).
+  const challenge =
+    err.status === 401 ? { "WWW-Authenticate": `Bearer realm="timelog", error="invalid_token"` } : undefined;
   return new Response(JSON.stringify(body), {
     status: err.status,
-    headers: { ...Object.fromEntries(c.res.headers), ...err.headers, "content-type": "application/problem+json" },
+    headers: {
+      ...Object.fromEntries(c.res.headers),
+      ...challenge,
+      ...err.headers,
+      "content-type": "application/problem+json",
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
+import { createUser } from "../helpers/factories";
 
 describe("health", () => {
   it("reports the database up in exactly one round trip", async () => {
@@ -104,5 +105,26 @@ describe("API description", () => {
     }
     const init = await (await assets.fetch("http://api.test/docs/init.js")).text();
     expect(init).toContain('url: "/openapi.json"');
+  });
+
+  it("401s say how to authenticate; answers are not cached; CORS exposes what clients read", async () => {
+    const user = await createUser();
+    for (const token of [undefined, "a.b.c", "tl_pat_1_short"]) {
+      const res = await call("GET", "/users/me", { token });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="timelog", error="invalid_token"$/);
+    }
+    await call("POST", "/users/logout", { token: user.token });
+    expect((await call("GET", "/users/me", { token: user.token })).headers.get("www-authenticate")).toMatch(/^Bearer /);
+    const login = await call("POST", "/users/login", { body: { email: user.email, password: user.password } });
+    expect(login.headers.get("cache-control")).toBe("no-store");
+    const fresh = ((await login.json()) as { access_token: string }).access_token;
+    expect((await call("GET", "/users/me", { token: fresh })).headers.get("cache-control")).toBe("no-store");
+    expect((await call("GET", "/.well-known/jwks.json")).headers.get("cache-control")).toBe("public, max-age=300");
+    const cors = await call("GET", "/health", { headers: { origin: "https://app.example.com" } });
+    const exposed = cors.headers.get("access-control-expose-headers") ?? "";
+    for (const h of ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "Content-Disposition", "WWW-Authenticate"]) {
+      expect(exposed).toContain(h);
+    }
   });
 });
