@@ -13,6 +13,7 @@ import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
 import { health } from "./health/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
+import { finishDocument, TAGS } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
@@ -98,6 +99,7 @@ app.route("/reports", reports);
 app.route("/settings", company);
 app.route("/.well-known", wellKnown);
 
+finishDocument(app);
 app.doc31("/openapi.json", {
   openapi: "3.1.0",
   info: {
@@ -105,11 +107,8 @@ app.doc31("/openapi.json", {
     version: "0.1.0",
     description: "Clock in and out of projects; see who worked on what, when.",
   },
-});
-app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-  type: "http",
-  scheme: "bearer",
-  bearerFormat: "JWT",
+  servers: [{ url: "/", description: "this deployment" }],
+  tags: TAGS,
 });
 app.route("/docs", docs);
 

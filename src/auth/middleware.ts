@@ -45,4 +45,5 @@ export function checkOrigin(c: Context<AppEnv>) {
 }
 
 /** Spread into a route: it needs a signed-in caller. */
-export const signedIn = { security: [{ bearer: [] }], middleware: requireAuth };
+const security: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
+export const signedIn = { security, middleware: requireAuth };

@@ -9,7 +9,7 @@ export const wellKnown = createRouter().openapi(
   createRoute({
     method: "get",
     path: "/jwks.json",
-    tags: ["auth"],
+    tags: ["users"],
     summary: "Public keys that verify this API's tokens",
     responses: { 200: json(Jwks, "JWKS") },
   }),
