@@ -20,13 +20,17 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** Newest first. Superusers see every event; managers those of the people they manage. */
+/**
+ * Newest first. Superusers see every event; managers the time and timesheet events of the people
+ * they manage (not their memberships elsewhere or role changes).
+ */
 export function listEvents(db: Db, f: AuditFilter) {
   let q = db
     .selectFrom("audit_event as e")
     .select([sql<string>`e.id::text`.as("id"), eventJson])
     .where(
-      sql<boolean>`(user_is_superuser(${f.viewerId}::int) OR (e.chain <> 0 AND manages(${f.viewerId}::int, e.chain)))`,
+      sql<boolean>`(user_is_superuser(${f.viewerId}::int)
+        OR (e.chain <> 0 AND e.entity IN ('timelog', 'timesheet') AND manages(${f.viewerId}::int, e.chain)))`,
     )
     .orderBy("e.id", "desc")
     .limit(f.limit + 1);

@@ -97,7 +97,7 @@ export const company = createRouter()
         "Close payroll (superusers): no time log starting before locked_before may be created, changed or deleted",
       ...signedIn,
       request: { headers: IdempotencyHeader, body: body(Lock) },
-      responses: { 200: json(CompanySettings, "The settings with the new lock"), ...problems(401, 403, 422) },
+      responses: { 200: json(CompanySettings, "The settings with the new lock"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
       const { locked_before } = c.req.valid("json");

@@ -28,12 +28,23 @@ export function newToken(userId: number): string {
 }
 
 /**
+ * What lists show to tell tokens apart: `tl_pat_<owner>_` and four characters of the secret. Cut
+ * after the owner's id, never at the last underscore: base64url secrets contain underscores.
+ */
+export function tokenPrefix(token: string): string {
+  const owner = /^tl_pat_\d+_/.exec(token)?.[0] ?? "tl_pat_";
+  return token.slice(0, owner.length + 4);
+}
+
+/**
  * What a token needs for a request: reports → reports:read; time logs and timesheets →
  * timelog:read / timelog:write; other reads → timelog:read; other writes are superusers' (admin),
  * except a person's own account and tokens, which only a signed-in session may change (null).
  */
 export function scopeFor(method: string, path: string): Scope | null {
   const write = !["GET", "HEAD"].includes(method);
+  // Tokens are managed by a signed-in person, never by a token: not even listed with one.
+  if (path.startsWith("/users/me/tokens")) return null;
   if (path.startsWith("/reports")) return write ? null : "reports:read";
   if (path.startsWith("/timelog") || path.startsWith("/timesheets")) return write ? "timelog:write" : "timelog:read";
   if (!write) return "timelog:read";

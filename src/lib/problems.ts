@@ -46,6 +46,7 @@ export const PROBLEMS = {
   invalid_time_zone: [422, "Not a time zone"],
   invalid_week: [422, "Not an ISO week"],
   future_week: [422, "The week has not started"],
+  lock_in_future: [422, "The company lock cannot be in the future"],
   end_before_start: [422, "end_time must be after start_time"],
   future_time: [422, "A time in the future"],
   before_earliest: [422, "Before the earliest allowed date"],

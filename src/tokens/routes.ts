@@ -1,7 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
 import { read } from "../db/request";
-import { newToken } from "../lib/api-token";
+import { newToken, tokenPrefix } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import { body, json } from "../lib/openapi";
@@ -44,7 +44,7 @@ export const myTokens = createRouter()
         user_fk: userId,
         name,
         scopes,
-        prefix: token.slice(0, token.lastIndexOf("_") + 5),
+        prefix: tokenPrefix(token),
         token_hash: await sha256Hex(token),
         expires_at,
       };

@@ -86,6 +86,8 @@ describe("audit trail", () => {
     expect(managers.length).toBeGreaterThan(0);
     expect(managers.every((e) => e.user_fk === ann.id || e.user_fk === bob.id)).toBe(true);
     expect(await list("limit=200", stranger.token)).toEqual([]);
+    // A manager sees their people's time and timesheets, not their memberships or role changes.
+    expect(managers.every((e) => e.entity === "timelog" || e.entity === "timesheet")).toBe(true);
     expect(team.id).toBeGreaterThan(0);
 
     const verify = await call("GET", "/audit/verify", { token: admin.token });
@@ -164,6 +166,16 @@ describe("company lock", () => {
     await expectProblem(backdated, 409);
     const sync = await call("GET", "/timelog/?changed_since=0.0", { token: ann.token });
     expect(((await sync.json()) as { locked_before: string }).locked_before).toBe("2026-10-01T00:00:00.000Z");
+
+    // Not in the future; not while a timer that started before it runs (it could never be closed).
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const ahead = await call("PUT", "/settings/lock", { token: admin.token, body: { locked_before: future } });
+    expect((await expectProblem(ahead, 422)).code).toBe("lock_in_future");
+    expect((await call("POST", "/timelog/", { token: ann.token, body: { project_fk: project.id } })).status).toBe(201);
+    const now = new Date().toISOString();
+    const running = await call("PUT", "/settings/lock", { token: admin.token, body: { locked_before: now } });
+    expect(await expectProblem(running, 409)).toMatchObject({ code: "timer_running", running: 1 });
+    expect((await call("POST", "/timelog/close", { token: ann.token })).status).toBe(200);
 
     const lifted = await call("PUT", "/settings/lock", { token: admin.token, body: { locked_before: null } });
     expect(await lifted.json()).toMatchObject({ locked_before: null });

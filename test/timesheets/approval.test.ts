@@ -220,4 +220,25 @@ describe("weekly timesheets", () => {
     };
     expect(trips).toEqual({ list: 1, submit: 1, reject: 1 });
   });
+
+  it("weeks tile time even when the person changes zone between submissions: no gap, no overlap", async () => {
+    const { manager, ann, project } = await createTeamWorld();
+    await call("PATCH", "/users/me", { token: ann.token, body: { time_zone: "Pacific/Kiritimati" } });
+    const w47 = (await (await act(ann, "2026-W47/submit")).json()) as Sheet;
+    await call("PATCH", "/users/me", { token: ann.token, body: { time_zone: "Pacific/Pago_Pago" } });
+    const w48 = (await (await act(ann, "2026-W48/submit")).json()) as Sheet;
+    expect(w48.from).toBe(w47.to);
+    await act(manager, `${ann.id}/2026-W47/approve`, {});
+    await act(manager, `${ann.id}/2026-W48/approve`, {});
+    // The day between the two zones' Mondays belongs to a locked week.
+    const between = await call("POST", "/timelog/", {
+      token: ann.token,
+      body: {
+        project_fk: project.id,
+        start_time: w47.to,
+        end_time: new Date(Date.parse(w47.to) + 3_600_000).toISOString(),
+      },
+    });
+    expect((await expectProblem(between, 409)).code).toBe("period_locked");
+  });
 });

@@ -148,4 +148,34 @@ describe("API tokens", () => {
     ]);
     expect(event?.actor_fk).toBe(alice.id);
   });
+
+  it("lists show the owner and four characters of the secret, never more (secrets contain underscores)", async () => {
+    const alice = await createUser();
+    const minted = await Promise.all(Array.from({ length: 40 }, () => mint(alice, ["timelog:read"])));
+    for (const t of minted) expect(t.prefix).toBe(t.token.slice(0, `tl_pat_${alice.id}_`.length + 4));
+    const rows = (await seedSql("SELECT prefix FROM api_token WHERE user_fk = $1", [alice.id])) as { prefix: string }[];
+    expect(rows.every((r) => r.prefix.length === `tl_pat_${alice.id}_`.length + 4)).toBe(true);
+    // At least one of them had an underscore in its secret (each does with probability ~49%).
+    expect(minted.some((t) => t.token.slice(`tl_pat_${alice.id}_`.length).includes("_"))).toBe(true);
+  });
+
+  it("a superuser's token without the admin scope has none of the superuser's powers", async () => {
+    const admin = await createSuperuser();
+    const alice = await createUser();
+    const reader = await mint(admin, ["timelog:read", "timelog:write"]);
+    const position = (await (await call("GET", "/positions/1", as(reader.token))).json()) as object;
+    expect(position).not.toHaveProperty("salary");
+    expect((await (await call("GET", "/positions/1", { token: admin.token })).json()) as object).toHaveProperty(
+      "salary",
+    );
+    await expectProblem(await call("GET", `/timelog/?user_fk=${alice.id}`, as(reader.token)), 403);
+    await expectProblem(await call("GET", `/users/${alice.id}`, as(reader.token)), 404);
+    const audit = (await (await call("GET", "/audit/", as(reader.token))).json()) as { items: unknown[] };
+    expect(audit.items).toEqual([]);
+    await expectProblem(await call("GET", "/users/me/tokens", as(reader.token)), 403);
+    await expectProblem(
+      await call("POST", `/timesheets/${alice.id}/2026-W40/reopen`, { ...as(reader.token), body: { comment: "x" } }),
+      403,
+    );
+  });
 });
