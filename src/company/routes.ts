@@ -5,7 +5,7 @@ import { one, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, problems, Zone } from "../lib/schemas";
+import { IdempotencyHeader, problems, Timestamp, Zone } from "../lib/schemas";
 import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
 import * as q from "./queries";
@@ -14,10 +14,10 @@ const MAX_SECONDS = 31 * 86_400;
 
 export const CompanySettings = z
   .object({
-    timelog_earliest: z.string().openapi({ description: "no time log may start before this instant" }),
+    timelog_earliest: Timestamp.openapi({ description: "no time log may start before this instant" }),
     timelog_max_seconds: z.number().int().openapi({ description: "the longest single time log" }),
     default_time_zone: z.string().openapi({ description: "weeks of users without a time_zone run in this zone" }),
-    locked_before: z.string().nullable().openapi({ description: "payroll closed: no log starting before it changes" }),
+    locked_before: Timestamp.nullable().openapi({ description: "payroll closed: no log starting before it changes" }),
   })
   .openapi("CompanySettings");
 

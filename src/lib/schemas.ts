@@ -51,10 +51,11 @@ export const pathId = (name: string) =>
 export const IdParam = z.object({ id: pathId("id") });
 
 export const IdempotencyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .optional()
-    .openapi({ description: "Retry-safe writes: the same key and body within 24 h return the first response" }),
+  "idempotency-key": z.string().optional().openapi({
+    description: "Retry-safe writes: the same key and body within 24 h return the first response",
+    // Documented, not validated here: a malformed key is the catalogue's invalid_idempotency_key.
+    pattern: "^[\\x21-\\x7e]{1,255}$",
+  }),
 });
 
 /**
@@ -83,3 +84,6 @@ export const Zone = z
 
 /** Expected hours a week, to the hundredth (numeric(5,2) in the database). */
 export const WeeklyHours = z.number().min(0).max(168).multipleOf(0.01);
+
+/** A time the API answers with: RFC 3339 in UTC to the millisecond (format: date-time in the document). */
+export const Timestamp = z.iso.datetime().openapi({ example: "2026-03-29T07:00:00.000Z" });

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Selectable } from "kysely";
 import type { ProjectTable } from "../db/schema";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id } from "../lib/schemas";
+import { Id, Timestamp } from "../lib/schemas";
 import { iso } from "../lib/time";
 
 export const DateTime = z.iso
@@ -15,7 +15,7 @@ export const Project = z
   .object({
     id: Id,
     secret_name: z.string(),
-    started_at: z.string(),
+    started_at: Timestamp,
     description: z.string().nullable(),
     is_archived: z.boolean(),
   })

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Selectable } from "kysely";
 import type { TimelogTable } from "../db/schema";
 import { pageSchema } from "../lib/page";
-import { Id } from "../lib/schemas";
+import { Id, Timestamp } from "../lib/schemas";
 import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
 
@@ -13,11 +13,11 @@ export const Timelog = z
     id: Id,
     user_fk: Id,
     project_fk: Id,
-    start_time: z.string(),
-    end_time: z.string().nullable().openapi({ description: "null while the timer runs" }),
+    start_time: Timestamp,
+    end_time: Timestamp.nullable().openapi({ description: "null while the timer runs" }),
     note: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
     locked: z.boolean().openapi({
       description: "in a submitted or approved week, or before the company lock: no change is accepted",
     }),
@@ -81,7 +81,10 @@ export const ListQuery = z.object({
     .string()
     .regex(/^\d{1,20}\.\d{1,10}$/, "a next_cursor from an earlier sync, or 0.0 for everything")
     .optional()
-    .openapi({ description: "incremental sync: every change after this cursor (use 0.0 the first time)" }),
+    .openapi({
+      deprecated: true,
+      description: "deprecated, kept for one release: use GET /timelog/changes?since=, which has one response shape",
+    }),
 });
 
 export const TimelogPage = pageSchema(Timelog, "TimelogPage");
@@ -91,7 +94,7 @@ export const Change = z
     id: Id,
     deleted: z.boolean(),
     log: TimelogOrNull.openapi({ description: "the log as it is now; null for a deletion" }),
-    deleted_at: z.string().nullable(),
+    deleted_at: Timestamp.nullable(),
   })
   .openapi("TimelogChange");
 export const SyncPage = z
@@ -99,7 +102,7 @@ export const SyncPage = z
     changes: z.array(Change),
     next_cursor: z.string(),
     has_more: z.boolean(),
-    locked_before: z.string().nullable().openapi({
+    locked_before: Timestamp.nullable().openapi({
       description: "the company lock now: logs starting before it are locked (week locks arrive as changes)",
     }),
   })

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../lib/api-token";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id, MAX_INT } from "../lib/schemas";
+import { Id, MAX_INT, Timestamp } from "../lib/schemas";
 import { DateTime } from "../projects/schemas";
 
 export const ApiToken = z
@@ -11,9 +11,9 @@ export const ApiToken = z
     name: z.string(),
     scopes: z.array(z.enum(SCOPES)),
     prefix: z.string().openapi({ description: "the token's first characters, to tell tokens apart" }),
-    created_at: z.string(),
-    last_used_at: z.string().nullable().openapi({ description: "to the minute" }),
-    expires_at: z.string().nullable(),
+    created_at: Timestamp,
+    last_used_at: Timestamp.nullable().openapi({ description: "to the minute" }),
+    expires_at: Timestamp.nullable(),
   })
   .openapi("ApiToken");
 export const ApiTokenPage = pageSchema(ApiToken, "ApiTokenPage");

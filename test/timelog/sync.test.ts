@@ -54,4 +54,25 @@ describe("incremental sync", () => {
     const alice = await createUser();
     await expectProblem(await call("GET", "/timelog/?changed_since=yesterday", { token: alice.token }), 422);
   });
+
+  it("GET /timelog/changes is sync as its own operation: the same changes, one response shape", async () => {
+    const admin = await createSuperuser();
+    const p = await createProject(admin);
+    const alice = await createUser();
+    const stranger = await createUser();
+    const a = await addEntry(alice, p.id, minutesAgo(300), minutesAgo(240));
+    const get = async (qs: string, token = alice.token) => call("GET", `/timelog/changes${qs}`, { token });
+    let first: Response | undefined;
+    expect(await countRoundTrips(async () => (first = await get("")))).toBe(1);
+    const page = (await (first as Response).json()) as Sync & { locked_before: string | null };
+    expect(page.changes.map((c) => c.id)).toEqual([a.id]);
+    expect(page).toMatchObject({ has_more: false, locked_before: null });
+    const old = (await (await call("GET", "/timelog/?changed_since=0.0", { token: alice.token })).json()) as Sync;
+    expect(old.changes).toEqual(page.changes);
+    expect(((await (await get(`?since=${page.next_cursor}`)).json()) as Sync).changes).toEqual([]);
+    await expectProblem(await get("?since=yesterday"), 422);
+    const admins = (await (await get(`?user_fk=${alice.id}`, admin.token)).json()) as Sync;
+    expect(admins.changes.map((c) => c.id)).toEqual([a.id]);
+    await expectProblem(await get(`?user_fk=${alice.id}`, stranger.token), 403);
+  });
 });
