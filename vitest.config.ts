@@ -20,6 +20,9 @@ export default defineConfig({
                 DATABASE_URL: "postgres://test:test@localhost/unset",
                 JWT_PRIVATE_KEY: newSigningKey(),
                 CORS_ORIGINS: "https://app.example.com",
+                // PGlite runs every test file's database in the endpoint's one Node thread: a heavy
+                // statement of one file delays the others. Tests of the deadlines set their own.
+                DB_TIMEOUT_MS: "15000",
               },
             },
           }),

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
+import { problems } from "../lib/schemas";
 import { keysOf } from "./tokens";
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("Jwks");
@@ -11,7 +12,7 @@ export const wellKnown = createRouter().openapi(
     path: "/jwks.json",
     tags: ["users"],
     summary: "Public keys that verify this API's tokens",
-    responses: { 200: json(Jwks, "JWKS") },
+    responses: { 200: json(Jwks, "JWKS"), ...problems() },
   }),
   (c) => {
     c.header("Cache-Control", "public, max-age=300");

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json } from "../lib/openapi";
+import { body, json, noContent } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
@@ -153,7 +153,7 @@ export const sessions = createRouter()
       tags,
       summary: "End this login: its access token, cookie and refresh token stop working now",
       ...signedIn,
-      responses: { 204: { description: "Signed out" }, ...problems(401, 403) },
+      responses: { 204: noContent("Signed out"), ...problems(401, 403) },
     }),
     async (c) => {
       await read(c, [q.revokeSession(c.get("database").db, c.get("auth").sessionId, "logout")], { write: true });
@@ -168,7 +168,7 @@ export const sessions = createRouter()
       tags,
       summary: "End every login of the caller",
       ...signedIn,
-      responses: { 204: { description: "Signed out everywhere" }, ...problems(401, 403) },
+      responses: { 204: noContent("Signed out everywhere"), ...problems(401, 403) },
     }),
     async (c) => {
       await read(c, [q.revokeUserSessions(c.get("database").db, c.get("auth").userId, "logout_all")], { write: true });

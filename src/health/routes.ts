@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "kysely";
 import { anonymous } from "../db/request";
 import { ApiError } from "../lib/errors";
+import { json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 
@@ -13,7 +14,7 @@ export const health = createRouter().openapi(
     path: "/",
     tags: ["health"],
     summary: "Liveness and database reachability",
-    responses: { 200: { description: "Up", content: { "application/json": { schema: Health } } }, ...problems(503) },
+    responses: { 200: json(Health, "Up"), ...problems(503) },
   }),
   async (c) => {
     const database = c.get("database");

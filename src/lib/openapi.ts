@@ -1,11 +1,22 @@
 // Small helpers that keep route declarations short.
-import type { z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { COMMON_HEADERS } from "./schemas";
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
+  headers: z.object({
+    ...COMMON_HEADERS,
+    "Idempotent-Replayed": z
+      .literal("true")
+      .optional()
+      .openapi({ description: "on writes: this is the stored answer to a retry with the same Idempotency-Key" }),
+  }),
   content: { "application/json": { schema } },
 });
+
+/** A 204: no body, the common headers. */
+export const noContent = (description: string) => ({ description, headers: z.object(COMMON_HEADERS) });
 
 export const body = <T extends z.ZodType>(schema: T) => ({
   required: true,

@@ -31,9 +31,40 @@ export const Problem = z
 
 const problemContent = { "application/problem+json": { schema: Problem } };
 
-/** Response entries for the error statuses a route can answer. */
+const text = (description: string) => z.string().openapi({ description });
+const seconds = (description: string) => z.string().regex(/^\d+$/).openapi({ description });
+/** Headers every answer carries. */
+export const COMMON_HEADERS = { "X-Request-Id": text("this request's id (a sane incoming one is echoed)") };
+const PROBLEM_HEADERS: Record<number, Record<string, z.ZodString>> = {
+  401: { "WWW-Authenticate": text('Bearer realm="timelog", error="invalid_token"') },
+  429: { "Retry-After": seconds("seconds to wait") },
+  503: { "Retry-After": seconds("seconds to wait") },
+};
+
+/**
+ * Response entries for the error statuses a route answers by itself, and a `default` for those any
+ * route may answer (400 malformed, 405 with Allow, 413, 415, 429 and 503 with Retry-After).
+ */
 export function problems(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, { description: `Problem (${s})`, content: problemContent }]));
+  const entry = (s: number) => ({
+    description: `Problem (${s})`,
+    headers: z.object({ ...COMMON_HEADERS, ...PROBLEM_HEADERS[s] }),
+    content: problemContent,
+  });
+  return {
+    ...Object.fromEntries(statuses.map((s) => [s, entry(s)])),
+    default: {
+      description:
+        "Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), " +
+        "too many attempts (429), database unavailable (503, with Retry-After)",
+      headers: z.object({
+        ...COMMON_HEADERS,
+        "Retry-After": seconds("with 429 and 503: seconds to wait").optional(),
+        Allow: text("with 405: the methods this path answers").optional(),
+      }),
+      content: problemContent,
+    },
+  };
 }
 
 export const MAX_INT = 2 ** 31 - 1;

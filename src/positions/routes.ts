@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
 import { one, read } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json } from "../lib/openapi";
+import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
@@ -113,7 +113,7 @@ export const positions = createRouter()
       summary: "Delete a position nobody holds (superusers); one in use → 409",
       ...signedIn,
       request: { params: IdParam },
-      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 422) },
+      responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { results } = await read(c, [q.deletePosition(c.get("database").db, c.req.valid("param").id)], {

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
 import { one, read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json } from "../lib/openapi";
+import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
@@ -106,7 +106,7 @@ export const projects = createRouter()
       summary: "Delete a project without logs (superusers); one with logs → 409, archive it instead",
       ...signedIn,
       request: { params: IdParam, headers: IdempotencyHeader },
-      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 422) },
+      responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const res = await write(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), 204, superuser);

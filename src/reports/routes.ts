@@ -5,7 +5,7 @@ import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
-import { problems } from "../lib/schemas";
+import { COMMON_HEADERS, problems } from "../lib/schemas";
 import { csvStream } from "./csv";
 import type { CsvAfter } from "./csv-queries";
 import * as csv from "./csv-queries";
@@ -96,7 +96,14 @@ export const reports = createRouter()
       ...signedIn,
       request: { query: CsvQuery },
       responses: {
-        200: { description: "CSV", content: { "text/csv": { schema: z.string() } } },
+        200: {
+          description: "CSV",
+          headers: z.object({
+            ...COMMON_HEADERS,
+            "Content-Disposition": z.string().openapi({ description: 'attachment; filename="timelog_….csv"' }),
+          }),
+          content: { "text/csv": { schema: z.string() } },
+        },
         ...problems(401, 403, 422),
       },
     }),

@@ -2,7 +2,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json } from "../lib/openapi";
+import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
@@ -100,7 +100,7 @@ export const teams = createRouter()
       summary: "Delete a team and its memberships (superusers; each removal is audited)",
       ...signedIn,
       request: { params: IdParam, headers: IdempotencyHeader },
-      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 422) },
+      responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const res = await write(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), 204, superuser);
@@ -159,7 +159,7 @@ export const teams = createRouter()
       summary: "Take a user out of a team (superusers)",
       ...signedIn,
       request: { params: MemberParams, headers: IdempotencyHeader },
-      responses: { 204: { description: "Removed" }, ...problems(401, 403, 404, 422) },
+      responses: { 204: noContent("Removed"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth, signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, emptyBodyIsNoBody, json } from "../lib/openapi";
+import { body, emptyBodyIsNoBody, json, noContent } from "../lib/openapi";
 import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
@@ -213,7 +213,7 @@ export const timelog = createRouter()
       summary: "Delete a time log",
       ...signedIn,
       request: { params: IdParam, headers: IdempotencyHeader },
-      responses: { 204: { description: "Deleted" }, ...problems(401, 404, 422) },
+      responses: { 204: noContent("Deleted"), ...problems(401, 404, 422) },
     }),
     async (c) => {
       const res = await write(

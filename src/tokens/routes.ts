@@ -4,7 +4,7 @@ import { read } from "../db/request";
 import { newToken, tokenPrefix } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
-import { body, json } from "../lib/openapi";
+import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
@@ -78,7 +78,7 @@ export const myTokens = createRouter()
       summary: "Revoke one of your tokens, at once",
       ...signedIn,
       request: { params: IdParam },
-      responses: { 204: { description: "Revoked" }, ...problems(401, 403, 404, 422) },
+      responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
@@ -114,7 +114,7 @@ export const allTokens = createRouter()
       summary: "Revoke anyone's token, at once (superusers)",
       ...signedIn,
       request: { params: IdParam },
-      responses: { 204: { description: "Revoked" }, ...problems(401, 403, 404, 422) },
+      responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, undefined);

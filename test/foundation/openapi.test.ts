@@ -35,4 +35,33 @@ describe("OpenAPI document", () => {
     // No allOf with a nullable type anywhere: JSON Schema reads it as "never null".
     expect(JSON.stringify(doc)).not.toMatch(/"allOf":\[\{"\$ref":"[^"]+"\},\{"type":\["object","null"\]/);
   });
+
+  it("names every operation once, and documents the problems and headers any route may answer", async () => {
+    type Op = {
+      operationId?: string;
+      security?: unknown[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    const doc = (await (await call("GET", "/openapi.json")).json()) as {
+      paths: Record<string, Record<string, Op>>;
+      tags: { name: string }[];
+      servers: unknown[];
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    const ids = ops.map((o) => o.operationId);
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z0-9]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths["/timelog/{id}/history"]?.get?.operationId).toBe("getTimelogByIdHistory");
+    for (const op of ops) {
+      expect(op.responses.default, op.operationId).toBeDefined();
+      expect(op.security, op.operationId).toBeDefined();
+      for (const r of Object.values(op.responses)) expect(r.headers, op.operationId).toHaveProperty("X-Request-Id");
+    }
+    expect(doc.paths["/health"]?.get?.security).toEqual([]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["bearer", "cookie"]);
+    const declared = new Set(doc.tags.map((t) => t.name));
+    for (const op of ops) for (const t of (op as { tags?: string[] }).tags ?? []) expect(declared).toContain(t);
+    expect(doc.servers.length).toBeGreaterThan(0);
+  });
 });
