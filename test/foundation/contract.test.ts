@@ -1,0 +1,132 @@
+// The document is a contract: every response a client sees in this story — successes, refusals,
+// nulls, pages, sync with a deletion, reports, the CSV — must be one the OpenAPI document describes,
+// status and body, validated as JSON Schema (2020-12) the way a generated client would trust it.
+import { Validator } from "@cfworker/json-schema";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CallOptions, call } from "../helpers/api";
+import { createProject, createSuperuser, createTeam, createUser, putMember, type TestUser } from "../helpers/factories";
+
+type Schema = Record<string, unknown>;
+interface Doc {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>
+  >;
+  components: Schema;
+}
+let doc: Doc;
+const seen: string[] = [];
+
+function operation(method: string, path: string) {
+  const bare = path.split("?")[0]?.replace(/(.)\/$/, "$1") ?? "";
+  for (const [template, ops] of Object.entries(doc.paths)) {
+    const re = new RegExp(`^${template.replace(/\{\w+\}/g, "[^/]+").replace(/(.)\/$/, "$1")}$`);
+    const op = ops[method.toLowerCase()];
+    if (op && re.test(bare)) return { template, op };
+  }
+  throw new Error(`no operation in the document for ${method} ${path}`);
+}
+
+/** A request whose response must match the document. */
+async function checked(method: string, path: string, opts: CallOptions = {}) {
+  const res = await call(method, path, opts);
+  const { template, op } = operation(method, path);
+  const documented = op.responses[String(res.status)] ?? op.responses.default;
+  const where = `${method} ${template} → ${res.status}`;
+  expect(documented, `${where} is not in the document`).toBeDefined();
+  const type = (res.headers.get("content-type") ?? "").split(";")[0] ?? "";
+  const text = await res.clone().text();
+  if (type.endsWith("json")) {
+    const schema = documented?.content?.[type]?.schema;
+    expect(schema, `${where}: ${type} is not documented`).toBeDefined();
+    const result = new Validator({ ...schema, components: doc.components } as Schema, "2020-12", false).validate(
+      JSON.parse(text),
+    );
+    expect(result.errors.slice(0, 3), `${where}: ${text.slice(0, 300)}`).toEqual([]);
+  }
+  expect(res.headers.get("x-request-id"), where).toBeTruthy();
+  seen.push(where);
+  return res;
+}
+
+describe("responses match the OpenAPI document", () => {
+  let admin: TestUser;
+  beforeAll(async () => {
+    doc = (await (await call("GET", "/openapi.json")).json()) as Doc;
+    admin = await createSuperuser();
+  });
+
+  it("the validator follows the document's references (a wrong body fails)", () => {
+    const schema = { $ref: "#/components/schemas/CurrentTimelog", components: doc.components } as Schema;
+    const v = new Validator(schema, "2020-12", false);
+    expect(v.validate({ open: false, log: null }).valid).toBe(true);
+    expect(v.validate({ open: true, log: { id: "1" } }).valid).toBe(false);
+    expect(v.validate({ open: true }).valid).toBe(false);
+  });
+
+  it("a working week, told through the document: clock in, idle, switch, sync with a deletion, reports, CSV", async () => {
+    const project = await createProject(admin);
+    const other = await createProject(admin);
+    const alice = await createUser();
+    const as = { token: alice.token };
+    await checked("GET", "/timelog/current", as);
+    const started = await checked("POST", "/timelog/", { ...as, body: { project_fk: project.id } });
+    const log = (await started.json()) as { id: number };
+    await checked("GET", "/timelog/current", as);
+    await checked("POST", "/timelog/switch", { ...as, body: { project_fk: other.id } });
+    await checked("POST", "/timelog/close", as);
+    await checked("POST", "/timelog/close", as);
+    await checked("GET", "/timelog/?limit=1", as);
+    await checked("GET", `/timelog/${log.id}`, as);
+    await checked("GET", `/timelog/${log.id}/history`, as);
+    await checked("PATCH", `/timelog/${log.id}`, { ...as, body: { note: "fixed" } });
+    await checked("DELETE", `/timelog/${log.id}`, as);
+    await checked("GET", "/timelog/changes?since=0.0", as);
+    await checked("GET", "/timelog/?changed_since=0.0", as);
+    const range = "from=2026-01-01&to=2026-12-31";
+    await checked("GET", `/reports/summary?${range}&group_by=project,day`, as);
+    await checked("GET", `/reports/timelog.csv?${range}`, as);
+    await checked("GET", "/timesheets/", as);
+    await checked("GET", "/users/me", as);
+    await checked("GET", "/settings", as);
+    await checked("GET", "/positions/", as);
+    await checked("GET", "/projects/", as);
+    await checked("GET", "/health");
+  });
+
+  it("refusals are documented problems too", async () => {
+    const alice = await createUser();
+    const as = { token: alice.token };
+    await checked("GET", "/users/me");
+    await checked("GET", "/timelog/999999", as);
+    await checked("POST", "/timelog/", { ...as, body: { project_fk: "x" } });
+    await checked("GET", "/reports/summary?from=2026-01-01&to=2025-01-01", as);
+    await checked("POST", "/projects/", { ...as, body: { secret_name: "x" } });
+    await checked("POST", "/timesheets/2099-W01/submit", as);
+    await checked("POST", "/timelog/", { ...as, body: "{", headers: { "content-type": "application/json" } });
+  });
+
+  it("teams, timesheets, tokens and the audit trail as the document says", async () => {
+    const manager = await createUser();
+    const ann = await createUser();
+    const team = await createTeam(admin);
+    await putMember(admin, team.id, manager.id, "manager");
+    await putMember(admin, team.id, ann.id, "member");
+    await checked("GET", "/teams/", { token: manager.token });
+    await checked("GET", `/teams/${team.id}/members`, { token: manager.token });
+    await checked("POST", "/timesheets/2026-W40/submit", { token: ann.token });
+    await checked("POST", `/timesheets/${ann.id}/2026-W40/approve`, { token: manager.token, body: {} });
+    await checked("GET", `/timesheets/?team_fk=${team.id}&from=2026-W40`, { token: manager.token });
+    const minted = await checked("POST", "/users/me/tokens", {
+      token: ann.token,
+      body: { name: "script", scopes: ["timelog:read"] },
+    });
+    const { token } = (await minted.json()) as { token: string };
+    await checked("GET", "/users/me/tokens", { token: ann.token });
+    await checked("POST", "/timelog/", { token, body: { project_fk: 1 } });
+    await checked("GET", "/audit/", { token: admin.token });
+    await checked("GET", "/audit/verify", { token: admin.token });
+    await checked("PUT", "/settings/lock", { token: admin.token, body: { locked_before: null } });
+    expect(seen.length).toBeGreaterThan(35);
+  });
+});
