@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import { addEntry, createTeamWorld, createUser, type Log } from "../helpers/factories";
 
-const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+// One instant for the whole file: two Date.now() calls a millisecond apart would make 3600.001 s.
+const NOW = Math.floor(Date.now() / 1000) * 1000;
+const hoursAgo = (h: number) => new Date(NOW - h * 3_600_000);
 
 describe("teams", () => {
   it("superusers write teams and memberships; members read their own teams only", async () => {
