@@ -1,6 +1,8 @@
 // API tokens as credentials: their format, and the scope each route needs from one.
 import { sha256Hex } from "./hash";
+import { b64url } from "./page";
 import type { AccessClaims } from "./router";
+import { MAX_INT } from "./schemas";
 
 export const SCOPES = ["timelog:read", "timelog:write", "reports:read", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -14,17 +16,13 @@ const TOKEN = /^tl_pat_([1-9]\d{0,9})_[A-Za-z0-9_-]{43}$/;
 
 export async function tokenClaims(token: string): Promise<AccessClaims | undefined> {
   const owner = TOKEN.exec(token)?.[1];
-  if (owner === undefined || Number(owner) > 2 ** 31 - 1) return undefined;
+  if (owner === undefined || Number(owner) > MAX_INT) return undefined;
   return { userId: Number(owner), sessionId: "", tokenHash: await sha256Hex(token) };
 }
 
 export function newToken(userId: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const secret = btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replaceAll("=", "");
-  return `tl_pat_${userId}_${secret}`;
+  return `tl_pat_${userId}_${b64url(String.fromCharCode(...bytes))}`;
 }
 
 /**

@@ -4,7 +4,8 @@ import { z } from "@hono/zod-openapi";
 import { ApiError } from "./errors";
 import { MAX_INT } from "./schemas";
 
-const b64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+/** Base64url without padding (RFC 4648 §5) of a binary string (one character per byte). */
+export const b64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 const unb64url = (text: string) => atob(text.replaceAll("-", "+").replaceAll("_", "/"));
 
 export const encodeCursor = (...parts: (string | number)[]) => b64url(parts.join("|"));

@@ -65,11 +65,12 @@ export function listTimesheets(db: Db, f: ListFilter) {
   const status = f.status === undefined ? sql`` : sql`AND c.body->>'status' = ${f.status}`;
   const query = sql<{ user_fk: number; week: string; body: unknown }>`
     WITH ${bounds(f.from, f.to)},
+    people AS (${people(f)}),
     cells AS (
       SELECT p.id AS user_fk, w.week, timesheet_json(p.id, w.week) AS j
-      FROM (${people(f)}) p
+      FROM people p
       CROSS JOIN LATERAL (SELECT generate_series(b.lo, b.hi, interval '1 week')::date AS week FROM bounds b) w
-      WHERE (SELECT count(*) FROM (${people(f)}) q) * (SELECT (hi - lo) / 7 + 1 FROM bounds) <= ${MAX_CELLS}
+      WHERE (SELECT count(*) FROM people) * (SELECT (hi - lo) / 7 + 1 FROM bounds) <= ${MAX_CELLS}
     ),
     summed AS (
       SELECT c.user_fk, c.week, c.j || jsonb_build_object('cumulative_balance_seconds',
