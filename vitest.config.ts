@@ -23,6 +23,8 @@ export default defineConfig({
                 // PGlite runs every test file's database in the endpoint's one Node thread: a heavy
                 // statement of one file delays the others. Tests of the deadlines set their own.
                 DB_TIMEOUT_MS: "15000",
+                // The webhook tests' receivers listen on loopback http (test/global-setup.ts).
+                WEBHOOK_ALLOW_LOOPBACK: "true",
               },
             },
           }),

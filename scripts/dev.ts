@@ -1,6 +1,7 @@
 // `npm run dev`: the whole stack in one command. Starts the database (embedded PGlite under .data/,
 // or DATABASE_URL), applies migrations, writes .dev.vars with fresh keys when missing, serves the
-// Neon HTTP protocol on 127.0.0.1:5488 and runs `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops all.
+// Neon HTTP protocol on 127.0.0.1:5488 and runs `wrangler dev` on 127.0.0.1:8787, firing its Cron
+// Trigger every minute. Ctrl-C stops all.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -46,14 +47,30 @@ console.log(`neon endpoint: ${local.url}`);
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const wrangler = spawn(
   process.execPath,
-  [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", "8787"],
+  [
+    join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    "8787",
+    // Webhook receivers on loopback http (scripts/webhook-receiver.ts), unless .dev.vars says otherwise.
+    ...(vars.WEBHOOK_ALLOW_LOOPBACK ? [] : ["--var", "WEBHOOK_ALLOW_LOOPBACK:true"]),
+    // Local dev does not fire Cron Triggers: this exposes /__scheduled, which the timer below calls.
+    "--test-scheduled",
+  ],
   { cwd: ROOT, env, stdio: "inherit" },
 );
+// The Cron Trigger, as production runs it (wrangler.toml): webhook retries every minute.
+const cron = setInterval(() => {
+  fetch("http://127.0.0.1:8787/__scheduled?cron=*+*+*+*+*").catch(() => {});
+}, 60_000);
 
 let stopping = false;
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
+  clearInterval(cron);
   wrangler.kill("SIGTERM");
   await local.close();
   await db.close();

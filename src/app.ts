@@ -25,6 +25,8 @@ import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
 import { allTokens, myTokens } from "./tokens/routes";
 import { users } from "./users/routes";
+import { deliverSoon } from "./webhooks/dispatch";
+import { webhooks } from "./webhooks/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -82,6 +84,9 @@ app.use(
 app.use(async (c, next) => {
   c.set("database", createDb(c.get("settings")));
   await next();
+  // The write committed events to the outbox: deliver them now, after the response; the Cron
+  // Trigger retries whatever this does not deliver.
+  if (c.get("webhooksQueued")) c.executionCtx.waitUntil(deliverSoon(c.get("database"), c.get("settings")));
 });
 
 app.route("/health", health);
@@ -99,6 +104,7 @@ app.route("/timesheets", timesheets);
 app.route("/audit", audit);
 app.route("/reports", reports);
 app.route("/settings", company);
+app.route("/webhooks", webhooks);
 app.route("/.well-known", wellKnown);
 
 finishDocument(app);

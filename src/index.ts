@@ -1,3 +1,14 @@
 import { app } from "./app";
+import { createDb } from "./db/client";
+import type { AppEnv } from "./lib/router";
+import { settingsOf } from "./settings";
+import { scheduledWork } from "./webhooks/dispatch";
 
-export default app;
+export default {
+  fetch: app.fetch,
+  // The Cron Trigger (wrangler.toml): webhook retries that are due, and pruning.
+  scheduled(_controller, env, ctx) {
+    const settings = settingsOf(env);
+    ctx.waitUntil(scheduledWork(createDb(settings), settings));
+  },
+} satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -32,6 +32,8 @@ export const SettingsSchema = z.object({
   REGISTRATION_OPEN: bool.default(true),
   /** Accounts one client (address) may create by self-registration per hour. */
   REGISTRATION_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Webhook receivers on plain http://127.0.0.1 (or localhost, [::1]): for `npm run dev` and tests. */
+  WEBHOOK_ALLOW_LOOPBACK: bool.default(false),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

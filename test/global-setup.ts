@@ -13,7 +13,56 @@ declare module "vitest" {
     downEndpoint: string;
     databaseKind: "pglite" | "postgres";
     fuzzRuns: number;
+    webhookReceiver: string;
   }
+}
+
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A webhook receiver on loopback, as a customer would run one: POST /hooks/<name> records the
+ * request; `?fail=N` answers 500 to the first N, `?status=S` always answers S. GET /received/<name>
+ * tells the tests what arrived (and was answered 2xx) and how many attempts there were.
+ */
+async function startReceiver() {
+  const log = new Map<string, { attempts: number; received: Received[] }>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const [, kind, name = ""] = url.pathname.split("/");
+    const entry = log.get(name) ?? { attempts: 0, received: [] };
+    log.set(name, entry);
+    if (req.method === "GET" && kind === "received") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(entry));
+      return;
+    }
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      entry.attempts += 1;
+      const status = Number(url.searchParams.get("status") ?? 0);
+      const fail = entry.attempts <= Number(url.searchParams.get("fail") ?? 0);
+      const answer = status || (fail ? 500 : 204);
+      if (answer < 300) {
+        const headers = Object.fromEntries(
+          ["webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"].map((h) => [
+            h,
+            String(req.headers[h] ?? ""),
+          ]),
+        );
+        entry.received.push({ headers, body });
+      }
+      res.writeHead(answer, answer === 302 ? { location: "http://127.0.0.1:1/elsewhere" } : {});
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 export default async function setup(project: TestProject) {
@@ -27,8 +76,11 @@ export default async function setup(project: TestProject) {
   project.provide("downEndpoint", `http://127.0.0.1:${(down.address() as AddressInfo).port}/sql`);
   project.provide("databaseKind", process.env.TEST_DATABASE_URL ? "postgres" : "pglite");
   project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 300));
+  const receiver = await startReceiver();
+  project.provide("webhookReceiver", receiver.url);
   return async () => {
     down.close();
+    receiver.server.close();
     await local.close();
   };
 }

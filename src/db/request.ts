@@ -14,7 +14,7 @@ import { scopeFor } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import type { AppEnv } from "../lib/router";
-import { batch, single } from "./client";
+import { batch, type Db, single } from "./client";
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
@@ -52,7 +52,13 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
       ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${need}, ${requestId}::text)`
       : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scopeFor(c.req.method, c.req.path)}::text, ${need}, ${requestId}::text)`;
   const guard = database.db.selectNoFrom(check.as("is_superuser"));
-  const [, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
+  if (!opts.write) {
+    const [, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
+    return { results: results as Results<Q> };
+  }
+  // Last in a write's transaction: whether its triggers queued webhook events to deliver.
+  const [, ...results] = (await batch(database, [guard, ...queries, webhooksQueued(database)])) as unknown[][];
+  if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
   return { results: results as Results<Q> };
 }
 
@@ -69,9 +75,18 @@ export async function one<R>(
   return row;
 }
 
+const webhooksQueued = ({ db }: Db) =>
+  db.selectNoFrom(sql<boolean>`coalesce(current_setting('timelog.webhooks', true), '') = 'queued'`.as("queued"));
+
 /** Queries for a caller who is not signed in (still one batch, still under the timeout). */
-export function anonymous<const Q extends readonly Compilable<unknown>[]>(c: Context<AppEnv>, queries: Q) {
-  return batch(c.get("database"), queries);
+export async function anonymous<const Q extends readonly Compilable<unknown>[]>(
+  c: Context<AppEnv>,
+  queries: Q,
+): Promise<{ -readonly [K in keyof Q]: Rows<Q[K]> }> {
+  const database = c.get("database");
+  const results = (await batch(database, [...queries, webhooksQueued(database)])) as unknown[][];
+  if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
+  return results as { -readonly [K in keyof Q]: Rows<Q[K]> };
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;

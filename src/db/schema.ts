@@ -60,6 +60,46 @@ export interface Database {
   timesheet: TimesheetTable;
   audit_event: AuditEventTable;
   api_token: ApiTokenTable;
+  webhook_endpoint: WebhookEndpointTable;
+  webhook_event: WebhookEventTable;
+  webhook_delivery: WebhookDeliveryTable;
+}
+
+export interface WebhookEndpointTable {
+  id: GeneratedAlways<number>;
+  url: string;
+  events: string[];
+  description: Generated<string>;
+  status: Generated<string>;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: Timestamp | null;
+  lease_until: Timestamp | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date | string>;
+}
+
+export interface WebhookEventTable {
+  /** bigint: the driver reads it as text. */
+  id: ColumnType<string, never, never>;
+  type: string;
+  data: JsonValue;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface WebhookDeliveryTable {
+  id: ColumnType<string, never, never>;
+  endpoint_fk: number;
+  event_fk: ColumnType<string, string | number, never>;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  retry_since: Timestamp;
+  last_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: ColumnType<Date, never, never>;
 }
 
 export interface ApiTokenTable {

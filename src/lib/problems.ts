@@ -59,6 +59,8 @@ export const PROBLEMS = {
   invalid_cursor: [422, "Not a cursor this API gave out"],
   invalid_idempotency_key: [422, "Malformed Idempotency-Key"],
   idempotency_key_reused: [422, "Idempotency-Key used for another request"],
+  insecure_url: [422, "Webhook URLs must be https"],
+  limit_reached: [422, "A limit is reached"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   too_many_registrations: [429, "Too many accounts created from here"],

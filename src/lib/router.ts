@@ -28,6 +28,8 @@ export interface AppEnv {
     settings: Settings;
     database: Db;
     auth: AccessClaims;
+    /** A write queued webhook events: deliver them after the response (src/webhooks/dispatch.ts). */
+    webhooksQueued?: boolean;
   };
 }
 

@@ -1,0 +1,149 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { signedIn } from "../auth/middleware";
+import { one, read, write } from "../db/request";
+import { ApiError } from "../lib/errors";
+import { body, json, noContent } from "../lib/openapi";
+import { idAfter, PageQuery, pageOf } from "../lib/page";
+import { type AppEnv, createRouter } from "../lib/router";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { newWebhookSecret } from "../lib/webhook-signature";
+import { deliveries } from "./delivery-routes";
+import * as q from "./queries";
+import { CreateWebhook, NewWebhookSecret, UpdateWebhook, WebhookEndpoint, WebhookEndpointPage } from "./schemas";
+import { allowedUrl } from "./url";
+
+const tags = ["webhooks"];
+const superuser = { superuser: true };
+export const noEndpoint = () => new ApiError("not_found", "No such webhook endpoint.");
+type Endpoint = z.infer<typeof WebhookEndpoint>;
+type WithSecret = z.infer<typeof NewWebhookSecret>;
+
+function checkUrl(c: Context<AppEnv>, url: string | undefined) {
+  if (url !== undefined && !allowedUrl(url, c.get("settings")))
+    throw new ApiError("insecure_url", "Webhook URLs must be https (plain http only to loopback in development).", {
+      errors: [{ path: "json.url", message: "must be https" }],
+    });
+}
+
+export const webhooks = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Register a webhook endpoint (superusers): the signing secret is shown once",
+      description:
+        "Not replayable with Idempotency-Key: a stored response would keep the secret. Events are signed as the " +
+        "Standard Webhooks specification says (webhook-id, webhook-timestamp, webhook-signature).",
+      ...signedIn,
+      request: { body: body(CreateWebhook) },
+      responses: { 201: json(NewWebhookSecret, "Registered"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      checkUrl(c, input.url);
+      const query = q.insertEndpoint(c.get("database").db, { ...input, secret: newWebhookSecret() });
+      const { results } = await read(c, [query], { ...superuser, write: true });
+      const [row] = results[0];
+      if (!row) throw new ApiError("internal", "The endpoint was not stored.");
+      return c.json(row.body as WithSecret, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Webhook endpoints (superusers)",
+      ...signedIn,
+      request: { query: PageQuery },
+      responses: { 200: json(WebhookEndpointPage, "A page of endpoints"), ...problems(401, 403, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const query = q.listEndpoints(c.get("database").db, idAfter(cursor), limit);
+      const rows = (await read(c, [query], superuser)).results[0];
+      return c.json(
+        pageOf(
+          rows,
+          limit,
+          (r) => r.body as Endpoint,
+          (r) => [r.id],
+        ),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One webhook endpoint (superusers)",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(WebhookEndpoint, "The endpoint"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const query = q.getEndpoint(c.get("database").db, c.req.valid("param").id);
+      const row = await one(c, query, noEndpoint, superuser);
+      return c.json(row.body as Endpoint, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Change an endpoint's URL, events or description, or pause and resume it (superusers)",
+      description: "A paused endpoint keeps its events queued and gets them, in order, when resumed.",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateWebhook) },
+      responses: { 200: json(WebhookEndpoint, "Updated"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const patch = c.req.valid("json");
+      checkUrl(c, patch.url);
+      const query = q.updateEndpoint(c.get("database").db, c.req.valid("param").id, patch);
+      const res = await write(c, [], query, 200, superuser);
+      if (!res) throw noEndpoint();
+      // Resumed (or pointed elsewhere): deliver what waited, after the response.
+      c.set("webhooksQueued", true);
+      return c.json(res.body as Endpoint, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/rotate-secret",
+      tags,
+      summary: "A new signing secret, shown once; the old one also signs for 24 hours (superusers)",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(NewWebhookSecret, "Rotated"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const query = q.rotateSecret(c.get("database").db, c.req.valid("param").id, newWebhookSecret());
+      const [row] = (await read(c, [query], { ...superuser, write: true })).results[0];
+      if (!row) throw noEndpoint();
+      return c.json(row.body as WithSecret, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete an endpoint and its deliveries (superusers)",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader },
+      responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.deleteEndpoint(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      if (!res) throw noEndpoint();
+      return c.body(null, 204);
+    },
+  )
+  .route("/", deliveries);

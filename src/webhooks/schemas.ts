@@ -1,0 +1,97 @@
+import { z } from "@hono/zod-openapi";
+import { PageQuery, pageSchema } from "../lib/page";
+import { Id, pathId, Timestamp } from "../lib/schemas";
+
+export const EVENT_TYPES = [
+  "timelog.created",
+  "timelog.updated",
+  "timelog.deleted",
+  "timer.started",
+  "timer.stopped",
+  "timesheet.submitted",
+  "timesheet.approved",
+  "timesheet.rejected",
+  "timesheet.reopened",
+  "user.created",
+  "user.deactivated",
+] as const;
+const EventType = z.enum(EVENT_TYPES).openapi("WebhookEventType");
+const Events = z
+  .array(EventType)
+  .min(1)
+  .max(EVENT_TYPES.length)
+  .refine((s) => new Set(s).size === s.length, { message: "each event once" });
+const Url = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .openapi({ description: "https; plain http only to loopback where the server allows it (development)" });
+
+export const WebhookEndpoint = z
+  .object({
+    id: Id,
+    url: z.string(),
+    events: z.array(EventType),
+    description: z.string(),
+    status: z.enum(["active", "paused", "failing"]).openapi({
+      description: "failing: a delivery was given up; the next successful delivery makes it active again",
+    }),
+    previous_secret_expires_at: Timestamp.nullable().openapi({
+      description: "after a rotation, the old secret also signs until then",
+    }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("WebhookEndpoint");
+export const WebhookEndpointPage = pageSchema(WebhookEndpoint, "WebhookEndpointPage");
+
+export const NewWebhookSecret = WebhookEndpoint.extend({
+  secret: z.string().openapi({
+    description: "the signing secret (Standard Webhooks), shown once",
+    example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7gkTiBuSnzg=",
+  }),
+}).openapi("WebhookEndpointWithSecret");
+
+export const CreateWebhook = z
+  .strictObject({ url: Url, events: Events, description: z.string().max(500).default("") })
+  .openapi("CreateWebhook");
+
+export const UpdateWebhook = z
+  .strictObject({
+    url: Url.optional(),
+    events: Events.optional(),
+    description: z.string().max(500).optional(),
+    status: z.enum(["active", "paused"]).optional().openapi({ description: "pause or resume deliveries" }),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: "nothing to change" })
+  .openapi("UpdateWebhook");
+
+/** Deliveries and events are many: bigint in the database, safe integers here. */
+const BigId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const WebhookDelivery = z
+  .object({
+    id: BigId,
+    event_id: BigId.openapi({ description: "the `webhook-id` header is `msg_<event_id>`" }),
+    type: EventType,
+    status: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.number().int().min(0),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    last_attempt_at: Timestamp.nullable(),
+    next_attempt_at: Timestamp.nullable().openapi({ description: "null unless pending" }),
+    delivered_at: Timestamp.nullable(),
+    created_at: Timestamp,
+  })
+  .openapi("WebhookDelivery");
+export const WebhookDeliveryPage = pageSchema(WebhookDelivery, "WebhookDeliveryPage");
+
+export const DeliveryQuery = PageQuery.extend({ status: z.enum(["pending", "delivered", "failed"]).optional() });
+export const DeliveryParams = z.object({
+  id: pathId("id"),
+  delivery_id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name: "delivery_id", in: "path" }, example: 1 }),
+});
