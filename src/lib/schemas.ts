@@ -1,6 +1,6 @@
 // Schemas shared by many routes: the problem document, ids in paths, pagination.
 import { z } from "@hono/zod-openapi";
-import { PROBLEM_CODES } from "./problems";
+import { PROBLEM_CODES, PROBLEMS, type ProblemCode } from "./problems";
 
 export const Problem = z
   .object({
@@ -31,6 +31,21 @@ export const Problem = z
 
 const problemContent = { "application/problem+json": { schema: Problem } };
 
+/** The Problem of one status: its `code` is one of the catalogue's codes with that status. */
+const byStatus = new Map<number, z.ZodType>();
+function problemOf(status: number) {
+  let schema = byStatus.get(status);
+  if (!schema) {
+    const codes = PROBLEM_CODES.filter((c) => PROBLEMS[c][0] === status) as [ProblemCode, ...ProblemCode[]];
+    schema = Problem.extend({
+      status: z.literal(status),
+      code: z.enum(codes).openapi({ description: `the catalogue's codes with status ${status}` }),
+    }).openapi(`Problem${status}`);
+    byStatus.set(status, schema);
+  }
+  return schema;
+}
+
 const text = (description: string) => z.string().openapi({ description });
 const seconds = (description: string) => z.string().regex(/^\d+$/).openapi({ description });
 /** Headers every answer carries. */
@@ -49,7 +64,7 @@ export function problems(...statuses: number[]) {
   const entry = (s: number) => ({
     description: `Problem (${s})`,
     headers: z.object({ ...COMMON_HEADERS, ...PROBLEM_HEADERS[s] }),
-    content: problemContent,
+    content: { "application/problem+json": { schema: problemOf(s) } },
   });
   return {
     ...Object.fromEntries(statuses.map((s) => [s, entry(s)])),

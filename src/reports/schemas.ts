@@ -34,10 +34,11 @@ const Filters = {
 export const SummaryQuery = z.object({
   ...Filters,
   position_fk: z.coerce.number().pipe(Id).optional(),
+  // `group_by=project,day` (as documented: form, not exploded) or `group_by=project&group_by=day`.
   group_by: z
-    .string()
+    .union([z.string(), z.array(z.string()).max(5)])
     .default("project")
-    .transform((v) => [...new Set(v.split(",").map((s) => s.trim()))])
+    .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()))])
     .pipe(
       z
         .array(z.enum(GROUPS))
@@ -46,7 +47,14 @@ export const SummaryQuery = z.object({
           message: "at most one of day, week, month",
         }),
     )
-    .openapi({ type: "string", description: "comma-separated: project, user, and one of day, week, month" }),
+    .openapi({
+      type: "array",
+      items: { type: "string", enum: [...GROUPS] },
+      maxItems: 3,
+      default: ["project"],
+      description: "project, user, and at most one of day, week, month; comma-separated",
+      param: { style: "form", explode: false },
+    }),
 });
 
 export const CsvQuery = z.object(Filters);
@@ -68,7 +76,7 @@ export const Summary = z
     from: z.string(),
     to: z.string(),
     tz: z.string(),
-    group_by: z.array(z.string()),
+    group_by: z.array(z.enum(GROUPS)),
     total_seconds: z.number(),
     includes_open: z.boolean().openapi({ description: "a running log counted up to the database's now()" }),
     groups: z.array(SummaryGroup),

@@ -3,6 +3,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { inject } from "vitest";
 import worker from "../../src/index";
+import { checkResponse, useDocument } from "./contract";
 
 const endpoint = inject("neonEndpoint");
 export const databaseName = `test_${crypto.randomUUID().replaceAll("-", "")}`;
@@ -30,11 +31,24 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   }
   if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
   const request = new Request(`http://api.test${path}`, { method, headers, body });
+  const response = await send(request, opts.env ?? testEnv);
+  await documented;
+  await checkResponse(method, path, response);
+  return response;
+}
+
+/** The worker's fetch handler, with its waitUntil work (webhook deliveries) finished. */
+export async function send(request: Request, env: Record<string, unknown> = testEnv): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, opts.env ?? testEnv, ctx);
+  const response = await worker.fetch(request, env as never, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
+
+/** The document every response is checked against (test/helpers/contract.ts). */
+const documented = send(new Request("http://api.test/openapi.json"))
+  .then((res) => res.json())
+  .then((doc) => useDocument(doc as Parameters<typeof useDocument>[0]));
 
 /** Requests the local Neon endpoint has served for this file's database so far. */
 export async function roundTrips(): Promise<number> {
