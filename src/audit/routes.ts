@@ -36,6 +36,7 @@ export const audit = createRouter()
       path: "/",
       tags,
       summary: "Audit events, newest first (superusers: all; managers: the people they manage)",
+      description: "Filter by from, to, actor_fk, user_fk and kind. Pass next_cursor back as cursor.",
       ...signedIn,
       request: { query: AuditQuery },
       responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 422) },
@@ -62,6 +63,8 @@ export const audit = createRouter()
       path: "/verify",
       tags,
       summary: "Recompute every chain's hashes and report the first broken link (superusers)",
+      description:
+        "Superusers only (403). ok is false when a stored event no longer matches its chain, and first_broken says where.",
       ...signedIn,
       responses: { 200: json(Verification, "ok, or where a chain breaks"), ...problems(401, 403) },
     }),
@@ -92,6 +95,8 @@ export const history = createRouter().openapi(
     path: "/{id}/history",
     tags: ["timelog", ...tags],
     summary: "Every change to one time log, oldest first (its owner, their managers, superusers)",
+    description:
+      "Audit events of the log; 404 when there is no such log or it is not yours to see. Pass next_cursor back as cursor.",
     ...signedIn,
     request: { params: IdParam, query: PageQuery },
     responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 404, 422) },

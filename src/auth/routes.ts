@@ -12,6 +12,8 @@ export const wellKnown = createRouter().openapi(
     path: "/jwks.json",
     tags: ["users"],
     summary: "Public keys that verify this API's tokens",
+    description:
+      "Public, and cacheable for five minutes: the keys that verify access tokens, older ones still accepted during a key rotation included.",
     responses: { 200: json(Jwks, "JWKS"), ...problems() },
   }),
   (c) => {

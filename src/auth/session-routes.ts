@@ -47,6 +47,8 @@ export const sessions = createRouter()
       path: "/register",
       tags,
       summary: "Create an account (a few per client an hour, into positions open for self-registration)",
+      description:
+        "Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email is taken; 429 when this client has created too many accounts in the last hour.",
       request: { body: body(Register) },
       responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
     }),
@@ -75,6 +77,8 @@ export const sessions = createRouter()
       path: "/login",
       tags,
       summary: "Sign in (JSON {email, password} or the old form: username=email, password)",
+      description:
+        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. A browser must sign in from an allowed Origin (403).",
       request: {
         body: {
           required: false,
@@ -130,6 +134,8 @@ export const sessions = createRouter()
       path: "/refresh",
       tags,
       summary: "Trade a refresh token for a new pair; the old one is spent",
+      description:
+        "Public: the refresh token is the credential. Each works once: the answer carries its successor and renews auth_cookie.",
       request: { body: body(RefreshBody) },
       responses: { 200: json(TokenPair, "New tokens"), ...problems(401, 422) },
     }),
@@ -152,6 +158,8 @@ export const sessions = createRouter()
       path: "/logout",
       tags,
       summary: "End this login: its access token, cookie and refresh token stop working now",
+      description:
+        "Ends the login the caller's token belongs to and clears auth_cookie; the user's other logins go on.",
       ...signedIn,
       responses: { 204: noContent("Signed out"), ...problems(401, 403) },
     }),
@@ -167,6 +175,8 @@ export const sessions = createRouter()
       path: "/logout-all",
       tags,
       summary: "End every login of the caller",
+      description:
+        "Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins: revoke them under /users/me/tokens.",
       ...signedIn,
       responses: { 204: noContent("Signed out everywhere"), ...problems(401, 403) },
     }),

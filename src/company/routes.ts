@@ -61,6 +61,7 @@ export const company = createRouter()
       path: "/",
       tags,
       summary: "Limits on time logs (earliest start, longest entry)",
+      description: "Every signed-in user may read them; locked_before is the payroll lock (PUT /settings/lock).",
       ...signedIn,
       responses: { 200: json(CompanySettings, "The limits"), ...problems(401) },
     }),
@@ -75,6 +76,8 @@ export const company = createRouter()
       path: "/",
       tags,
       summary: "Change the limits (superusers); existing logs are not rewritten",
+      description:
+        "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.",
       ...signedIn,
       request: { body: body(UpdateSettings) },
       responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 422) },
@@ -95,6 +98,9 @@ export const company = createRouter()
       tags,
       summary:
         "Close payroll (superusers): no time log starting before locked_before may be created, changed or deleted",
+      description:
+        "Superusers only (403). locked_before null lifts the lock; moving it back is allowed and audited. " +
+        "A lock in the future is 422.",
       ...signedIn,
       request: { headers: IdempotencyHeader, body: body(Lock) },
       responses: { 200: json(CompanySettings, "The settings with the new lock"), ...problems(401, 403, 409, 422) },

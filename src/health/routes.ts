@@ -14,6 +14,8 @@ export const health = createRouter().openapi(
     path: "/",
     tags: ["health"],
     summary: "Liveness and database reachability",
+    description:
+      "Public. 200 when the worker runs and a query reaches the database; 503 with Retry-After when it does not.",
     responses: { 200: json(Health, "Up"), ...problems(503) },
   }),
   async (c) => {

@@ -15,6 +15,7 @@ export const TAGS = [
   { name: "reports", description: "Summaries and the CSV export" },
   { name: "audit", description: "The tamper-evident audit trail" },
   { name: "settings", description: "Company-wide settings and the payroll lock" },
+  { name: "webhooks", description: "Signed notifications of changes to registered endpoints (superusers)" },
 ];
 
 const pascal = (s: string) =>

@@ -93,6 +93,8 @@ export const reports = createRouter()
       path: "/timelog.csv",
       tags,
       summary: "Time logs as RFC 4180 CSV for payroll, times in tz with their offset",
+      description:
+        "A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter.",
       ...signedIn,
       request: { query: CsvQuery },
       responses: {

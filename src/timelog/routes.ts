@@ -45,6 +45,8 @@ export const timelog = createRouter()
       path: "/",
       tags,
       summary: "Clock in now (or record a finished past entry with start_time and end_time)",
+      description:
+        "Without start_time and end_time the log starts now and runs until closed (409 when one is already running); with both it is a finished entry. user_fk: someone you manage, or anyone for a superuser. Locked time is 409; the company's limits are 422.",
       ...signedIn,
       request: { headers: IdempotencyHeader, body: body(ClockIn) },
       responses: { 201: json(Timelog, "Started or recorded"), ...problems(401, 403, 409, 422) },
@@ -67,6 +69,8 @@ export const timelog = createRouter()
       path: "/close",
       tags,
       summary: "Stop the running timer (at now, or at a given end_time for a forgotten one)",
+      description:
+        "The body is optional: end_time closes a forgotten timer at that time instead of now. 404 when no log is running.",
       ...signedIn,
       middleware: [requireAuth, emptyBodyIsNoBody] as const,
       request: { headers: IdempotencyHeader, body: optionalBody(Close) },
@@ -86,6 +90,8 @@ export const timelog = createRouter()
       path: "/switch",
       tags,
       summary: "Stop the running log and start another at the same instant",
+      description:
+        "One transaction, one instant: neither gap nor overlap. Answers the new log (started) and the one stopped (stopped, null when none was running).",
       ...signedIn,
       request: { headers: IdempotencyHeader, body: body(Switch) },
       responses: { 201: json(SwitchResult, "Switched"), ...problems(401, 409, 422) },
@@ -111,6 +117,7 @@ export const timelog = createRouter()
       path: "/current",
       tags,
       summary: "The running time log, if any",
+      description: "open says whether a log is running; log is that log, or null.",
       ...signedIn,
       responses: { 200: json(Current, "open: whether a log is running"), ...problems(401) },
     }),
@@ -126,6 +133,8 @@ export const timelog = createRouter()
       path: "/",
       tags,
       summary: "Your time logs, newest first; with changed_since, every change since a sync cursor",
+      description:
+        "Filter by from, to, project_fk and status; user_fk: someone you manage, or anyone for a superuser (403 otherwise). With changed_since the answer is a sync page instead, the old form of GET /timelog/changes.",
       ...signedIn,
       request: { query: ListQuery },
       responses: {
@@ -170,6 +179,7 @@ export const timelog = createRouter()
       path: "/{id}",
       tags,
       summary: "One time log (yours, someone's you manage, or anyone's for a superuser)",
+      description: "Any other log is 404.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 200: json(Timelog, "The log"), ...problems(401, 404, 422) },
@@ -189,6 +199,8 @@ export const timelog = createRouter()
       path: "/{id}",
       tags,
       summary: "Fix a time log: project, times, note",
+      description:
+        "Send only the fields to change. Locked time (a submitted or approved week, or closed payroll) is 409; the company's limits are 422.",
       ...signedIn,
       request: { params: IdParam, headers: IdempotencyHeader, body: body(PatchTimelog) },
       responses: { 200: json(Timelog, "Updated"), ...problems(401, 404, 409, 422) },
@@ -211,6 +223,7 @@ export const timelog = createRouter()
       path: "/{id}",
       tags,
       summary: "Delete a time log",
+      description: "The log's history keeps the deletion, and sync clients get it as a tombstone.",
       ...signedIn,
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 404, 422) },

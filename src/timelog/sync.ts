@@ -58,6 +58,8 @@ export const sync = createRouter().openapi(
     path: "/changes",
     tags: ["timelog"],
     summary: "Incremental sync: every change to your logs after a cursor (one response shape)",
+    description:
+      "Creations and edits carry the log; deletions are tombstones (deleted, deleted_at). Start with since=0.0, then pass next_cursor back as since; has_more says whether to ask again at once. user_fk: someone you manage, or anyone for a superuser (403 otherwise).",
     ...signedIn,
     request: { query: SyncQuery },
     responses: { 200: json(SyncPage, "A page of changes"), ...problems(401, 403, 422) },

@@ -35,12 +35,18 @@ async function act(c: Context<AppEnv>, change: ReturnType<typeof q.submit>, user
   return c.json(res.body as Timesheet, 200);
 }
 
-const decision = (path: "approve" | "reject" | "reopen", schema: typeof Approve | typeof Reject, summary: string) =>
+const decision = (
+  path: "approve" | "reject" | "reopen",
+  schema: typeof Approve | typeof Reject,
+  summary: string,
+  description: string,
+) =>
   createRoute({
     method: "post",
     path: `/{user_id}/{week}/${path}`,
     tags,
     summary,
+    description,
     ...signedIn,
     request: { params: UserWeekParams, headers: IdempotencyHeader, body: body(schema) },
     responses: { 200: json(Timesheet, "The week, decided"), ...problems(401, 403, 404, 409, 422) },
@@ -103,6 +109,8 @@ export const timesheets = createRouter()
       path: "/{week}/submit",
       tags,
       summary: "Submit your week: its time is locked until a manager rejects it or a superuser reopens it",
+      description:
+        "week is an ISO week such as 2026-W14. 409 while a timer runs in the week, or when it is already submitted or approved.",
       ...signedIn,
       request: { params: WeekParam, headers: IdempotencyHeader },
       responses: { 200: json(Timesheet, "Submitted"), ...problems(401, 409, 422) },
@@ -114,7 +122,12 @@ export const timesheets = createRouter()
     },
   )
   .openapi(
-    decision("approve", Approve, "Approve a submitted week (the person's manager or a superuser, never your own)"),
+    decision(
+      "approve",
+      Approve,
+      "Approve a submitted week (the person's manager or a superuser, never your own)",
+      "Only a manager of the person or a superuser, never for your own week (403). 409 unless the week is submitted.",
+    ),
     async (c) => {
       const { user_id, week } = c.req.valid("param");
       const { comment } = c.req.valid("json");
@@ -122,14 +135,27 @@ export const timesheets = createRouter()
       return act(c, change, user_id, week);
     },
   )
-  .openapi(decision("reject", Reject, "Send a submitted week back with a comment; its time unlocks"), async (c) => {
-    const { user_id, week } = c.req.valid("param");
-    const { comment } = c.req.valid("json");
-    const change = q.decide(c.get("database").db, c.get("auth").userId, user_id, week, "reject", comment ?? null);
-    return act(c, change, user_id, week);
-  })
   .openapi(
-    decision("reopen", Reopen, "Reopen an approved week (superusers, with a comment); its time unlocks"),
+    decision(
+      "reject",
+      Reject,
+      "Send a submitted week back with a comment; its time unlocks",
+      "Only a manager of the person or a superuser, never for your own week (403). 409 unless the week is submitted.",
+    ),
+    async (c) => {
+      const { user_id, week } = c.req.valid("param");
+      const { comment } = c.req.valid("json");
+      const change = q.decide(c.get("database").db, c.get("auth").userId, user_id, week, "reject", comment ?? null);
+      return act(c, change, user_id, week);
+    },
+  )
+  .openapi(
+    decision(
+      "reopen",
+      Reopen,
+      "Reopen an approved week (superusers, with a comment); its time unlocks",
+      "Superusers only (403). 409 unless the week is approved.",
+    ),
     async (c) => {
       const { user_id, week } = c.req.valid("param");
       const { comment } = c.req.valid("json");

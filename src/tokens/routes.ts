@@ -60,6 +60,8 @@ export const myTokens = createRouter()
       path: "/me/tokens",
       tags,
       summary: "Your live API tokens (never the tokens themselves)",
+      description:
+        "Revoked tokens are left out. Each shows its prefix, name, scopes and expiry; the secret was shown once, when it was created.",
       ...signedIn,
       request: { query: PageQuery },
       responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 422) },
@@ -76,6 +78,7 @@ export const myTokens = createRouter()
       path: "/me/tokens/{id}",
       tags,
       summary: "Revoke one of your tokens, at once",
+      description: "The token stops working at once. Someone else's token, or one already revoked, is 404.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
@@ -96,6 +99,8 @@ export const allTokens = createRouter()
       path: "/",
       tags,
       summary: "Everyone's live API tokens, or one user's (superusers)",
+      description:
+        "Superusers only (403); user_fk narrows the list to one user. Ordered by id: pass next_cursor back as cursor.",
       ...signedIn,
       request: { query: TokenListQuery },
       responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 403, 422) },
@@ -112,6 +117,7 @@ export const allTokens = createRouter()
       path: "/{id}",
       tags,
       summary: "Revoke anyone's token, at once (superusers)",
+      description: "Superusers only (403). The token stops working at once; an unknown or already revoked one is 404.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },

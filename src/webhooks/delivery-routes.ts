@@ -28,6 +28,7 @@ export const deliveries = createRouter()
       path: "/{id}/deliveries",
       tags,
       summary: "An endpoint's deliveries, newest first: status, attempts, the last response code (superusers)",
+      description: "Superusers only (403). Filter by status; pass next_cursor back as cursor.",
       ...signedIn,
       request: { params: IdParam, query: DeliveryQuery },
       responses: { 200: json(WebhookDeliveryPage, "A page of deliveries"), ...problems(401, 403, 404, 422) },

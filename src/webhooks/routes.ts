@@ -56,6 +56,8 @@ export const webhooks = createRouter()
       path: "/",
       tags,
       summary: "Webhook endpoints (superusers)",
+      description:
+        "Superusers only (403). Ordered by id, a page at a time: pass next_cursor back as cursor. Secrets are never listed.",
       ...signedIn,
       request: { query: PageQuery },
       responses: { 200: json(WebhookEndpointPage, "A page of endpoints"), ...problems(401, 403, 422) },
@@ -81,6 +83,7 @@ export const webhooks = createRouter()
       path: "/{id}",
       tags,
       summary: "One webhook endpoint (superusers)",
+      description: "Superusers only (403). The signing secret is not shown again: rotate it for a new one.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 200: json(WebhookEndpoint, "The endpoint"), ...problems(401, 403, 404, 422) },
@@ -119,6 +122,8 @@ export const webhooks = createRouter()
       path: "/{id}/rotate-secret",
       tags,
       summary: "A new signing secret, shown once; the old one also signs for 24 hours (superusers)",
+      description:
+        "Superusers only (403). Until previous_secret_expires_at events are signed with the old secret too, so receivers can switch without missing one.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 200: json(NewWebhookSecret, "Rotated"), ...problems(401, 403, 404, 422) },
@@ -136,6 +141,7 @@ export const webhooks = createRouter()
       path: "/{id}",
       tags,
       summary: "Delete an endpoint and its deliveries (superusers)",
+      description: "Superusers only (403). Deliveries still pending are never sent.",
       ...signedIn,
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },

@@ -1,0 +1,71 @@
+// `npm run openapi`: writes the OpenAPI document the app serves at GET /openapi.json to
+// src/client/openapi.json (2-space JSON) and the TypeScript types openapi-typescript makes of it to
+// src/client/openapi.d.ts. No database: the document is the app's own answer to a request that
+// never reaches one. `--check` writes both to a temporary folder instead and fails if the committed
+// files differ (`npm run lint:openapi`).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = join(import.meta.dirname, "..");
+const CLIENT = join(ROOT, "src", "client");
+const FILES = ["openapi.json", "openapi.d.ts"];
+// openapi-typescript needs TypeScript 5's compiler API, so it lives in a package of its own
+// (scripts/openapi-typescript) beside the project's TypeScript 7.
+const OPENAPI_TS = join(ROOT, "scripts", "openapi-typescript", "node_modules", "openapi-typescript", "bin", "cli.js");
+const check = process.argv.includes("--check");
+
+const work = mkdtempSync(join(tmpdir(), "timelog-openapi-"));
+try {
+  // src/ imports without extensions, as a bundler reads them: bundle it, then load the bundle.
+  await build({
+    stdin: { contents: 'export { app } from "./src/app";', resolveDir: ROOT, loader: "ts" },
+    outfile: join(work, "app.mjs"),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "es2024",
+    logLevel: "warning",
+  });
+  // Typed by hand: src/ is checked against the Workers types, scripts/ against Node's.
+  type App = { request(path: string, init: RequestInit, env: object): Promise<Response> };
+  const { app } = (await import(pathToFileURL(join(work, "app.mjs")).href)) as { app: App };
+  // Settings good enough to parse; nothing is ever sent to this database or signed with this key.
+  const env = { DATABASE_URL: "postgres://openapi:openapi@localhost/openapi", JWT_PRIVATE_KEY: "unused" };
+  const res = await app.request("/openapi.json", {}, env);
+  if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}: ${await res.text()}`);
+  const doc = await res.json();
+
+  const out = check ? work : CLIENT;
+  writeFileSync(join(out, "openapi.json"), `${JSON.stringify(doc, null, 2)}\n`);
+  // Run where no redocly.yaml is: openapi-typescript would lint with ours, and linting is lint:openapi's job.
+  execFileSync(process.execPath, [OPENAPI_TS, join(out, "openapi.json"), "-o", join(out, "openapi.d.ts")], {
+    cwd: work,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+
+  if (check) {
+    const stale = FILES.filter((f) => {
+      const read = (dir: string) => {
+        try {
+          return readFileSync(join(dir, f), "utf8");
+        } catch {
+          return undefined;
+        }
+      };
+      return read(work) !== read(CLIENT);
+    });
+    if (stale.length) {
+      console.error(
+        `openapi: out of date with the app's document: ${stale.map((f) => `src/client/${f}`).join(", ")}. ` +
+          "Run `npm run openapi` and commit the result.",
+      );
+      process.exitCode = 1;
+    } else console.log("openapi: src/client/openapi.json and openapi.d.ts are up to date");
+  } else console.log(`openapi: wrote ${FILES.map((f) => `src/client/${f}`).join(" and ")}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
