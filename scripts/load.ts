@@ -10,6 +10,7 @@ import { buildBundles } from "./bench/host.ts";
 import { pinContext } from "./bench/measure.ts";
 import { type Account, createAccounts, createProjects, PASSWORD, seedLogs, startStack } from "./bench/stack.ts";
 import { INVARIANTS_SQL } from "./invariants.ts";
+import { startLoadReceiver } from "./load-webhooks.ts";
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +78,11 @@ const acknowledged = { created: new Set<number>(), closed: new Set<number>(), no
 const abandoned = { keys: new Set<string>(), notes: new Set<string>() };
 
 const bundle = await buildBundles();
-const stack = await startStack("postgres", bundle, { DB_TIMEOUT_MS: String(DB_TIMEOUT_MS) });
+const stack = await startStack("postgres", bundle, {
+  DB_TIMEOUT_MS: String(DB_TIMEOUT_MS),
+  WEBHOOK_ALLOW_LOOPBACK: "true",
+});
+const receiver = await startLoadReceiver(stack.sql);
 let loadStart = 0;
 /** The phase a request was sent in. */
 const phaseAt = (sentAt: number): Phase => {
@@ -361,8 +366,10 @@ try {
       count(recovered, / 2\d\d$/) > 0,
       `${count(recovered, / 2\d\d$/)} × 2xx after the faults`,
     ],
+    await receiver.check(stack.sql),
   );
 } finally {
+  receiver.close();
   await stack.close();
 }
 
@@ -398,6 +405,9 @@ Written by \`npm run load${quick ? " -- --quick" : ""}\` on ${new Date().toISOSt
   than the worker's ${DB_TIMEOUT_MS} ms database timeout from ${SLOW[0]} s to ${SLOW[1]} s, mid-transaction: each batch's
   statements run, then it is held before COMMIT. As on Neon, a batch whose caller went away is rolled back (and a
   running statement cancelled), never committed, so a write answered 503 must have left nothing behind.
+- **Webhooks** throughout: an endpoint on loopback subscribed to \`timelog.created\`, so every clock-in's write
+  also queues an event and every response starts a delivery race for the endpoint's lease; the receiver verifies
+  each signature with the Standard Webhooks library.
 - **Fuzz**: ${FUZZ_RUNS.toLocaleString("en")} generated requests over every route (\`npm run fuzz\`), checked against the database after each.
 
 ## Checks

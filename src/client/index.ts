@@ -20,7 +20,12 @@ export interface TimelogClientOptions {
 }
 
 export function createTimelogClient(options: TimelogClientOptions): Client<paths> {
-  const client = createClient<paths>({ baseUrl: options.baseUrl, fetch: options.fetch });
+  const client = createClient<paths>({
+    baseUrl: options.baseUrl,
+    fetch: options.fetch,
+    // As the document says for list parameters (group_by): `group_by=project,day`.
+    querySerializer: { array: { style: "form", explode: false } },
+  });
   client.use({
     onRequest({ request }) {
       const token = typeof options.token === "function" ? options.token() : options.token;

@@ -50,9 +50,9 @@ describe("the typed client", () => {
     expect(sync.changes.find((ch) => ch.id === current.id)?.log?.end_time).toBe(closed.data?.end_time);
 
     const year = { from: "2026-01-01", to: "2027-01-01" };
-    const report = await api.GET("/reports/summary", { params: { query: { ...year, group_by: ["project"] } } });
-    expect(report.data?.group_by).toEqual(["project"]);
-    expect(report.data?.groups.map((g) => g.project_fk)).toEqual([second.id]);
+    const report = await api.GET("/reports/summary", { params: { query: { ...year, group_by: ["project", "user"] } } });
+    expect(report.data?.group_by).toEqual(["project", "user"]);
+    expect(report.data?.groups.map((g) => [g.project_fk, g.user_fk])).toEqual([[second.id, alice.id]]);
 
     const csv = await api.GET("/reports/timelog.csv", { params: { query: year }, parseAs: "text" });
     expect(csv.response.headers.get("content-type")).toMatch(/^text\/csv/);

@@ -1,5 +1,6 @@
 // Hostile and edge-case inputs for every route, built from the route table below.
 import fc from "fast-check";
+import { inject } from "vitest";
 import { app } from "../../src/app";
 
 const RECENT = Date.parse("2026-01-01T00:00:00Z");
@@ -129,6 +130,25 @@ function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
       return fc.oneof(fc.boolean(), hostileValue);
     case "salary":
       return hostileNumber;
+    case "url":
+      return fc.oneof(
+        fc.constantFrom(
+          `${inject("webhookReceiver")}/hooks/fuzz`,
+          "https://hooks.example.invalid/x",
+          "http://example.com/hook",
+          "http://[::1]:1/x",
+          "file:///etc/passwd",
+        ),
+        hostileString,
+      );
+    case "events":
+      return fc.oneof(
+        fc.subarray(["timelog.created", "timer.started", "user.created", "timelog.exploded"]),
+        hostileValue,
+      );
+    case "status":
+      return fc.oneof(fc.constantFrom("active", "paused", "failing"), hostileString);
+
     default:
       return hostileValue;
   }

@@ -39,6 +39,8 @@ const CHECKSUM = `
     UNION ALL SELECT 'a' || id::text FROM audit_event
     UNION ALL SELECT 'l' || id::text FROM timelog_lock_change
     UNION ALL SELECT 'k' || row(id, user_fk, name, scopes, expires_at, revoked_at)::text FROM api_token
+    UNION ALL SELECT 'W' || row(id, url, events, description, status, secret)::text FROM webhook_endpoint
+    UNION ALL SELECT 'D' || row(id, status, attempts, next_attempt_at)::text FROM webhook_delivery
   ) x`;
 
 async function checksum(): Promise<string> {

@@ -1,0 +1,73 @@
+// The load's webhook receiver: an endpoint subscribed to clock-ins, served from this process, that
+// verifies every signature with the Standard Webhooks library and notes what arrived, so the load
+// can check that delivery under 64 racing writers and database faults stays signed, in order and
+// tied to committed changes.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { neon } from "@neondatabase/serverless";
+import { Webhook } from "standardwebhooks";
+
+export interface LoadReceiver {
+  check(sql: ReturnType<typeof neon>): Promise<[string, boolean, string]>;
+  close(): void;
+}
+
+export async function startLoadReceiver(sql: ReturnType<typeof neon>): Promise<LoadReceiver> {
+  const secret = `whsec_${randomBytes(32).toString("base64")}`;
+  const wh = new Webhook(secret);
+  const firstSeen: number[] = [];
+  const seen = new Set<number>();
+  let bad = 0;
+  let duplicates = 0;
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      try {
+        wh.verify(body, req.headers as Record<string, string>);
+        const id = Number(String(req.headers["webhook-id"]).slice(4));
+        if (seen.has(id)) duplicates++;
+        else firstSeen.push(id);
+        seen.add(id);
+        res.writeHead(204).end();
+      } catch {
+        bad++;
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  await sql.query("INSERT INTO webhook_endpoint (url, events, secret) VALUES ($1, $2, $3)", [
+    url,
+    ["timelog.created"],
+    secret,
+  ]);
+  return {
+    async check(db) {
+      const [r] = (await db.query(
+        `SELECT count(*)::int AS events,
+                count(*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
+                count(*) FILTER (WHERE d.status = 'delivered' AND NOT ev.id = ANY($1::bigint[]))::int AS lost,
+                count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM timelog t WHERE t.id = (ev.data->>'id')::int)
+                                   AND NOT EXISTS (SELECT 1 FROM timelog_tombstone t WHERE t.id = (ev.data->>'id')::int)
+                                )::int AS orphans
+         FROM webhook_event ev JOIN webhook_delivery d ON d.event_fk = ev.id`,
+        [`{${[...seen].join(",")}}`],
+      )) as { events: number; delivered: number; lost: number; orphans: number }[];
+      const inOrder = firstSeen.every((id, i) => i === 0 || id > (firstSeen[i - 1] ?? 0));
+      const pass = bad === 0 && inOrder && r?.lost === 0 && r?.orphans === 0 && (r?.delivered ?? 0) > 0;
+      return [
+        "webhooks: every delivery verifies (Standard Webhooks), arrives first in event order, and every event is a committed clock-in",
+        pass,
+        `${r?.events} events, ${r?.delivered} delivered (${seen.size} received, ${duplicates} again), ` +
+          `${r?.lost} delivered but not received, ${r?.orphans} without their log, ${bad} bad signatures, ` +
+          `in order: ${inOrder}`,
+      ];
+    },
+    close: () => server.close(),
+  };
+}
