@@ -44,6 +44,8 @@ export function scopeFor(method: string, path: string): Scope | null {
   // Tokens are managed by a signed-in person, never by a token: not even listed with one.
   if (path.startsWith("/users/me/tokens")) return null;
   if (path.startsWith("/reports")) return write ? null : "reports:read";
+  // Endpoints and deliveries reveal where data goes (URLs often carry credentials): admin only.
+  if (path.startsWith("/webhooks")) return "admin";
   if (path.startsWith("/timelog") || path.startsWith("/timesheets")) return write ? "timelog:write" : "timelog:read";
   if (!write) return "timelog:read";
   if (path.startsWith("/users/me") || path.startsWith("/users/logout")) return null;

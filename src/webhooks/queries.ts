@@ -77,7 +77,7 @@ export const redeliver = (db: Db, endpoint: number, delivery: number) =>
   db
     .updateTable("webhook_delivery as d")
     .from("webhook_event as ev")
-    .set({ status: "pending", next_attempt_at: sql`now()`, retry_since: sql`now()`, delivered_at: null })
+    .set({ status: "pending", attempts: 0, next_attempt_at: sql`now()`, retry_since: sql`now()`, delivered_at: null })
     .whereRef("ev.id", "=", "d.event_fk")
     .where("d.endpoint_fk", "=", endpoint)
     .where(sql<boolean>`d.id = ${delivery}::bigint`)

@@ -211,6 +211,7 @@ describe("when receivers stay down", () => {
     await call("PATCH", `/webhooks/${ep.id}`, { token: admin.token, body: { url: hook("down-fixed") } });
     const again = await call("POST", `/webhooks/${ep.id}/deliveries/${failed?.id}/redeliver`, { token: admin.token });
     expect(again.status).toBe(202);
+    expect(await again.json()).toMatchObject({ status: "pending", attempts: 0 });
     const got = await received("down-fixed");
     expect(got.map((m) => m.type)).toEqual(["timer.started"]);
     const healed = (await (await call("GET", `/webhooks/${ep.id}`, { token: admin.token })).json()) as {
@@ -258,6 +259,24 @@ describe("when receivers stay down", () => {
     const hal = await createUser();
     const [m] = await received("users");
     expect(JSON.parse(m?.body ?? "{}")).toMatchObject({ type: "user.created", data: { id: hal.id } });
+  });
+
+  it("removing an endpoint while people clock in fails none of their writes; removal is audited", async () => {
+    const ep = await registerEndpoint(admin, "removed", ["timer.started"]);
+    const people = await Promise.all(Array.from({ length: 6 }, () => createUser()));
+    const [removed, ...clockIns] = await Promise.all([
+      call("DELETE", `/webhooks/${ep.id}`, { token: admin.token }),
+      ...people.map((p) => call("POST", "/timelog/", { token: p.token, body: { project_fk: projectId } })),
+    ]);
+    expect(removed?.status).toBe(204);
+    expect(clockIns.map((r) => r.status)).toEqual(people.map(() => 201));
+    const kinds = await seedSql(
+      "SELECT kind FROM audit_event WHERE entity = 'webhook' AND entity_id = $1 ORDER BY id",
+      [String(ep.id)],
+    );
+    expect(kinds.map((k) => k.kind)).toEqual(["webhook.created", "webhook.deleted"]);
+    const leaked = await seedSql("SELECT count(*)::int AS n FROM audit_event WHERE after::text LIKE '%whsec_%'");
+    expect(leaked[0]?.n).toBe(0);
   });
 
   it("at most 50 endpoints, even when registered in parallel", async () => {
