@@ -332,6 +332,58 @@ export interface paths {
         patch: operations["patchPositionsById"];
         trace?: never;
     };
+    "/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clients, by id, a page at a time
+         * @description Every signed-in user may read clients' names; archived=true lists only archived ones.
+         */
+        get: operations["getClients"];
+        put?: never;
+        /**
+         * Create a client (superusers)
+         * @description Superusers only (403). Names are unique regardless of case (409 name_taken).
+         */
+        post: operations["postClients"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One client
+         * @description Every signed-in user may read it.
+         */
+        get: operations["getClientsById"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a client without projects (superusers)
+         * @description Superusers only (403). A client that projects name stays (409 client_in_use): archive it.
+         */
+        delete: operations["deleteClientsById"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or archive a client (superusers)
+         * @description Superusers only (403). Archiving keeps the client on its projects and in reports.
+         */
+        patch: operations["patchClientsById"];
+        trace?: never;
+    };
     "/projects": {
         parameters: {
             query?: never;
@@ -386,6 +438,150 @@ export interface paths {
          * @description Superusers only (403). Send only the fields to change; is_archived true archives the project, so no time can be logged to it.
          */
         patch: operations["patchProjectsById"];
+        trace?: never;
+    };
+    "/projects/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's tasks, by id, a page at a time
+         * @description Every signed-in user may read them; archived=true lists only archived ones.
+         */
+        get: operations["getProjectsByIdTasks"];
+        put?: never;
+        /**
+         * Add a task to a project (superusers)
+         * @description Superusers only (403). Names are unique within the project regardless of case (409 name_taken).
+         */
+        post: operations["postProjectsByIdTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a task no log names (superusers)
+         * @description Superusers only (403). A task on time logs stays (409 task_in_use): archive it instead.
+         */
+        delete: operations["deleteProjectsByIdTasksByTaskId"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or archive a task (superusers)
+         * @description Superusers only (403). An archived task stays on its logs; new logs cannot take it (422 task_archived).
+         */
+        patch: operations["patchProjectsByIdTasksByTaskId"];
+        trace?: never;
+    };
+    "/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tags, by id, a page at a time
+         * @description Every signed-in user may read tags, to put them on their logs.
+         */
+        get: operations["getTags"];
+        put?: never;
+        /**
+         * Create a tag (superusers)
+         * @description Superusers only (403). Names are unique regardless of case (409 name_taken).
+         */
+        post: operations["postTags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tags/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One tag
+         * @description Every signed-in user may read it.
+         */
+        get: operations["getTagsById"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a tag no log carries (superusers)
+         * @description Superusers only (403). A tag on any time log stays (409 tag_in_use): logs, locked weeks included, never change silently.
+         */
+        delete: operations["deleteTagsById"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a tag (superusers)
+         * @description Superusers only (403). The logs that carry it keep it, under its new name.
+         */
+        patch: operations["patchTagsById"];
+        trace?: never;
+    };
+    "/rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rate card (superusers)
+         * @description Superusers only (403): filter by kind, project_fk, user_fk, position_fk.
+         */
+        get: operations["getRates"];
+        put?: never;
+        /**
+         * Add a rate, effective from a day on (superusers)
+         * @description Superusers only (403). A new rate never rewrites the past: logs starting before effective_from keep the rate then in effect. One rate per target and day (409 rate_exists).
+         */
+        post: operations["postRates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a rate (superusers)
+         * @description Superusers only (403). Logs it priced fall back to the rate before it.
+         */
+        delete: operations["deleteRatesById"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/timelog/changes": {
@@ -1020,7 +1216,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts)
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "limit_reached" | "too_many_attempts" | "too_many_registrations" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "too_many_attempts" | "too_many_registrations" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -1073,7 +1269,7 @@ export interface components {
              * @description the catalogue's codes with status 409
              * @enum {string}
              */
-            code?: "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress";
+            code?: "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use";
         };
         Problem422: components["schemas"]["Problem"] & {
             /** @enum {number} */
@@ -1082,7 +1278,7 @@ export interface components {
              * @description the catalogue's codes with status 422
              * @enum {string}
              */
-            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "limit_reached";
+            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached";
         };
         Problem429: components["schemas"]["Problem"] & {
             /** @enum {number} */
@@ -1273,6 +1469,31 @@ export interface components {
             open_for_registration?: boolean;
             weekly_hours?: number;
         };
+        ClientPage: {
+            items: components["schemas"]["Client"][];
+            /** @description opaque; null on the last page */
+            next_cursor: string | null;
+        };
+        Client: {
+            id: number;
+            name: string;
+            is_archived: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            created_at: string;
+        };
+        CreateClient: {
+            /** @example Acme GmbH */
+            name: string;
+            is_archived?: boolean;
+        };
+        UpdateClient: {
+            /** @example Acme GmbH */
+            name?: string;
+            is_archived?: boolean;
+        };
         ProjectPage: {
             items: components["schemas"]["Project"][];
             /** @description opaque; null on the last page */
@@ -1288,6 +1509,9 @@ export interface components {
             started_at: string;
             description: string | null;
             is_archived: boolean;
+            client_fk: number | null;
+            /** @description its logs are billable unless a log says otherwise */
+            billable: boolean;
         };
         CreateProject: {
             /** @example Apollo */
@@ -1299,6 +1523,9 @@ export interface components {
             started_at?: string;
             description?: string | null;
             is_archived?: boolean;
+            client_fk?: number | null;
+            /** @description default true */
+            billable?: boolean;
         };
         ReplaceProject: {
             /** @example Apollo */
@@ -1310,6 +1537,8 @@ export interface components {
             started_at: string;
             description: string | null;
             is_archived: boolean;
+            client_fk?: number | null;
+            billable?: boolean;
         };
         UpdateProject: {
             /** @example Apollo */
@@ -1321,6 +1550,99 @@ export interface components {
             started_at?: string;
             description?: string | null;
             is_archived?: boolean;
+            client_fk?: number | null;
+            billable?: boolean;
+        };
+        TaskPage: {
+            items: components["schemas"]["Task"][];
+            /** @description opaque; null on the last page */
+            next_cursor: string | null;
+        };
+        Task: {
+            id: number;
+            project_fk: number;
+            name: string;
+            is_archived: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            created_at: string;
+        };
+        CreateTask: {
+            /** @example Design review */
+            name: string;
+            is_archived?: boolean;
+        };
+        UpdateTask: {
+            /** @example Design review */
+            name?: string;
+            is_archived?: boolean;
+        };
+        TagPage: {
+            items: components["schemas"]["Tag"][];
+            /** @description opaque; null on the last page */
+            next_cursor: string | null;
+        };
+        Tag: {
+            id: number;
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            created_at: string;
+        };
+        SaveTag: {
+            /** @example overtime */
+            name: string;
+        };
+        Rate: {
+            id: number;
+            /** @enum {string} */
+            kind: "billable" | "cost";
+            /**
+             * @description minor units of the company currency per hour (cents for EUR)
+             * @example 12000
+             */
+            amount: number;
+            /**
+             * @description ISO 4217, the company's
+             * @example EUR
+             */
+            currency: string;
+            /** Format: date */
+            effective_from: string;
+            project_fk: number | null;
+            user_fk: number | null;
+            position_fk: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            created_at: string;
+        };
+        CreateRate: {
+            /** @enum {string} */
+            kind: "billable" | "cost";
+            /**
+             * @description minor units of the company currency per hour (cents for EUR)
+             * @example 12000
+             */
+            amount: number;
+            /**
+             * Format: date
+             * @description a day in the company's zone; from then on
+             */
+            effective_from: string;
+            project_fk?: number;
+            user_fk?: number;
+            position_fk?: number;
+        };
+        RatePage: {
+            items: components["schemas"]["Rate"][];
+            /** @description opaque; null on the last page */
+            next_cursor: string | null;
         };
         TimelogSync: {
             changes: components["schemas"]["TimelogChange"][];
@@ -1348,6 +1670,8 @@ export interface components {
             id: number;
             user_fk: number;
             project_fk: number;
+            /** @description a task of the log's project */
+            task_fk: number | null;
             /**
              * Format: date-time
              * @example 2026-03-29T07:00:00.000Z
@@ -1360,6 +1684,10 @@ export interface components {
              */
             end_time: string | null;
             note: string | null;
+            /** @description tag ids (each once; stored sorted) */
+            tags: number[];
+            /** @description null: as the project says */
+            billable: boolean | null;
             /**
              * Format: date-time
              * @example 2026-03-29T07:00:00.000Z
@@ -1388,6 +1716,12 @@ export interface components {
              * @example 2026-03-29T09:00:00+02:00
              */
             end_time?: string;
+            /** @description a task of the log's project */
+            task_fk?: number | null;
+            /** @description tag ids (each once; stored sorted) */
+            tags?: number[];
+            /** @description null: as the project says */
+            billable?: boolean | null;
         };
         Close: {
             /**
@@ -1404,6 +1738,12 @@ export interface components {
         Switch: {
             project_fk: number;
             note?: string | null;
+            /** @description a task of the log's project */
+            task_fk?: number | null;
+            /** @description tag ids (each once; stored sorted) */
+            tags?: number[];
+            /** @description null: as the project says */
+            billable?: boolean | null;
         };
         CurrentTimelog: {
             open: boolean;
@@ -1427,6 +1767,12 @@ export interface components {
              */
             end_time?: string | null;
             note?: string | null;
+            /** @description a task of the log's project */
+            task_fk?: number | null;
+            /** @description tag ids (each once; stored sorted) */
+            tags?: number[];
+            /** @description null: as the project says */
+            billable?: boolean | null;
         };
         AuditPage: {
             items: components["schemas"]["AuditEvent"][];
@@ -1562,21 +1908,43 @@ export interface components {
             from: string;
             to: string;
             tz: string;
-            group_by: ("project" | "user" | "day" | "week" | "month")[];
+            group_by: ("project" | "user" | "client" | "task" | "tag" | "day" | "week" | "month")[];
             total_seconds: number;
             /** @description a running log counted up to the database's now() */
             includes_open: boolean;
             groups: components["schemas"]["SummaryGroup"][];
+            /** @description with amounts: ISO 4217; amounts are its minor units */
+            currency?: string;
+            total_billable_amount?: number;
+            total_cost?: number;
+            total_margin?: number;
         };
         SummaryGroup: {
             project_fk?: number;
             secret_name?: string;
             user_fk?: number;
             username?: string;
+            /** @description null: projects without a client */
+            client_fk?: number | null;
+            client_name?: string | null;
+            /** @description null: logs without a task */
+            task_fk?: number | null;
+            task_name?: string | null;
+            /** @description null: logs without tags */
+            tag_fk?: number | null;
+            tag_name?: string | null;
             /** @description first local day of the day, ISO week or month */
             period?: string;
             seconds: number;
             includes_open: boolean;
+            /** @description the billable part of seconds */
+            billable_seconds: number;
+            /** @description managers (their people) and superusers */
+            billable_amount?: number;
+            /** @description superusers only */
+            cost?: number;
+            /** @description billable_amount − cost; superusers only */
+            margin?: number;
         };
         CompanySettings: {
             /**
@@ -1595,6 +1963,11 @@ export interface components {
              * @example 2026-03-29T07:00:00.000Z
              */
             locked_before: string | null;
+            /**
+             * @description ISO 4217: every amount is in its minor units
+             * @example EUR
+             */
+            currency: string;
         };
         UpdateCompanySettings: {
             /**
@@ -1605,6 +1978,8 @@ export interface components {
             timelog_max_seconds?: number;
             /** @example Europe/Berlin */
             default_time_zone?: string;
+            /** @description fixed once rates exist (409 currency_in_use) */
+            currency?: string;
         };
         CompanyLock: {
             /**
@@ -3434,6 +3809,445 @@ export interface operations {
             };
         };
     };
+    getClients: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page (opaque) */
+                cursor?: string;
+                /** @description only archived (true) or only active (false) */
+                archived?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of clients */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postClients: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClient"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getClientsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteClientsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchClientsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateClient"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProjects: {
         parameters: {
             query?: {
@@ -3442,6 +4256,8 @@ export interface operations {
                 cursor?: string;
                 /** @description only archived (true) or only active (false) */
                 archived?: "true" | "false";
+                /** @description only this client's projects */
+                client_fk?: number;
             };
             header?: never;
             path?: never;
@@ -3978,6 +4794,1094 @@ export interface operations {
             };
         };
     };
+    getProjectsByIdTasks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page (opaque) */
+                cursor?: string;
+                /** @description only archived (true) or only active (false) */
+                archived?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsByIdTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTask"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteProjectsByIdTasksByTaskId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchProjectsByIdTasksByTaskId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTask"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTags: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page (opaque) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tags */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTags: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveTag"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTagsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tag */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTagsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchTagsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveTag"];
+            };
+        };
+        responses: {
+            /** @description Renamed */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRates: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page (opaque) */
+                cursor?: string;
+                kind?: "billable" | "cost";
+                project_fk?: number;
+                user_fk?: number;
+                position_fk?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rates */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatePage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postRates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRate"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rate"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteRatesById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getTimelogChanges: {
         parameters: {
             query?: {
@@ -4065,6 +5969,11 @@ export interface operations {
                 from?: string;
                 to?: string;
                 project_fk?: number;
+                /** @description logs on this client's projects */
+                client_fk?: number;
+                task_fk?: number;
+                /** @description logs carrying this tag */
+                tag_fk?: number;
                 /** @description another user's logs (their managers, superusers) */
                 user_fk?: number;
                 status?: "open" | "closed";
@@ -6094,9 +8003,14 @@ export interface operations {
                 /** @description the members of a team you manage (any team, for a superuser) */
                 team_fk?: number;
                 project_fk?: number;
+                /** @description the projects of one client */
+                client_fk?: number;
+                task_fk?: number;
+                /** @description logs carrying this tag */
+                tag_fk?: number;
                 position_fk?: number;
-                /** @description project, user, and at most one of day, week, month; comma-separated */
-                group_by?: ("project" | "user" | "day" | "week" | "month")[];
+                /** @description up to three of project, user, client, task, tag, and at most one of day, week, month; comma-separated. By tag, a log counts once in each of its tags' groups (untagged: tag_fk null), so groups may sum to more than the total. */
+                group_by?: ("project" | "user" | "client" | "task" | "tag" | "day" | "week" | "month")[];
             };
             header?: never;
             path?: never;
@@ -6182,6 +8096,11 @@ export interface operations {
                 /** @description the members of a team you manage (any team, for a superuser) */
                 team_fk?: number;
                 project_fk?: number;
+                /** @description the projects of one client */
+                client_fk?: number;
+                task_fk?: number;
+                /** @description logs carrying this tag */
+                tag_fk?: number;
             };
             header?: never;
             path?: never;

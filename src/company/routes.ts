@@ -18,6 +18,7 @@ export const CompanySettings = z
     timelog_max_seconds: z.number().int().openapi({ description: "the longest single time log" }),
     default_time_zone: z.string().openapi({ description: "weeks of users without a time_zone run in this zone" }),
     locked_before: Timestamp.nullable().openapi({ description: "payroll closed: no log starting before it changes" }),
+    currency: z.string().openapi({ description: "ISO 4217: every amount is in its minor units", example: "EUR" }),
   })
   .openapi("CompanySettings");
 
@@ -26,6 +27,11 @@ const UpdateSettings = z
     timelog_earliest: DateTime.optional(),
     timelog_max_seconds: z.number().int().min(60).max(MAX_SECONDS).optional(),
     default_time_zone: Zone.optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR")
+      .optional()
+      .openapi({ description: "fixed once rates exist (409 currency_in_use)" }),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");
@@ -43,12 +49,14 @@ type Row = {
   timelog_max_seconds: number;
   default_time_zone: string;
   locked_before: Date | null;
+  currency: string;
 };
 const toSettings = (row: Row) => ({
   timelog_earliest: iso(row.timelog_earliest),
   timelog_max_seconds: row.timelog_max_seconds,
   default_time_zone: row.default_time_zone,
   locked_before: isoOrNull(row.locked_before),
+  currency: row.currency,
 });
 const tags = ["settings"];
 /** The migrations insert the one row and nothing deletes it: its absence is our bug, a 500. */

@@ -13,6 +13,21 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   timelog_note_length: { code: "invalid_value", detail: "note is longer than 1000 characters." },
   timelog_no_overlap: { code: "overlap", detail: "This overlaps another of your time logs." },
   team_name_key: { code: "team_name_taken", detail: "A team with this name exists." },
+  client_name_key: { code: "name_taken", detail: "A client with this name exists." },
+  task_name_key: { code: "name_taken", detail: "This project has a task with this name." },
+  tag_name_key: { code: "name_taken", detail: "A tag with this name exists." },
+  project_client_fk_fkey: { code: "unknown_client", detail: "client_fk does not name a client." },
+  task_project_fk_fkey: { code: "not_found", detail: "No such project." },
+  timelog_task_of_project: { code: "unknown_task", detail: "task_fk does not name a task of the log's project." },
+  timelog_tags_limit: { code: "invalid_value", detail: "A log carries at most 20 tags." },
+  rate_target: {
+    code: "validation_failed",
+    detail: "billable: project_fk (and user_fk for an override); cost: position_fk, or user_fk for an override.",
+  },
+  rate_once: { code: "rate_exists", detail: "A rate for this target starts on this day already; remove it first." },
+  rate_project_fk_fkey: { code: "unknown_project", detail: "project_fk does not name a project." },
+  rate_user_fk_fkey: { code: "unknown_user", detail: "user_fk does not name a user." },
+  rate_position_fk_fkey: { code: "unknown_position", detail: "position_fk does not name a position." },
   team_member_user_fk_fkey: { code: "not_found", detail: "No such user." },
   team_member_team_fk_fkey: { code: "not_found", detail: "No such team." },
   timesheet_reject_says_why: { code: "validation_failed", detail: "A rejection needs a comment." },
@@ -28,6 +43,8 @@ const IN_USE: Record<string, { code: ProblemCode; detail: string }> = {
     code: "project_has_logs",
     detail: "This project has time logs; archive it instead (PATCH is_archived: true).",
   },
+  project_client_fk_fkey: { code: "client_in_use", detail: "Projects belong to this client; archive it instead." },
+  timelog_task_of_project: { code: "task_in_use", detail: "Time logs name this task; archive it instead." },
 };
 
 const RETRY = { "Retry-After": "2" };

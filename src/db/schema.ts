@@ -44,6 +44,7 @@ export interface CompanySettingsTable {
   timelog_max_seconds: number;
   default_time_zone: Generated<string>;
   locked_before: Timestamp | null;
+  currency: Generated<string>;
 }
 
 export interface Database {
@@ -61,6 +62,10 @@ export interface Database {
   audit_event: AuditEventTable;
   api_token: ApiTokenTable;
   webhook_endpoint: WebhookEndpointTable;
+  client: ClientTable;
+  task: TaskTable;
+  tag: TagTable;
+  rate: RateTable;
   webhook_event: WebhookEventTable;
   webhook_delivery: WebhookDeliveryTable;
 }
@@ -75,6 +80,7 @@ export interface WebhookEndpointTable {
   previous_secret: string | null;
   previous_secret_until: Timestamp | null;
   lease_until: Timestamp | null;
+  lease_token: string | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date | string>;
 }
@@ -163,6 +169,41 @@ export interface ProjectTable {
   started_at: ColumnType<Date, Date | string | undefined, Date | string>;
   description: string | null;
   is_archived: Generated<boolean>;
+  client_fk: number | null;
+  billable: Generated<boolean>;
+}
+
+export interface ClientTable {
+  id: GeneratedAlways<number>;
+  name: string;
+  is_archived: Generated<boolean>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface TaskTable {
+  id: GeneratedAlways<number>;
+  project_fk: number;
+  name: string;
+  is_archived: Generated<boolean>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface RateTable {
+  id: GeneratedAlways<number>;
+  kind: "billable" | "cost";
+  /** bigint: the driver reads it as text. */
+  amount: ColumnType<string, number, never>;
+  effective_from: ColumnType<string, string, never>;
+  project_fk: number | null;
+  user_fk: number | null;
+  position_fk: number | null;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface TagTable {
+  id: GeneratedAlways<number>;
+  name: string;
+  created_at: ColumnType<Date, never, never>;
 }
 
 export interface TimelogTable {
@@ -175,6 +216,9 @@ export interface TimelogTable {
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, never>;
   changed_xid: ColumnType<string, never, never>;
+  task_fk: number | null;
+  tag_ids: ColumnType<number[], number[] | undefined, number[]>;
+  billable: boolean | null;
 }
 
 export interface TimelogTombstoneTable {

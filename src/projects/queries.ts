@@ -2,11 +2,11 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 
 type Db = Kysely<Database>;
-const COLUMNS = ["id", "secret_name", "started_at", "description", "is_archived"] as const;
+const COLUMNS = ["id", "secret_name", "started_at", "description", "is_archived", "client_fk", "billable"] as const;
 /** The API's JSON for the row a write returns, built by the database (see project_json). */
 const body = sql<unknown>`project_json(project)`.as("body");
 
-export function listProjects(db: Db, opts: { after?: number; limit: number; archived?: boolean }) {
+export function listProjects(db: Db, opts: { after?: number; limit: number; archived?: boolean; client?: number }) {
   let q = db
     .selectFrom("project")
     .select(COLUMNS)
@@ -14,12 +14,20 @@ export function listProjects(db: Db, opts: { after?: number; limit: number; arch
     .limit(opts.limit + 1);
   if (opts.after !== undefined) q = q.where("id", ">", opts.after);
   if (opts.archived !== undefined) q = q.where("is_archived", "=", opts.archived);
+  if (opts.client !== undefined) q = q.where("client_fk", "=", opts.client);
   return q;
 }
 
 export const findProject = (db: Db, id: number) => db.selectFrom("project").select(COLUMNS).where("id", "=", id);
 
-type Values = { secret_name: string; started_at?: string; description?: string | null; is_archived?: boolean };
+type Values = {
+  secret_name: string;
+  started_at?: string;
+  description?: string | null;
+  is_archived?: boolean;
+  client_fk?: number | null;
+  billable?: boolean;
+};
 
 export const insertProject = (db: Db, values: Values) => db.insertInto("project").values(values).returning(body);
 

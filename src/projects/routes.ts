@@ -35,10 +35,10 @@ export const projects = createRouter()
       responses: { 200: json(ProjectPage, "A page of projects"), ...problems(401, 422) },
     }),
     async (c) => {
-      const { limit, cursor, archived } = c.req.valid("query");
+      const { limit, cursor, archived, client_fk } = c.req.valid("query");
       const filter = archived === undefined ? undefined : archived === "true";
-      const after = idAfter(cursor);
-      const { results } = await read(c, [q.listProjects(c.get("database").db, { limit, after, archived: filter })]);
+      const opts = { limit, after: idAfter(cursor), archived: filter, client: client_fk };
+      const { results } = await read(c, [q.listProjects(c.get("database").db, opts)]);
       return c.json(
         pageOf(results[0], limit, toProject, (r) => [r.id]),
         200,

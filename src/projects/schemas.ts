@@ -18,6 +18,8 @@ export const Project = z
     started_at: Timestamp,
     description: z.string().nullable(),
     is_archived: z.boolean(),
+    client_fk: Id.nullable(),
+    billable: z.boolean().openapi({ description: "its logs are billable unless a log says otherwise" }),
   })
   .openapi("Project");
 
@@ -27,10 +29,19 @@ export const CreateProject = z
     started_at: DateTime.optional(),
     description: Description.optional(),
     is_archived: z.boolean().optional(),
+    client_fk: Id.nullable().optional(),
+    billable: z.boolean().optional().openapi({ description: "default true" }),
   })
   .openapi("CreateProject");
 export const ReplaceProject = z
-  .strictObject({ secret_name: SecretName, started_at: DateTime, description: Description, is_archived: z.boolean() })
+  .strictObject({
+    secret_name: SecretName,
+    started_at: DateTime,
+    description: Description,
+    is_archived: z.boolean(),
+    client_fk: Id.nullable().optional(),
+    billable: z.boolean().optional(),
+  })
   .openapi("ReplaceProject");
 export const UpdateProject = z
   .strictObject({
@@ -38,6 +49,8 @@ export const UpdateProject = z
     started_at: DateTime.optional(),
     description: Description.optional(),
     is_archived: z.boolean().optional(),
+    client_fk: Id.nullable().optional(),
+    billable: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateProject");
@@ -47,6 +60,7 @@ export const ProjectQuery = PageQuery.extend({
     .enum(["true", "false"])
     .optional()
     .openapi({ description: "only archived (true) or only active (false)" }),
+  client_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "only this client's projects" }),
 });
 
 export const ProjectPage = pageSchema(Project, "ProjectPage");

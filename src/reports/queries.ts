@@ -20,6 +20,9 @@ export interface ReportFilter {
   teamId?: number;
   projectId?: number;
   positionId?: number;
+  clientId?: number;
+  taskId?: number;
+  tagId?: number;
 }
 
 /** The range as the database reads it, checked there (see report_range in the migrations). */
@@ -55,6 +58,11 @@ export function filters(f: ReportFilter) {
     parts.push(sql`t.user_fk IN (SELECT user_fk FROM team_member WHERE team_fk = ${f.teamId}::int)`);
   }
   if (f.projectId !== undefined) parts.push(sql`t.project_fk = ${f.projectId}::int`);
+  if (f.clientId !== undefined) {
+    parts.push(sql`t.project_fk IN (SELECT id FROM project WHERE client_fk = ${f.clientId}::int)`);
+  }
+  if (f.taskId !== undefined) parts.push(sql`t.task_fk = ${f.taskId}::int`);
+  if (f.tagId !== undefined) parts.push(sql`t.tag_ids @> ARRAY[${f.tagId}::int] AND t.tag_ids <> '{}'`);
   if (f.positionId !== undefined) {
     parts.push(sql`t.user_fk IN (SELECT id FROM app_user WHERE position_fk = ${f.positionId}::int)`);
   }
@@ -96,6 +104,18 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     ids.push("user_fk");
     names.push(sql`g.user_fk, u.username`);
   }
+  if (groupBy.includes("client")) {
+    ids.push("client_fk");
+    names.push(sql`g.client_fk, cl.name AS client_name`);
+  }
+  if (groupBy.includes("task")) {
+    ids.push("task_fk");
+    names.push(sql`g.task_fk, tk.name AS task_name`);
+  }
+  if (groupBy.includes("tag")) {
+    ids.push("tag_fk");
+    names.push(sql`g.tag_fk, tg.name AS tag_name`);
+  }
   if (unit) {
     ids.push("period");
     names.push(sql`g.period`);
@@ -109,17 +129,48 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
   const fields = [
     ...(groupBy.includes("project") ? ["project_fk", "secret_name"] : []),
     ...(groupBy.includes("user") ? ["user_fk", "username"] : []),
+    ...(groupBy.includes("client") ? ["client_fk", "client_name"] : []),
+    ...(groupBy.includes("task") ? ["task_fk", "task_name"] : []),
+    ...(groupBy.includes("tag") ? ["tag_fk", "tag_name"] : []),
     ...(unit ? ["period"] : []),
     "seconds",
     "includes_open",
   ];
+  // By tag, a log is one piece per tag (untagged: one, with tag_fk NULL); by client, its project's.
+  const byTag = groupBy.includes("tag");
+  const tagKey = byTag ? sql`tg_key.tag_fk,` : sql``;
+  const tagJoin = byTag
+    ? sql`CROSS JOIN LATERAL unnest(CASE WHEN t.tag_ids = '{}' THEN ARRAY[NULL::int] ELSE t.tag_ids END) AS tg_key(tag_fk)`
+    : sql``;
+  const clientKey = groupBy.includes("client") ? sql`p.client_fk,` : sql``;
+  // Money per group, only the fields the caller may see (see visibility), and the report's totals:
+  // the sums of the groups, so groups always add up to the totals to the minor unit.
+  const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN vis.billable THEN jsonb_build_object(
+      'billable_seconds', ${k}.billable_seconds, 'billable_amount', ${k}.billable_amount)
+      || CASE WHEN vis.cost THEN jsonb_build_object('cost', ${k}.cost, 'margin', ${k}.billable_amount - ${k}.cost)
+         ELSE '{}' END
+    ELSE jsonb_build_object('billable_seconds', ${k}.billable_seconds) END`;
+  const totals = sql`CASE WHEN vis.billable THEN jsonb_build_object('currency', (SELECT currency FROM company),
+      'total_billable_amount', (SELECT coalesce(sum(k.billable_amount), 0) FROM kept k))
+      || CASE WHEN vis.cost THEN jsonb_build_object(
+        'total_cost', (SELECT coalesce(sum(k.cost), 0) FROM kept k),
+        'total_margin', (SELECT coalesce(sum(k.billable_amount - k.cost), 0) FROM kept k)) ELSE '{}' END
+    ELSE '{}' END`;
+  // The total is the time: by tag, each log once (not once per tag).
+  const total = byTag
+    ? sql`coalesce((SELECT round(extract(epoch FROM sum(d.e - d.s)), 3)::float8
+                    FROM (SELECT DISTINCT ON (c.id) c.s, c.e FROM clipped c WHERE c.e > c.s) d), 0)`
+    : sql`coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0)`;
   const groupFields = sql.join(fields.map((f) => sql`${sql.lit(f)}, ${sql.ref(`k.${f}`)}`));
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
+    vis AS (${visibility(f)}),
+    company AS (SELECT default_time_zone AS tz, currency FROM company_settings),
     clipped AS (
-      SELECT t.id, t.user_fk, t.project_fk, t.end_time IS NULL AS open,
-             greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e
-      FROM timelog t CROSS JOIN range r
+      SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
+             greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
+             coalesce(t.billable, p.billable) AS billable, ${rates(sql`t`)}
+      FROM timelog t JOIN project p ON p.id = t.project_fk CROSS JOIN range r ${tagJoin}
       WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
     ),
     pieces AS (${pieces}),
@@ -127,26 +178,66 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       SELECT ${idCols}
              -- Intervals add up exactly (microseconds) and faster than numeric seconds would.
              round(extract(epoch FROM sum(x.pe - x.ps)), 3)::float8 AS seconds,
-             bool_or(x.open) AS includes_open
+             bool_or(x.open) AS includes_open,
+             ${moneyAggregates}
       FROM pieces x
       WHERE x.pe > x.ps
       ${groupClause}
     ),
     grouped AS (
-      SELECT ${nameCols} g.seconds, g.includes_open FROM by_id g
+      SELECT ${nameCols} g.seconds, g.includes_open, g.billable_seconds, g.billable_amount, g.cost FROM by_id g
       ${groupBy.includes("project") ? sql`LEFT JOIN project pr ON pr.id = g.project_fk` : sql``}
       ${groupBy.includes("user") ? sql`LEFT JOIN app_user u ON u.id = g.user_fk` : sql``}
+      ${groupBy.includes("client") ? sql`LEFT JOIN client cl ON cl.id = g.client_fk` : sql``}
+      ${groupBy.includes("task") ? sql`LEFT JOIN task tk ON tk.id = g.task_fk` : sql``}
+      ${groupBy.includes("tag") ? sql`LEFT JOIN tag tg ON tg.id = g.tag_fk` : sql``}
     ),
     kept AS (
       -- Without a grouping the aggregate gives one row even over no logs: its seconds are NULL.
       SELECT g.* FROM grouped g WHERE g.seconds IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
     )
-    SELECT (SELECT count(*) FROM kept)::int AS n, json_build_object(
-      'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::json,
-      'total_seconds', coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0),
+    SELECT (SELECT count(*) FROM kept)::int AS n, (jsonb_build_object(
+      'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::jsonb,
+      'total_seconds', ${total},
       'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false),
-      'groups', coalesce((SELECT json_agg(json_build_object(${groupFields}) ${orderBy("k")}) FROM kept k), '[]')
-    )::text AS body
-    FROM range r`;
+      'groups', coalesce((SELECT jsonb_agg(jsonb_build_object(${groupFields}) || ${moneyOf(sql`k`)} ${orderBy("k")})
+                          FROM kept k), '[]')
+    ) || ${totals})::text AS body
+    FROM range r CROSS JOIN vis`;
   return { compile: () => query.compile(db) };
 }
+
+/** Who sees money: superusers everything; a manager reporting on their team or member billable amounts, never cost. */
+function visibility(f: ReportFilter) {
+  const su = sql`(SELECT user_is_superuser(${f.viewerId}::int))`;
+  const manager =
+    f.teamId !== undefined
+      ? sql`EXISTS (SELECT 1 FROM team_member WHERE team_fk = ${f.teamId}::int AND user_fk = ${f.viewerId}::int AND role = 'manager')`
+      : f.userId !== undefined
+        ? sql`manages(${f.viewerId}::int, ${f.userId}::int)`
+        : sql`false`;
+  return sql`SELECT ${su} OR ${manager} AS billable, ${su} AS cost`;
+}
+
+/**
+ * The rates of a log (alias `t`): billable, the (project, user) override or else the project's;
+ * cost, the user's override or else their position's; each the latest in effect on the day the
+ * log starts in the company's zone. No rate: no amount.
+ */
+function rates(t: RawBuilder<unknown>) {
+  const day = sql`(${t}.start_time AT TIME ZONE (SELECT tz FROM company))::date`;
+  return sql`(SELECT x.amount FROM rate x WHERE x.kind = 'billable' AND x.project_fk = ${t}.project_fk
+               AND (x.user_fk = ${t}.user_fk OR x.user_fk IS NULL) AND x.effective_from <= ${day}
+               ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1) AS brate,
+             (SELECT x.amount FROM rate x WHERE x.kind = 'cost'
+               AND (x.user_fk = ${t}.user_fk OR x.position_fk = (SELECT u.position_fk FROM app_user u WHERE u.id = ${t}.user_fk))
+               AND x.effective_from <= ${day}
+               ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1) AS crate`;
+}
+
+/** Per group: billable time, and amounts rounded half-even per piece (money_for), then summed. */
+const moneyAggregates = sql`round(extract(epoch FROM coalesce(sum(x.pe - x.ps) FILTER (WHERE x.billable), interval '0')), 3)::float8
+    AS billable_seconds,
+  coalesce(sum(money_for(x.brate, extract(epoch FROM x.pe - x.ps) * 1000)) FILTER (WHERE x.billable), 0)::bigint
+    AS billable_amount,
+  coalesce(sum(money_for(x.crate, extract(epoch FROM x.pe - x.ps) * 1000)), 0)::bigint AS cost`;

@@ -32,6 +32,9 @@ function scope(
     team_fk?: number;
     project_fk?: number;
     position_fk?: number;
+    client_fk?: number;
+    task_fk?: number;
+    tag_fk?: number;
   },
 ) {
   const viewerId = c.get("auth").userId;
@@ -41,6 +44,9 @@ function scope(
     teamId: query.team_fk,
     projectId: query.project_fk,
     positionId: query.position_fk,
+    clientId: query.client_fk,
+    taskId: query.task_fk,
+    tagId: query.tag_fk,
   };
   return {
     superuser: query.position_fk !== undefined,

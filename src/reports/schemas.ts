@@ -7,7 +7,7 @@ import { DateTime } from "../projects/schemas";
 
 export const MAX_RANGE_DAYS = 366;
 export const TIME_UNITS = ["day", "week", "month"] as const;
-const GROUPS = ["project", "user", ...TIME_UNITS] as const;
+const GROUPS = ["project", "user", "client", "task", "tag", ...TIME_UNITS] as const;
 export type Group = (typeof GROUPS)[number];
 
 const DateOrTime = z
@@ -29,6 +29,9 @@ const Filters = {
     .optional()
     .openapi({ description: "the members of a team you manage (any team, for a superuser)" }),
   project_fk: z.coerce.number().pipe(Id).optional(),
+  client_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "the projects of one client" }),
+  task_fk: z.coerce.number().pipe(Id).optional(),
+  tag_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "logs carrying this tag" }),
 };
 
 export const SummaryQuery = z.object({
@@ -52,12 +55,17 @@ export const SummaryQuery = z.object({
       items: { type: "string", enum: [...GROUPS] },
       maxItems: 3,
       default: ["project"],
-      description: "project, user, and at most one of day, week, month; comma-separated",
+      description:
+        "up to three of project, user, client, task, tag, and at most one of day, week, month; comma-separated. " +
+        "By tag, a log counts once in each of its tags' groups (untagged: tag_fk null), so groups may sum to more than the total.",
       param: { style: "form", explode: false },
     }),
 });
 
 export const CsvQuery = z.object(Filters);
+
+/** Minor units of the company currency: integers, never floats. */
+const Money = z.number().int().min(0);
 
 export const SummaryGroup = z
   .object({
@@ -65,9 +73,19 @@ export const SummaryGroup = z
     secret_name: z.string().optional(),
     user_fk: Id.optional(),
     username: z.string().optional(),
+    client_fk: Id.nullable().optional().openapi({ description: "null: projects without a client" }),
+    client_name: z.string().nullable().optional(),
+    task_fk: Id.nullable().optional().openapi({ description: "null: logs without a task" }),
+    task_name: z.string().nullable().optional(),
+    tag_fk: Id.nullable().optional().openapi({ description: "null: logs without tags" }),
+    tag_name: z.string().nullable().optional(),
     period: z.string().optional().openapi({ description: "first local day of the day, ISO week or month" }),
     seconds: z.number(),
     includes_open: z.boolean(),
+    billable_seconds: z.number().openapi({ description: "the billable part of seconds" }),
+    billable_amount: Money.optional().openapi({ description: "managers (their people) and superusers" }),
+    cost: Money.optional().openapi({ description: "superusers only" }),
+    margin: z.number().int().optional().openapi({ description: "billable_amount − cost; superusers only" }),
   })
   .openapi("SummaryGroup");
 
@@ -80,5 +98,9 @@ export const Summary = z
     total_seconds: z.number(),
     includes_open: z.boolean().openapi({ description: "a running log counted up to the database's now()" }),
     groups: z.array(SummaryGroup),
+    currency: z.string().optional().openapi({ description: "with amounts: ISO 4217; amounts are its minor units" }),
+    total_billable_amount: Money.optional(),
+    total_cost: Money.optional(),
+    total_margin: z.number().int().optional(),
   })
   .openapi("Summary");

@@ -8,9 +8,12 @@ export const COLUMNS = [
   "timelog.id",
   "timelog.user_fk",
   "timelog.project_fk",
+  "timelog.task_fk",
   "timelog.start_time",
   "timelog.end_time",
   "timelog.note",
+  "timelog.tag_ids as tags",
+  "timelog.billable",
   "timelog.created_at",
   "timelog.updated_at",
   // timelog_locked() (migrations/0007) written out, so a page of 50 costs one look at the company
@@ -34,11 +37,19 @@ export const assertMayActFor = (db: Db, viewerId: number, userId: number) =>
 export const lockedBefore = (db: Db) =>
   db.selectFrom("company_settings").select(sql<string | null>`api_time(locked_before)`.as("locked_before"));
 
+/** What a log carries besides project and times (the API's `tags` is the column `tag_ids`). */
+interface LogValues {
+  note?: string | null;
+  task_fk?: number | null;
+  tags?: number[];
+  billable?: boolean | null;
+}
+
 /** Clock in at the database's now(), or record a finished entry when both times are given. */
 export function insertLog(
   db: Db,
   userId: number,
-  v: { project_fk: number; note?: string | null; start_time?: string; end_time?: string },
+  v: LogValues & { project_fk: number; start_time?: string; end_time?: string },
 ) {
   return db
     .insertInto("timelog")
@@ -48,6 +59,9 @@ export function insertLog(
       note: v.note ?? null,
       start_time: v.start_time ?? sql<Date>`now()`,
       end_time: v.end_time ?? null,
+      task_fk: v.task_fk ?? null,
+      tag_ids: v.tags ?? [],
+      billable: v.billable ?? null,
     })
     .returning(body);
 }
@@ -92,9 +106,15 @@ export function updateLog(
   db: Db,
   id: number,
   viewerId: number,
-  patch: { project_fk?: number; start_time?: string; end_time?: string | null; note?: string | null },
+  patch: LogValues & { project_fk?: number; start_time?: string; end_time?: string | null },
 ) {
-  return db.updateTable("timelog").set(patch).where("id", "=", id).where(mayTouch(viewerId)).returning(body);
+  const { tags, ...rest } = patch;
+  return db
+    .updateTable("timelog")
+    .set({ ...rest, ...(tags === undefined ? {} : { tag_ids: tags }) })
+    .where("id", "=", id)
+    .where(mayTouch(viewerId))
+    .returning(body);
 }
 
 export const deleteLog = (db: Db, id: number, viewerId: number) =>
@@ -109,6 +129,9 @@ export interface ListFilter {
   from?: string;
   to?: string;
   projectId?: number;
+  clientId?: number;
+  taskId?: number;
+  tagId?: number;
   status?: "open" | "closed";
   after?: { start: string; id: number };
   limit: number;
@@ -129,6 +152,11 @@ export function listLogs(db: Db, f: ListFilter) {
     );
   }
   if (f.projectId !== undefined) q = q.where("project_fk", "=", f.projectId);
+  if (f.clientId !== undefined) {
+    q = q.where(sql<boolean>`project_fk IN (SELECT id FROM project WHERE client_fk = ${f.clientId}::int)`);
+  }
+  if (f.taskId !== undefined) q = q.where("task_fk", "=", f.taskId);
+  if (f.tagId !== undefined) q = q.where(sql<boolean>`tag_ids @> ARRAY[${f.tagId}::int] AND tag_ids <> '{}'`);
   if (f.status === "open") q = q.where("end_time", "is", null);
   if (f.status === "closed") q = q.where("end_time", "is not", null);
   if (f.after) q = q.where(sql<boolean>`(start_time, id) < (${f.after.start}::timestamptz, ${f.after.id}::int)`);
@@ -154,7 +182,7 @@ export function changesSince(db: Db, userId: number, after: { xid: string; id: n
       SELECT * FROM (
         SELECT t.changed_xid AS x, t.changed_xid::text AS xid, t.id, false AS deleted, NULL::timestamptz AS deleted_at,
                t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at,
-               timelog_locked(t) AS locked
+               timelog_locked(t) AS locked, t.task_fk, t.tag_ids AS tags, t.billable
         FROM timelog t
         WHERE t.user_fk = ${userId}::int AND (t.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int)
           AND t.changed_xid < bound.xmin
@@ -162,14 +190,14 @@ export function changesSince(db: Db, userId: number, after: { xid: string; id: n
         -- Logs whose lock a submit, a decision or the company lock changed (their rows are not touched).
         SELECT lc.changed_xid, lc.changed_xid::text, t.id, false, NULL::timestamptz,
                t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at,
-               timelog_locked(t)
+               timelog_locked(t), t.task_fk, t.tag_ids, t.billable
         FROM timelog_lock_change lc
         JOIN timelog t ON t.user_fk = ${userId}::int AND tstzrange(t.start_time, t.end_time, '[)') && lc.span
         WHERE (lc.user_fk = ${userId}::int OR lc.user_fk IS NULL)
           AND (lc.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int) AND lc.changed_xid < bound.xmin
         UNION ALL
         SELECT d.changed_xid, d.changed_xid::text, d.id, true, d.deleted_at,
-               d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+               d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
         FROM timelog_tombstone d
         WHERE d.user_fk = ${userId}::int AND (d.changed_xid, d.id) > (${after.xid}::xid8, ${after.id}::int)
           AND d.changed_xid < bound.xmin

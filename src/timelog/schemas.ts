@@ -7,15 +7,23 @@ import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
 
 const Note = z.string().max(1000).nullable();
+const TaskFk = Id.nullable().openapi({ description: "a task of the log's project" });
+const Tags = z.array(Id).max(20).openapi({ description: "tag ids (each once; stored sorted)" });
+const Billable = z.boolean().nullable().openapi({ description: "null: as the project says" });
+/** What a log carries besides its times: its task, tags and billable override. */
+const Extras = { task_fk: TaskFk.optional(), tags: Tags.optional(), billable: Billable.optional() };
 
 export const Timelog = z
   .object({
     id: Id,
     user_fk: Id,
     project_fk: Id,
+    task_fk: TaskFk,
     start_time: Timestamp,
     end_time: Timestamp.nullable().openapi({ description: "null while the timer runs" }),
     note: z.string().nullable(),
+    tags: Tags,
+    billable: Billable,
     created_at: Timestamp,
     updated_at: Timestamp,
     locked: z.boolean().openapi({
@@ -32,6 +40,7 @@ export const ClockIn = z
     note: Note.optional(),
     start_time: DateTime.optional(),
     end_time: DateTime.optional(),
+    ...Extras,
   })
   .refine((b) => (b.start_time === undefined) === (b.end_time === undefined), {
     message: "give both start_time and end_time for a past entry, or neither to clock in now",
@@ -43,7 +52,7 @@ export const Close = z
   .strictObject({ end_time: DateTime.optional().openapi({ description: "for a forgotten timer; default now" }) })
   .openapi("Close");
 
-export const Switch = z.strictObject({ project_fk: Id, note: Note.optional() }).openapi("Switch");
+export const Switch = z.strictObject({ project_fk: Id, note: Note.optional(), ...Extras }).openapi("Switch");
 
 export const PatchTimelog = z
   .strictObject({
@@ -51,6 +60,7 @@ export const PatchTimelog = z
     start_time: DateTime.optional(),
     end_time: DateTime.nullable().optional(),
     note: Note.optional(),
+    ...Extras,
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("PatchTimelog");
@@ -69,6 +79,9 @@ export const ListQuery = z.object({
   from: DateTime.optional().openapi({ description: "logs that overlap [from, to)" }),
   to: DateTime.optional(),
   project_fk: z.coerce.number().pipe(Id).optional(),
+  client_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "logs on this client's projects" }),
+  task_fk: z.coerce.number().pipe(Id).optional(),
+  tag_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "logs carrying this tag" }),
   user_fk: z.coerce
     .number()
     .pipe(Id)
@@ -111,17 +124,20 @@ export const SyncPage = z
 /** A log as reads select it (writes answer with the JSON the database built: timelog_json). */
 export type TimelogRow = Pick<
   Selectable<TimelogTable>,
-  "id" | "user_fk" | "project_fk" | "start_time" | "end_time" | "note" | "created_at" | "updated_at"
-> & { locked: boolean };
+  "id" | "user_fk" | "project_fk" | "task_fk" | "start_time" | "end_time" | "note" | "created_at" | "updated_at"
+> & { locked: boolean; tags: number[]; billable: boolean | null };
 
 export function toTimelog(row: TimelogRow): Timelog {
   return {
     id: row.id,
     user_fk: row.user_fk,
     project_fk: row.project_fk,
+    task_fk: row.task_fk,
     start_time: iso(row.start_time),
     end_time: isoOrNull(row.end_time),
     note: row.note,
+    tags: row.tags,
+    billable: row.billable,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     locked: row.locked,

@@ -141,6 +141,18 @@ function plausible(field: string, fx: Fixtures): fc.Arbitrary<unknown> {
         ),
         hostileString,
       );
+    case "kind":
+      return fc.oneof(fc.constantFrom("billable", "cost"), hostileString);
+    case "amount":
+      return fc.oneof(fc.constantFrom(0, 1, 12_000, 100_000_000_000, 100_000_000_001, -1, 0.5), hostileNumber);
+    case "effective_from":
+      return fc.oneof(fc.constantFrom("2026-01-01", "0001-01-01", "9999-12-31", "2026-02-30"), hostileString);
+    case "currency":
+      return fc.oneof(fc.constantFrom("EUR", "USD", "eur", "EURO"), hostileString);
+    case "tags":
+      return fc.oneof(fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 4 }), hostileValue);
+    case "billable":
+      return fc.oneof(fc.boolean(), fc.constant(null), hostileValue);
     case "events":
       return fc.oneof(
         fc.subarray(["timelog.created", "timer.started", "user.created", "timelog.exploded"]),

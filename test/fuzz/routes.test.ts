@@ -28,7 +28,7 @@ const CHECKSUM = `
                       time_zone, weekly_hours)::text AS r FROM app_user
     UNION ALL SELECT 'p' || row(p.*)::text FROM position p
     UNION ALL SELECT 'j' || row(j.*)::text FROM project j
-    UNION ALL SELECT 't' || row(id, user_fk, project_fk, start_time, end_time, note)::text FROM timelog
+    UNION ALL SELECT 't' || row(id, user_fk, project_fk, start_time, end_time, note, task_fk, tag_ids, billable)::text FROM timelog
     UNION ALL SELECT 'd' || id::text FROM timelog_tombstone
     UNION ALL SELECT 's' || row(id, refresh_generation, revoked_at)::text FROM session
     UNION ALL SELECT 'i' || row(user_fk, key, response)::text FROM idempotency_key
@@ -41,6 +41,10 @@ const CHECKSUM = `
     UNION ALL SELECT 'k' || row(id, user_fk, name, scopes, expires_at, revoked_at)::text FROM api_token
     UNION ALL SELECT 'W' || row(id, url, events, description, status, secret)::text FROM webhook_endpoint
     UNION ALL SELECT 'D' || row(id, status, attempts, next_attempt_at)::text FROM webhook_delivery
+    UNION ALL SELECT 'C' || row(x.*)::text FROM client x
+    UNION ALL SELECT 'K' || row(x.*)::text FROM task x
+    UNION ALL SELECT 'G' || row(x.*)::text FROM tag x
+    UNION ALL SELECT 'R' || row(x.*)::text FROM rate x
   ) x`;
 
 async function checksum(): Promise<string> {

@@ -149,6 +149,8 @@ describe("clipping, midnight, open logs, buckets and zones", () => {
         username: alice.username,
         seconds: 4 * 3600 - 0.25,
         includes_open: false,
+        // An employee sees the billable part of their time, never an amount.
+        billable_seconds: 4 * 3600 - 0.25,
       },
       {
         project_fk: q.id,
@@ -157,6 +159,7 @@ describe("clipping, midnight, open logs, buckets and zones", () => {
         username: alice.username,
         seconds: 4.5 * 3600 + 0.75,
         includes_open: false,
+        billable_seconds: 4.5 * 3600 + 0.75,
       },
     ]);
     const list = (await (

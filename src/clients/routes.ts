@@ -1,0 +1,112 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { signedIn } from "../auth/middleware";
+import { one, read, write } from "../db/request";
+import { ApiError } from "../lib/errors";
+import { body, json, noContent } from "../lib/openapi";
+import { idAfter, pageOf } from "../lib/page";
+import { createRouter } from "../lib/router";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { Client, ClientPage, ClientQuery, CreateClient, UpdateClient } from "./schemas";
+
+const tags = ["clients"];
+const notFound = () => new ApiError("not_found", "No such client.");
+const superuser = { superuser: true };
+type C = z.infer<typeof Client>;
+
+export const clients = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Clients, by id, a page at a time",
+      description: "Every signed-in user may read clients' names; archived=true lists only archived ones.",
+      ...signedIn,
+      request: { query: ClientQuery },
+      responses: { 200: json(ClientPage, "A page of clients"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor, archived } = c.req.valid("query");
+      const filter = archived === undefined ? undefined : archived === "true";
+      const query = q.listClients(c.get("database").db, { limit, after: idAfter(cursor), archived: filter });
+      const rows = (await read(c, [query])).results[0];
+      return c.json(
+        pageOf(
+          rows,
+          limit,
+          (r) => r.body as C,
+          (r) => [r.id],
+        ),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One client",
+      description: "Every signed-in user may read it.",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(Client, "The client"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const row = await one(c, q.findClient(c.get("database").db, c.req.valid("param").id), notFound);
+      return c.json(row.body as C, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Create a client (superusers)",
+      description: "Superusers only (403). Names are unique regardless of case (409 name_taken).",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(CreateClient) },
+      responses: { 201: json(Client, "Created"), ...problems(401, 403, 409, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.insertClient(c.get("database").db, c.req.valid("json")), 201, superuser);
+      if (!res) throw notFound();
+      return c.json(res.body as C, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Rename or archive a client (superusers)",
+      description: "Superusers only (403). Archiving keeps the client on its projects and in reports.",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateClient) },
+      responses: { 200: json(Client, "Updated"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const query = q.updateClient(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
+      const res = await write(c, [], query, 200, superuser);
+      if (!res) throw notFound();
+      return c.json(res.body as C, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete a client without projects (superusers)",
+      description: "Superusers only (403). A client that projects name stays (409 client_in_use): archive it.",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader },
+      responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.deleteClient(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      if (!res) throw notFound();
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,112 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { signedIn } from "../auth/middleware";
+import { one, read, write } from "../db/request";
+import { ApiError } from "../lib/errors";
+import { body, json, noContent } from "../lib/openapi";
+import { idAfter, pageOf } from "../lib/page";
+import { createRouter } from "../lib/router";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import * as q from "./queries";
+import { PageQuery, SaveTag, Tag, TagPage } from "./schemas";
+
+const tags = ["tags"];
+const notFound = () => new ApiError("not_found", "No such tag.");
+const superuser = { superuser: true };
+type C = z.infer<typeof Tag>;
+
+export const tagRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Tags, by id, a page at a time",
+      description: "Every signed-in user may read tags, to put them on their logs.",
+      ...signedIn,
+      request: { query: PageQuery },
+      responses: { 200: json(TagPage, "A page of tags"), ...problems(401, 422) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const query = q.listTags(c.get("database").db, { limit, after: idAfter(cursor) });
+      const rows = (await read(c, [query])).results[0];
+      return c.json(
+        pageOf(
+          rows,
+          limit,
+          (r) => r.body as C,
+          (r) => [r.id],
+        ),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One tag",
+      description: "Every signed-in user may read it.",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(Tag, "The tag"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const row = await one(c, q.findTag(c.get("database").db, c.req.valid("param").id), notFound);
+      return c.json(row.body as C, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Create a tag (superusers)",
+      description: "Superusers only (403). Names are unique regardless of case (409 name_taken).",
+      ...signedIn,
+      request: { headers: IdempotencyHeader, body: body(SaveTag) },
+      responses: { 201: json(Tag, "Created"), ...problems(401, 403, 409, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201, superuser);
+      if (!res) throw notFound();
+      return c.json(res.body as C, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      summary: "Rename a tag (superusers)",
+      description: "Superusers only (403). The logs that carry it keep it, under its new name.",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(SaveTag) },
+      responses: { 200: json(Tag, "Renamed"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const query = q.renameTag(c.get("database").db, c.req.valid("param").id, c.req.valid("json").name);
+      const res = await write(c, [], query, 200, superuser);
+      if (!res) throw notFound();
+      return c.json(res.body as C, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      summary: "Delete a tag no log carries (superusers)",
+      description:
+        "Superusers only (403). A tag on any time log stays (409 tag_in_use): logs, locked weeks included, never change silently.",
+      ...signedIn,
+      request: { params: IdParam, headers: IdempotencyHeader },
+      responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const res = await write(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      if (!res) throw notFound();
+      return c.body(null, 204);
+    },
+  );
