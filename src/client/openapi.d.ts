@@ -440,6 +440,26 @@ export interface paths {
         patch: operations["patchProjectsById"];
         trace?: never;
     };
+    "/projects/{id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's budget: used, remaining, percentage, exceeded (running timers counted to now)
+         * @description Every signed-in user sees the hours; the money budget only superusers. For month budgets, the current month in the company's zone.
+         */
+        get: operations["getProjectsByIdBudget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{id}/tasks": {
         parameters: {
             query?: never;
@@ -1512,6 +1532,14 @@ export interface components {
             client_fk: number | null;
             /** @description its logs are billable unless a log says otherwise */
             billable: boolean;
+            budget_hours: number | null;
+            /** @description minor units of the company currency */
+            budget_amount: number | null;
+            /**
+             * @description month: each calendar month in the company's zone
+             * @enum {string}
+             */
+            budget_period: "total" | "month";
         };
         CreateProject: {
             /** @example Apollo */
@@ -1526,6 +1554,10 @@ export interface components {
             client_fk?: number | null;
             /** @description default true */
             billable?: boolean;
+            budget_hours?: number | null;
+            budget_amount?: number | null;
+            /** @enum {string} */
+            budget_period?: "total" | "month";
         };
         ReplaceProject: {
             /** @example Apollo */
@@ -1539,6 +1571,10 @@ export interface components {
             is_archived: boolean;
             client_fk?: number | null;
             billable?: boolean;
+            budget_hours?: number | null;
+            budget_amount?: number | null;
+            /** @enum {string} */
+            budget_period?: "total" | "month";
         };
         UpdateProject: {
             /** @example Apollo */
@@ -1552,6 +1588,44 @@ export interface components {
             is_archived?: boolean;
             client_fk?: number | null;
             billable?: boolean;
+            budget_hours?: number | null;
+            budget_amount?: number | null;
+            /** @enum {string} */
+            budget_period?: "total" | "month";
+        };
+        ProjectBudget: {
+            project_fk: number;
+            /** @enum {string} */
+            period: "total" | "month";
+            /**
+             * Format: date-time
+             * @description month budgets: the current month
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            from: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            to: string | null;
+            /** @description null without an hours budget */
+            hours: {
+                budget: number;
+                used: number;
+                remaining: number;
+                percentage: number;
+                exceeded: boolean;
+            } | null;
+            /** @description superusers; null without a money budget */
+            amount: {
+                budget: number;
+                used: number;
+                remaining: number;
+                currency: string;
+                percentage: number;
+                exceeded: boolean;
+            } | null;
+            exceeded: boolean;
         };
         TaskPage: {
             items: components["schemas"]["Task"][];
@@ -1945,6 +2019,8 @@ export interface components {
             cost?: number;
             /** @description billable_amount − cost; superusers only */
             margin?: number;
+            /** @description projects with a budget: over it in its current period (GET /projects/{id}/budget) */
+            over_budget?: boolean;
         };
         CompanySettings: {
             /**
@@ -4764,6 +4840,82 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsByIdBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The budget now */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectBudget"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
             /** @description Problem (422) */

@@ -171,6 +171,10 @@ export interface ProjectTable {
   is_archived: Generated<boolean>;
   client_fk: number | null;
   billable: Generated<boolean>;
+  /** numeric and bigint: the driver reads them as text. */
+  budget_hours: ColumnType<string | null, number | null | undefined, number | null>;
+  budget_amount: ColumnType<string | null, number | null | undefined, number | null>;
+  budget_period: Generated<string>;
 }
 
 export interface ClientTable {

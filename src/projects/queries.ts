@@ -2,7 +2,18 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 
 type Db = Kysely<Database>;
-const COLUMNS = ["id", "secret_name", "started_at", "description", "is_archived", "client_fk", "billable"] as const;
+const COLUMNS = [
+  "id",
+  "secret_name",
+  "started_at",
+  "description",
+  "is_archived",
+  "client_fk",
+  "billable",
+  "budget_hours",
+  "budget_amount",
+  "budget_period",
+] as const;
 /** The API's JSON for the row a write returns, built by the database (see project_json). */
 const body = sql<unknown>`project_json(project)`.as("body");
 
@@ -27,7 +38,17 @@ type Values = {
   is_archived?: boolean;
   client_fk?: number | null;
   billable?: boolean;
+  budget_hours?: number | null;
+  budget_amount?: number | null;
+  budget_period?: "total" | "month";
 };
+
+/** The budget's use now: money only for superusers (decided in SQL). */
+export const projectBudget = (db: Db, id: number, viewerId: number) =>
+  db
+    .selectFrom("project")
+    .select(sql<unknown>`project_budget_json(project, user_is_superuser(${viewerId}::int))`.as("body"))
+    .where("id", "=", id);
 
 export const insertProject = (db: Db, values: Values) => db.insertInto("project").values(values).returning(body);
 

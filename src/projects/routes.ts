@@ -8,7 +8,16 @@ import { idAfter, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { CreateProject, Project, ProjectPage, ProjectQuery, ReplaceProject, toProject, UpdateProject } from "./schemas";
+import {
+  CreateProject,
+  Project,
+  ProjectBudget,
+  ProjectPage,
+  ProjectQuery,
+  ReplaceProject,
+  toProject,
+  UpdateProject,
+} from "./schemas";
 
 const tags = ["projects"];
 const notFound = () => new ApiError("not_found", "No such project.");
@@ -121,5 +130,23 @@ export const projects = createRouter()
       const res = await write(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), 204, superuser);
       if (!res) throw notFound();
       return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/budget",
+      tags,
+      summary: "A project's budget: used, remaining, percentage, exceeded (running timers counted to now)",
+      description:
+        "Every signed-in user sees the hours; the money budget only superusers. For month budgets, the current month in the company's zone.",
+      ...signedIn,
+      request: { params: IdParam },
+      responses: { 200: json(ProjectBudget, "The budget now"), ...problems(401, 404, 422) },
+    }),
+    async (c) => {
+      const query = q.projectBudget(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
+      const row = await one(c, query, notFound);
+      return c.json(row.body as z.infer<typeof ProjectBudget>, 200);
     },
   );

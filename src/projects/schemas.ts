@@ -10,6 +10,12 @@ export const DateTime = z.iso
   .openapi({ example: "2026-03-29T09:00:00+02:00" });
 const SecretName = z.string().trim().min(1).max(40).openapi({ example: "Apollo" });
 const Description = z.string().max(2000).nullable();
+/** A project's budget: hours and/or an amount, for its whole life or per month. */
+const Budget = {
+  budget_hours: z.number().positive().max(99_999_999).multipleOf(0.01).nullable().optional(),
+  budget_amount: z.number().int().min(1).max(1e15).nullable().optional(),
+  budget_period: z.enum(["total", "month"]).optional(),
+};
 
 export const Project = z
   .object({
@@ -20,6 +26,11 @@ export const Project = z
     is_archived: z.boolean(),
     client_fk: Id.nullable(),
     billable: z.boolean().openapi({ description: "its logs are billable unless a log says otherwise" }),
+    budget_hours: z.number().nullable(),
+    budget_amount: z.number().int().nullable().openapi({ description: "minor units of the company currency" }),
+    budget_period: z
+      .enum(["total", "month"])
+      .openapi({ description: "month: each calendar month in the company's zone" }),
   })
   .openapi("Project");
 
@@ -31,6 +42,7 @@ export const CreateProject = z
     is_archived: z.boolean().optional(),
     client_fk: Id.nullable().optional(),
     billable: z.boolean().optional().openapi({ description: "default true" }),
+    ...Budget,
   })
   .openapi("CreateProject");
 export const ReplaceProject = z
@@ -41,6 +53,7 @@ export const ReplaceProject = z
     is_archived: z.boolean(),
     client_fk: Id.nullable().optional(),
     billable: z.boolean().optional(),
+    ...Budget,
   })
   .openapi("ReplaceProject");
 export const UpdateProject = z
@@ -51,6 +64,7 @@ export const UpdateProject = z
     is_archived: z.boolean().optional(),
     client_fk: Id.nullable().optional(),
     billable: z.boolean().optional(),
+    ...Budget,
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateProject");
@@ -69,5 +83,43 @@ export const ProjectPage = pageSchema(Project, "ProjectPage");
 export type ProjectRow = Selectable<ProjectTable>;
 
 export function toProject(row: ProjectRow): z.infer<typeof Project> {
-  return { ...row, started_at: iso(row.started_at) };
+  return {
+    ...row,
+    started_at: iso(row.started_at),
+    // numeric and bigint arrive as text
+    budget_hours: row.budget_hours === null ? null : Number(row.budget_hours),
+    budget_amount: row.budget_amount === null ? null : Number(row.budget_amount),
+    budget_period: row.budget_period === "month" ? "month" : "total",
+  };
 }
+
+export const ProjectBudget = z
+  .object({
+    project_fk: Id,
+    period: z.enum(["total", "month"]),
+    from: Timestamp.nullable().openapi({ description: "month budgets: the current month" }),
+    to: Timestamp.nullable(),
+    hours: z
+      .object({
+        budget: z.number(),
+        used: z.number(),
+        remaining: z.number(),
+        percentage: z.number(),
+        exceeded: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: "null without an hours budget" }),
+    amount: z
+      .object({
+        budget: z.number().int(),
+        used: z.number().int(),
+        remaining: z.number().int(),
+        currency: z.string(),
+        percentage: z.number(),
+        exceeded: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: "superusers; null without a money budget" }),
+    exceeded: z.boolean(),
+  })
+  .openapi("ProjectBudget");

@@ -145,7 +145,14 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
   const clientKey = groupBy.includes("client") ? sql`p.client_fk,` : sql``;
   // Money per group, only the fields the caller may see (see visibility), and the report's totals:
   // the sums of the groups, so groups always add up to the totals to the minor unit.
-  const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN vis.billable THEN jsonb_build_object(
+  // Projects with a budget are marked when over it (for the current period; money budgets count for
+  // those who may see money). Only budgeted projects pay for the check.
+  const overBudget = groupBy.includes("project")
+    ? sql`CASE WHEN pr.budget_hours IS NOT NULL OR pr.budget_amount IS NOT NULL
+            THEN (project_budget_json(pr, vis.cost) ->> 'exceeded')::boolean END`
+    : sql`NULL::boolean`;
+  const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN ${k}.over_budget IS NULL THEN '{}'::jsonb
+      ELSE jsonb_build_object('over_budget', ${k}.over_budget) END || CASE WHEN vis.billable THEN jsonb_build_object(
       'billable_seconds', ${k}.billable_seconds, 'billable_amount', ${k}.billable_amount)
       || CASE WHEN vis.cost THEN jsonb_build_object('cost', ${k}.cost, 'margin', ${k}.billable_amount - ${k}.cost)
          ELSE '{}' END
@@ -185,7 +192,8 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       ${groupClause}
     ),
     grouped AS (
-      SELECT ${nameCols} g.seconds, g.includes_open, g.billable_seconds, g.billable_amount, g.cost FROM by_id g
+      SELECT ${nameCols} g.seconds, g.includes_open, g.billable_seconds, g.billable_amount, g.cost, ${overBudget} AS over_budget
+      FROM by_id g CROSS JOIN vis
       ${groupBy.includes("project") ? sql`LEFT JOIN project pr ON pr.id = g.project_fk` : sql``}
       ${groupBy.includes("user") ? sql`LEFT JOIN app_user u ON u.id = g.user_fk` : sql``}
       ${groupBy.includes("client") ? sql`LEFT JOIN client cl ON cl.id = g.client_fk` : sql``}

@@ -86,6 +86,10 @@ export const SummaryGroup = z
     billable_amount: Money.optional().openapi({ description: "managers (their people) and superusers" }),
     cost: Money.optional().openapi({ description: "superusers only" }),
     margin: z.number().int().optional().openapi({ description: "billable_amount − cost; superusers only" }),
+    over_budget: z
+      .boolean()
+      .optional()
+      .openapi({ description: "projects with a budget: over it in its current period (GET /projects/{id}/budget)" }),
   })
   .openapi("SummaryGroup");
 
