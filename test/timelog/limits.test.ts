@@ -60,6 +60,7 @@ describe("time log limits", () => {
       timelog_max_seconds: 604_800,
       default_time_zone: "UTC",
       locked_before: null,
+      currency: "EUR",
     });
     await expectProblem(
       await call("PATCH", "/settings", { token: alice.token, body: { timelog_max_seconds: 3600 } }),
