@@ -16,11 +16,17 @@ export const INVARIANTS_SQL = `
         AND EXISTS (SELECT 1 FROM (VALUES (e.before), (e.after)) v(j)
                     WHERE v.j IS NOT NULL AND tstzrange((v.j->>'start_time')::timestamptz,
                                                         (v.j->>'end_time')::timestamptz, '[)') && t.span)) AS locked_changes,
-    -- Every log's last audited state is the state it has; every deletion is audited.
+    -- Every log's last audited state is the state it has (every field the event recorded: events
+    -- from before a migration added fields lack them); every deletion is audited.
     (SELECT count(*)::int FROM timelog t
-      WHERE (SELECT e.after FROM audit_event e WHERE e.entity = 'timelog' AND e.entity_id = t.id::text
-             ORDER BY e.id DESC LIMIT 1) IS DISTINCT FROM timelog_json(t) - 'locked')
+       LEFT JOIN LATERAL (SELECT e.after FROM audit_event e WHERE e.entity = 'timelog' AND e.entity_id = t.id::text
+                          ORDER BY e.id DESC LIMIT 1) last ON true
+      WHERE last.after IS NULL OR EXISTS (SELECT 1 FROM jsonb_each(last.after) kv
+                                          WHERE (timelog_json(t) - 'locked') -> kv.key IS DISTINCT FROM kv.value))
     + (SELECT count(*)::int FROM timelog_tombstone d
         WHERE NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.entity = 'timelog' AND e.entity_id = d.id::text
                           AND e.kind = 'timelog.deleted')) AS audit_missing,
-    (SELECT count(broken_id)::int FROM audit_verify()) AS broken_chains`;
+    (SELECT count(broken_id)::int FROM audit_verify()) AS broken_chains,
+    -- Tags live in an array (no foreign key): every one a log carries exists.
+    (SELECT count(*)::int FROM timelog t
+      WHERE EXISTS (SELECT 1 FROM unnest(t.tag_ids) x WHERE NOT EXISTS (SELECT 1 FROM tag g WHERE g.id = x))) AS dangling_tags`;

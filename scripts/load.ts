@@ -138,6 +138,15 @@ try {
   const accounts = await createAccounts(stack, CONNECTIONS + 1, "load");
   const users = accounts.slice(1);
   const projects = await createProjects(stack, 20);
+  // Money on the report path: every project has a billable rate (one changing mid-month), every
+  // position a cost rate, so the month summaries the users ask for price every log.
+  await stack.sql.query(
+    `INSERT INTO rate (kind, amount, effective_from, project_fk)
+     SELECT 'billable', 9000 + id, d, id FROM project, (VALUES ('2000-01-01'::date), (current_date - 15)) v(d)`,
+  );
+  await stack.sql.query(
+    "INSERT INTO rate (kind, amount, effective_from, position_fk) SELECT 'cost', 4000, '2000-01-01', id FROM position",
+  );
   await seedLogs(
     stack,
     accounts.map((a) => a.id),
@@ -339,6 +348,7 @@ try {
       String(inv?.audit_missing),
     ],
     ["every audit chain verifies", inv?.broken_chains === 0, String(inv?.broken_chains)],
+    ["every tag a log carries exists", inv?.dangling_tags === 0, String(inv?.dangling_tags)],
     [
       "every acknowledged clock-in/switch is in the database",
       found?.n === created.length,

@@ -108,9 +108,18 @@ function targets(stack: Stack, accounts: Account[], projectIds: number[]): Targe
       requests: [{ method: "POST", path: "/users/login", headers: json }],
     },
     {
+      // No rates: nothing to price (the lookups find no rate, every amount is 0).
       name: "GET /reports/summary (month by project, everyone)",
       base: "api",
       tokens: superuser,
+      before: () => stack.sql.query("DELETE FROM rate"),
+      requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=project` }],
+    },
+    {
+      name: "GET /reports/summary (month by project, everyone, with money)",
+      base: "api",
+      tokens: superuser,
+      before: () => priceEverything(stack),
       requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=project` }],
     },
     {
@@ -135,6 +144,29 @@ async function listen(stack: Stack) {
      VALUES (1, $1, '{timelog.created,timer.started,timer.stopped}', $2)
      ON CONFLICT (id) DO UPDATE SET url = $1, status = 'active', events = EXCLUDED.events`,
     [url, `whsec_${Buffer.alloc(32, 7).toString("base64")}`],
+  );
+}
+
+/** The summary with money against the same summary with nothing to price, at each size (target: ≤ 1.5×). */
+function moneyRatio(p50At: Map<string, number>): string {
+  const base = "GET /reports/summary (month by project, everyone)";
+  const lines = SIZES.map((size) => {
+    const a = p50At.get(`${base}|${size}`) ?? 0;
+    const b = p50At.get(`${base.slice(0, -1)}, with money)|${size}`) ?? 0;
+    return `${size.toLocaleString("en")} logs: ${b} ms with money vs ${a} ms without (${a > 0 ? (b / a).toFixed(2) : "?"}×)`;
+  });
+  return `Money in the month summary (one connection, p50; two billable rates per project, one changing mid-month, and a cost rate per position): ${lines.join("; ")}.`;
+}
+
+/** Two billable rates per project (one changes mid-month) and a cost rate per position. */
+async function priceEverything(stack: Stack) {
+  await stack.sql.query("DELETE FROM rate");
+  await stack.sql.query(
+    `INSERT INTO rate (kind, amount, effective_from, project_fk)
+     SELECT 'billable', 9000 + id, d, id FROM project, (VALUES ('2000-01-01'::date), (current_date - 15)) v(d)`,
+  );
+  await stack.sql.query(
+    "INSERT INTO rate (kind, amount, effective_from, position_fk) SELECT 'cost', 4000 + id, '2000-01-01', id FROM position",
   );
 }
 
@@ -261,7 +293,7 @@ try {
   // The month × user × project × day report leaves the scale series: past 10k logs its month has more
   // than the 20,000 groups a summary may return, and it answers 422 too_many_groups, by design.
   const scaleTargets = list.filter(
-    (t) => t.name.startsWith("GET /timelog/?") || t.name === "GET /reports/summary (month by project, everyone)",
+    (t) => t.name.startsWith("GET /timelog/?") || t.name.startsWith("GET /reports/summary (month by project, everyone"),
   );
   const scale: string[] = [];
   const p50At = new Map<string, number>(); // "target|size" → p50 at one connection
@@ -317,7 +349,9 @@ try {
         scaleTargets.map((t) => t.name),
         p50At,
         monthAt,
-      ),
+      ) +
+      "\n\n" +
+      moneyRatio(p50At),
   );
 } finally {
   await pgStack.close();

@@ -1021,7 +1021,7 @@ export interface paths {
         };
         /**
          * Time logs as RFC 4180 CSV for payroll, times in tz with their offset
-         * @description A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter.
+         * @description A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter. Columns: id, user_id, username, position, project_id, project, start, end, duration_seconds, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; then rate and amount (minor units; the part of the log inside the range) for managers reporting on their people and superusers, and cost for superusers.
          */
         get: operations["getReportsTimelogCsv"];
         put?: never;

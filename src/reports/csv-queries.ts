@@ -2,6 +2,7 @@
 // under Neon's 10 MiB response limit, however long the notes.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
+import { moneyCtes, rates } from "./money";
 import { filters, type Range, type ReportFilter, rangeCte } from "./queries";
 
 type Db = Kysely<Database>;
@@ -41,11 +42,14 @@ export interface CsvAfter {
 const overlaps = (f: ReportFilter) =>
   sql`tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}`;
 
-/** How many logs match, counted up to `cap` + 1 (enough to refuse an export that is too big). */
+/**
+ * How many logs match, counted up to `cap` + 1 (enough to refuse an export that is too big), and
+ * which money columns the caller may see (the header names them before the first row).
+ */
 export function countRows(db: Db, range: Range, f: ReportFilter, cap: number) {
-  const query = sql<{ n: number }>`
-    WITH ${rangeCte(range)}
-    SELECT count(*)::int AS n FROM (
+  const query = sql<{ n: number; billable: boolean; cost: boolean }>`
+    WITH ${rangeCte(range)}, ${moneyCtes(f)}
+    SELECT count(*)::int AS n, (SELECT billable FROM vis) AS billable, (SELECT cost FROM vis) AS cost FROM (
       SELECT 1 FROM timelog t CROSS JOIN range r WHERE ${overlaps(f)} LIMIT ${cap + 1}
     ) x`;
   return { compile: () => query.compile(db) };
@@ -56,13 +60,21 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
   const keyset = after ? sql`AND (t.start_time, t.id) > (${after.start}::timestamptz, ${after.id}::int)` : sql``;
   const tz = sql`${range.tz}::text`;
   const query = sql<CsvRow>`
-    WITH ${rangeCte(range)}
+    WITH ${rangeCte(range)}, ${moneyCtes(f)}
     SELECT p.id, p.line, p.start_key, p.fetched FROM (SELECT a.*, count(*) OVER () AS fetched FROM (
     SELECT t.id, t.start_time,
            concat_ws(',', t.id, t.user_fk, csv_text(u.username), csv_text(po.title), t.project_fk,
                      csv_text(pr.secret_name), csv_time(t.start_time, ${tz}),
                      coalesce(csv_time(t.end_time, ${tz}), ''), csv_seconds(d.ms), csv_hm(d.ms),
-                     CASE WHEN t.end_time IS NULL THEN 'true' ELSE 'false' END, csv_text(t.note)) AS line,
+                     CASE WHEN t.end_time IS NULL THEN 'true' ELSE 'false' END, csv_text(t.note),
+                     csv_text(cl.name), csv_text(tk.name),
+                     csv_text((SELECT string_agg(g.name, ';' ORDER BY g.name) FROM tag g WHERE g.id = ANY (t.tag_ids))),
+                     CASE WHEN m.billable THEN 'true' ELSE 'false' END,
+                     -- Money columns only for who may see them (the header says which): the part of
+                     -- the log inside the range, priced as the summary prices it.
+                     CASE WHEN vis.billable THEN concat_ws(',', coalesce(m.brate::text, ''),
+                       CASE WHEN m.billable THEN coalesce(money_for(m.brate, m.in_range_ms), 0) ELSE 0 END) END,
+                     CASE WHEN vis.cost THEN coalesce(money_for(m.crate, m.in_range_ms), 0)::text END) AS line,
            to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_key,
            sum(400 + 6 * (octet_length(u.username) + octet_length(po.title) + octet_length(pr.secret_name))
                + octet_length(coalesce(t.note, ''))
@@ -73,6 +85,13 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
     JOIN app_user u ON u.id = t.user_fk
     JOIN position po ON po.id = u.position_fk
     JOIN project pr ON pr.id = t.project_fk
+    LEFT JOIN client cl ON cl.id = pr.client_fk
+    LEFT JOIN task tk ON tk.id = t.task_fk
+    CROSS JOIN vis
+    CROSS JOIN LATERAL (
+      SELECT coalesce(t.billable, pr.billable) AS billable, ${rates(sql`t`)},
+             extract(epoch FROM least(coalesce(t.end_time, now()), r.hi) - greatest(t.start_time, r.lo)) * 1000 AS in_range_ms
+    ) m
     WHERE ${overlaps(f)} ${keyset}
     ORDER BY t.start_time, t.id
     LIMIT ${CSV_PAGE_ROWS}

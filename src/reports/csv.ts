@@ -14,6 +14,17 @@ export const CSV_HEADER = [
   "duration_hm",
   "open",
   "note",
+  "client",
+  "task",
+  "tags",
+  "billable",
+];
+
+/** The header for what the caller may see: rate and amount (managers, superusers), cost (superusers). */
+export const csvHeader = (money: { billable: boolean; cost: boolean }) => [
+  ...CSV_HEADER,
+  ...(money.billable ? ["rate", "amount"] : []),
+  ...(money.cost ? ["cost"] : []),
 ];
 
 /**
@@ -22,6 +33,7 @@ export const CSV_HEADER = [
  * went out aborts the stream: a truncated export must not look complete.
  */
 export function csvStream(
+  header: string[],
   first: CsvRow[],
   nextPage: (after: CsvAfter) => Promise<CsvRow[]>,
 ): ReadableStream<Uint8Array> {
@@ -29,7 +41,7 @@ export function csvStream(
   let page = first;
   return new ReadableStream({
     start(controller) {
-      controller.enqueue(encoder.encode(`${CSV_HEADER.join(",")}\r\n`));
+      controller.enqueue(encoder.encode(`${header.join(",")}\r\n`));
     },
     async pull(controller) {
       // The lines are PostgreSQL's (migrations/0009_csv.sql): joined, never parsed or re-encoded.

@@ -3,6 +3,7 @@
 // zone, so a 23- or 25-hour day is summed as it really was.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
+import { moneyAggregates, moneyCtes, rates } from "./money";
 import { type Group, MAX_RANGE_DAYS } from "./schemas";
 
 type Db = Kysely<Database>;
@@ -171,8 +172,7 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
   const groupFields = sql.join(fields.map((f) => sql`${sql.lit(f)}, ${sql.ref(`k.${f}`)}`));
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
-    vis AS (${visibility(f)}),
-    company AS (SELECT default_time_zone AS tz, currency FROM company_settings),
+    ${moneyCtes(f)},
     clipped AS (
       SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
              greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
@@ -214,38 +214,3 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     FROM range r CROSS JOIN vis`;
   return { compile: () => query.compile(db) };
 }
-
-/** Who sees money: superusers everything; a manager reporting on their team or member billable amounts, never cost. */
-function visibility(f: ReportFilter) {
-  const su = sql`(SELECT user_is_superuser(${f.viewerId}::int))`;
-  const manager =
-    f.teamId !== undefined
-      ? sql`EXISTS (SELECT 1 FROM team_member WHERE team_fk = ${f.teamId}::int AND user_fk = ${f.viewerId}::int AND role = 'manager')`
-      : f.userId !== undefined
-        ? sql`manages(${f.viewerId}::int, ${f.userId}::int)`
-        : sql`false`;
-  return sql`SELECT ${su} OR ${manager} AS billable, ${su} AS cost`;
-}
-
-/**
- * The rates of a log (alias `t`): billable, the (project, user) override or else the project's;
- * cost, the user's override or else their position's; each the latest in effect on the day the
- * log starts in the company's zone. No rate: no amount.
- */
-function rates(t: RawBuilder<unknown>) {
-  const day = sql`(${t}.start_time AT TIME ZONE (SELECT tz FROM company))::date`;
-  return sql`(SELECT x.amount FROM rate x WHERE x.kind = 'billable' AND x.project_fk = ${t}.project_fk
-               AND (x.user_fk = ${t}.user_fk OR x.user_fk IS NULL) AND x.effective_from <= ${day}
-               ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1) AS brate,
-             (SELECT x.amount FROM rate x WHERE x.kind = 'cost'
-               AND (x.user_fk = ${t}.user_fk OR x.position_fk = (SELECT u.position_fk FROM app_user u WHERE u.id = ${t}.user_fk))
-               AND x.effective_from <= ${day}
-               ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1) AS crate`;
-}
-
-/** Per group: billable time, and amounts rounded half-even per piece (money_for), then summed. */
-const moneyAggregates = sql`round(extract(epoch FROM coalesce(sum(x.pe - x.ps) FILTER (WHERE x.billable), interval '0')), 3)::float8
-    AS billable_seconds,
-  coalesce(sum(money_for(x.brate, extract(epoch FROM x.pe - x.ps) * 1000)) FILTER (WHERE x.billable), 0)::bigint
-    AS billable_amount,
-  coalesce(sum(money_for(x.crate, extract(epoch FROM x.pe - x.ps) * 1000)), 0)::bigint AS cost`;

@@ -6,7 +6,7 @@ import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { COMMON_HEADERS, problems } from "../lib/schemas";
-import { csvStream } from "./csv";
+import { csvHeader, csvStream } from "./csv";
 import type { CsvAfter } from "./csv-queries";
 import * as csv from "./csv-queries";
 import * as q from "./queries";
@@ -100,7 +100,9 @@ export const reports = createRouter()
       tags,
       summary: "Time logs as RFC 4180 CSV for payroll, times in tz with their offset",
       description:
-        "A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter.",
+        "A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter. " +
+        "Columns: id, user_id, username, position, project_id, project, start, end, duration_seconds, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; " +
+        "then rate and amount (minor units; the part of the log inside the range) for managers reporting on their people and superusers, and cost for superusers.",
       ...signedIn,
       request: { query: CsvQuery },
       responses: {
@@ -130,12 +132,13 @@ export const reports = createRouter()
         [...checks, csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
         { superuser },
       );
-      const [counted, first] = results.slice(-2) as [{ n: number }[], csv.CsvRow[]];
+      const [counted, first] = results.slice(-2) as [{ n: number; billable: boolean; cost: boolean }[], csv.CsvRow[]];
       if ((counted[0]?.n ?? 0) > MAX_CSV_ROWS) {
         throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
       }
       const name = `timelog_${query.from.slice(0, 10)}_${query.to.slice(0, 10)}.csv`;
-      return c.body(csvStream(first, page), 200, {
+      const money = { billable: counted[0]?.billable === true, cost: counted[0]?.cost === true };
+      return c.body(csvStream(csvHeader(money), first, page), 200, {
         "content-type": "text/csv; charset=utf-8; header=present",
         "content-disposition": `attachment; filename="${name}"`,
       });

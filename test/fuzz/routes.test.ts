@@ -217,6 +217,7 @@ describe("fuzzing every route", () => {
         locked_changes: 0,
         audit_missing: 0,
         broken_chains: 0,
+        dangling_tags: 0,
       });
       expect(cases).toBe(RUNS);
       console.log(`fuzz: ${RUNS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);

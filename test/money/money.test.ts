@@ -1,5 +1,6 @@
 // Money, exact to the minor unit: the rate card, effective dating, the rounding rule on awkward
 // values, who sees which amounts, and totals that reconcile across a rate change and a DST switch.
+import { parse } from "csv-parse/browser/esm/sync";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import { addEntry, createProject, createTeamWorld, createUser, type TestUser } from "../helpers/factories";
@@ -137,6 +138,21 @@ describe("amounts", () => {
     expect(byDay.total_cost).toBe(5_000 + 10_000 + 1_333 + 4_000);
     expect(byDay.total_margin).toBe((byDay.total_billable_amount ?? 0) - (byDay.total_cost ?? 0));
     expect(byDay.currency).toBe("EUR");
+    // The CSV prices each log as the summary does: its amounts and costs add up to the summary's.
+    const exported = await call("GET", `/reports/timelog.csv?${month}`, { token: admin.token });
+    const rows = parse(await exported.text(), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(4);
+    expect(rows.reduce((a, r) => a + Number(r.amount), 0)).toBe(byDay.total_billable_amount);
+    expect(rows.reduce((a, r) => a + Number(r.cost), 0)).toBe(byDay.total_cost);
+    expect(rows.find((r) => r.start?.startsWith("2026-03-28"))).toMatchObject({ rate: "10000", amount: "10000" });
+    // A manager exporting their team sees rate and amount, never cost; an employee neither.
+    const team = await call("GET", `/reports/timelog.csv?${month}&team_fk=${world.team.id}`, {
+      token: world.manager.token,
+    });
+    const header = (await team.text()).split("\r\n")[0] ?? "";
+    expect(header.endsWith(",billable,rate,amount")).toBe(true);
+    const own = await call("GET", `/reports/timelog.csv?${month}`, { token: ann.token });
+    expect((await own.text()).split("\r\n")[0]?.endsWith(",tags,billable")).toBe(true);
     // A rate from April on changes nothing in March.
     await rate({ kind: "billable", amount: 99_000, effective_from: "2026-04-01", project_fk: p.id });
     const again = await summary(admin, `${month}&group_by=project`);

@@ -39,6 +39,11 @@ describe("GET /reports/timelog.csv", () => {
         duration_hm: "1:45",
         open: "false",
         note,
+        // An employee's export: no rate, amount or cost columns.
+        client: "",
+        task: "",
+        tags: "",
+        billable: "true",
       },
     ]);
   });
