@@ -43,6 +43,10 @@ const local = await startNeonLocal(fixedBackend(db.pool), {
   host: endpoint.hostname,
 });
 console.log(`neon endpoint: ${local.url}`);
+console.log(
+  "webhooks: receivers on http://127.0.0.1 are allowed, the Cron Trigger (retries) fires every minute; " +
+    "watch GET /webhooks/{id}/deliveries (README, Webhooks)",
+);
 
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const wrangler = spawn(

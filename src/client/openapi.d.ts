@@ -1533,7 +1533,7 @@ export interface components {
             /** @description its logs are billable unless a log says otherwise */
             billable: boolean;
             budget_hours: number | null;
-            /** @description minor units of the company currency */
+            /** @description minor units of the company currency; superusers only (null for others) */
             budget_amount: number | null;
             /**
              * @description month: each calendar month in the company's zone

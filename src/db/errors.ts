@@ -16,6 +16,10 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   client_name_key: { code: "name_taken", detail: "A client with this name exists." },
   task_name_key: { code: "name_taken", detail: "This project has a task with this name." },
   tag_name_key: { code: "name_taken", detail: "A tag with this name exists." },
+  tag_name_no_semicolon: {
+    code: "invalid_value",
+    detail: "A tag name may not contain ';' (the CSV separates tags with it).",
+  },
   project_client_fk_fkey: { code: "unknown_client", detail: "client_fk does not name a client." },
   task_project_fk_fkey: { code: "not_found", detail: "No such project." },
   timelog_task_of_project: { code: "unknown_task", detail: "task_fk does not name a task of the log's project." },

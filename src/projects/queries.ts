@@ -11,16 +11,25 @@ const COLUMNS = [
   "client_fk",
   "billable",
   "budget_hours",
-  "budget_amount",
   "budget_period",
 ] as const;
+/** The money budget is superusers' (as in GET /projects/{id}/budget): null for everyone else. */
+const columns = (viewerId: number) =>
+  [
+    ...COLUMNS,
+    sql<string | null>`CASE WHEN user_is_superuser(${viewerId}::int) THEN budget_amount::text END`.as("budget_amount"),
+  ] as const;
 /** The API's JSON for the row a write returns, built by the database (see project_json). */
 const body = sql<unknown>`project_json(project)`.as("body");
 
-export function listProjects(db: Db, opts: { after?: number; limit: number; archived?: boolean; client?: number }) {
+export function listProjects(
+  db: Db,
+  viewerId: number,
+  opts: { after?: number; limit: number; archived?: boolean; client?: number },
+) {
   let q = db
     .selectFrom("project")
-    .select(COLUMNS)
+    .select(columns(viewerId))
     .orderBy("id")
     .limit(opts.limit + 1);
   if (opts.after !== undefined) q = q.where("id", ">", opts.after);
@@ -29,7 +38,8 @@ export function listProjects(db: Db, opts: { after?: number; limit: number; arch
   return q;
 }
 
-export const findProject = (db: Db, id: number) => db.selectFrom("project").select(COLUMNS).where("id", "=", id);
+export const findProject = (db: Db, id: number, viewerId: number) =>
+  db.selectFrom("project").select(columns(viewerId)).where("id", "=", id);
 
 type Values = {
   secret_name: string;

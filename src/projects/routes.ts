@@ -47,7 +47,7 @@ export const projects = createRouter()
       const { limit, cursor, archived, client_fk } = c.req.valid("query");
       const filter = archived === undefined ? undefined : archived === "true";
       const opts = { limit, after: idAfter(cursor), archived: filter, client: client_fk };
-      const { results } = await read(c, [q.listProjects(c.get("database").db, opts)]);
+      const { results } = await read(c, [q.listProjects(c.get("database").db, c.get("auth").userId, opts)]);
       return c.json(
         pageOf(results[0], limit, toProject, (r) => [r.id]),
         200,
@@ -66,7 +66,11 @@ export const projects = createRouter()
       responses: { 200: json(Project, "The project"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const row = await one(c, q.findProject(c.get("database").db, c.req.valid("param").id), notFound);
+      const row = await one(
+        c,
+        q.findProject(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
+        notFound,
+      );
       return c.json(toProject(row), 200);
     },
   )

@@ -27,7 +27,11 @@ export const Project = z
     client_fk: Id.nullable(),
     billable: z.boolean().openapi({ description: "its logs are billable unless a log says otherwise" }),
     budget_hours: z.number().nullable(),
-    budget_amount: z.number().int().nullable().openapi({ description: "minor units of the company currency" }),
+    budget_amount: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "minor units of the company currency; superusers only (null for others)" }),
     budget_period: z
       .enum(["total", "month"])
       .openapi({ description: "month: each calendar month in the company's zone" }),

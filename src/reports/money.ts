@@ -22,13 +22,15 @@ export function visibility(f: ReportFilter) {
  */
 export function rates(t: RawBuilder<unknown>) {
   const day = sql`(${t}.start_time AT TIME ZONE (SELECT tz FROM company))::date`;
-  return sql`(SELECT x.amount FROM rate x WHERE x.kind = 'billable' AND x.project_fk = ${t}.project_fk
-               AND (x.user_fk = ${t}.user_fk OR x.user_fk IS NULL) AND x.effective_from <= ${day}
-               ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1) AS brate,
-             (SELECT x.amount FROM rate x WHERE x.kind = 'cost'
-               AND (x.user_fk = ${t}.user_fk OR x.position_fk = (SELECT u.position_fk FROM app_user u WHERE u.id = ${t}.user_fk))
-               AND x.effective_from <= ${day}
-               ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1) AS crate`;
+  const latest = (where: RawBuilder<unknown>) =>
+    sql`(SELECT x.amount FROM rate x WHERE ${where} AND x.effective_from <= ${day} ORDER BY x.effective_from DESC LIMIT 1)`;
+  // Each lookup is one probe of its own partial index; none runs for a caller who may not see it.
+  return sql`CASE WHEN (SELECT billable FROM vis) THEN coalesce(
+               ${latest(sql`x.kind = 'billable' AND x.project_fk = ${t}.project_fk AND x.user_fk = ${t}.user_fk`)},
+               ${latest(sql`x.kind = 'billable' AND x.project_fk = ${t}.project_fk AND x.user_fk IS NULL`)}) END AS brate,
+             CASE WHEN (SELECT cost FROM vis) THEN coalesce(
+               ${latest(sql`x.kind = 'cost' AND x.user_fk = ${t}.user_fk`)},
+               ${latest(sql`x.kind = 'cost' AND x.position_fk = (SELECT u.position_fk FROM app_user u WHERE u.id = ${t}.user_fk)`)}) END AS crate`;
 }
 
 /** Per group: billable time, and amounts rounded half-even per piece (money_for), then summed. */

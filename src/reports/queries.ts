@@ -145,25 +145,36 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     : sql``;
   const clientKey = groupBy.includes("client") ? sql`p.client_fk,` : sql``;
   // Money per group, only the fields the caller may see (see visibility), and the report's totals:
-  // the sums of the groups, so groups always add up to the totals to the minor unit.
-  // Projects with a budget are marked when over it (for the current period; money budgets count for
-  // those who may see money). Only budgeted projects pay for the check.
-  const overBudget = groupBy.includes("project")
-    ? sql`CASE WHEN pr.budget_hours IS NOT NULL OR pr.budget_amount IS NOT NULL
-            THEN (project_budget_json(pr, vis.cost) ->> 'exceeded')::boolean END`
-    : sql`NULL::boolean`;
+  // the sums of the groups (by tag: of each piece once), so groups add up to the totals to the
+  // minor unit. Projects with a budget are marked when over it (current period; money budgets for
+  // those who may see money): once per budgeted project, not per group.
+  const budgets = groupBy.includes("project")
+    ? sql`budgets AS (
+        SELECT pr.id, (project_budget_json(pr, vis.cost) ->> 'exceeded')::boolean AS over
+        FROM project pr CROSS JOIN vis
+        WHERE pr.id IN (SELECT b.project_fk FROM by_id b) AND (pr.budget_hours IS NOT NULL OR pr.budget_amount IS NOT NULL)
+      ),`
+    : sql``;
+  const overBudget = groupBy.includes("project") ? sql`bu.over` : sql`NULL::boolean`;
   const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN ${k}.over_budget IS NULL THEN '{}'::jsonb
       ELSE jsonb_build_object('over_budget', ${k}.over_budget) END || CASE WHEN vis.billable THEN jsonb_build_object(
       'billable_seconds', ${k}.billable_seconds, 'billable_amount', ${k}.billable_amount)
       || CASE WHEN vis.cost THEN jsonb_build_object('cost', ${k}.cost, 'margin', ${k}.billable_amount - ${k}.cost)
          ELSE '{}' END
     ELSE jsonb_build_object('billable_seconds', ${k}.billable_seconds) END`;
+  const summed = byTag ? sql`once` : sql`kept`;
   const totals = sql`CASE WHEN vis.billable THEN jsonb_build_object('currency', (SELECT currency FROM company),
-      'total_billable_amount', (SELECT coalesce(sum(k.billable_amount), 0) FROM kept k))
+      'total_billable_amount', (SELECT coalesce(sum(k.billable_amount), 0) FROM ${summed} k))
       || CASE WHEN vis.cost THEN jsonb_build_object(
-        'total_cost', (SELECT coalesce(sum(k.cost), 0) FROM kept k),
-        'total_margin', (SELECT coalesce(sum(k.billable_amount - k.cost), 0) FROM kept k)) ELSE '{}' END
+        'total_cost', (SELECT coalesce(sum(k.cost), 0) FROM ${summed} k),
+        'total_margin', (SELECT coalesce(sum(k.billable_amount - k.cost), 0) FROM ${summed} k)) ELSE '{}' END
     ELSE '{}' END`;
+  // By tag, a piece is in each of its tags' groups: the money totals take each piece once.
+  const once = byTag
+    ? sql`once AS (
+        SELECT ${moneyAggregates} FROM (SELECT DISTINCT ON (p.id, p.period) p.* FROM pieces p WHERE p.pe > p.ps) x
+      ),`
+    : sql``;
   // The total is the time: by tag, each log once (not once per tag).
   const total = byTag
     ? sql`coalesce((SELECT round(extract(epoch FROM sum(d.e - d.s)), 3)::float8
@@ -191,10 +202,11 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       WHERE x.pe > x.ps
       ${groupClause}
     ),
+    ${budgets} ${once}
     grouped AS (
       SELECT ${nameCols} g.seconds, g.includes_open, g.billable_seconds, g.billable_amount, g.cost, ${overBudget} AS over_budget
-      FROM by_id g CROSS JOIN vis
-      ${groupBy.includes("project") ? sql`LEFT JOIN project pr ON pr.id = g.project_fk` : sql``}
+      FROM by_id g
+      ${groupBy.includes("project") ? sql`LEFT JOIN project pr ON pr.id = g.project_fk LEFT JOIN budgets bu ON bu.id = g.project_fk` : sql``}
       ${groupBy.includes("user") ? sql`LEFT JOIN app_user u ON u.id = g.user_fk` : sql``}
       ${groupBy.includes("client") ? sql`LEFT JOIN client cl ON cl.id = g.client_fk` : sql``}
       ${groupBy.includes("task") ? sql`LEFT JOIN task tk ON tk.id = g.task_fk` : sql``}

@@ -41,10 +41,18 @@ describe("project budgets", () => {
       exceeded: false,
     });
     expect(half.exceeded).toBe(false);
-    // An employee sees the hours, never the money.
+    // An employee sees the hours, never the money: not here, not in the project itself.
     const seen = await budgetOf(ann, p.id);
     expect(seen.hours?.used).toBe(1);
     expect(seen.amount).toBeNull();
+    const asAnn = await (await call("GET", `/projects/${p.id}`, { token: ann.token })).json();
+    expect(asAnn).toMatchObject({ budget_hours: 2, budget_amount: null });
+    const listed = (await (await call("GET", "/projects/", { token: ann.token })).json()) as {
+      items: { budget_amount: number | null }[];
+    };
+    expect(listed.items.every((x) => x.budget_amount === null)).toBe(true);
+    const asAdmin = await (await call("GET", `/projects/${p.id}`, { token: admin.token })).json();
+    expect(asAdmin).toMatchObject({ budget_amount: 10_000 });
     // A timer that has run for 90 minutes counts up to now.
     await seedSql(
       "INSERT INTO timelog (user_fk, project_fk, start_time) VALUES ($1, $2, date_trunc('milliseconds', now()) - interval '90 minutes')",

@@ -178,6 +178,38 @@ describe("amounts", () => {
   });
 });
 
+describe("tags and money", () => {
+  it("by tag, groups may exceed the totals, but the totals are the same as by project", async () => {
+    const p = await createProject(admin);
+    await rate({ kind: "billable", amount: 7_777, effective_from: "2026-01-01", project_fk: p.id });
+    const made = await Promise.all(
+      ["x", "y"].map(async (n) => {
+        const res = await call("POST", "/tags/", { token: admin.token, body: { name: `${n}-${Date.now()}` } });
+        return ((await res.json()) as { id: number }).id;
+      }),
+    );
+    const semicolon = await call("POST", "/tags/", { token: admin.token, body: { name: "a;b" } });
+    expect((await expectProblem(semicolon, 422)).code).toBe("invalid_value");
+    const who = await createUser();
+    const entry = (day: string, tags: number[]) =>
+      call("POST", "/timelog/", {
+        token: who.token,
+        body: { project_fk: p.id, tags, start_time: `2026-07-${day}T09:00:00Z`, end_time: `2026-07-${day}T09:47:13Z` },
+      });
+    await entry("01", made);
+    await entry("02", [made[0] ?? 0]);
+    await entry("03", []);
+    const range = `from=2026-07-01&to=2026-08-01&user_fk=${who.id}`;
+    const byProject = await summary(admin, `${range}&group_by=project`);
+    const byTag = await summary(admin, `${range}&group_by=tag`);
+    expect(byTag.total_billable_amount).toBe(byProject.total_billable_amount);
+    expect(byTag.total_cost).toBe(byProject.total_cost);
+    expect(byTag.groups.reduce((a, g) => a + (g.billable_amount ?? 0), 0)).toBeGreaterThan(
+      byTag.total_billable_amount ?? 0,
+    );
+  });
+});
+
 describe("who sees money", () => {
   it("employees see hours only, managers billable amounts of their people but never cost, superusers all", async () => {
     const p = await createProject(admin);
