@@ -307,6 +307,15 @@ try {
   await stack.faults({ down: false, delayMs: 0, commitDelayMs: 0 });
   await new Promise((r) => setTimeout(r, 2000));
   log(`load done: ${result.requests.total} requests, ${result.errors} errors, ${result.timeouts} timeouts`);
+  const admin = accounts[0]?.token ?? "";
+  await receiver.drain(stack.sql, () =>
+    fetch(`${stack.host.apiUrl}/webhooks/${receiver.endpointId}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ status: "active" }),
+    }).then((r) => r.text()),
+  );
+  log("webhooks drained");
 
   // What the database says afterwards.
   const [inv] = (await stack.sql.query(INVARIANTS_SQL)) as Record<string, number>[];
@@ -417,7 +426,8 @@ Written by \`npm run load${quick ? " -- --quick" : ""}\` on ${new Date().toISOSt
   running statement cancelled), never committed, so a write answered 503 must have left nothing behind.
 - **Webhooks** throughout: an endpoint on loopback subscribed to \`timelog.created\`, so every clock-in's write
   also queues an event and every response starts a delivery race for the endpoint's lease; the receiver verifies
-  each signature with the Standard Webhooks library.
+  each signature with the Standard Webhooks library. Afterwards, what the Cron Trigger would do (leases the
+  faults left expire, backoff skipped) until nothing is pending: every event must have arrived.
 - **Fuzz**: ${FUZZ_RUNS.toLocaleString("en")} generated requests over every route (\`npm run fuzz\`), checked against the database after each.
 
 ## Checks
