@@ -2,7 +2,7 @@
 // under Neon's 10 MiB response limit, however long the notes.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { moneyCtes, rates } from "./money";
+import { moneyCtes, rateColumns, rateJoins } from "./money";
 import { filters, type Range, type ReportFilter, rangeCte } from "./queries";
 
 type Db = Kysely<Database>;
@@ -88,8 +88,9 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
     LEFT JOIN client cl ON cl.id = pr.client_fk
     LEFT JOIN task tk ON tk.id = t.task_fk
     CROSS JOIN vis
+    ${rateJoins(sql`t`, sql`u`)}
     CROSS JOIN LATERAL (
-      SELECT coalesce(t.billable, pr.billable) AS billable, ${rates(sql`t`)},
+      SELECT coalesce(t.billable, pr.billable) AS billable, ${rateColumns},
              extract(epoch FROM least(coalesce(t.end_time, now()), r.hi) - greatest(t.start_time, r.lo)) * 1000 AS in_range_ms
     ) m
     WHERE ${overlaps(f)} ${keyset}

@@ -3,7 +3,7 @@
 // zone, so a 23- or 25-hour day is summed as it really was.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { moneyAggregates, moneyCtes, rates } from "./money";
+import { moneyAggregates, moneyCtes, rateColumns, rateJoins } from "./money";
 import { type Group, MAX_RANGE_DAYS } from "./schemas";
 
 type Db = Kysely<Database>;
@@ -187,8 +187,9 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     clipped AS (
       SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
              greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
-             coalesce(t.billable, p.billable) AS billable, ${rates(sql`t`)}
-      FROM timelog t JOIN project p ON p.id = t.project_fk CROSS JOIN range r ${tagJoin}
+             coalesce(t.billable, p.billable) AS billable, ${rateColumns}
+      FROM timelog t JOIN project p ON p.id = t.project_fk JOIN app_user ru ON ru.id = t.user_fk
+      CROSS JOIN range r ${tagJoin} ${rateJoins(sql`t`, sql`ru`)}
       WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
     ),
     pieces AS (${pieces}),
