@@ -156,19 +156,17 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       ),`
     : sql``;
   const overBudget = groupBy.includes("project") ? sql`bu.over` : sql`NULL::boolean`;
-  const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN ${k}.over_budget IS NULL THEN '{}'::jsonb
-      ELSE jsonb_build_object('over_budget', ${k}.over_budget) END || CASE WHEN vis.billable THEN jsonb_build_object(
-      'billable_seconds', ${k}.billable_seconds, 'billable_amount', ${k}.billable_amount)
-      || CASE WHEN vis.cost THEN jsonb_build_object('cost', ${k}.cost, 'margin', ${k}.billable_amount - ${k}.cost)
-         ELSE '{}' END
-    ELSE jsonb_build_object('billable_seconds', ${k}.billable_seconds) END`;
+  // The extra members are spliced into json_build_object's text (numbers and booleans only, so
+  // nothing to escape): building 20,000 groups as jsonb and merging them was 4× slower.
+  const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN ${k}.over_budget IS NULL THEN ''
+      ELSE ', "over_budget" : ' || ${k}.over_budget END || ', "billable_seconds" : ' || ${k}.billable_seconds
+    || CASE WHEN vis.billable THEN ', "billable_amount" : ' || ${k}.billable_amount ELSE '' END
+    || CASE WHEN vis.cost THEN ', "cost" : ' || ${k}.cost || ', "margin" : ' || (${k}.billable_amount - ${k}.cost) ELSE '' END`;
   const summed = byTag ? sql`once` : sql`kept`;
-  const totals = sql`CASE WHEN vis.billable THEN jsonb_build_object('currency', (SELECT currency FROM company),
-      'total_billable_amount', (SELECT coalesce(sum(k.billable_amount), 0) FROM ${summed} k))
-      || CASE WHEN vis.cost THEN jsonb_build_object(
-        'total_cost', (SELECT coalesce(sum(k.cost), 0) FROM ${summed} k),
-        'total_margin', (SELECT coalesce(sum(k.billable_amount - k.cost), 0) FROM ${summed} k)) ELSE '{}' END
-    ELSE '{}' END`;
+  const totals = sql`CASE WHEN vis.billable THEN ', "currency" : "' || (SELECT currency FROM company)
+      || '", "total_billable_amount" : ' || (SELECT coalesce(sum(k.billable_amount), 0) FROM ${summed} k) ELSE '' END
+    || CASE WHEN vis.cost THEN ', "total_cost" : ' || (SELECT coalesce(sum(k.cost), 0) FROM ${summed} k)
+      || ', "total_margin" : ' || (SELECT coalesce(sum(k.billable_amount - k.cost), 0) FROM ${summed} k) ELSE '' END`;
   // By tag, a piece is in each of its tags' groups: the money totals take each piece once.
   const once = byTag
     ? sql`once AS (
@@ -217,13 +215,14 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       -- Without a grouping the aggregate gives one row even over no logs: its seconds are NULL.
       SELECT g.* FROM grouped g WHERE g.seconds IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
     )
-    SELECT (SELECT count(*) FROM kept)::int AS n, (jsonb_build_object(
-      'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::jsonb,
+    SELECT (SELECT count(*) FROM kept)::int AS n, rtrim(json_build_object(
+      'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::json,
       'total_seconds', ${total},
       'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false),
-      'groups', coalesce((SELECT jsonb_agg(jsonb_build_object(${groupFields}) || ${moneyOf(sql`k`)} ${orderBy("k")})
+      'groups', coalesce((SELECT ('[' || string_agg(rtrim(json_build_object(${groupFields})::text, '}')
+                                                    || ${moneyOf(sql`k`)} || '}', ', ' ${orderBy("k")}) || ']')::json
                           FROM kept k), '[]')
-    ) || ${totals})::text AS body
+    )::text, '}') || ${totals} || '}' AS body
     FROM range r CROSS JOIN vis`;
   return { compile: () => query.compile(db) };
 }
