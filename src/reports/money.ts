@@ -12,7 +12,8 @@ export function visibility(f: ReportFilter) {
       : f.userId !== undefined
         ? sql`manages(${f.viewerId}::int, ${f.userId}::int)`
         : sql`false`;
-  return sql`SELECT ${su} OR ${manager} AS billable, ${su} AS cost`;
+  return sql`SELECT v.*, (v.billable AND EXISTS (SELECT 1 FROM rate)) AS priced
+    FROM (SELECT ${su} OR ${manager} AS billable, ${su} AS cost) v`;
 }
 
 /**

@@ -178,18 +178,22 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     ? sql`coalesce((SELECT round(extract(epoch FROM sum(d.e - d.s)), 3)::float8
                     FROM (SELECT DISTINCT ON (c.id) c.s, c.e FROM clipped c WHERE c.e > c.s) d), 0)`
     : sql`coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0)`;
+  const clippedLogs = (priced: boolean) => sql`
+      SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
+             greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
+             coalesce(t.billable, p.billable) AS billable,
+             ${priced ? rateColumns : sql`NULL::bigint AS brate, NULL::bigint AS crate`}
+      FROM timelog t JOIN project p ON p.id = t.project_fk ${priced ? sql`JOIN app_user ru ON ru.id = t.user_fk` : sql``}
+      CROSS JOIN range r ${tagJoin} ${priced ? rateJoins(sql`t`, sql`ru`) : sql``}
+      WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
+        AND ${priced ? sql`` : sql`NOT`} (SELECT priced FROM vis)`;
   const groupFields = sql.join(fields.map((f) => sql`${sql.lit(f)}, ${sql.ref(`k.${f}`)}`));
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
     ${moneyCtes(f)},
-    clipped AS (
-      SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
-             greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
-             coalesce(t.billable, p.billable) AS billable, ${rateColumns}
-      FROM timelog t JOIN project p ON p.id = t.project_fk JOIN app_user ru ON ru.id = t.user_fk
-      CROSS JOIN range r ${tagJoin} ${rateJoins(sql`t`, sql`ru`)}
-      WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
-    ),
+    -- Two branches, one of which PostgreSQL skips (a one-time filter): the rate joins run only when
+    -- the caller may see money and there are rates to price with.
+    clipped AS (${clippedLogs(true)} UNION ALL ${clippedLogs(false)}),
     pieces AS (${pieces}),
     by_id AS (
       SELECT ${idCols}
