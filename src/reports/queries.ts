@@ -152,7 +152,8 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     ? sql`budgets AS (
         SELECT pr.id, (project_budget_json(pr, vis.cost) ->> 'exceeded')::boolean AS over
         FROM project pr CROSS JOIN vis
-        WHERE pr.id IN (SELECT b.project_fk FROM by_id b) AND (pr.budget_hours IS NOT NULL OR pr.budget_amount IS NOT NULL)
+        WHERE (SELECT EXISTS (SELECT 1 FROM project x WHERE x.budget_hours IS NOT NULL OR x.budget_amount IS NOT NULL))
+          AND (pr.budget_hours IS NOT NULL OR pr.budget_amount IS NOT NULL) AND pr.id IN (SELECT b.project_fk FROM by_id b)
       ),`
     : sql``;
   const overBudget = groupBy.includes("project") ? sql`bu.over` : sql`NULL::boolean`;
@@ -222,11 +223,11 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     SELECT (SELECT count(*) FROM kept)::int AS n, rtrim(json_build_object(
       'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::json,
       'total_seconds', ${total},
-      'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false),
-      'groups', coalesce((SELECT ('[' || string_agg(rtrim(json_build_object(${groupFields})::text, '}')
-                                                    || ${moneyOf(sql`k`)} || '}', ', ' ${orderBy("k")}) || ']')::json
-                          FROM kept k), '[]')
-    )::text, '}') || ${totals} || '}' AS body
+      'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false)
+    )::text, '}') || ${totals} || ', "groups" : ['
+      || coalesce((SELECT string_agg(rtrim(json_build_object(${groupFields})::text, '}') || ${moneyOf(sql`k`)} || '}', ', '
+                                     ${orderBy("k")}) FROM kept k), '')
+      || ']}' AS body
     FROM range r CROSS JOIN vis`;
   return { compile: () => query.compile(db) };
 }
