@@ -424,7 +424,7 @@ Written by \`npm run load${quick ? " -- --quick" : ""}\` on ${new Date().toISOSt
   than the worker's ${DB_TIMEOUT_MS} ms database timeout from ${SLOW[0]} s to ${SLOW[1]} s, mid-transaction: each batch's
   statements run, then it is held before COMMIT. As on Neon, a batch whose caller went away is rolled back (and a
   running statement cancelled), never committed, so a write answered 503 must have left nothing behind.
-- **Webhooks** throughout: an endpoint on loopback subscribed to \`timelog.created\` and \`timelog.updated\`, so every clock-in's and edit's write
+- **Webhooks** throughout: an endpoint on loopback subscribed to \`timelog.created\`, so every clock-in's write
   also queues an event and every response starts a delivery race for the endpoint's lease; the receiver verifies
   each signature with the Standard Webhooks library. Afterwards, what the Cron Trigger would do (leases the
   faults left expire, backoff skipped) until nothing is pending: every event must have arrived.
