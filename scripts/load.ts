@@ -8,7 +8,15 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { buildBundles } from "./bench/host.ts";
 import { pinContext } from "./bench/measure.ts";
-import { type Account, createAccounts, createProjects, PASSWORD, seedLogs, startStack } from "./bench/stack.ts";
+import {
+  type Account,
+  createAccounts,
+  createProjects,
+  PASSWORD,
+  priceEverything,
+  seedLogs,
+  startStack,
+} from "./bench/stack.ts";
 import { INVARIANTS_SQL } from "./invariants.ts";
 import { startLoadReceiver } from "./load-webhooks.ts";
 
@@ -138,15 +146,8 @@ try {
   const accounts = await createAccounts(stack, CONNECTIONS + 1, "load");
   const users = accounts.slice(1);
   const projects = await createProjects(stack, 20);
-  // Money on the report path: every project has a billable rate (one changing mid-month), every
-  // position a cost rate, so the month summaries the users ask for price every log.
-  await stack.sql.query(
-    `INSERT INTO rate (kind, amount, effective_from, project_fk)
-     SELECT 'billable', 9000 + id, d, id FROM project, (VALUES ('2000-01-01'::date), (current_date - 15)) v(d)`,
-  );
-  await stack.sql.query(
-    "INSERT INTO rate (kind, amount, effective_from, position_fk) SELECT 'cost', 4000, '2000-01-01', id FROM position",
-  );
+  // Money on the report path: the bench's rate card, so the month summaries price every log.
+  await priceEverything(stack);
   await seedLogs(
     stack,
     accounts.map((a) => a.id),

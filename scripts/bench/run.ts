@@ -10,7 +10,16 @@ import { parseArgs } from "node:util";
 import { newSigningKey } from "../keys.ts";
 import { buildBundles, coldStartMs, cpuSeconds } from "./host.ts";
 import { measure, median, type Sample, type Target } from "./measure.ts";
-import { type Account, createAccounts, createProjects, PASSWORD, type Stack, seedLogs, startStack } from "./stack.ts";
+import {
+  type Account,
+  createAccounts,
+  createProjects,
+  PASSWORD,
+  priceEverything,
+  type Stack,
+  seedLogs,
+  startStack,
+} from "./stack.ts";
 
 const { values } = parseArgs({
   options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "BENCHMARKS.md" } },
@@ -158,20 +167,6 @@ function moneyRatio(p50At: Map<string, number>): string {
     return `${size.toLocaleString("en")} logs: ${b} ms with money vs ${a} ms without (${a > 0 ? (b / a).toFixed(2) : "?"}×)`;
   });
   return `Money in the month summary (one connection, p50; two billable rates per project, one changing mid-month, and a cost rate per position): ${lines.join("; ")}.`;
-}
-
-/** Two billable rates per project (one changes mid-month) and a cost rate per position. */
-async function priceEverything(stack: Stack) {
-  await stack.sql.query("DELETE FROM rate");
-  await stack.sql.query(
-    `INSERT INTO rate (kind, amount, effective_from, project_fk)
-     SELECT 'billable', 9000 + id, d, id FROM project, (VALUES ('2000-01-01'::date), (current_date - 15)) v(d)`,
-  );
-  await stack.sql.query(
-    "INSERT INTO rate (kind, amount, effective_from, position_fk) SELECT 'cost', 4000 + id, '2000-01-01', id FROM position",
-  );
-  // As autovacuum would soon after: the planner's picture of the rate card.
-  await stack.sql.query("ANALYZE rate");
 }
 
 interface Row {

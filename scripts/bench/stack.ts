@@ -157,3 +157,17 @@ export async function seedLogs(
     stack.sql`ANALYZE timelog`,
   ]);
 }
+
+/** Two billable rates per project (one changes mid-month) and a cost rate per position. */
+export async function priceEverything(stack: Stack) {
+  await stack.sql.query("DELETE FROM rate");
+  await stack.sql.query(
+    `INSERT INTO rate (kind, amount, effective_from, project_fk)
+     SELECT 'billable', 9000 + id, d, id FROM project, (VALUES ('2000-01-01'::date), (current_date - 15)) v(d)`,
+  );
+  await stack.sql.query(
+    "INSERT INTO rate (kind, amount, effective_from, position_fk) SELECT 'cost', 4000 + id, '2000-01-01', id FROM position",
+  );
+  // As autovacuum would soon after: the planner's picture of the rate card.
+  await stack.sql.query("ANALYZE rate");
+}

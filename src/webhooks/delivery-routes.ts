@@ -7,7 +7,7 @@ import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { DeliveryParams, DeliveryQuery, WebhookDelivery, WebhookDeliveryPage } from "./schemas";
+import { DeliveryParams, DeliveryQuery, noEndpoint, WebhookDelivery, WebhookDeliveryPage } from "./schemas";
 
 const tags = ["webhooks"];
 const superuser = { superuser: true };
@@ -42,7 +42,7 @@ export const deliveries = createRouter()
         [q.endpointExists(db, id), q.listDeliveries(db, id, { status, before: beforeId(cursor), limit })],
         superuser,
       );
-      if (!results[0][0]) throw new ApiError("not_found", "No such webhook endpoint.");
+      if (!results[0][0]) throw noEndpoint();
       return c.json(
         pageOf(
           results[1],

@@ -10,12 +10,18 @@ import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import { newWebhookSecret } from "../lib/webhook-signature";
 import { deliveries } from "./delivery-routes";
 import * as q from "./queries";
-import { CreateWebhook, NewWebhookSecret, UpdateWebhook, WebhookEndpoint, WebhookEndpointPage } from "./schemas";
+import {
+  CreateWebhook,
+  NewWebhookSecret,
+  noEndpoint,
+  UpdateWebhook,
+  WebhookEndpoint,
+  WebhookEndpointPage,
+} from "./schemas";
 import { allowedUrl } from "./url";
 
 const tags = ["webhooks"];
 const superuser = { superuser: true };
-export const noEndpoint = () => new ApiError("not_found", "No such webhook endpoint.");
 type Endpoint = z.infer<typeof WebhookEndpoint>;
 type WithSecret = z.infer<typeof NewWebhookSecret>;
 

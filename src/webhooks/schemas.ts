@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ApiError } from "../lib/errors";
 import { PageQuery, pageSchema } from "../lib/page";
 import { Id, pathId, Timestamp } from "../lib/schemas";
 
@@ -95,3 +96,5 @@ export const DeliveryParams = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .openapi({ param: { name: "delivery_id", in: "path" }, example: 1 }),
 });
+
+export const noEndpoint = () => new ApiError("not_found", "No such webhook endpoint.");
