@@ -29,4 +29,10 @@ export const INVARIANTS_SQL = `
     (SELECT count(broken_id)::int FROM audit_verify()) AS broken_chains,
     -- Tags live in an array (no foreign key): every one a log carries exists.
     (SELECT count(*)::int FROM timelog t
-      WHERE EXISTS (SELECT 1 FROM unnest(t.tag_ids) x WHERE NOT EXISTS (SELECT 1 FROM tag g WHERE g.id = x))) AS dangling_tags`;
+      WHERE EXISTS (SELECT 1 FROM unnest(t.tag_ids) x WHERE NOT EXISTS (SELECT 1 FROM tag g WHERE g.id = x))) AS dangling_tags,
+    -- Each rate's stored span ends where the next rate for its target starts (reports join on it:
+    -- an overlap would count a log twice).
+    (SELECT count(*)::int FROM (
+       SELECT effective_to, coalesce(lead(effective_from) OVER (
+         PARTITION BY kind, project_fk, user_fk, position_fk ORDER BY effective_from), 'infinity') AS next
+       FROM rate) r WHERE r.effective_to <> r.next) AS stale_rate_spans`;

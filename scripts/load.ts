@@ -359,6 +359,7 @@ try {
     ],
     ["every audit chain verifies", inv?.broken_chains === 0, String(inv?.broken_chains)],
     ["every tag a log carries exists", inv?.dangling_tags === 0, String(inv?.dangling_tags)],
+    ["every rate's span ends where the next begins", inv?.stale_rate_spans === 0, String(inv?.stale_rate_spans)],
     [
       "every acknowledged clock-in/switch is in the database",
       found?.n === created.length,

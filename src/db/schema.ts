@@ -198,6 +198,8 @@ export interface RateTable {
   /** bigint: the driver reads it as text. */
   amount: ColumnType<string, number, never>;
   effective_from: ColumnType<string, string, never>;
+  /** The day the next rate for the same target takes over ('infinity' if none), kept by a trigger. */
+  effective_to: ColumnType<string, never, never>;
   project_fk: number | null;
   user_fk: number | null;
   position_fk: number | null;

@@ -2,8 +2,8 @@
 // under Neon's 10 MiB response limit, however long the notes.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { moneyCtes, rateColumns, rateJoins } from "./money";
-import { filters, type Range, type ReportFilter, rangeCte } from "./queries";
+import { moneyCtes, rateColumns, rateJoins, startDay, wholeMs } from "./money";
+import { filters, overlapsRange, type Range, type ReportFilter, rangeCte } from "./queries";
 
 type Db = Kysely<Database>;
 
@@ -39,8 +39,7 @@ export interface CsvAfter {
   id: number;
 }
 
-const overlaps = (f: ReportFilter) =>
-  sql`tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}`;
+const overlaps = (range: Range, f: ReportFilter) => sql`${overlapsRange(range)} AND ${filters(f)}`;
 
 /**
  * How many logs match, counted up to `cap` + 1 (enough to refuse an export that is too big), and
@@ -50,7 +49,7 @@ export function countRows(db: Db, range: Range, f: ReportFilter, cap: number) {
   const query = sql<{ n: number; billable: boolean; cost: boolean }>`
     WITH ${rangeCte(range)}, ${moneyCtes(f)}
     SELECT count(*)::int AS n, (SELECT billable FROM vis) AS billable, (SELECT cost FROM vis) AS cost FROM (
-      SELECT 1 FROM timelog t CROSS JOIN range r WHERE ${overlaps(f)} LIMIT ${cap + 1}
+      SELECT 1 FROM timelog t CROSS JOIN range r WHERE ${overlaps(range, f)} LIMIT ${cap + 1}
     ) x`;
   return { compile: () => query.compile(db) };
 }
@@ -73,8 +72,8 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
                      -- Money columns only for who may see them (the header says which): the part of
                      -- the log inside the range, priced as the summary prices it.
                      CASE WHEN vis.billable THEN concat_ws(',', coalesce(m.brate::text, ''),
-                       CASE WHEN m.billable THEN coalesce(money_for(m.brate, m.in_range_ms), 0) ELSE 0 END) END,
-                     CASE WHEN vis.cost THEN coalesce(money_for(m.crate, m.in_range_ms), 0)::text END) AS line,
+                       CASE WHEN m.billable THEN coalesce(money_for_ms(m.brate, m.in_range_ms), 0) ELSE 0 END) END,
+                     CASE WHEN vis.cost THEN coalesce(money_for_ms(m.crate, m.in_range_ms), 0)::text END) AS line,
            to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS start_key,
            sum(400 + 6 * (octet_length(u.username) + octet_length(po.title) + octet_length(pr.secret_name))
                + octet_length(coalesce(t.note, ''))
@@ -88,12 +87,12 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
     LEFT JOIN client cl ON cl.id = pr.client_fk
     LEFT JOIN task tk ON tk.id = t.task_fk
     CROSS JOIN vis
-    ${rateJoins(sql`t`, sql`u`)}
+    ${rateJoins({ project: sql`t.project_fk`, user: sql`t.user_fk`, position: sql`u.position_fk`, day: startDay(sql`t`) })}
     CROSS JOIN LATERAL (
       SELECT coalesce(t.billable, pr.billable) AS billable, ${rateColumns},
-             extract(epoch FROM least(coalesce(t.end_time, now()), r.hi) - greatest(t.start_time, r.lo)) * 1000 AS in_range_ms
+             ${wholeMs(sql`greatest(t.start_time, r.lo)`, sql`least(coalesce(t.end_time, now()), r.hi)`)} AS in_range_ms
     ) m
-    WHERE ${overlaps(f)} ${keyset}
+    WHERE ${overlaps(range, f)} ${keyset}
     ORDER BY t.start_time, t.id
     LIMIT ${CSV_PAGE_ROWS}
     ) a) p WHERE p.page_bytes <= ${CSV_PAGE_BYTES} ORDER BY p.start_time, p.id`;

@@ -1,5 +1,5 @@
 // Money in reports, as SQL fragments: who may see it, the rates of a log, and the per-group sums.
-// Amounts are rounded half to even per piece (money_for, migrations/0015) and only then summed.
+// Amounts are rounded half to even per piece (money_for_ms, migrations/0019) and only then summed.
 import { type RawBuilder, sql } from "kysely";
 import type { ReportFilter } from "./queries";
 
@@ -16,41 +16,51 @@ export function visibility(f: ReportFilter) {
     FROM (SELECT ${su} OR ${manager} AS billable, ${su} AS cost) v`;
 }
 
+/** What a log's rates depend on, as SQL over the query's aliases. */
+export interface RateKeys {
+  project: RawBuilder<unknown>;
+  user: RawBuilder<unknown>;
+  position: RawBuilder<unknown>;
+  /** The day the log starts in the company's zone (see startDay): computed once, compared four times. */
+  day: RawBuilder<unknown>;
+}
+
+/** The day a log (alias `t`) starts in the company's zone: the day its rates are looked up by. */
+export const startDay = (t: RawBuilder<unknown>) => sql`(${t}.start_time AT TIME ZONE (SELECT tz FROM company))::date`;
+
 /**
- * The rates of a log (alias `t`, its user `u`), as joins on rate_span (below): billable, the
- * (project, user) override or else the project's; cost, the user's override or else their
- * position's; each the one in effect on the day the log starts in the company's zone. Joins, not a
- * lookup per log: four index probes per log were 4× slower on the benchmark's month. No rate: no
- * amount. (A report that may not see money joins an empty rate_span.)
+ * The rates of a log, as joins on the rate card itself (its spans are stored, migrations/0019):
+ * billable, the (project, user) override or else the project's; cost, the user's override or else
+ * their position's; each the one in effect on the day the log starts. Equality keys, so PostgreSQL
+ * hashes the card once per report instead of searching it per log. No rate: no amount. Rates the
+ * caller may not see join nothing.
  */
-export function rateJoins(t: RawBuilder<unknown>, u: RawBuilder<unknown>) {
-  const day = sql`(${t}.start_time AT TIME ZONE (SELECT tz FROM company))::date`;
+export function rateJoins(k: RateKeys) {
+  const span = (r: string) =>
+    sql`${k.day} >= ${sql.ref(`${r}.effective_from`)} AND ${k.day} < ${sql.ref(`${r}.effective_to`)}`;
   return sql`
-    LEFT JOIN rate_span bu ON bu.kind = 'billable' AND bu.project_fk = ${t}.project_fk AND bu.user_fk = ${t}.user_fk AND bu.days @> ${day}
-    LEFT JOIN rate_span bp ON bp.kind = 'billable' AND bp.project_fk = ${t}.project_fk AND bp.user_fk IS NULL AND bp.days @> ${day}
-    LEFT JOIN rate_span cu ON cu.kind = 'cost' AND cu.user_fk = ${t}.user_fk AND cu.days @> ${day}
-    LEFT JOIN rate_span cp ON cp.kind = 'cost' AND cp.position_fk = ${u}.position_fk AND cp.days @> ${day}`;
+    LEFT JOIN rate bu ON bu.kind = 'billable' AND bu.project_fk = ${k.project} AND bu.user_fk = ${k.user} AND ${span("bu")}
+      AND (SELECT billable FROM vis)
+    LEFT JOIN rate bp ON bp.kind = 'billable' AND bp.project_fk = ${k.project} AND bp.user_fk IS NULL AND ${span("bp")}
+      AND (SELECT billable FROM vis)
+    LEFT JOIN rate cu ON cu.kind = 'cost' AND cu.user_fk = ${k.user} AND ${span("cu")} AND (SELECT cost FROM vis)
+    LEFT JOIN rate cp ON cp.kind = 'cost' AND cp.position_fk = ${k.position} AND ${span("cp")} AND (SELECT cost FROM vis)`;
 }
 export const rateColumns = sql`coalesce(bu.amount, bp.amount) AS brate, coalesce(cu.amount, cp.amount) AS crate`;
 
-/** Per group: billable time, and amounts rounded half-even per piece (money_for), then summed. */
+/**
+ * A piece's length in whole milliseconds (times are stored to the millisecond; a running log's now
+ * or a finer from/to rounds to the nearest), which money_for_ms prices in bigint.
+ */
+export const wholeMs = (s: RawBuilder<unknown>, e: RawBuilder<unknown>) =>
+  sql`(extract(epoch FROM ${e} - ${s}) * 1000)::bigint`;
+
+/** Per group: billable time, and amounts rounded half-even per piece (`x.ms`), then summed. */
 export const moneyAggregates = sql`round(extract(epoch FROM coalesce(sum(x.pe - x.ps) FILTER (WHERE x.billable), interval '0')), 3)::float8
     AS billable_seconds,
-  coalesce(sum(money_for(x.brate, extract(epoch FROM x.pe - x.ps) * 1000)) FILTER (WHERE x.billable), 0)::bigint
-    AS billable_amount,
-  coalesce(sum(money_for(x.crate, extract(epoch FROM x.pe - x.ps) * 1000)), 0)::bigint AS cost`;
+  coalesce(sum(money_for_ms(x.brate, x.ms)) FILTER (WHERE x.billable), 0)::bigint AS billable_amount,
+  coalesce(sum(money_for_ms(x.crate, x.ms)), 0)::bigint AS cost`;
 
-/**
- * The CTEs the fragments above read: `vis` (who sees what), `company` (its zone and currency) and
- * `rate_span` (each rate with the days it is in effect for its target, until the next one), holding
- * only the kinds of rate the caller may see.
- */
+/** The CTEs the fragments above read: `vis` (who sees what) and `company` (its zone and currency). */
 export const moneyCtes = (f: ReportFilter) =>
-  sql`vis AS (${visibility(f)}), company AS (SELECT default_time_zone AS tz, currency FROM company_settings),
-  rate_span AS (
-    SELECT r.kind, r.project_fk, r.user_fk, r.position_fk, r.amount,
-           daterange(r.effective_from, lead(r.effective_from) OVER (
-             PARTITION BY r.kind, r.project_fk, r.user_fk, r.position_fk ORDER BY r.effective_from)) AS days
-    FROM rate r
-    WHERE CASE r.kind WHEN 'billable' THEN (SELECT billable FROM vis) ELSE (SELECT cost FROM vis) END
-  )`;
+  sql`vis AS (${visibility(f)}), company AS (SELECT default_time_zone AS tz, currency FROM company_settings)`;

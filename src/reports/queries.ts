@@ -3,7 +3,7 @@
 // zone, so a 23- or 25-hour day is summed as it really was.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { moneyAggregates, moneyCtes, rateColumns, rateJoins } from "./money";
+import { moneyAggregates, moneyCtes, rateColumns, rateJoins, startDay, wholeMs } from "./money";
 import { type Group, MAX_RANGE_DAYS } from "./schemas";
 
 type Db = Kysely<Database>;
@@ -32,6 +32,15 @@ export function rangeCte(range: Range) {
     SELECT lower(b) AS lo, upper(b) AS hi FROM report_range(${range.from}, ${range.to}, ${range.tz}, ${MAX_RANGE_DAYS}::int) b
   )`;
 }
+
+/**
+ * Logs (alias `t`) overlapping the range, through the GiST index on their span. The range is
+ * report_range() itself rather than the range CTE's columns: PostgreSQL evaluates a stable call on
+ * constants while planning, so it estimates the logs in range from the index's statistics (from a
+ * CTE it guessed 167 rows for 17,400 and joined rates by nested loops).
+ */
+export const overlapsRange = (range: Range) =>
+  sql`tstzrange(t.start_time, t.end_time, '[)') && report_range(${range.from}, ${range.to}, ${range.tz}, ${MAX_RANGE_DAYS}::int)`;
 
 /**
  * Who may be seen is checked by the batch's first statement (scopeCheck): naming a person needs
@@ -86,14 +95,15 @@ export interface SummaryRow {
 export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[], maxGroups: number) {
   const unit = groupBy.find((g): g is keyof typeof STEP => g in STEP);
   const pieces = unit
-    ? sql`SELECT c.*, b.period, greatest(c.s, b.bs) AS ps, least(c.e, b.be) AS pe
+    ? sql`SELECT c.*, b.period, greatest(c.s, b.bs) AS ps, least(c.e, b.be) AS pe,
+                 ${wholeMs(sql`greatest(c.s, b.bs)`, sql`least(c.e, b.be)`)} AS ms
           FROM clipped c CROSS JOIN LATERAL (
             SELECT d::date::text AS period, d AT TIME ZONE ${range.tz} AS bs,
                    (d + ${STEP[unit]}::interval) AT TIME ZONE ${range.tz} AS be
             FROM generate_series(date_trunc(${unit}, c.s AT TIME ZONE ${range.tz}),
                                  c.e AT TIME ZONE ${range.tz}, ${STEP[unit]}::interval) d
-          ) b`
-    : sql`SELECT c.*, NULL::text AS period, c.s AS ps, c.e AS pe FROM clipped c`;
+          ) b OFFSET 0`
+    : sql`SELECT c.*, NULL::text AS period, c.s AS ps, c.e AS pe, ${wholeMs(sql`c.s`, sql`c.e`)} AS ms FROM clipped c OFFSET 0`;
   // Grouped by ids first, names joined to the groups afterwards (one hash join), not to every log.
   const ids: string[] = [];
   const names: RawBuilder<unknown>[] = [];
@@ -179,22 +189,27 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     ? sql`coalesce((SELECT round(extract(epoch FROM sum(d.e - d.s)), 3)::float8
                     FROM (SELECT DISTINCT ON (c.id) c.s, c.e FROM clipped c WHERE c.e > c.s) d), 0)`
     : sql`coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0)`;
-  const clippedLogs = (priced: boolean) => sql`
+  const logs = (extra: RawBuilder<unknown>, join = sql``) => sql`
       SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
              greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
-             coalesce(t.billable, p.billable) AS billable,
-             ${priced ? rateColumns : sql`NULL::bigint AS brate, NULL::bigint AS crate`}
-      FROM timelog t JOIN project p ON p.id = t.project_fk ${priced ? sql`JOIN app_user ru ON ru.id = t.user_fk` : sql``}
-      CROSS JOIN range r ${tagJoin} ${priced ? rateJoins(sql`t`, sql`ru`) : sql``}
-      WHERE tstzrange(t.start_time, t.end_time, '[)') && tstzrange(r.lo, r.hi, '[)') AND ${filters(f)}
-        AND ${priced ? sql`` : sql`NOT`} (SELECT priced FROM vis)`;
+             coalesce(t.billable, p.billable) AS billable, ${extra}
+      FROM timelog t JOIN project p ON p.id = t.project_fk ${join} CROSS JOIN range r ${tagJoin}
+      WHERE ${overlapsRange(range)} AND ${filters(f)}`;
+  // The day a log's rates are looked up by is computed once per log (OFFSET 0 keeps the subquery
+  // from being flattened into the four joins that compare it).
+  const priced = sql`
+      SELECT l.*, ${rateColumns}
+      FROM (${logs(sql`${startDay(sql`t`)} AS day, u.position_fk`, sql`JOIN app_user u ON u.id = t.user_fk`)}
+            AND (SELECT priced FROM vis) OFFSET 0) l
+      ${rateJoins({ project: sql`l.project_fk`, user: sql`l.user_fk`, position: sql`l.position_fk`, day: sql`l.day` })}`;
+  const unpriced = sql`${logs(sql`NULL::date AS day, NULL::int AS position_fk, NULL::bigint AS brate, NULL::bigint AS crate`)} AND NOT (SELECT priced FROM vis)`;
   const groupFields = sql.join(fields.map((f) => sql`${sql.lit(f)}, ${sql.ref(`k.${f}`)}`));
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
     ${moneyCtes(f)},
     -- Two branches, one of which PostgreSQL skips (a one-time filter): the rate joins run only when
     -- the caller may see money and there are rates to price with.
-    clipped AS (${clippedLogs(true)} UNION ALL ${clippedLogs(false)}),
+    clipped AS (${priced} UNION ALL ${unpriced}),
     pieces AS (${pieces}),
     by_id AS (
       SELECT ${idCols}

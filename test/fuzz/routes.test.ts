@@ -218,6 +218,7 @@ describe("fuzzing every route", () => {
         audit_missing: 0,
         broken_chains: 0,
         dangling_tags: 0,
+        stale_rate_spans: 0,
       });
       expect(cases).toBe(RUNS);
       console.log(`fuzz: ${RUNS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);

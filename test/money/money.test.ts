@@ -161,6 +161,34 @@ describe("amounts", () => {
     expect(await countRoundTrips(() => summary(admin, `${month}&group_by=user`))).toBe(1);
   });
 
+  it("each log takes the rate in effect as the card changes: rates entered in parallel, deleted, backdated", async () => {
+    const p = await createProject(admin);
+    const who = await createUser();
+    const [, middle] = await Promise.all(
+      [
+        { amount: 1_000, effective_from: "2026-09-01" },
+        { amount: 2_000, effective_from: "2026-09-10" },
+        { amount: 3_000, effective_from: "2026-09-20" },
+      ].map((r) => rate({ kind: "billable", project_fk: p.id, ...r })),
+    );
+    for (const day of ["05", "15", "25"]) {
+      await addEntry(who, p.id, at(`2026-09-${day}T09:00:00Z`), at(`2026-09-${day}T10:00:00Z`));
+    }
+    const total = async () =>
+      (await summary(admin, `from=2026-09-01&to=2026-10-01&user_fk=${who.id}&group_by=day`)).groups.map(
+        (g) => g.billable_amount,
+      );
+    expect(await total()).toEqual([1_000, 2_000, 3_000]);
+    // Without the rate of the 10th, the 15th falls back to the rate before it.
+    await call("DELETE", `/rates/${middle?.id}`, { token: admin.token });
+    expect(await total()).toEqual([1_000, 1_000, 3_000]);
+    // A correction from the 12th on (entered later) prices the 15th, and nothing before or after.
+    await rate({ kind: "billable", project_fk: p.id, amount: 4_000, effective_from: "2026-09-12" });
+    expect(await total()).toEqual([1_000, 4_000, 3_000]);
+    await rate({ kind: "billable", project_fk: p.id, amount: 9_999, effective_from: "2026-08-01" });
+    expect(await total()).toEqual([1_000, 4_000, 3_000]);
+  });
+
   it("non-billable projects and logs earn nothing; a log can make itself billable", async () => {
     const p = await createProject(admin, { billable: false });
     await rate({ kind: "billable", amount: 6_000, effective_from: "2026-01-01", project_fk: p.id });
