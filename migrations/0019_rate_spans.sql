@@ -35,14 +35,29 @@ FROM (
 WHERE n.id = r.id AND r.effective_to <> n.next;
 
 -- The same rule as money_for (rate × ms / 3,600,000, half to even) for a whole number of
--- milliseconds, in bigint: numeric arithmetic per piece was most of the money report's cost. Exact
--- without overflow: rate ≤ 10^11 times the remainder (< 3,600,000) stays below 2^63.
+-- milliseconds, in bigint: numeric arithmetic per piece was most of the money report's cost. Up to
+-- 92,233,720 ms (25.6 h) rate × ms stays below 2^63 (rates are at most 10^11), and half to even is
+-- half up less one on an exact half with an even result below it: n = 7,200,000k + 1,800,000.
+-- Longer pieces split off the whole hours first (rate × remainder < 3.6 × 10^17).
 CREATE FUNCTION money_for_ms(p_rate bigint, p_ms bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT p_rate * (p_ms / 3600000) + p_rate * (p_ms % 3600000) / 3600000
-    + CASE WHEN p_rate * (p_ms % 3600000) % 3600000 * 2 > 3600000 THEN 1
-           WHEN p_rate * (p_ms % 3600000) % 3600000 * 2 = 3600000
-             THEN (p_rate * (p_ms / 3600000) + p_rate * (p_ms % 3600000) / 3600000) % 2
-           ELSE 0 END
+  SELECT CASE WHEN p_ms <= 92233720
+    THEN (p_rate * p_ms + 1800000) / 3600000 - ((p_rate * p_ms) % 7200000 = 1800000)::int
+    ELSE p_rate * (p_ms / 3600000) + p_rate * (p_ms % 3600000) / 3600000
+      + CASE WHEN p_rate * (p_ms % 3600000) % 3600000 * 2 > 3600000 THEN 1
+             WHEN p_rate * (p_ms % 3600000) % 3600000 * 2 = 3600000
+               THEN (p_rate * (p_ms / 3600000) + p_rate * (p_ms % 3600000) / 3600000) % 2
+             ELSE 0 END
+    END
+$$;
+
+-- money_for (budgets use it) floored a numeric quotient, which PostgreSQL rounds to a limited
+-- scale first: 70,080,280,338 × 66,914,556 / 3,600,000 is 1,302,608,567,548.99998 and came out
+-- …549. div() truncates exactly.
+CREATE OR REPLACE FUNCTION money_for(p_rate bigint, p_ms numeric) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (div(p_rate * p_ms, 3600000)
+          + CASE WHEN mod(p_rate * p_ms, 3600000) * 2 > 3600000 THEN 1
+                 WHEN mod(p_rate * p_ms, 3600000) * 2 = 3600000 THEN mod(div(p_rate * p_ms, 3600000), 2)
+                 ELSE 0 END)::bigint
 $$;
 
 -- No JIT compilation: every statement here is a request that should take milliseconds, and with the

@@ -93,6 +93,10 @@ describe("amounts", () => {
       { rate: 99_999_999_999, minutes: 1, want: 1_666_666_667 }, // 1,666,666,666.65
       { rate: 100_000_000_000, minutes: 600, want: 1_000_000_000_000 },
       { rate: 12_345, minutes: 7, want: 1_440 }, // 1,440.25
+      // 1,302,608,567,548.99998: a numeric quotient rounded to its scale first made this …549.
+      { rate: 70_080_280_338, minutes: 66_914_556 / 60_000, want: 1_302_608_567_548 },
+      // Past 25.6 hours rate × ms no longer fits 63 bits: the hours are priced apart.
+      { rate: 100_000_000_000, minutes: 100_000_000 / 60_000, want: 2_777_777_777_778 },
     ];
     const projects: number[] = [];
     for (const [i, c] of cases.entries()) {
@@ -106,6 +110,11 @@ describe("amounts", () => {
     expect(s.groups.map((g) => g.billable_amount)).toEqual(cases.map((c) => c.want));
     expect(s.total_billable_amount).toBe(cases.reduce((a, c) => a + c.want, 0));
     for (const g of s.groups) expect(Number.isInteger(g.billable_amount)).toBe(true);
+    // A budget prices with the same rule (money_for, in numeric).
+    const big = projects.at(-2);
+    await call("PATCH", `/projects/${big}`, { token: admin.token, body: { budget_amount: 1 } });
+    const budget = await call("GET", `/projects/${big}/budget`, { token: admin.token });
+    expect(((await budget.json()) as { amount: { used: number } }).amount.used).toBe(1_302_608_567_548);
   });
 
   it("a rate change mid-month over a DST switch: each log at its day's rate; groups, totals and older reports agree", async () => {
