@@ -345,7 +345,7 @@ try {
     [
       "no 5xx except 503 + Retry-After problems for requests in flight during a fault",
       all5xx.length === 0,
-      all5xx.slice(0, 5).join("; ") || "none",
+      all5xx.length ? `${all5xx.length} outside the fault windows, e.g. ${all5xx.slice(0, 3).join("; ")}` : "none",
     ],
     ["no request hung past the database timeout", result.timeouts === 0, `${result.timeouts} timeouts`],
     ["no overlapping logs", inv?.overlaps === 0, String(inv?.overlaps)],

@@ -109,8 +109,33 @@ export async function scheduledWork(database: Db, settings: Settings): Promise<v
   }
 }
 
+/**
+ * One after-response dispatcher per isolate at a time. A write that queues events while one runs
+ * asks it for one more pass instead of starting another: under a burst of writes every dispatcher
+ * raced for the same endpoint's lease (a row lock and three round trips each, most of them finding
+ * the lease taken), which the load measured as 40% more database requests. A dispatcher older than
+ * waitUntil's 30 s is taken to be gone (its request's context ended); the Cron Trigger delivers
+ * whatever no pass reached.
+ */
+const dispatcher = { since: 0, again: false };
+
 /** After a response: deliver what the write queued, within waitUntil's time after a response. */
 export async function deliverSoon(database: Db, settings: Settings): Promise<void> {
-  // waitUntil gets 30 s after the response: posts start within 15 s and time out after 10.
-  await deliverDue(database, settings, 15_000).catch((err) => console.error("webhook delivery", err));
+  if (Date.now() - dispatcher.since < 30_000) {
+    dispatcher.again = true;
+    return;
+  }
+  const since = Date.now();
+  dispatcher.since = since;
+  try {
+    // waitUntil gets 30 s after the response: posts start within 15 s and time out after 10.
+    do {
+      dispatcher.again = false;
+      await deliverDue(database, settings, since + 15_000 - Date.now());
+    } while (dispatcher.again && Date.now() < since + 15_000);
+  } catch (err) {
+    console.error("webhook delivery", err);
+  } finally {
+    if (dispatcher.since === since) dispatcher.since = 0;
+  }
 }
