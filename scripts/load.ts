@@ -286,14 +286,19 @@ try {
       log("fault cleared");
     }, SLOW[1] * 1000),
   ];
-  // Warm up as a running service is: every user once, so the pools hold open connections.
-  await Promise.all(
-    users.map((u) =>
-      fetch(`${stack.host.apiUrl}/timelog/current`, { headers: { authorization: `Bearer ${u.token}` } }).then((r) =>
-        r.text(),
-      ),
-    ),
-  );
+  // Warm up as a running service is: every user reads, then clocks in and out, so the pools hold
+  // open connections whose sessions have already run the write path (PostgreSQL compiles each
+  // PL/pgSQL trigger function once per session: 64 fresh sessions writing at once took longer than
+  // the 1.5 s deadline, which is a cold start, not the load).
+  const warm = (u: (typeof users)[number], method: string, path: string, body?: unknown) =>
+    fetch(`${stack.host.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${u.token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then((r) => r.text());
+  await Promise.all(users.map((u) => warm(u, "GET", "/timelog/current")));
+  await Promise.all(users.map((u) => warm(u, "POST", "/timelog/", { project_fk: pick(), note: "warm-up" })));
+  await Promise.all(users.map((u) => warm(u, "POST", "/timelog/close")));
   log(`load: ${CONNECTIONS} connections for ${SECONDS} s`);
   loadStart = Date.now();
   result = await autocannon({
