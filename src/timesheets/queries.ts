@@ -27,7 +27,8 @@ export function assertScope(db: Db, s: Scope) {
 }
 
 function people(s: Scope) {
-  if (s.userId !== undefined) return sql`SELECT ${s.userId}::int AS id`;
+  // A person who does not exist has no weeks (a superuser may name any id).
+  if (s.userId !== undefined) return sql`SELECT id FROM app_user WHERE id = ${s.userId}::int`;
   if (s.teamId !== undefined) return sql`SELECT user_fk AS id FROM team_member WHERE team_fk = ${s.teamId}::int`;
   // Yourself, the people you manage, or everyone active for a superuser.
   return sql`SELECT u.id FROM app_user u

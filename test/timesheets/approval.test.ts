@@ -165,6 +165,10 @@ describe("weekly timesheets", () => {
     } while (cursor);
     expect(seen).toHaveLength(6);
     expect(new Set(seen).size).toBe(6);
+    // Someone who does not exist has no weeks (the fuzzer found a superuser got weeks of nobody,
+    // with nulls the document does not allow).
+    const nobody = await call("GET", "/timesheets/?user_fk=2026084849", { token: admin.token });
+    expect(((await nobody.json()) as { items: Sheet[] }).items).toEqual([]);
   });
 
   it("a week is Monday to Monday in the person's zone, 169 hours across the end of summer time", async () => {
