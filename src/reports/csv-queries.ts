@@ -2,7 +2,7 @@
 // under Neon's 10 MiB response limit, however long the notes.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { moneyCtes, rateColumns, rateJoins, startDay, wholeMs } from "./money";
+import { moneyCtes, rateColumns, rateJoins, wholeMs } from "./money";
 import { filters, overlapsRange, type Range, type ReportFilter, rangeCte } from "./queries";
 
 type Db = Kysely<Database>;
@@ -87,7 +87,7 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
     LEFT JOIN client cl ON cl.id = pr.client_fk
     LEFT JOIN task tk ON tk.id = t.task_fk
     CROSS JOIN vis
-    ${rateJoins({ project: sql`t.project_fk`, user: sql`t.user_fk`, position: sql`u.position_fk`, day: startDay(sql`t`) })}
+    ${rateJoins({ project: sql`t.project_fk`, user: sql`t.user_fk`, position: sql`u.position_fk`, start: sql`t.start_time` })}
     CROSS JOIN LATERAL (
       SELECT coalesce(t.billable, pr.billable) AS billable, ${rateColumns},
              ${wholeMs(sql`greatest(t.start_time, r.lo)`, sql`least(coalesce(t.end_time, now()), r.hi)`)} AS in_range_ms

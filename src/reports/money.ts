@@ -21,30 +21,35 @@ export interface RateKeys {
   project: RawBuilder<unknown>;
   user: RawBuilder<unknown>;
   position: RawBuilder<unknown>;
-  /** The day the log starts in the company's zone (see startDay): computed once, compared four times. */
-  day: RawBuilder<unknown>;
+  /** When the log starts. */
+  start: RawBuilder<unknown>;
 }
 
-/** The day a log (alias `t`) starts in the company's zone: the day its rates are looked up by. */
-export const startDay = (t: RawBuilder<unknown>) => sql`(${t}.start_time AT TIME ZONE (SELECT tz FROM company))::date`;
+/**
+ * The rates of one kind the caller may see, each with the instants its days begin and end in the
+ * company's zone: converted once per rate, not once per log (a log is priced by the rate in effect
+ * on the day it starts there, which is the rate whose instants hold its start).
+ */
+const card = (kind: "billable" | "cost") => sql`(
+    SELECT r.project_fk, r.user_fk, r.position_fk, r.amount,
+           r.effective_from::timestamp AT TIME ZONE (SELECT tz FROM company) AS from_at,
+           r.effective_to::timestamp AT TIME ZONE (SELECT tz FROM company) AS to_at
+    FROM rate r WHERE r.kind = ${kind} AND (SELECT ${sql.ref(kind)} FROM vis) OFFSET 0)`;
 
 /**
  * The rates of a log, as joins on the rate card itself (its spans are stored, migrations/0019):
  * billable, the (project, user) override or else the project's; cost, the user's override or else
- * their position's; each the one in effect on the day the log starts. Equality keys, so PostgreSQL
+ * their position's; each the one in effect when the log starts. Equality keys, so PostgreSQL
  * hashes the card once per report instead of searching it per log. No rate: no amount. Rates the
  * caller may not see join nothing.
  */
 export function rateJoins(k: RateKeys) {
-  const span = (r: string) =>
-    sql`${k.day} >= ${sql.ref(`${r}.effective_from`)} AND ${k.day} < ${sql.ref(`${r}.effective_to`)}`;
+  const span = (r: string) => sql`${k.start} >= ${sql.ref(`${r}.from_at`)} AND ${k.start} < ${sql.ref(`${r}.to_at`)}`;
   return sql`
-    LEFT JOIN rate bu ON bu.kind = 'billable' AND bu.project_fk = ${k.project} AND bu.user_fk = ${k.user} AND ${span("bu")}
-      AND (SELECT billable FROM vis)
-    LEFT JOIN rate bp ON bp.kind = 'billable' AND bp.project_fk = ${k.project} AND bp.user_fk IS NULL AND ${span("bp")}
-      AND (SELECT billable FROM vis)
-    LEFT JOIN rate cu ON cu.kind = 'cost' AND cu.user_fk = ${k.user} AND ${span("cu")} AND (SELECT cost FROM vis)
-    LEFT JOIN rate cp ON cp.kind = 'cost' AND cp.position_fk = ${k.position} AND ${span("cp")} AND (SELECT cost FROM vis)`;
+    LEFT JOIN ${card("billable")} bu ON bu.project_fk = ${k.project} AND bu.user_fk = ${k.user} AND ${span("bu")}
+    LEFT JOIN ${card("billable")} bp ON bp.project_fk = ${k.project} AND bp.user_fk IS NULL AND ${span("bp")}
+    LEFT JOIN ${card("cost")} cu ON cu.user_fk = ${k.user} AND ${span("cu")}
+    LEFT JOIN ${card("cost")} cp ON cp.position_fk = ${k.position} AND ${span("cp")}`;
 }
 export const rateColumns = sql`coalesce(bu.amount, bp.amount) AS brate, coalesce(cu.amount, cp.amount) AS crate`;
 

@@ -3,7 +3,7 @@
 // zone, so a 23- or 25-hour day is summed as it really was.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { moneyAggregates, moneyCtes, rateColumns, rateJoins, startDay, wholeMs } from "./money";
+import { moneyAggregates, moneyCtes, rateColumns, rateJoins, wholeMs } from "./money";
 import { type Group, MAX_RANGE_DAYS } from "./schemas";
 
 type Db = Kysely<Database>;
@@ -195,14 +195,13 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
              coalesce(t.billable, p.billable) AS billable, ${extra}
       FROM timelog t JOIN project p ON p.id = t.project_fk ${join} CROSS JOIN range r ${tagJoin}
       WHERE ${overlapsRange(range)} AND ${filters(f)}`;
-  // The day a log's rates are looked up by is computed once per log (OFFSET 0 keeps the subquery
-  // from being flattened into the four joins that compare it).
   const priced = sql`
       SELECT l.*, ${rateColumns}
-      FROM (${logs(sql`${startDay(sql`t`)} AS day, u.position_fk`, sql`JOIN app_user u ON u.id = t.user_fk`)}
-            AND (SELECT priced FROM vis) OFFSET 0) l
-      ${rateJoins({ project: sql`l.project_fk`, user: sql`l.user_fk`, position: sql`l.position_fk`, day: sql`l.day` })}`;
-  const unpriced = sql`${logs(sql`NULL::date AS day, NULL::int AS position_fk, NULL::bigint AS brate, NULL::bigint AS crate`)} AND NOT (SELECT priced FROM vis)`;
+      FROM (${logs(sql`t.start_time, u.position_fk`, sql`JOIN app_user u ON u.id = t.user_fk`)}
+            AND (SELECT priced FROM vis)) l
+      ${rateJoins({ project: sql`l.project_fk`, user: sql`l.user_fk`, position: sql`l.position_fk`, start: sql`l.start_time` })}`;
+  const unpriced = sql`${logs(sql`NULL::timestamptz AS start_time, NULL::int AS position_fk, NULL::bigint AS brate, NULL::bigint AS crate`)}
+      AND NOT (SELECT priced FROM vis)`;
   const groupFields = sql.join(fields.map((f) => sql`${sql.lit(f)}, ${sql.ref(`k.${f}`)}`));
   const query = sql<SummaryRow>`
     WITH ${rangeCte(range)},
