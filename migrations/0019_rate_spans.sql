@@ -5,19 +5,24 @@
 -- 12× slower than the same report without money.
 ALTER TABLE rate ADD COLUMN effective_to date NOT NULL DEFAULT 'infinity';
 
-CREATE FUNCTION rate_spans() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  -- One writer of the rate card at a time, so two rates entered at once for the same target each
-  -- see the other: whoever takes the lock second recomputes with the first one's rows committed.
-  PERFORM pg_advisory_xact_lock(7402553);
-  -- The whole card (superusers enter it: hundreds or thousands of rows, not millions).
+-- Each rate's end: the next rate's start for the same target. The whole card (superusers enter
+-- it: hundreds or thousands of rows, not millions).
+CREATE FUNCTION rate_spans_refresh() RETURNS void LANGUAGE sql AS $$
   UPDATE rate r SET effective_to = n.next
   FROM (
     SELECT id, coalesce(lead(effective_from) OVER (
       PARTITION BY kind, project_fk, user_fk, position_fk ORDER BY effective_from), 'infinity') AS next
     FROM rate
   ) n
-  WHERE n.id = r.id AND r.effective_to <> n.next;
+  WHERE n.id = r.id AND r.effective_to <> n.next
+$$;
+
+CREATE FUNCTION rate_spans() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- One writer of the rate card at a time, so two rates entered at once for the same target each
+  -- see the other: whoever takes the lock second recomputes with the first one's rows committed.
+  PERFORM pg_advisory_xact_lock(7402553);
+  PERFORM rate_spans_refresh();
   RETURN NULL;
 END
 $$;
@@ -26,13 +31,7 @@ $$;
 CREATE TRIGGER rate_spans AFTER INSERT OR DELETE OR UPDATE OF kind, project_fk, user_fk, position_fk, effective_from
 ON rate FOR EACH STATEMENT EXECUTE FUNCTION rate_spans();
 
-UPDATE rate r SET effective_to = n.next
-FROM (
-  SELECT id, coalesce(lead(effective_from) OVER (
-    PARTITION BY kind, project_fk, user_fk, position_fk ORDER BY effective_from), 'infinity') AS next
-  FROM rate
-) n
-WHERE n.id = r.id AND r.effective_to <> n.next;
+SELECT rate_spans_refresh();
 
 -- The same rule as money_for (rate × ms / 3,600,000, half to even) for a whole number of
 -- milliseconds, in bigint: numeric arithmetic per piece was most of the money report's cost. Up to

@@ -94,6 +94,9 @@ export interface SummaryRow {
  */
 export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[], maxGroups: number) {
   const unit = groupBy.find((g): g is keyof typeof STEP => g in STEP);
+  // OFFSET 0 keeps the pieces a subquery of their own, so each piece's ms is computed once: the
+  // aggregates read it several times inside money_for_ms, and PostgreSQL inlines that function only
+  // when its arguments are plain columns.
   const pieces = unit
     ? sql`SELECT c.*, b.period, greatest(c.s, b.bs) AS ps, least(c.e, b.be) AS pe,
                  ${wholeMs(sql`greatest(c.s, b.bs)`, sql`least(c.e, b.be)`)} AS ms
