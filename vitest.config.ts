@@ -26,6 +26,15 @@ export default defineConfig({
                 // The webhook tests' receivers listen on loopback http (test/global-setup.ts).
                 WEBHOOK_ALLOW_LOOPBACK: "true",
               },
+              // Every test file's requests come from one address ("unknown") within minutes: the
+              // general limits are out of reach here. test/foundation/rate-limit.test.ts swaps in
+              // RATE_LIMIT_LOW to see them work.
+              ratelimits: {
+                RATE_LIMIT_CREDENTIAL: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_ADDRESS: { namespace_id: "1002", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_HEAVY: { namespace_id: "1003", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_LOW: { namespace_id: "1099", simple: { limit: 5, period: 60 } },
+              },
             },
           }),
         ],

@@ -14,7 +14,7 @@ import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
 import { health } from "./health/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
-import { finishDocument, TAGS } from "./lib/openapi-doc";
+import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
@@ -30,6 +30,7 @@ import { timesheets } from "./timesheets/routes";
 import { allTokens, myTokens } from "./tokens/routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
+import { documentWebhookEvents } from "./webhooks/events";
 import { webhooks } from "./webhooks/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -54,7 +55,15 @@ app.use(async (c, next) => {
     origin,
     credentials: true,
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+    allowHeaders: [
+      "Authorization",
+      "Content-Type",
+      "Idempotency-Key",
+      "X-Request-Id",
+      "If-None-Match",
+      "If-Match",
+      ...settings.CORS_ALLOW_HEADERS,
+    ],
     exposeHeaders: [
       "X-Request-Id",
       "Retry-After",
@@ -63,6 +72,9 @@ app.use(async (c, next) => {
       "Content-Disposition",
       "WWW-Authenticate",
       "Allow",
+      "ETag",
+      "RateLimit",
+      "RateLimit-Policy",
     ],
     maxAge: 600,
   })(c, next);
@@ -116,15 +128,23 @@ app.route("/webhooks", webhooks);
 app.route("/.well-known", wellKnown);
 
 finishDocument(app);
-app.doc31("/openapi.json", {
-  openapi: "3.1.0",
-  info: {
-    title: "TimeLog API",
-    version: "0.1.0",
-    description: "Clock in and out of projects; see who worked on what, when.",
-  },
-  servers: [{ url: "/", description: "this deployment" }],
-  tags: TAGS,
+documentWebhookEvents(app.openAPIRegistry);
+// Built on the first request for it, then kept for the isolate's life: it cannot change.
+let document: unknown;
+app.get("/openapi.json", (c) => {
+  document ??= withIntegerFormats(
+    app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "TimeLog API",
+        version: "0.2.0",
+        description: "Clock in and out of projects; see who worked on what, when.",
+      },
+      servers: [{ url: "/", description: "this deployment" }],
+      tags: TAGS,
+    }),
+  );
+  return c.json(document);
 });
 app.route("/docs", docs);
 

@@ -17,6 +17,17 @@ export const SettingsSchema = z.object({
   NEON_FETCH_ENDPOINT: z.url().optional(),
   DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   CORS_ORIGINS: list.default([]),
+  /** Request headers browsers may send besides ours (tracing: sentry-trace, baggage, traceparent). */
+  CORS_ALLOW_HEADERS: list
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "header names only")).max(20))
+    .default([]),
+  /**
+   * The rate limits the bindings enforce (wrangler.toml [[ratelimits]], per 60 s): what the
+   * RateLimit headers tell clients. Change both together.
+   */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
+  RATE_LIMIT_HEAVY_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   JWT_PRIVATE_KEY: z.string().min(1, "required: the signing key as a private JWK (JSON)"),
   /** Extra public keys (a JWKS) still accepted for verification during key rotation. */
   JWT_PUBLIC_KEYS: z.string().optional(),

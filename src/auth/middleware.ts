@@ -7,6 +7,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { tokenClaims } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
+import { rateLimit } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { unauthorized, verifyAccessToken } from "./tokens";
 
@@ -47,3 +48,11 @@ export function checkOrigin(c: Context<AppEnv>) {
 /** Spread into a route: it needs a signed-in caller. */
 const security: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
 export const signedIn = { security, middleware: requireAuth };
+
+/** Reads whose cost grows with the range asked for also count in a small per-person bucket. */
+const heavy = createMiddleware<AppEnv>(async (c, next) => {
+  await rateLimit(c, "heavy", `u:${c.get("auth").userId}`);
+  await next();
+});
+/** Spread into a heavy read's route: signed in, and within the person's heavy-read budget. */
+export const signedInHeavy = { security, middleware: [requireAuth, heavy] };

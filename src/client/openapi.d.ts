@@ -632,8 +632,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your time logs, newest first; with changed_since, every change since a sync cursor
-         * @description Filter by from, to, project_fk and status; user_fk: someone you manage, or anyone for a superuser (403 otherwise). With changed_since the answer is a sync page instead, the old form of GET /timelog/changes.
+         * Your time logs, newest first
+         * @description Filter by from, to, project_fk, client_fk, task_fk, tag_fk and status; user_fk: someone you manage, or anyone for a superuser (403 otherwise). To sync, use GET /timelog/changes.
          */
         get: operations["getTimelog"];
         put?: never;
@@ -1021,7 +1021,7 @@ export interface paths {
         };
         /**
          * Time logs as RFC 4180 CSV for payroll, times in tz with their offset
-         * @description A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter. Columns: id, user_id, username, position, project_id, project, start, end, duration_seconds, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; then rate and amount (minor units; the part of the log inside the range) for managers reporting on their people and superusers, and cost for superusers.
+         * @description A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter. Columns: id, user_id, username, position, project_id, project, start, end, duration_ms, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; then rate and amount (minor units; the part of the log inside the range) for managers reporting on their people and superusers, and cost for superusers.
          */
         get: operations["getReportsTimelogCsv"];
         put?: never;
@@ -1209,59 +1209,457 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "timelog.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timelog.created: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimelogCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timelog.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timelog.updated: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimelogUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timelog.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timelog.deleted: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimelogDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timer.started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timer.started: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimerStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timer.stopped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timer.stopped: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimerStopped"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timesheet.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timesheet.submitted: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimesheetSubmitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timesheet.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timesheet.approved: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimesheetApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timesheet.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timesheet.rejected: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimesheetRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timesheet.reopened": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timesheet.reopened: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimesheetReopened"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** user.created: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookUserCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** user.deactivated: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookUserDeactivated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        WebhookTimelogCreated: {
+            /** @enum {string} */
+            type: "timelog.created";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimelogData"];
+        };
+        WebhookTimelogData: {
+            /** Format: int32 */
+            id: number;
+            /** Format: int32 */
+            user_fk: number;
+            /** Format: int32 */
+            project_fk: number;
+            /**
+             * Format: int32
+             * @description a task of the log's project
+             */
+            task_fk: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            start_time: string;
+            /**
+             * Format: date-time
+             * @description null while the timer runs
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            end_time: string | null;
+            note: string | null;
+            /** @description tag ids (each once; stored sorted) */
+            tags: number[];
+            /** @description null: as the project says */
+            billable: boolean | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            updated_at: string;
+        };
+        WebhookTimelogUpdated: {
+            /** @enum {string} */
+            type: "timelog.updated";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimelogData"];
+        };
+        WebhookTimelogDeleted: {
+            /** @enum {string} */
+            type: "timelog.deleted";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimelogData"];
+        };
+        WebhookTimerStarted: {
+            /** @enum {string} */
+            type: "timer.started";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimelogData"];
+        };
+        WebhookTimerStopped: {
+            /** @enum {string} */
+            type: "timer.stopped";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimelogData"];
+        };
+        WebhookTimesheetSubmitted: {
+            /** @enum {string} */
+            type: "timesheet.submitted";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimesheetData"];
+        };
+        WebhookTimesheetData: {
+            /** Format: int32 */
+            user_fk: number;
+            week: string;
+            /** @enum {string} */
+            status: "open" | "submitted" | "approved" | "rejected";
+            comment: string | null;
+            /** Format: int32 */
+            acted_by: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            acted_at: string;
+            /** Format: int64 */
+            submitted_seconds: number | null;
+        };
+        WebhookTimesheetApproved: {
+            /** @enum {string} */
+            type: "timesheet.approved";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimesheetData"];
+        };
+        WebhookTimesheetRejected: {
+            /** @enum {string} */
+            type: "timesheet.rejected";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimesheetData"];
+        };
+        WebhookTimesheetReopened: {
+            /** @enum {string} */
+            type: "timesheet.reopened";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimesheetData"];
+        };
+        WebhookUserCreated: {
+            /** @enum {string} */
+            type: "user.created";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookUserData"];
+        };
+        WebhookUserData: {
+            /** Format: int32 */
+            id: number;
+            email: string;
+            username: string;
+            /** Format: int32 */
+            position_fk: number;
+            is_active: boolean;
+        };
+        WebhookUserDeactivated: {
+            /** @enum {string} */
+            type: "user.deactivated";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookUserData"];
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
             /** @enum {string} */
             database: "up";
         };
-        Problem503: components["schemas"]["Problem"] & {
+        Problem429: components["schemas"]["Problem"] & {
             /** @enum {number} */
-            status?: 503;
+            status?: 429;
             /**
-             * @description the catalogue's codes with status 503
+             * @description the catalogue's codes with status 429. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "database_unavailable" | "database_timeout" | "busy";
+            code?: "too_many_attempts" | "too_many_registrations" | "rate_limited";
         };
         Problem: {
             type: string;
             title: string;
+            /** Format: int64 */
             status: number;
             detail: string;
             /**
-             * @description stable: the error catalogue (src/lib/problems.ts)
+             * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "too_many_attempts" | "too_many_registrations" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "too_many_attempts" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
                 path: string;
                 message: string;
             }[];
+            /** Format: int64 */
             conflicting_log_id?: number;
+            /** Format: int64 */
             retry_after?: number;
+            /** Format: int64 */
             max_groups?: number;
+            /** Format: int64 */
             max_seconds?: number;
+            /**
+             * Format: date-time
+             * @description before_earliest: the earliest time
+             */
             earliest?: string;
-            /** @description period_locked: the company lock that blocks */
+            /**
+             * Format: date-time
+             * @description period_locked: the company lock that blocks
+             */
             locked_before?: string;
             /** @description period_locked: the ISO week that blocks */
             week?: string;
+            /** Format: int64 */
             user_fk?: number;
             /** @description insufficient_scope: what the route needs */
             required_scope?: string | null;
             /** @description the week's status when it refused */
             timesheet_status?: string;
         };
+        Problem503: components["schemas"]["Problem"] & {
+            /** @enum {number} */
+            status?: 503;
+            /**
+             * @description the catalogue's codes with status 503. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+             * @enum {string}
+             */
+            code?: "database_unavailable" | "database_timeout" | "busy";
+        };
         User: {
+            /** Format: int32 */
             id: number;
             email: string;
             username: string;
+            /** Format: int32 */
             position_fk: number;
             is_active: boolean;
             is_superuser: boolean;
@@ -1277,7 +1675,7 @@ export interface components {
             /** @enum {number} */
             status?: 403;
             /**
-             * @description the catalogue's codes with status 403
+             * @description the catalogue's codes with status 403. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
             code?: "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope";
@@ -1286,7 +1684,7 @@ export interface components {
             /** @enum {number} */
             status?: 409;
             /**
-             * @description the catalogue's codes with status 409
+             * @description the catalogue's codes with status 409. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
             code?: "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use";
@@ -1295,19 +1693,10 @@ export interface components {
             /** @enum {number} */
             status?: 422;
             /**
-             * @description the catalogue's codes with status 422
+             * @description the catalogue's codes with status 422. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
             code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached";
-        };
-        Problem429: components["schemas"]["Problem"] & {
-            /** @enum {number} */
-            status?: 429;
-            /**
-             * @description the catalogue's codes with status 429
-             * @enum {string}
-             */
-            code?: "too_many_attempts" | "too_many_registrations";
         };
         Register: {
             /**
@@ -1319,6 +1708,7 @@ export interface components {
             username: string;
             /** @example correct horse battery */
             password: string;
+            /** Format: int32 */
             position_fk: number;
         };
         TokenPair: {
@@ -1326,6 +1716,7 @@ export interface components {
             refresh_token: string;
             /** @enum {string} */
             token_type: "bearer";
+            /** Format: int64 */
             expires_in: number;
             /** @description login responses only: send it with later sign-ins from this device (browsers get device_cookie) */
             device_token?: string;
@@ -1334,7 +1725,7 @@ export interface components {
             /** @enum {number} */
             status?: 401;
             /**
-             * @description the catalogue's codes with status 401
+             * @description the catalogue's codes with status 401. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
             code?: "invalid_token" | "invalid_credentials" | "session_ended";
@@ -1343,7 +1734,7 @@ export interface components {
             /** @enum {number} */
             status?: 415;
             /**
-             * @description the catalogue's codes with status 415
+             * @description the catalogue's codes with status 415. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
             code?: "unsupported_media_type";
@@ -1387,7 +1778,7 @@ export interface components {
             /** @enum {number} */
             status?: 404;
             /**
-             * @description the catalogue's codes with status 404
+             * @description the catalogue's codes with status 404. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
             code?: "not_found" | "nothing_open";
@@ -1395,6 +1786,7 @@ export interface components {
         UpdateUser: {
             /** @example ada */
             username?: string;
+            /** Format: int32 */
             position_fk?: number;
             is_active?: boolean;
             is_superuser?: boolean;
@@ -1411,7 +1803,9 @@ export interface components {
             token: string;
         };
         ApiToken: {
+            /** Format: int32 */
             id: number;
+            /** Format: int32 */
             user_fk: number;
             name: string;
             scopes: ("timelog:read" | "timelog:write" | "reports:read" | "admin")[];
@@ -1455,10 +1849,14 @@ export interface components {
             next_cursor: string | null;
         };
         Position: {
+            /** Format: int32 */
             id: number;
             title: string;
             description: string | null;
-            /** @description Only shown to superusers */
+            /**
+             * Format: int32
+             * @description Only shown to superusers
+             */
             salary?: number;
             /** @description self-registered users may take this position */
             open_for_registration: boolean;
@@ -1469,6 +1867,7 @@ export interface components {
             /** @example Engineer */
             title: string;
             description?: string | null;
+            /** Format: int32 */
             salary?: number;
             open_for_registration?: boolean;
             weekly_hours?: number;
@@ -1477,6 +1876,7 @@ export interface components {
             /** @example Engineer */
             title: string;
             description: string | null;
+            /** Format: int32 */
             salary: number;
             open_for_registration?: boolean;
             weekly_hours?: number;
@@ -1485,6 +1885,7 @@ export interface components {
             /** @example Engineer */
             title?: string;
             description?: string | null;
+            /** Format: int32 */
             salary?: number;
             open_for_registration?: boolean;
             weekly_hours?: number;
@@ -1495,6 +1896,7 @@ export interface components {
             next_cursor: string | null;
         };
         Client: {
+            /** Format: int32 */
             id: number;
             name: string;
             is_archived: boolean;
@@ -1520,6 +1922,7 @@ export interface components {
             next_cursor: string | null;
         };
         Project: {
+            /** Format: int32 */
             id: number;
             secret_name: string;
             /**
@@ -1529,11 +1932,15 @@ export interface components {
             started_at: string;
             description: string | null;
             is_archived: boolean;
+            /** Format: int32 */
             client_fk: number | null;
             /** @description its logs are billable unless a log says otherwise */
             billable: boolean;
             budget_hours: number | null;
-            /** @description minor units of the company currency; superusers only (null for others) */
+            /**
+             * Format: int64
+             * @description minor units of the company currency; superusers only (null for others)
+             */
             budget_amount: number | null;
             /**
              * @description month: each calendar month in the company's zone
@@ -1551,10 +1958,12 @@ export interface components {
             started_at?: string;
             description?: string | null;
             is_archived?: boolean;
+            /** Format: int32 */
             client_fk?: number | null;
             /** @description default true */
             billable?: boolean;
             budget_hours?: number | null;
+            /** Format: int64 */
             budget_amount?: number | null;
             /** @enum {string} */
             budget_period?: "total" | "month";
@@ -1569,9 +1978,11 @@ export interface components {
             started_at: string;
             description: string | null;
             is_archived: boolean;
+            /** Format: int32 */
             client_fk?: number | null;
             billable?: boolean;
             budget_hours?: number | null;
+            /** Format: int64 */
             budget_amount?: number | null;
             /** @enum {string} */
             budget_period?: "total" | "month";
@@ -1586,14 +1997,17 @@ export interface components {
             started_at?: string;
             description?: string | null;
             is_archived?: boolean;
+            /** Format: int32 */
             client_fk?: number | null;
             billable?: boolean;
             budget_hours?: number | null;
+            /** Format: int64 */
             budget_amount?: number | null;
             /** @enum {string} */
             budget_period?: "total" | "month";
         };
         ProjectBudget: {
+            /** Format: int32 */
             project_fk: number;
             /** @enum {string} */
             period: "total" | "month";
@@ -1618,8 +2032,11 @@ export interface components {
             } | null;
             /** @description superusers; null without a money budget */
             amount: {
+                /** Format: int64 */
                 budget: number;
+                /** Format: int64 */
                 used: number;
+                /** Format: int64 */
                 remaining: number;
                 currency: string;
                 percentage: number;
@@ -1633,7 +2050,9 @@ export interface components {
             next_cursor: string | null;
         };
         Task: {
+            /** Format: int32 */
             id: number;
+            /** Format: int32 */
             project_fk: number;
             name: string;
             is_archived: boolean;
@@ -1659,6 +2078,7 @@ export interface components {
             next_cursor: string | null;
         };
         Tag: {
+            /** Format: int32 */
             id: number;
             name: string;
             /**
@@ -1672,10 +2092,12 @@ export interface components {
             name: string;
         };
         Rate: {
+            /** Format: int32 */
             id: number;
             /** @enum {string} */
             kind: "billable" | "cost";
             /**
+             * Format: int64
              * @description minor units of the company currency per hour (cents for EUR)
              * @example 12000
              */
@@ -1687,8 +2109,11 @@ export interface components {
             currency: string;
             /** Format: date */
             effective_from: string;
+            /** Format: int32 */
             project_fk: number | null;
+            /** Format: int32 */
             user_fk: number | null;
+            /** Format: int32 */
             position_fk: number | null;
             /**
              * Format: date-time
@@ -1700,6 +2125,7 @@ export interface components {
             /** @enum {string} */
             kind: "billable" | "cost";
             /**
+             * Format: int64
              * @description minor units of the company currency per hour (cents for EUR)
              * @example 12000
              */
@@ -1709,8 +2135,11 @@ export interface components {
              * @description a day in the company's zone; from then on
              */
             effective_from: string;
+            /** Format: int32 */
             project_fk?: number;
+            /** Format: int32 */
             user_fk?: number;
+            /** Format: int32 */
             position_fk?: number;
         };
         RatePage: {
@@ -1730,6 +2159,7 @@ export interface components {
             locked_before: string | null;
         };
         TimelogChange: {
+            /** Format: int32 */
             id: number;
             deleted: boolean;
             /** @description the log as it is now; null for a deletion */
@@ -1741,10 +2171,16 @@ export interface components {
             deleted_at: string | null;
         };
         Timelog: {
+            /** Format: int32 */
             id: number;
+            /** Format: int32 */
             user_fk: number;
+            /** Format: int32 */
             project_fk: number;
-            /** @description a task of the log's project */
+            /**
+             * Format: int32
+             * @description a task of the log's project
+             */
             task_fk: number | null;
             /**
              * Format: date-time
@@ -1776,8 +2212,12 @@ export interface components {
             locked: boolean;
         };
         ClockIn: {
+            /** Format: int32 */
             project_fk: number;
-            /** @description for someone you manage (managers, superusers); default you */
+            /**
+             * Format: int32
+             * @description for someone you manage (managers, superusers); default you
+             */
             user_fk?: number;
             note?: string | null;
             /**
@@ -1790,7 +2230,10 @@ export interface components {
              * @example 2026-03-29T09:00:00+02:00
              */
             end_time?: string;
-            /** @description a task of the log's project */
+            /**
+             * Format: int32
+             * @description a task of the log's project
+             */
             task_fk?: number | null;
             /** @description tag ids (each once; stored sorted) */
             tags?: number[];
@@ -1810,9 +2253,13 @@ export interface components {
             stopped: components["schemas"]["Timelog"] | null;
         };
         Switch: {
+            /** Format: int32 */
             project_fk: number;
             note?: string | null;
-            /** @description a task of the log's project */
+            /**
+             * Format: int32
+             * @description a task of the log's project
+             */
             task_fk?: number | null;
             /** @description tag ids (each once; stored sorted) */
             tags?: number[];
@@ -1829,6 +2276,7 @@ export interface components {
             next_cursor: string | null;
         };
         PatchTimelog: {
+            /** Format: int32 */
             project_fk?: number;
             /**
              * Format: date-time
@@ -1839,9 +2287,12 @@ export interface components {
              * Format: date-time
              * @example 2026-03-29T09:00:00+02:00
              */
-            end_time?: string | null;
+            end_time?: string;
             note?: string | null;
-            /** @description a task of the log's project */
+            /**
+             * Format: int32
+             * @description a task of the log's project
+             */
             task_fk?: number | null;
             /** @description tag ids (each once; stored sorted) */
             tags?: number[];
@@ -1854,15 +2305,22 @@ export interface components {
             next_cursor: string | null;
         };
         AuditEvent: {
+            /** Format: int64 */
             id: number;
             /** Format: date-time */
             at: string;
-            /** @description who made the change; null for tooling outside the API */
+            /**
+             * Format: int32
+             * @description who made the change; null for tooling outside the API
+             */
             actor_fk: number | null;
             /** @description the X-Request-Id of the request that made it */
             request_id: string | null;
             kind: components["schemas"]["AuditKind"];
-            /** @description whose chain it is: the person affected; null for company-wide */
+            /**
+             * Format: int32
+             * @description whose chain it is: the person affected; null for company-wide
+             */
             user_fk: number | null;
             /** @enum {string} */
             entity: "timelog" | "timesheet" | "team" | "user" | "settings";
@@ -1873,7 +2331,10 @@ export interface components {
             after: {
                 [key: string]: unknown;
             } | null;
-            /** @description position in its chain, from 1 */
+            /**
+             * Format: int64
+             * @description position in its chain, from 1
+             */
             seq: number;
             /** @description hash of the previous event of the chain (64 zeros for the first) */
             prev_hash: string;
@@ -1888,6 +2349,7 @@ export interface components {
             next_cursor: string | null;
         };
         Team: {
+            /** Format: int32 */
             id: number;
             name: string;
             description: string | null;
@@ -1913,7 +2375,9 @@ export interface components {
             next_cursor: string | null;
         };
         TeamMember: {
+            /** Format: int32 */
             team_fk: number;
+            /** Format: int32 */
             user_fk: number;
             username: string;
             role: components["schemas"]["TeamRole"];
@@ -1929,6 +2393,7 @@ export interface components {
             next_cursor: string | null;
         };
         Timesheet: {
+            /** Format: int32 */
             user_fk: number;
             /** @example 2026-W48 */
             week: string;
@@ -1943,14 +2408,26 @@ export interface components {
              */
             to: string;
             status: components["schemas"]["TimesheetStatus"];
+            /** Format: int64 */
             worked_seconds: number;
+            /** Format: int64 */
             expected_seconds: number;
-            /** @description worked − expected */
+            /**
+             * Format: int64
+             * @description worked − expected
+             */
             balance_seconds: number;
-            /** @description lists: the balance summed over this person's weeks of the range so far */
+            /**
+             * Format: int64
+             * @description lists: the balance summed over this person's weeks of the range so far
+             */
             cumulative_balance_seconds?: number;
-            /** @description worked seconds when last submitted */
+            /**
+             * Format: int64
+             * @description worked seconds when last submitted
+             */
             submitted_seconds: number | null;
+            /** Format: int32 */
             acted_by: number | null;
             /** Format: date-time */
             acted_at: string | null;
@@ -1969,55 +2446,104 @@ export interface components {
         };
         AuditVerification: {
             ok: boolean;
+            /** Format: int64 */
             events: number;
+            /** Format: int64 */
             chains: number;
             first_broken: {
+                /** Format: int64 */
                 id: number;
+                /** Format: int32 */
                 user_fk: number | null;
+                /** Format: int64 */
                 seq: number;
                 reason: string;
             } | null;
         };
         Summary: {
+            /**
+             * Format: date-time
+             * @description the range's start as an instant (a date is midnight in tz)
+             * @example 2026-03-29T07:00:00.000Z
+             */
             from: string;
+            /**
+             * Format: date-time
+             * @description the range's end, excluded
+             * @example 2026-03-29T07:00:00.000Z
+             */
             to: string;
             tz: string;
             group_by: ("project" | "user" | "client" | "task" | "tag" | "day" | "week" | "month")[];
-            total_seconds: number;
+            /**
+             * Format: int64
+             * @description whole milliseconds; equals the sum of the groups' duration_ms, except by tag (a log counts once here, once per tag in groups)
+             */
+            total_ms: number;
             /** @description a running log counted up to the database's now() */
             includes_open: boolean;
             groups: components["schemas"]["SummaryGroup"][];
             /** @description with amounts: ISO 4217; amounts are its minor units */
             currency?: string;
+            /** Format: int64 */
             total_billable_amount?: number;
+            /** Format: int64 */
             total_cost?: number;
+            /** Format: int64 */
             total_margin?: number;
         };
         SummaryGroup: {
+            /** Format: int32 */
             project_fk?: number;
             secret_name?: string;
+            /** Format: int32 */
             user_fk?: number;
             username?: string;
-            /** @description null: projects without a client */
+            /**
+             * Format: int32
+             * @description null: projects without a client
+             */
             client_fk?: number | null;
             client_name?: string | null;
-            /** @description null: logs without a task */
+            /**
+             * Format: int32
+             * @description null: logs without a task
+             */
             task_fk?: number | null;
             task_name?: string | null;
-            /** @description null: logs without tags */
+            /**
+             * Format: int32
+             * @description null: logs without tags
+             */
             tag_fk?: number | null;
             tag_name?: string | null;
             /** @description first local day of the day, ISO week or month */
             period?: string;
-            seconds: number;
+            /**
+             * Format: int64
+             * @description time in the group: whole milliseconds, exact
+             */
+            duration_ms: number;
             includes_open: boolean;
-            /** @description the billable part of seconds */
-            billable_seconds: number;
-            /** @description managers (their people) and superusers */
+            /**
+             * Format: int64
+             * @description the billable part of duration_ms
+             */
+            billable_ms: number;
+            /**
+             * Format: int64
+             * @description managers (their people) and superusers
+             */
             billable_amount?: number;
-            /** @description superusers only */
+            /**
+             * Format: int64
+             * @description superusers only
+             */
             cost?: number;
-            /** @description billable_amount − cost; superusers only */
+            /**
+             * Format: int64
+             * @description billable_amount − cost; superusers only
+             */
             margin?: number;
             /** @description projects with a budget: over it in its current period (GET /projects/{id}/budget) */
             over_budget?: boolean;
@@ -2029,7 +2555,10 @@ export interface components {
              * @example 2026-03-29T07:00:00.000Z
              */
             timelog_earliest: string;
-            /** @description the longest single time log */
+            /**
+             * Format: int64
+             * @description the longest single time log
+             */
             timelog_max_seconds: number;
             /** @description weeks of users without a time_zone run in this zone */
             default_time_zone: string;
@@ -2051,6 +2580,7 @@ export interface components {
              * @example 2026-03-29T09:00:00+02:00
              */
             timelog_earliest?: string;
+            /** Format: int32 */
             timelog_max_seconds?: number;
             /** @example Europe/Berlin */
             default_time_zone?: string;
@@ -2063,7 +2593,7 @@ export interface components {
              * @description null lifts the lock; moving it back is allowed (audited)
              * @example 2026-03-29T09:00:00+02:00
              */
-            locked_before: string | null;
+            locked_before: string;
         };
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             /**
@@ -2075,6 +2605,7 @@ export interface components {
         /** @enum {string} */
         WebhookEventType: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timer.started" | "timer.stopped" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "user.created" | "user.deactivated";
         WebhookEndpoint: {
+            /** Format: int32 */
             id: number;
             url: string;
             events: components["schemas"]["WebhookEventType"][];
@@ -2136,13 +2667,19 @@ export interface components {
             next_cursor: string | null;
         };
         WebhookDelivery: {
+            /** Format: int64 */
             id: number;
-            /** @description the `webhook-id` header is `msg_<event_id>` */
+            /**
+             * Format: int64
+             * @description the `webhook-id` header is `msg_<event_id>`
+             */
             event_id: number;
             type: components["schemas"]["WebhookEventType"];
             /** @enum {string} */
             status: "pending" | "delivered" | "failed";
+            /** Format: int64 */
             attempts: number;
+            /** Format: int64 */
             last_status_code: number | null;
             last_error: string | null;
             /**
@@ -2201,6 +2738,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem (503) */
@@ -2354,7 +2904,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2456,7 +3006,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2473,6 +3023,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -2515,7 +3078,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2532,6 +3095,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -2574,7 +3150,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2591,6 +3167,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -2637,12 +3226,36 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -2693,7 +3306,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2784,7 +3397,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2812,6 +3425,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -2860,12 +3486,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -2888,6 +3525,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -2940,7 +3590,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -2979,6 +3629,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3029,12 +3692,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -3046,6 +3720,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3096,7 +3783,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3124,6 +3811,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3168,7 +3868,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3207,6 +3907,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3258,7 +3971,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3286,6 +3999,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3330,7 +4056,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3369,6 +4095,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3419,12 +4158,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -3436,6 +4186,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3486,7 +4249,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3514,6 +4277,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3562,12 +4338,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -3590,6 +4377,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3642,7 +4442,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3681,6 +4481,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3725,7 +4538,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3775,6 +4588,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3827,7 +4653,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -3866,6 +4692,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3918,12 +4757,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -3935,6 +4785,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -3988,7 +4851,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4027,6 +4890,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4075,12 +4951,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -4103,6 +4990,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4150,7 +5050,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4200,6 +5100,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4255,7 +5168,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4305,6 +5218,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4359,12 +5285,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -4376,6 +5313,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4429,7 +5379,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4468,6 +5418,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4516,12 +5479,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -4544,6 +5518,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4599,7 +5586,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4649,6 +5636,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4696,7 +5696,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4746,6 +5746,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4801,7 +5814,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -4853,6 +5866,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem422"];
                 };
             };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
@@ -4899,12 +5925,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -4927,6 +5964,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -4981,12 +6031,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -5009,6 +6070,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5064,7 +6138,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5114,6 +6188,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5162,7 +6249,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5212,6 +6299,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5268,7 +6368,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5320,6 +6420,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem422"];
                 };
             };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
@@ -5368,12 +6481,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -5385,6 +6509,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5438,7 +6575,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5477,6 +6614,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5525,12 +6675,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -5553,6 +6714,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5600,7 +6774,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5650,6 +6824,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5705,7 +6892,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5755,6 +6942,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5809,7 +7009,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5837,6 +7037,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5890,7 +7103,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5929,6 +7142,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -5976,7 +7202,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6015,6 +7241,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6067,7 +7306,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6095,6 +7334,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6132,8 +7384,6 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
-                /** @description deprecated, kept for one release: use GET /timelog/changes?since=, which has one response shape */
-                changed_since?: string;
             };
             header?: never;
             path?: never;
@@ -6141,7 +7391,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of logs, or of changes */
+            /** @description A page of logs */
             200: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6151,7 +7401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TimelogPage"] | components["schemas"]["TimelogSync"];
+                    "application/json": components["schemas"]["TimelogPage"];
                 };
             };
             /** @description Problem (401) */
@@ -6159,7 +7409,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6187,6 +7437,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6240,7 +7503,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6279,6 +7542,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6332,12 +7608,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -6360,6 +7647,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6413,12 +7713,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (409) */
@@ -6441,6 +7752,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6487,12 +7811,36 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6541,12 +7889,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -6569,6 +7928,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6616,12 +7988,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -6644,6 +8027,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6699,12 +8095,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -6738,6 +8145,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6790,12 +8210,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -6818,6 +8249,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6868,12 +8312,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -6885,6 +8340,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -6938,7 +8406,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6977,6 +8445,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7025,12 +8506,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -7053,6 +8545,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7100,7 +8605,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7139,6 +8644,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7194,7 +8712,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7244,6 +8762,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7296,12 +8827,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (404) */
@@ -7324,6 +8866,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7380,7 +8935,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7419,6 +8974,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7467,7 +9035,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7506,6 +9074,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7563,7 +9144,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7591,6 +9172,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7642,12 +9236,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (409) */
@@ -7670,6 +9275,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7726,7 +9344,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7776,6 +9394,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7832,7 +9463,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7882,6 +9513,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -7938,7 +9582,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7988,6 +9632,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8043,12 +9700,23 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
@@ -8060,6 +9728,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8106,7 +9787,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8123,6 +9804,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8188,7 +9882,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8216,6 +9910,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8278,7 +9985,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8306,6 +10013,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8352,12 +10072,36 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8408,7 +10152,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8436,6 +10180,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8489,7 +10246,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8528,6 +10285,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8578,7 +10348,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8606,6 +10376,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8656,7 +10439,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8684,6 +10467,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8732,7 +10528,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8771,6 +10567,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8818,7 +10627,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8857,6 +10666,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8912,7 +10734,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8951,6 +10773,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -8999,7 +10834,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9038,6 +10873,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -9091,7 +10939,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9130,6 +10978,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -9182,7 +11043,7 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
-                    /** @description Bearer realm="timelog", error="invalid_token" */
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9221,6 +11082,19 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
@@ -9262,6 +11136,19 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
@@ -9276,6 +11163,325 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    webhookTimelogCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimelogCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimelogUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimelogUpdated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimelogDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimelogDeleted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimerStarted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimerStarted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimerStopped: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimerStopped"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimesheetSubmitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimesheetSubmitted"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimesheetApproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimesheetApproved"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimesheetRejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimesheetRejected"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimesheetReopened: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimesheetReopened"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUserCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUserCreated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUserDeactivated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUserDeactivated"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

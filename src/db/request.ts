@@ -13,6 +13,7 @@ import { type Compilable, sql } from "kysely";
 import { scopeFor } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
+import { countRequest } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { batch, type Db, single } from "./client";
 
@@ -30,6 +31,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   queries: Q,
   opts: Opts = {},
 ): Promise<{ results: Results<Q> }> {
+  await countRequest(c);
   const { userId, sessionId, tokenHash } = c.get("auth");
   const database = c.get("database");
   const [only] = queries;
@@ -83,6 +85,7 @@ export async function anonymous<const Q extends readonly Compilable<unknown>[]>(
   c: Context<AppEnv>,
   queries: Q,
 ): Promise<{ -readonly [K in keyof Q]: Rows<Q[K]> }> {
+  await countRequest(c);
   const database = c.get("database");
   const results = (await batch(database, [...queries, webhooksQueued(database)])) as unknown[][];
   if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);

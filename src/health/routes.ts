@@ -21,7 +21,11 @@ export const health = createRouter().openapi(
   async (c) => {
     const database = c.get("database");
     const ping = database.db.selectNoFrom(sql<number>`1`.as("ok"));
-    const rows = await anonymous(c, [ping]).catch(() => undefined);
+    // A database that does not answer is a 503; our own refusals (the rate limit) stay what they are.
+    const rows = await anonymous(c, [ping]).catch((err: unknown) => {
+      if (err instanceof ApiError) throw err;
+      return undefined;
+    });
     if (rows?.[0][0]?.ok !== 1) {
       throw new ApiError("database_unavailable", "The database is unreachable.", {}, { "Retry-After": "2" });
     }

@@ -36,9 +36,9 @@ export function problem(c: Context, err: ApiError): Response {
     request_id: c.get("requestId"),
     ...err.extra,
   };
-  // RFC 6750: every 401 says how to authenticate, whoever refused (the signature check or the database).
-  const challenge =
-    err.status === 401 ? { "WWW-Authenticate": `Bearer realm="timelog", error="invalid_token"` } : undefined;
+  // RFC 6750: every 401 says how to authenticate, whoever refused (the signature check or the
+  // database); error="invalid_token" only when a credential was sent (§3.1: none for a bare request).
+  const challenge = err.status === 401 ? { "WWW-Authenticate": challengeFor(c) } : undefined;
   return new Response(JSON.stringify(body), {
     status: err.status,
     headers: {
@@ -48,6 +48,12 @@ export function problem(c: Context, err: ApiError): Response {
       "content-type": "application/problem+json",
     },
   });
+}
+
+function challengeFor(c: Context): string {
+  const sent =
+    c.req.header("authorization") !== undefined || /(?:^|;)\s*auth_cookie=/.test(c.req.header("cookie") ?? "");
+  return sent ? `Bearer realm="timelog", error="invalid_token"` : `Bearer realm="timelog"`;
 }
 
 /** Turns anything thrown into an ApiError; unknown errors become a generic 500. */

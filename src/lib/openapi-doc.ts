@@ -2,6 +2,7 @@
 // and an operationId for every operation (generators name methods after them), derived from the
 // method and path so they stay stable as long as the routes do.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { problems } from "./schemas";
 
 export const TAGS = [
   { name: "health", description: "Is the service up" },
@@ -44,6 +45,12 @@ export function finishDocument(app: OpenAPIHono<any>) {
     def.route.operationId ??= operationIdOf(def.route.method, def.route.path);
     // Public routes say so: no security requirement at all, not "inherit the default".
     def.route.security ??= [];
+    const { 403: forbidden, 429: limited } = problems(403, 429) as Record<number, unknown>;
+    const responses = def.route.responses as Record<string, unknown>;
+    // Any signed-in route may refuse a token's scope (insufficient_scope) or a cookie's origin
+    // (csrf_rejected), and any route may be over its rate limit: say so on each operation.
+    if (def.route.security.length > 0) responses[403] ??= forbidden;
+    responses[429] ??= limited;
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -56,4 +63,27 @@ export function finishDocument(app: OpenAPIHono<any>) {
     name: "auth_cookie",
     description: "Browsers: the access token as a cookie (unsafe methods need an allowed Origin)",
   });
+}
+
+const INT32 = 2 ** 31 - 1;
+
+/**
+ * The document as served: every integer says its width (format int32 when its bounds fit, int64
+ * otherwise), since Kotlin and Java generators map a format-less integer to a 32-bit Int.
+ */
+export function withIntegerFormats<T>(doc: T): T {
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== "object") return;
+    const schema = node as Record<string, unknown>;
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (types.includes("integer") && schema.format === undefined) {
+      const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
+      const fits = minimum !== undefined && maximum !== undefined && minimum >= -INT32 - 1 && maximum <= INT32;
+      schema.format = fits ? "int32" : "int64";
+    }
+    for (const value of Object.values(schema)) walk(value);
+  };
+  walk(doc);
+  return doc;
 }

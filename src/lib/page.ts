@@ -21,13 +21,10 @@ export function decodeCursor(cursor: string, count: number): string[] {
   throw invalidCursor();
 }
 
-/**
- * A cursor over ids. Until the next release the old form (the bare id, as next_cursor was a
- * number) is accepted too.
- */
+/** A cursor over ids: only the opaque form this API gives out (bare ids were retired in 0.2.0). */
 export function idAfter(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
-  const id = /^\d{1,10}$/.test(cursor) ? cursor : decodeCursor(cursor, 1)[0];
+  const [id] = decodeCursor(cursor, 1);
   const n = Number(id);
   if (!Number.isInteger(n) || n < 0 || n > MAX_INT) throw invalidCursor();
   return n;

@@ -75,6 +75,7 @@ export const PROBLEMS = {
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   too_many_registrations: [429, "Too many accounts created from here"],
+  rate_limited: [429, "Too many requests"],
   // 5xx
   internal: [500, "Internal error"],
   misconfigured: [500, "The server is misconfigured"],

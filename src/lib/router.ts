@@ -28,6 +28,8 @@ export interface AppEnv {
     settings: Settings;
     database: Db;
     auth: AccessClaims;
+    /** This request was counted against its rate limit (src/lib/rate-limit.ts). */
+    counted?: boolean;
     /** A write queued webhook events: deliver them after the response (src/webhooks/dispatch.ts). */
     webhooksQueued?: boolean;
   };

@@ -2,13 +2,20 @@
 import { z } from "@hono/zod-openapi";
 import { PROBLEM_CODES, PROBLEMS, type ProblemCode } from "./problems";
 
+/** Said of every enum that may gain values: a strict decoder must not fail on one it does not know. */
+export const GROWS =
+  "This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).";
+
 export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    code: z.enum(PROBLEM_CODES).openapi({ description: "stable: the error catalogue (src/lib/problems.ts)" }),
+    code: z.enum(PROBLEM_CODES).openapi({
+      description: `stable: the error catalogue (src/lib/problems.ts). ${GROWS}`,
+      "x-extensible-enum": true,
+    }),
     instance: z.string(),
     request_id: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
@@ -16,8 +23,11 @@ export const Problem = z
     retry_after: z.number().int().optional(),
     max_groups: z.number().int().optional(),
     max_seconds: z.number().int().optional(),
-    earliest: z.string().optional(),
-    locked_before: z.string().optional().openapi({ description: "period_locked: the company lock that blocks" }),
+    earliest: z.string().optional().openapi({ format: "date-time", description: "before_earliest: the earliest time" }),
+    locked_before: z
+      .string()
+      .optional()
+      .openapi({ format: "date-time", description: "period_locked: the company lock that blocks" }),
     week: z.string().optional().openapi({ description: "period_locked: the ISO week that blocks" }),
     user_fk: z.number().int().optional(),
     required_scope: z
@@ -39,7 +49,10 @@ function problemOf(status: number) {
     const codes = PROBLEM_CODES.filter((c) => PROBLEMS[c][0] === status) as [ProblemCode, ...ProblemCode[]];
     schema = Problem.extend({
       status: z.literal(status),
-      code: z.enum(codes).openapi({ description: `the catalogue's codes with status ${status}` }),
+      code: z.enum(codes).openapi({
+        description: `the catalogue's codes with status ${status}. ${GROWS}`,
+        "x-extensible-enum": true,
+      }),
     }).openapi(`Problem${status}`);
     byStatus.set(status, schema);
   }
@@ -51,7 +64,11 @@ const seconds = (description: string) => z.string().regex(/^\d+$/).openapi({ des
 /** Headers every answer carries. */
 export const COMMON_HEADERS = { "X-Request-Id": text("this request's id (a sane incoming one is echoed)") };
 const PROBLEM_HEADERS: Record<number, Record<string, z.ZodString>> = {
-  401: { "WWW-Authenticate": text('Bearer realm="timelog", error="invalid_token"') },
+  401: {
+    "WWW-Authenticate": text(
+      'Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1)',
+    ),
+  },
   429: { "Retry-After": seconds("seconds to wait") },
   503: { "Retry-After": seconds("seconds to wait") },
 };
@@ -95,6 +112,9 @@ export const pathId = (name: string) =>
     .openapi({ param: { name, in: "path" }, example: 1 });
 
 export const IdParam = z.object({ id: pathId("id") });
+
+/** An integer id in the query string (documented as an integer, not a number). */
+export const queryId = () => z.coerce.number().pipe(Id).openapi({ type: "integer", format: "int32", minimum: 1 });
 
 export const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({

@@ -2,12 +2,18 @@ import { z } from "@hono/zod-openapi";
 import type { Selectable } from "kysely";
 import type { ProjectTable } from "../db/schema";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id, Timestamp } from "../lib/schemas";
+import { Id, queryId, Timestamp } from "../lib/schemas";
 import { iso } from "../lib/time";
 
-export const DateTime = z.iso
-  .datetime({ offset: true, message: "an RFC 3339 time with an offset, e.g. 2026-03-29T09:00:00+02:00" })
-  .openapi({ example: "2026-03-29T09:00:00+02:00" });
+/**
+ * An RFC 3339 time with an offset. RFC 3339 (§5.6) lets the `T` and `Z` be lowercase: they are
+ * read as their capitals, which PostgreSQL and zod expect.
+ */
+export const DateTime = z
+  .string()
+  .transform((v) => v.toUpperCase())
+  .pipe(z.iso.datetime({ offset: true, message: "an RFC 3339 time with an offset, e.g. 2026-03-29T09:00:00+02:00" }))
+  .openapi({ type: "string", format: "date-time", example: "2026-03-29T09:00:00+02:00" });
 const SecretName = z.string().trim().min(1).max(40).openapi({ example: "Apollo" });
 const Description = z.string().max(2000).nullable();
 /** A project's budget: hours and/or an amount, for its whole life or per month. */
@@ -78,7 +84,7 @@ export const ProjectQuery = PageQuery.extend({
     .enum(["true", "false"])
     .optional()
     .openapi({ description: "only archived (true) or only active (false)" }),
-  client_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "only this client's projects" }),
+  client_fk: queryId().optional().openapi({ description: "only this client's projects" }),
 });
 
 export const ProjectPage = pageSchema(Project, "ProjectPage");

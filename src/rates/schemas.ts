@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id, Timestamp } from "../lib/schemas";
+import { Id, queryId, Timestamp } from "../lib/schemas";
 
 const Kind = z.enum(["billable", "cost"]);
 /** Minor units per hour: 100,000,000,000 is a billion an hour in a two-decimal currency. */
@@ -46,7 +46,7 @@ export const CreateRate = z
 
 export const RateQuery = PageQuery.extend({
   kind: Kind.optional(),
-  project_fk: z.coerce.number().pipe(Id).optional(),
-  user_fk: z.coerce.number().pipe(Id).optional(),
-  position_fk: z.coerce.number().pipe(Id).optional(),
+  project_fk: queryId().optional(),
+  user_fk: queryId().optional(),
+  position_fk: queryId().optional(),
 });

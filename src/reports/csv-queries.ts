@@ -64,7 +64,7 @@ export function timelogRows(db: Db, range: Range, f: ReportFilter, after: CsvAft
     SELECT t.id, t.start_time,
            concat_ws(',', t.id, t.user_fk, csv_text(u.username), csv_text(po.title), t.project_fk,
                      csv_text(pr.secret_name), csv_time(t.start_time, ${tz}),
-                     coalesce(csv_time(t.end_time, ${tz}), ''), csv_seconds(d.ms), csv_hm(d.ms),
+                     coalesce(csv_time(t.end_time, ${tz}), ''), d.ms::text, csv_hm(d.ms),
                      CASE WHEN t.end_time IS NULL THEN 'true' ELSE 'false' END, csv_text(t.note),
                      csv_text(cl.name), csv_text(tk.name),
                      csv_text((SELECT string_agg(g.name, ';' ORDER BY g.name) FROM tag g WHERE g.id = ANY (t.tag_ids))),

@@ -10,7 +10,7 @@ export const CSV_HEADER = [
   "project",
   "start",
   "end",
-  "duration_seconds",
+  "duration_ms",
   "duration_hm",
   "open",
   "note",

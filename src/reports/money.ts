@@ -61,8 +61,7 @@ export const wholeMs = (s: RawBuilder<unknown>, e: RawBuilder<unknown>) =>
   sql`(extract(epoch FROM ${e} - ${s}) * 1000)::bigint`;
 
 /** Per group: billable time, and amounts rounded half-even per piece (`x.ms`), then summed. */
-export const moneyAggregates = sql`round(extract(epoch FROM coalesce(sum(x.pe - x.ps) FILTER (WHERE x.billable), interval '0')), 3)::float8
-    AS billable_seconds,
+export const moneyAggregates = sql`coalesce(sum(x.ms) FILTER (WHERE x.billable), 0)::bigint AS billable_ms,
   coalesce(sum(money_for_ms(x.brate, x.ms)) FILTER (WHERE x.billable), 0)::bigint AS billable_amount,
   coalesce(sum(money_for_ms(x.crate, x.ms)), 0)::bigint AS cost`;
 

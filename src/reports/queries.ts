@@ -147,7 +147,7 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     ...(groupBy.includes("task") ? ["task_fk", "task_name"] : []),
     ...(groupBy.includes("tag") ? ["tag_fk", "tag_name"] : []),
     ...(unit ? ["period"] : []),
-    "seconds",
+    "duration_ms",
     "includes_open",
   ];
   // By tag, a log is one piece per tag (untagged: one, with tag_fk NULL); by client, its project's.
@@ -173,7 +173,7 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
   // The extra members are spliced into json_build_object's text (numbers and booleans only, so
   // nothing to escape): building 20,000 groups as jsonb and merging them was 4× slower.
   const moneyOf = (k: RawBuilder<unknown>) => sql`CASE WHEN ${k}.over_budget IS NULL THEN ''
-      ELSE ', "over_budget" : ' || ${k}.over_budget END || ', "billable_seconds" : ' || ${k}.billable_seconds
+      ELSE ', "over_budget" : ' || ${k}.over_budget END || ', "billable_ms" : ' || ${k}.billable_ms
     || CASE WHEN vis.billable THEN ', "billable_amount" : ' || ${k}.billable_amount ELSE '' END
     || CASE WHEN vis.cost THEN ', "cost" : ' || ${k}.cost || ', "margin" : ' || (${k}.billable_amount - ${k}.cost) ELSE '' END`;
   const summed = byTag ? sql`once` : sql`kept`;
@@ -189,9 +189,9 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     : sql``;
   // The total is the time: by tag, each log once (not once per tag).
   const total = byTag
-    ? sql`coalesce((SELECT round(extract(epoch FROM sum(d.e - d.s)), 3)::float8
-                    FROM (SELECT DISTINCT ON (c.id) c.s, c.e FROM clipped c WHERE c.e > c.s) d), 0)`
-    : sql`coalesce((SELECT round(sum(k.seconds)::numeric, 3)::float8 FROM kept k), 0)`;
+    ? sql`coalesce((SELECT sum(${wholeMs(sql`d.s`, sql`d.e`)})
+                    FROM (SELECT DISTINCT ON (c.id) c.s, c.e FROM clipped c WHERE c.e > c.s) d), 0)::bigint`
+    : sql`coalesce((SELECT sum(k.duration_ms) FROM kept k), 0)::bigint`;
   const logs = (extra: RawBuilder<unknown>, join = sql``) => sql`
       SELECT t.id, t.user_fk, t.project_fk, t.task_fk, ${tagKey} ${clientKey} t.end_time IS NULL AS open,
              greatest(t.start_time, r.lo) AS s, least(coalesce(t.end_time, now()), r.hi) AS e,
@@ -215,8 +215,8 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     pieces AS (${pieces}),
     by_id AS (
       SELECT ${idCols}
-             -- Intervals add up exactly (microseconds) and faster than numeric seconds would.
-             round(extract(epoch FROM sum(x.pe - x.ps)), 3)::float8 AS seconds,
+             -- Whole milliseconds per piece (stored times are milliseconds), summed exactly.
+             sum(x.ms)::bigint AS duration_ms,
              bool_or(x.open) AS includes_open,
              ${moneyAggregates}
       FROM pieces x
@@ -225,7 +225,7 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
     ),
     ${budgets} ${once}
     grouped AS (
-      SELECT ${nameCols} g.seconds, g.includes_open, g.billable_seconds, g.billable_amount, g.cost, ${overBudget} AS over_budget
+      SELECT ${nameCols} g.duration_ms, g.includes_open, g.billable_ms, g.billable_amount, g.cost, ${overBudget} AS over_budget
       FROM by_id g
       ${groupBy.includes("project") ? sql`LEFT JOIN project pr ON pr.id = g.project_fk LEFT JOIN budgets bu ON bu.id = g.project_fk` : sql``}
       ${groupBy.includes("user") ? sql`LEFT JOIN app_user u ON u.id = g.user_fk` : sql``}
@@ -234,12 +234,12 @@ export function summary(db: Db, range: Range, f: ReportFilter, groupBy: Group[],
       ${groupBy.includes("tag") ? sql`LEFT JOIN tag tg ON tg.id = g.tag_fk` : sql``}
     ),
     kept AS (
-      -- Without a grouping the aggregate gives one row even over no logs: its seconds are NULL.
-      SELECT g.* FROM grouped g WHERE g.seconds IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
+      -- Without a grouping the aggregate gives one row even over no logs: its sum is NULL.
+      SELECT g.* FROM grouped g WHERE g.duration_ms IS NOT NULL ${orderBy("g")} LIMIT ${maxGroups + 1}
     )
     SELECT (SELECT count(*) FROM kept)::int AS n, rtrim(json_build_object(
       'from', api_time(r.lo), 'to', api_time(r.hi), 'tz', ${range.tz}::text, 'group_by', ${JSON.stringify(groupBy)}::json,
-      'total_seconds', ${total},
+      'total_ms', ${total},
       'includes_open', coalesce((SELECT bool_or(k.includes_open) FROM kept k), false)
     )::text, '}') || ${totals} || ', "groups" : ['
       || coalesce((SELECT string_agg(rtrim(json_build_object(${groupFields})::text, '}') || ${moneyOf(sql`k`)} || '}', ', '

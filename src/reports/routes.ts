@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, TypedResponse } from "hono";
-import { signedIn } from "../auth/middleware";
+import { signedIn, signedInHeavy } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
@@ -67,7 +67,7 @@ export const reports = createRouter()
         "Logs are clipped to [from, to) and split at local midnights in tz, so a 23- or 25-hour day is summed as it was. " +
         "Running logs count up to the database's now(). Employees see their own time; managers that of the " +
         "people in their teams (user_fk, team_fk); superusers everyone's, and only they may filter by position_fk.",
-      ...signedIn,
+      ...signedInHeavy,
       request: { query: SummaryQuery },
       responses: { 200: json(Summary, "Totals"), ...problems(401, 403, 422) },
     }),
@@ -101,9 +101,9 @@ export const reports = createRouter()
       summary: "Time logs as RFC 4180 CSV for payroll, times in tz with their offset",
       description:
         "A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter. " +
-        "Columns: id, user_id, username, position, project_id, project, start, end, duration_seconds, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; " +
+        "Columns: id, user_id, username, position, project_id, project, start, end, duration_ms, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; " +
         "then rate and amount (minor units; the part of the log inside the range) for managers reporting on their people and superusers, and cost for superusers.",
-      ...signedIn,
+      ...signedInHeavy,
       request: { query: CsvQuery },
       responses: {
         200: {

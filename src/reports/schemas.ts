@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Id, Zone } from "../lib/schemas";
+import { Id, queryId, Timestamp, Zone } from "../lib/schemas";
 
 export { Zone };
 
@@ -18,25 +18,21 @@ const Filters = {
   from: DateOrTime,
   to: DateOrTime,
   tz: Zone.default("UTC"),
-  user_fk: z.coerce
-    .number()
-    .pipe(Id)
+  user_fk: queryId()
     .optional()
     .openapi({ description: "one person: yourself, someone you manage, or anyone for a superuser" }),
-  team_fk: z.coerce
-    .number()
-    .pipe(Id)
+  team_fk: queryId()
     .optional()
     .openapi({ description: "the members of a team you manage (any team, for a superuser)" }),
-  project_fk: z.coerce.number().pipe(Id).optional(),
-  client_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "the projects of one client" }),
-  task_fk: z.coerce.number().pipe(Id).optional(),
-  tag_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "logs carrying this tag" }),
+  project_fk: queryId().optional(),
+  client_fk: queryId().optional().openapi({ description: "the projects of one client" }),
+  task_fk: queryId().optional(),
+  tag_fk: queryId().optional().openapi({ description: "logs carrying this tag" }),
 };
 
 export const SummaryQuery = z.object({
   ...Filters,
-  position_fk: z.coerce.number().pipe(Id).optional(),
+  position_fk: queryId().optional(),
   // `group_by=project,day` (as documented: form, not exploded) or `group_by=project&group_by=day`.
   group_by: z
     .union([z.string(), z.array(z.string()).max(5)])
@@ -64,6 +60,12 @@ export const SummaryQuery = z.object({
 
 export const CsvQuery = z.object(Filters);
 
+/**
+ * Durations: whole milliseconds (times are stored to the millisecond; a running log's now is
+ * rounded to the nearest), so groups add up to the total exactly.
+ */
+const DurationMs = z.number().int().min(0);
+
 /** Minor units of the company currency: integers, never floats. */
 const Money = z.number().int().min(0);
 
@@ -80,9 +82,9 @@ export const SummaryGroup = z
     tag_fk: Id.nullable().optional().openapi({ description: "null: logs without tags" }),
     tag_name: z.string().nullable().optional(),
     period: z.string().optional().openapi({ description: "first local day of the day, ISO week or month" }),
-    seconds: z.number(),
+    duration_ms: DurationMs.openapi({ description: "time in the group: whole milliseconds, exact" }),
     includes_open: z.boolean(),
-    billable_seconds: z.number().openapi({ description: "the billable part of seconds" }),
+    billable_ms: DurationMs.openapi({ description: "the billable part of duration_ms" }),
     billable_amount: Money.optional().openapi({ description: "managers (their people) and superusers" }),
     cost: Money.optional().openapi({ description: "superusers only" }),
     margin: z.number().int().optional().openapi({ description: "billable_amount − cost; superusers only" }),
@@ -95,11 +97,14 @@ export const SummaryGroup = z
 
 export const Summary = z
   .object({
-    from: z.string(),
-    to: z.string(),
+    from: Timestamp.openapi({ description: "the range's start as an instant (a date is midnight in tz)" }),
+    to: Timestamp.openapi({ description: "the range's end, excluded" }),
     tz: z.string(),
     group_by: z.array(z.enum(GROUPS)),
-    total_seconds: z.number(),
+    total_ms: DurationMs.openapi({
+      description:
+        "whole milliseconds; equals the sum of the groups' duration_ms, except by tag (a log counts once here, once per tag in groups)",
+    }),
     includes_open: z.boolean().openapi({ description: "a running log counted up to the database's now()" }),
     groups: z.array(SummaryGroup),
     currency: z.string().optional().openapi({ description: "with amounts: ISO 4217; amounts are its minor units" }),

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { requireAuth, signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
@@ -16,13 +16,11 @@ import {
   PatchTimelog,
   Switch,
   SwitchResult,
-  SyncPage,
   Timelog,
   TimelogPage,
   type TimelogRow,
   toTimelog,
 } from "./schemas";
-import { syncPage } from "./sync";
 
 const tags = ["timelog"];
 const notFound = () => new ApiError("not_found", "No such time log.");
@@ -132,27 +130,32 @@ export const timelog = createRouter()
       method: "get",
       path: "/",
       tags,
-      summary: "Your time logs, newest first; with changed_since, every change since a sync cursor",
+      summary: "Your time logs, newest first",
       description:
-        "Filter by from, to, project_fk and status; user_fk: someone you manage, or anyone for a superuser (403 otherwise). With changed_since the answer is a sync page instead, the old form of GET /timelog/changes.",
+        "Filter by from, to, project_fk, client_fk, task_fk, tag_fk and status; user_fk: someone you manage, or anyone for a superuser (403 otherwise). To sync, use GET /timelog/changes.",
       ...signedIn,
       request: { query: ListQuery },
       responses: {
-        200: json(z.union([TimelogPage, SyncPage]), "A page of logs, or of changes"),
+        200: json(TimelogPage, "A page of logs"),
         ...problems(401, 403, 422),
       },
     }),
     async (c) => {
       const query = c.req.valid("query");
+      if (c.req.query("changed_since") !== undefined) {
+        throw new ApiError(
+          "validation_failed",
+          "changed_since was retired in 0.2.0: sync with GET /timelog/changes?since=.",
+          {
+            errors: [{ path: "query.changed_since", message: "use GET /timelog/changes?since=" }],
+          },
+        );
+      }
       const me = c.get("auth").userId;
       const userId = query.user_fk ?? me;
       const { db } = c.get("database");
       // Someone else's logs: the database checks first that you manage them (or are a superuser).
       const checks = userId === me ? [] : [q.assertMayActFor(db, me, userId)];
-      // The old way to sync, kept for one release: GET /timelog/changes is its own operation now.
-      if (query.changed_since !== undefined) {
-        return c.json(await syncPage(c, userId, query.changed_since, query.limit, checks), 200);
-      }
       if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
         throw new ApiError("invalid_range", "from must be before to.");
       }

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Selectable } from "kysely";
 import type { TimelogTable } from "../db/schema";
 import { pageSchema } from "../lib/page";
-import { Id, Timestamp } from "../lib/schemas";
+import { Id, queryId, Timestamp } from "../lib/schemas";
 import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
 
@@ -78,26 +78,14 @@ export const SwitchResult = z.object({ started: Timelog, stopped: TimelogOrNull 
 export const ListQuery = z.object({
   from: DateTime.optional().openapi({ description: "logs that overlap [from, to)" }),
   to: DateTime.optional(),
-  project_fk: z.coerce.number().pipe(Id).optional(),
-  client_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "logs on this client's projects" }),
-  task_fk: z.coerce.number().pipe(Id).optional(),
-  tag_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "logs carrying this tag" }),
-  user_fk: z.coerce
-    .number()
-    .pipe(Id)
-    .optional()
-    .openapi({ description: "another user's logs (their managers, superusers)" }),
+  project_fk: queryId().optional(),
+  client_fk: queryId().optional().openapi({ description: "logs on this client's projects" }),
+  task_fk: queryId().optional(),
+  tag_fk: queryId().optional().openapi({ description: "logs carrying this tag" }),
+  user_fk: queryId().optional().openapi({ description: "another user's logs (their managers, superusers)" }),
   status: z.enum(["open", "closed"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional().openapi({ description: "next_cursor of the previous page" }),
-  changed_since: z
-    .string()
-    .regex(/^\d{1,20}\.\d{1,10}$/, "a next_cursor from an earlier sync, or 0.0 for everything")
-    .optional()
-    .openapi({
-      deprecated: true,
-      description: "deprecated, kept for one release: use GET /timelog/changes?since=, which has one response shape",
-    }),
 });
 
 export const TimelogPage = pageSchema(Timelog, "TimelogPage");

@@ -7,7 +7,7 @@ import { signedIn } from "../auth/middleware";
 import { read } from "../db/request";
 import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
-import { Id, problems } from "../lib/schemas";
+import { Id, problems, queryId } from "../lib/schemas";
 import { iso } from "../lib/time";
 import * as q from "./queries";
 import { SyncPage, toTimelog } from "./schemas";
@@ -47,7 +47,7 @@ const SyncQuery = z.object({
     .regex(/^\d{1,20}\.\d{1,10}$/, "a next_cursor from an earlier sync, or 0.0 for everything")
     .default("0.0")
     .openapi({ description: "next_cursor of the previous sync; 0.0 (the default) for everything" }),
-  user_fk: z.coerce.number().pipe(Id).optional().openapi({ description: "someone you manage (or anyone, superusers)" }),
+  user_fk: queryId().optional().openapi({ description: "someone you manage (or anyone, superusers)" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 

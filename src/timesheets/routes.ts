@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { signedIn } from "../auth/middleware";
+import { signedIn, signedInHeavy } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
@@ -62,7 +62,7 @@ export const timesheets = createRouter()
       description:
         "Without user_fk or team_fk: yourself and the people you manage (everyone, for a superuser). " +
         "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser.",
-      ...signedIn,
+      ...signedInHeavy,
       request: { query: TimesheetQuery },
       responses: { 200: json(TimesheetPage, "A page of person-weeks"), ...problems(401, 403, 422) },
     }),

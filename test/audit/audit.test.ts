@@ -164,7 +164,7 @@ describe("company lock", () => {
       body: { project_fk: project.id, start_time: "2026-09-20T09:00:00Z", end_time: "2026-09-20T10:00:00Z" },
     });
     await expectProblem(backdated, 409);
-    const sync = await call("GET", "/timelog/?changed_since=0.0", { token: ann.token });
+    const sync = await call("GET", "/timelog/changes?since=0.0", { token: ann.token });
     expect(((await sync.json()) as { locked_before: string }).locked_before).toBe("2026-10-01T00:00:00.000Z");
 
     // Not in the future; not while a timer that started before it runs (it could never be closed).

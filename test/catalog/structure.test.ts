@@ -4,6 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import { createProject, createSuperuser, createUser, type TestUser } from "../helpers/factories";
 
+/** Seconds as the reports count them: whole milliseconds. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
 let admin: TestUser;
 let alice: TestUser;
 const post = async (path: string, body: unknown, who = admin) => {
@@ -138,22 +141,22 @@ describe("tasks and tags on logs", () => {
     const summary = async (group: string) =>
       (await (
         await call("GET", `/reports/summary?from=2026-06-01&to=2026-07-01&group_by=${group}`, { token: bob.token })
-      ).json()) as { total_seconds: number; groups: Record<string, unknown>[] };
+      ).json()) as { total_ms: number; groups: Record<string, unknown>[] };
     const byTag = await summary("tag");
-    expect(byTag.total_seconds).toBe(4 * 3600);
+    expect(byTag.total_ms).toBe(ms(4 * 3600));
     expect(byTag.groups).toEqual([
-      expect.objectContaining({ tag_fk: a.id, seconds: 7200 }),
-      expect.objectContaining({ tag_fk: b.id, seconds: 7200 }),
-      expect.objectContaining({ tag_fk: null, tag_name: null, seconds: 7200 }),
+      expect.objectContaining({ tag_fk: a.id, duration_ms: ms(7200) }),
+      expect.objectContaining({ tag_fk: b.id, duration_ms: ms(7200) }),
+      expect.objectContaining({ tag_fk: null, tag_name: null, duration_ms: ms(7200) }),
     ]);
     const byClient = await summary("client,task");
     expect(byClient.groups).toEqual([
-      expect.objectContaining({ client_fk: client.id, task_fk: task.id, task_name: "Build", seconds: 14400 }),
+      expect.objectContaining({ client_fk: client.id, task_fk: task.id, task_name: "Build", duration_ms: ms(14400) }),
     ]);
     const filtered = await call("GET", `/reports/summary?from=2026-06-01&to=2026-07-01&tag_fk=${b.id}`, {
       token: bob.token,
     });
-    expect(((await filtered.json()) as { total_seconds: number }).total_seconds).toBe(7200);
+    expect(((await filtered.json()) as { total_ms: number }).total_ms).toBe(7200000);
     expect(await countRoundTrips(() => call("GET", "/tags/", { token: bob.token }))).toBe(1);
     expect(await countRoundTrips(() => call("GET", `/projects/${p.id}/tasks`, { token: bob.token }))).toBe(1);
     expect(

@@ -55,7 +55,7 @@ describe("responses match the OpenAPI document", () => {
     await checked("PATCH", `/timelog/${log.id}`, { ...as, body: { note: "fixed" } });
     await checked("DELETE", `/timelog/${log.id}`, as);
     await checked("GET", "/timelog/changes?since=0.0", as);
-    await checked("GET", "/timelog/?changed_since=0.0", as);
+    await checked("GET", "/timelog/changes?since=0.0", as);
     const range = "from=2026-01-01&to=2026-12-31";
     await checked("GET", `/reports/summary?${range}&group_by=project,day`, as);
     await checked("GET", `/reports/timelog.csv?${range}`, as);

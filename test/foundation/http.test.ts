@@ -109,11 +109,17 @@ describe("API description", () => {
 
   it("401s say how to authenticate; answers are not cached; CORS exposes what clients read", async () => {
     const user = await createUser();
-    for (const token of [undefined, "a.b.c", "tl_pat_1_short"]) {
+    // RFC 6750 §3.1: a request without any credential gets the bare challenge, no error code.
+    const bare = await call("GET", "/users/me");
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get("www-authenticate")).toBe('Bearer realm="timelog"');
+    for (const token of ["a.b.c", "tl_pat_1_short"]) {
       const res = await call("GET", "/users/me", { token });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="timelog", error="invalid_token"$/);
     }
+    const cookie = await call("GET", "/users/me", { headers: { cookie: "auth_cookie=a.b.c" } });
+    expect(cookie.headers.get("www-authenticate")).toBe('Bearer realm="timelog", error="invalid_token"');
     await call("POST", "/users/logout", { token: user.token });
     expect((await call("GET", "/users/me", { token: user.token })).headers.get("www-authenticate")).toMatch(/^Bearer /);
     const login = await call("POST", "/users/login", { body: { email: user.email, password: user.password } });

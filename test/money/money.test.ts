@@ -5,17 +5,20 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import { addEntry, createProject, createTeamWorld, createUser, type TestUser } from "../helpers/factories";
 
+/** Seconds as the reports count them: whole milliseconds. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
 interface Group {
   project_fk?: number;
   period?: string;
-  seconds: number;
-  billable_seconds: number;
+  duration_ms: number;
+  billable_ms: number;
   billable_amount?: number;
   cost?: number;
   margin?: number;
 }
 interface Summary {
-  total_seconds: number;
+  total_ms: number;
   groups: Group[];
   currency?: string;
   total_billable_amount?: number;
@@ -210,7 +213,7 @@ describe("amounts", () => {
     expect(billable.status).toBe(201);
     const s = await summary(admin, `from=2026-05-01&to=2026-06-01&user_fk=${who.id}&group_by=project`);
     expect(s.groups).toEqual([
-      expect.objectContaining({ seconds: 5400, billable_seconds: 1800, billable_amount: 3_000 }),
+      expect.objectContaining({ duration_ms: ms(5400), billable_ms: ms(1800), billable_amount: 3_000 }),
     ]);
   });
 });
@@ -257,9 +260,9 @@ describe("who sees money", () => {
     expect(own.groups[0]).toEqual({
       project_fk: p.id,
       secret_name: expect.any(String),
-      seconds: 3600,
+      duration_ms: ms(3600),
       includes_open: false,
-      billable_seconds: 3600,
+      billable_ms: ms(3600),
     });
     expect(own).not.toHaveProperty("total_billable_amount");
     const managed = await summary(world.manager, `${range}&team_fk=${world.team.id}`);

@@ -89,8 +89,10 @@ describe("projects", () => {
     expect(all).toEqual(expect.arrayContaining([a.id, b.id, c.id]));
     expect(await ids("archived=true")).toContain(b.id);
     expect(await ids("archived=false")).not.toContain(b.id);
-    // The old numeric cursor still works for a release; next_cursor is opaque now.
-    const page = (await (await call("GET", `/projects/?limit=1&cursor=${a.id}`, { token: admin.token })).json()) as {
+    // Bare numeric cursors were retired in 0.2.0: only the opaque next_cursor is accepted.
+    await expectProblem(await call("GET", `/projects?limit=1&cursor=${a.id}`, { token: admin.token }), 422);
+    const afterA = btoa(String(a.id)).replace(/=+$/, ""); // the opaque form: base64url of the last id
+    const page = (await (await call("GET", `/projects?limit=1&cursor=${afterA}`, { token: admin.token })).json()) as {
       items: { id: number }[];
       next_cursor: string | null;
     };

@@ -35,7 +35,7 @@ describe("GET /reports/timelog.csv", () => {
         project: 'Apollo, "the" moon',
         start: "2026-03-29T01:30:00.000+01:00",
         end: "2026-03-29T04:15:30.000+02:00",
-        duration_seconds: "6330",
+        duration_ms: "6330000",
         duration_hm: "1:45",
         open: "false",
         note,

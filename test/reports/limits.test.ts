@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/api";
 import { addEntry, createProject, createSuperuser, createUser, seedSql } from "../helpers/factories";
 
+/** Seconds as the reports count them: whole milliseconds. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
 describe("report ranges are checked where they are computed", () => {
   it("years 0001–0099 are not read as 1900–1999: a 1,900-year summary or CSV is 422", async () => {
     const alice = await createUser();
@@ -24,7 +27,7 @@ describe("report ranges are checked where they are computed", () => {
     const alice = await createUser();
     const ok = await call("GET", "/reports/summary?from=0001-01-01&to=0001-12-31", { token: alice.token });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { total_seconds: number }).total_seconds).toBe(0);
+    expect(((await ok.json()) as { total_ms: number }).total_ms).toBe(0);
     const far = await call("GET", "/reports/summary?from=9999-12-01&to=9999-12-31", { token: alice.token });
     expect(far.status).toBe(200);
     const backwards = await call("GET", "/reports/summary?from=2026-02-01&to=2026-01-01", { token: alice.token });
@@ -77,9 +80,9 @@ describe("the summary's group cap", () => {
       token: alice.token,
     });
     expect(atCap.status).toBe(200);
-    const summary = (await atCap.json()) as { groups: unknown[]; total_seconds: number };
+    const summary = (await atCap.json()) as { groups: unknown[]; total_ms: number };
     expect(summary.groups).toHaveLength(20_000);
-    expect(summary.total_seconds).toBe(20_000 * 600);
+    expect(summary.total_ms).toBe(ms(20_000 * 600));
     const over = await call("GET", "/reports/summary?from=2025-01-01&to=2025-07-21&group_by=project,day", {
       token: admin.token,
     });

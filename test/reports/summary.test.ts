@@ -10,17 +10,21 @@ import {
   type TestUser,
 } from "../helpers/factories";
 
+/** Seconds as the reports count them: whole milliseconds. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
 interface Group {
   project_fk?: number;
   secret_name?: string;
   user_fk?: number;
   username?: string;
   period?: string;
-  seconds: number;
+  duration_ms: number;
+  billable_ms: number;
   includes_open: boolean;
 }
 interface Summary {
-  total_seconds: number;
+  total_ms: number;
   includes_open: boolean;
   groups: Group[];
   from: string;
@@ -33,7 +37,7 @@ async function summary(user: TestUser, qs: string): Promise<Summary> {
   return (await res.json()) as Summary;
 }
 
-const byPeriod = (s: Summary) => Object.fromEntries(s.groups.map((g) => [g.period, g.seconds / 3600]));
+const byPeriod = (s: Summary) => Object.fromEntries(s.groups.map((g) => [g.period, g.duration_ms / 3_600_000]));
 const at = (s: string) => new Date(s);
 
 describe("daylight saving days are summed as they were", () => {
@@ -75,7 +79,7 @@ describe("daylight saving days are summed as they were", () => {
     });
     expect(trips).toBe(1);
     expect(byPeriod(s as Summary)).toEqual(expected);
-    expect(s?.total_seconds).toBe((Date.parse(end) - Date.parse(start)) / 1000);
+    expect(s?.total_ms).toBe(ms((Date.parse(end) - Date.parse(start)) / 1000));
   });
 });
 
@@ -87,7 +91,7 @@ describe("clipping, midnight, open logs, buckets and zones", () => {
     await addEntry(alice, p.id, at("2026-05-10T22:00:00Z"), at("2026-05-11T02:00:00Z"));
     const s = await summary(alice, "from=2026-05-10T23:00:00Z&to=2026-05-11T01:30:00Z&group_by=day");
     expect(byPeriod(s)).toEqual({ "2026-05-10": 1, "2026-05-11": 1.5 });
-    expect(s.total_seconds).toBe(2.5 * 3600);
+    expect(s.total_ms).toBe(ms(2.5 * 3600));
   });
 
   it("counts an open log up to the database's now() and says so", async () => {
@@ -103,8 +107,8 @@ describe("clipping, midnight, open logs, buckets and zones", () => {
     const s = await summary(alice, `from=${from}&to=${to}`);
     expect(s.includes_open).toBe(true);
     expect(s.groups[0]?.includes_open).toBe(true);
-    expect(s.total_seconds).toBeGreaterThanOrEqual(7200);
-    expect(s.total_seconds).toBeLessThan(7200 + 120);
+    expect(s.total_ms).toBeGreaterThanOrEqual(7200 * 1000);
+    expect(s.total_ms).toBeLessThan((7200 + 120) * 1000);
   });
 
   it("ISO weeks and months across a year boundary", async () => {
@@ -147,19 +151,19 @@ describe("clipping, midnight, open logs, buckets and zones", () => {
         secret_name: "Apollo",
         user_fk: alice.id,
         username: alice.username,
-        seconds: 4 * 3600 - 0.25,
+        duration_ms: ms(4 * 3600 - 0.25),
         includes_open: false,
         // An employee sees the billable part of their time, never an amount.
-        billable_seconds: 4 * 3600 - 0.25,
+        billable_ms: ms(4 * 3600 - 0.25),
       },
       {
         project_fk: q.id,
         secret_name: "Gemini",
         user_fk: alice.id,
         username: alice.username,
-        seconds: 4.5 * 3600 + 0.75,
+        duration_ms: ms(4.5 * 3600 + 0.75),
         includes_open: false,
-        billable_seconds: 4.5 * 3600 + 0.75,
+        billable_ms: ms(4.5 * 3600 + 0.75),
       },
     ]);
     const list = (await (
@@ -171,7 +175,10 @@ describe("clipping, midnight, open logs, buckets and zones", () => {
       (sum, l) => sum + (Date.parse(l.end_time ?? "") - Date.parse(l.start_time)) / 1000,
       0,
     );
-    expect(s.total_seconds).toBe(listed);
+    expect(s.total_ms).toBe(ms(listed));
+    // Durations are exact integers: a client's sum of the groups is the total, to the millisecond.
+    for (const g of s.groups) expect(Number.isInteger(g.duration_ms) && Number.isInteger(g.billable_ms)).toBe(true);
+    expect(s.groups.reduce((sum, g) => sum + g.duration_ms, 0)).toBe(s.total_ms);
   });
 });
 
@@ -189,12 +196,12 @@ describe("who sees what", () => {
     await expectProblem(await call("GET", `/reports/summary?${range}&position_fk=1`, { token: alice.token }), 403);
 
     const all = await summary(admin, `${range}&group_by=user&project_fk=${p.id}`);
-    expect(all.groups.map((g) => [g.user_fk, g.seconds])).toEqual([
-      [alice.id, 3600],
-      [bob.id, 3 * 3600],
+    expect(all.groups.map((g) => [g.user_fk, g.duration_ms])).toEqual([
+      [alice.id, ms(3600)],
+      [bob.id, ms(3 * 3600)],
     ]);
-    expect((await summary(admin, `${range}&user_fk=${bob.id}`)).total_seconds).toBe(3 * 3600);
-    expect((await summary(admin, `${range}&position_fk=1&project_fk=${p.id}`)).total_seconds).toBe(4 * 3600);
+    expect((await summary(admin, `${range}&user_fk=${bob.id}`)).total_ms).toBe(ms(3 * 3600));
+    expect((await summary(admin, `${range}&position_fk=1&project_fk=${p.id}`)).total_ms).toBe(ms(4 * 3600));
   });
 });
 

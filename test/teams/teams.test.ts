@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import { addEntry, createTeamWorld, createUser, type Log } from "../helpers/factories";
 
+/** Seconds as the reports count them: whole milliseconds. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
 // One instant for the whole file: two Date.now() calls a millisecond apart would make 3600.001 s.
 const NOW = Math.floor(Date.now() / 1000) * 1000;
 const hoursAgo = (h: number) => new Date(NOW - h * 3_600_000);
@@ -115,13 +118,13 @@ describe("teams", () => {
       call("GET", `/reports/summary?${range}&group_by=user&${qs}`.replaceAll("+", "%2B"), { token });
 
     const byTeam = (await (await summary(manager.token, `team_fk=${team.id}`)).json()) as {
-      total_seconds: number;
-      groups: { user_fk: number; seconds: number }[];
+      total_ms: number;
+      groups: { user_fk: number; duration_ms: number }[];
     };
-    expect(byTeam.total_seconds).toBe(3 * 3600);
+    expect(byTeam.total_ms).toBe(ms(3 * 3600));
     expect(byTeam.groups.map((g) => g.user_fk).sort()).toEqual([ann.id, bob.id].sort());
-    const one = (await (await summary(manager.token, `user_fk=${bob.id}`)).json()) as { total_seconds: number };
-    expect(one.total_seconds).toBe(2 * 3600);
+    const one = (await (await summary(manager.token, `user_fk=${bob.id}`)).json()) as { total_ms: number };
+    expect(one.total_ms).toBe(ms(2 * 3600));
     expect((await expectProblem(await summary(stranger.token, `team_fk=${team.id}`), 403)).code).toBe("not_manager");
     await expectProblem(await summary(ann.token, `team_fk=${team.id}`), 403);
     await expectProblem(await summary(stranger.token, `user_fk=${ann.id}`), 403);

@@ -209,7 +209,7 @@ describe("BOLA: other people's logs", () => {
     const list = (await (await call("GET", "/timelog/", as)).json()) as { items: Log[] };
     expect(list.items).toEqual([]);
     await expectProblem(await call("GET", `/timelog/?user_fk=${alice.id}`, as), 403);
-    await expectProblem(await call("GET", `/timelog/?user_fk=${alice.id}&changed_since=0.0`, as), 403);
+    await expectProblem(await call("GET", `/timelog/changes?user_fk=${alice.id}&since=0.0`, as), 403);
     const [row] = await seedSql("SELECT note FROM timelog WHERE id = $1", [log.id]);
     expect(row?.note).toBe("private");
 

@@ -45,7 +45,7 @@ describe("every project and time-log route takes exactly one database round trip
       ["POST /timelog/switch", () => call("POST", "/timelog/switch", { ...a, body: { project_fk: q.id } })],
       ["POST /timelog/close", () => call("POST", "/timelog/close", { ...a, headers: { "idempotency-key": "rt-2" } })],
       ["GET /timelog/", () => call("GET", "/timelog/?limit=10", a)],
-      ["GET /timelog/?changed_since", () => call("GET", "/timelog/?changed_since=0.0", a)],
+      ["GET /timelog/changes", () => call("GET", "/timelog/changes?since=0.0", a)],
       ["GET /timelog/{id}", () => call("GET", `/timelog/${old.id}`, a)],
       ["PATCH /timelog/{id}", () => call("PATCH", `/timelog/${old.id}`, { ...a, body: { note: "n" } })],
       ["DELETE /timelog/{id}", () => call("DELETE", `/timelog/${log?.id}`, a)],

@@ -15,7 +15,7 @@ describe("incremental sync", () => {
     const alice = await createUser();
     const sync = async (cursor: string, limit = 50) =>
       (await (
-        await call("GET", `/timelog/?changed_since=${cursor}&limit=${limit}`, { token: alice.token })
+        await call("GET", `/timelog/changes?since=${cursor}&limit=${limit}`, { token: alice.token })
       ).json()) as Sync;
 
     const a = await addEntry(alice, p.id, minutesAgo(300), minutesAgo(240));
@@ -52,7 +52,7 @@ describe("incremental sync", () => {
 
   it("rejects a malformed cursor", async () => {
     const alice = await createUser();
-    await expectProblem(await call("GET", "/timelog/?changed_since=yesterday", { token: alice.token }), 422);
+    await expectProblem(await call("GET", "/timelog/changes?since=yesterday", { token: alice.token }), 422);
   });
 
   it("GET /timelog/changes is sync as its own operation: the same changes, one response shape", async () => {
@@ -67,8 +67,8 @@ describe("incremental sync", () => {
     const page = (await (first as Response).json()) as Sync & { locked_before: string | null };
     expect(page.changes.map((c) => c.id)).toEqual([a.id]);
     expect(page).toMatchObject({ has_more: false, locked_before: null });
-    const old = (await (await call("GET", "/timelog/?changed_since=0.0", { token: alice.token })).json()) as Sync;
-    expect(old.changes).toEqual(page.changes);
+    // The retired form (changed_since on the list) is refused, not silently answered as a list.
+    await expectProblem(await call("GET", "/timelog?changed_since=0.0", { token: alice.token }), 422);
     expect(((await (await get(`?since=${page.next_cursor}`)).json()) as Sync).changes).toEqual([]);
     await expectProblem(await get("?since=yesterday"), 422);
     const admins = (await (await get(`?user_fk=${alice.id}`, admin.token)).json()) as Sync;

@@ -202,7 +202,7 @@ describe("weekly timesheets", () => {
       locked_before: null;
     };
     const sync = async (cursor: string) =>
-      (await (await call("GET", `/timelog/?changed_since=${cursor}`, { token: ann.token })).json()) as Sync;
+      (await (await call("GET", `/timelog/changes?since=${cursor}`, { token: ann.token })).json()) as Sync;
     const first = await sync("0.0");
     expect(first.locked_before).toBeNull();
     await act(ann, "2026-W40/submit");
