@@ -17,10 +17,12 @@ export type { components, operations, paths } from "./generated/openapi.js";
 
 export interface TimelogClientOptions {
   baseUrl: string;
+  // `| undefined` spelled out: apps compiled with exactOptionalPropertyTypes pass
+  // `process.env.TIMELOG_TOKEN` (a string or undefined) as it is.
   /** An access token or an API token (`tl_pat_…`), or a function that returns the current one. */
-  token?: string | (() => string | undefined);
+  token?: string | (() => string | undefined) | undefined;
   /** A fetch to use instead of the global one (tests, service bindings). */
-  fetch?: (request: Request) => Promise<Response>;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
 }
 
 export function createTimelogClient(options: TimelogClientOptions): Client<paths> {

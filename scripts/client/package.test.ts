@@ -153,7 +153,10 @@ describe("the client package (timelog-api-client)", () => {
     const api = await startApi();
     try {
       const main = join(app, "out", "main.js");
-      const { stdout } = await run(node, [main, api.url], { cwd: app });
+      const { stdout } = await run(node, [main, api.url], {
+        cwd: app,
+        env: { ...process.env, TIMELOG_TOKEN: "tl_pat_consumer" },
+      });
       expect(JSON.parse(stdout)).toEqual({
         open: false,
         code: "already_running",

@@ -3,10 +3,11 @@
 // run against the test's loopback server (its address is the first argument).
 import { createTimelogClient, type paths } from "timelog-api-client";
 
-// What a browser app has too: no @types/node, only the DOM's fetch.
-declare const process: { argv: string[] };
+// No @types/node, as in a browser app: only the DOM's fetch. Strict settings, including
+// exactOptionalPropertyTypes: the token is a string or undefined, as the environment gives it.
+declare const process: { argv: string[]; env: Record<string, string | undefined> };
 
-const api = createTimelogClient({ baseUrl: process.argv[2] ?? "", token: () => "tl_pat_consumer" });
+const api = createTimelogClient({ baseUrl: process.argv[2] ?? "", token: process.env.TIMELOG_TOKEN });
 
 const current = await api.GET("/timelog/current");
 const open: boolean | undefined = current.data?.open;
