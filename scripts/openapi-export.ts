@@ -1,8 +1,9 @@
 // `npm run openapi`: writes the OpenAPI document the app serves at GET /openapi.json to
-// src/client/openapi.json (2-space JSON) and the TypeScript types openapi-typescript makes of it to
-// src/client/openapi.d.ts. No database: the document is the app's own answer to a request that
-// never reaches one. `--check` writes both to a temporary folder instead and fails if the committed
-// files differ (`npm run lint:openapi`).
+// scripts/client/generated/openapi.json (2-space JSON) and the TypeScript types openapi-typescript
+// makes of it to scripts/client/generated/openapi.d.ts, which the client package (scripts/client) is
+// built from: generated files, kept apart from the hand-written sources. No database: the document
+// is the app's own answer to a request that never reaches one. `--check` writes both to a temporary
+// folder instead and fails if the committed files differ (`npm run lint:openapi`).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +12,8 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = join(import.meta.dirname, "..");
-const CLIENT = join(ROOT, "src", "client");
+const GENERATED = join(ROOT, "scripts", "client", "generated");
+const SHOWN = "scripts/client/generated";
 const FILES = ["openapi.json", "openapi.d.ts"];
 // openapi-typescript needs TypeScript 5's compiler API, so it lives in a package of its own
 // (scripts/openapi-typescript) beside the project's TypeScript 7.
@@ -39,7 +41,7 @@ try {
   if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}: ${await res.text()}`);
   const doc = await res.json();
 
-  const out = check ? work : CLIENT;
+  const out = check ? work : GENERATED;
   writeFileSync(join(out, "openapi.json"), `${JSON.stringify(doc, null, 2)}\n`);
   // Run where no redocly.yaml is: openapi-typescript would lint with ours, and linting is lint:openapi's job.
   execFileSync(process.execPath, [OPENAPI_TS, join(out, "openapi.json"), "-o", join(out, "openapi.d.ts")], {
@@ -56,16 +58,16 @@ try {
           return undefined;
         }
       };
-      return read(work) !== read(CLIENT);
+      return read(work) !== read(GENERATED);
     });
     if (stale.length) {
       console.error(
-        `openapi: out of date with the app's document: ${stale.map((f) => `src/client/${f}`).join(", ")}. ` +
+        `openapi: out of date with the app's document: ${stale.map((f) => `${SHOWN}/${f}`).join(", ")}. ` +
           "Run `npm run openapi` and commit the result.",
       );
       process.exitCode = 1;
-    } else console.log("openapi: src/client/openapi.json and openapi.d.ts are up to date");
-  } else console.log(`openapi: wrote ${FILES.map((f) => `src/client/${f}`).join(" and ")}`);
+    } else console.log(`openapi: ${SHOWN}/openapi.json and openapi.d.ts are up to date`);
+  } else console.log(`openapi: wrote ${FILES.map((f) => `${SHOWN}/${f}`).join(" and ")}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
-// The typed client apps use (src/client), driven through a working day against the worker: every
-// path, parameter, body and response is typed from the OpenAPI document, and this file type-checks
-// under strict tsc with no casts — if the document lied about a type, either tsc or an assertion
-// here would fail.
+// The typed client apps use (scripts/client, the package timelog-api-client), driven through a
+// working day against the worker: every path, parameter, body and response is typed from the
+// OpenAPI document, and this file type-checks under strict tsc with no casts — if the document lied
+// about a type, either tsc or an assertion here would fail. (The built package itself is tested by
+// a consumer project: scripts/client/package.test.ts.)
 import { describe, expect, it } from "vitest";
-import { createTimelogClient } from "../../src/client";
+import { createTimelogClient } from "../../scripts/client";
 import { send } from "../helpers/api";
 import { createProject, createSuperuser, createUser } from "../helpers/factories";
 
