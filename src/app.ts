@@ -14,6 +14,7 @@ import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
 import { health } from "./health/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
+import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
@@ -97,6 +98,7 @@ app.use(
       ),
   }),
 );
+app.use(location);
 app.use(async (c, next) => {
   c.set("database", createDb(c.get("settings")));
   await next();

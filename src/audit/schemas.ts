@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id, MAX_INT } from "../lib/schemas";
+import { GROWS, Id, MAX_INT } from "../lib/schemas";
 import { DateTime } from "../projects/schemas";
 
 export const KINDS = [
@@ -17,7 +17,7 @@ export const KINDS = [
   "user.updated",
   "company.lock_changed",
 ] as const;
-export const Kind = z.enum(KINDS).openapi("AuditKind");
+export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 
 const Json = z.record(z.string(), z.unknown());
 

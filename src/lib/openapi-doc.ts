@@ -1,7 +1,7 @@
 // What the OpenAPI document says beyond the routes themselves: tags, servers, security schemes,
 // and an operationId for every operation (generators name methods after them), derived from the
 // method and path so they stay stable as long as the routes do.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { problems } from "./schemas";
 
 export const TAGS = [
@@ -51,6 +51,13 @@ export function finishDocument(app: OpenAPIHono<any>) {
     // (csrf_rejected), and any route may be over its rate limit: say so on each operation.
     if (def.route.security.length > 0) responses[403] ??= forbidden;
     responses[429] ??= limited;
+    // A 201 says where the new resource lives (src/lib/location.ts sets it).
+    const created = responses[201] as { headers?: z.ZodObject } | undefined;
+    if (created?.headers) {
+      created.headers = created.headers.extend({
+        Location: z.string().openapi({ description: "the path of the created resource, e.g. /timelog/42" }),
+      });
+    }
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -78,8 +85,10 @@ export function withIntegerFormats<T>(doc: T): T {
     const schema = node as Record<string, unknown>;
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     if (types.includes("integer") && schema.format === undefined) {
-      const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
-      const fits = minimum !== undefined && maximum !== undefined && minimum >= -INT32 - 1 && maximum <= INT32;
+      const { minimum, maximum, enum: values } = schema as { minimum?: number; maximum?: number; enum?: number[] };
+      const lo = values ? Math.min(...values) : minimum;
+      const hi = values ? Math.max(...values) : maximum;
+      const fits = lo !== undefined && hi !== undefined && lo >= -INT32 - 1 && hi <= INT32;
       schema.format = fits ? "int32" : "int64";
     }
     for (const value of Object.values(schema)) walk(value);

@@ -10,7 +10,7 @@ export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().int().min(100).max(599),
     detail: z.string(),
     code: z.enum(PROBLEM_CODES).openapi({
       description: `stable: the error catalogue (src/lib/problems.ts). ${GROWS}`,
@@ -48,7 +48,7 @@ function problemOf(status: number) {
   if (!schema) {
     const codes = PROBLEM_CODES.filter((c) => PROBLEMS[c][0] === status) as [ProblemCode, ...ProblemCode[]];
     schema = Problem.extend({
-      status: z.literal(status),
+      status: z.literal(status).openapi({ type: "integer", enum: [status] }),
       code: z.enum(codes).openapi({
         description: `the catalogue's codes with status ${status}. ${GROWS}`,
         "x-extensible-enum": true,
@@ -114,7 +114,8 @@ export const pathId = (name: string) =>
 export const IdParam = z.object({ id: pathId("id") });
 
 /** An integer id in the query string (documented as an integer, not a number). */
-export const queryId = () => z.coerce.number().pipe(Id).openapi({ type: "integer", format: "int32", minimum: 1 });
+export const queryId = () =>
+  z.coerce.number().pipe(Id).openapi({ type: "integer", format: "int32", minimum: 1, maximum: MAX_INT });
 
 export const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({

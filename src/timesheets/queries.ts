@@ -8,6 +8,8 @@ type Db = Kysely<Database>;
 
 /** A list covers at most this many (person, week) cells: narrow the range or the people. */
 export const MAX_CELLS = 5_000;
+/** …and at most this many weeks (two years and a bit): a longer range is never a screen's worth. */
+export const MAX_WEEKS = 106;
 
 export interface Scope {
   viewerId: number;
@@ -40,7 +42,8 @@ const bounds = (from?: string, to?: string) => {
   const thisWeek = sql`iso_week((now() AT TIME ZONE 'UTC')::date)`;
   const lo = from === undefined ? thisWeek : sql`${from}::text`;
   const hi = to === undefined ? lo : sql`${to}::text`;
-  return sql`bounds AS (SELECT iso_week_monday(${lo}) AS lo, iso_week_monday(${hi}) AS hi)`;
+  return sql`bounds AS (SELECT iso_week_monday(${lo}) AS lo, iso_week_monday(${hi}) AS hi,
+    (SELECT (timelog_earliest AT TIME ZONE 'UTC')::date FROM company_settings) AS earliest)`;
 };
 
 export interface ListFilter extends Scope {
@@ -51,12 +54,16 @@ export interface ListFilter extends Scope {
   limit: number;
 }
 
-/** How many cells the list would compute, and whether the range runs backwards. */
+/** A range the list refuses: backwards, too many weeks, or starting a week before any log may be. */
+const refused = sql`(b.hi < b.lo OR (b.hi - b.lo) / 7 + 1 > ${MAX_WEEKS} OR b.lo + 7 <= b.earliest)`;
+
+/** How many cells the list would compute, and what is wrong with its range. */
 export function countCells(db: Db, f: ListFilter) {
-  const query = sql<{ cells: number; backwards: boolean }>`
+  const query = sql<{ cells: number; backwards: boolean; weeks: number; before_earliest: boolean; earliest: string }>`
     WITH ${bounds(f.from, f.to)}
     SELECT ((SELECT count(*) FROM (${people(f)}) p) * ((b.hi - b.lo) / 7 + 1))::bigint::float8 AS cells,
-           b.hi < b.lo AS backwards
+           b.hi < b.lo AS backwards, (b.hi - b.lo) / 7 + 1 AS weeks, b.lo + 7 <= b.earliest AS before_earliest,
+           b.earliest::text AS earliest
     FROM bounds b`;
   return { compile: () => query.compile(db) };
 }
@@ -72,6 +79,7 @@ export function listTimesheets(db: Db, f: ListFilter) {
       FROM people p
       CROSS JOIN LATERAL (SELECT generate_series(b.lo, b.hi, interval '1 week')::date AS week FROM bounds b) w
       WHERE (SELECT count(*) FROM people) * (SELECT (hi - lo) / 7 + 1 FROM bounds) <= ${MAX_CELLS}
+        AND NOT (SELECT ${refused} FROM bounds b)
     ),
     summed AS (
       SELECT c.user_fk, c.week, c.j || jsonb_build_object('cumulative_balance_seconds',

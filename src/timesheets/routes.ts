@@ -86,6 +86,12 @@ export const timesheets = createRouter()
       ]);
       const size = results[1][0];
       if (size?.backwards) throw new ApiError("invalid_range", "from must not be after to.");
+      if (size?.before_earliest) {
+        throw new ApiError("before_earliest", `No time may be logged before ${size.earliest}: ask for later weeks.`);
+      }
+      if ((size?.weeks ?? 0) > q.MAX_WEEKS) {
+        throw new ApiError("range_too_long", `At most ${q.MAX_WEEKS} weeks per list; narrow the weeks.`);
+      }
       if ((size?.cells ?? 0) > q.MAX_CELLS) {
         throw new ApiError(
           "range_too_long",

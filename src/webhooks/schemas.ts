@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../lib/errors";
 import { PageQuery, pageSchema } from "../lib/page";
-import { Id, pathId, Timestamp } from "../lib/schemas";
+import { GROWS, Id, pathId, Timestamp } from "../lib/schemas";
 
 export const EVENT_TYPES = [
   "timelog.created",
@@ -16,7 +16,7 @@ export const EVENT_TYPES = [
   "user.created",
   "user.deactivated",
 ] as const;
-const EventType = z.enum(EVENT_TYPES).openapi("WebhookEventType");
+const EventType = z.enum(EVENT_TYPES).openapi("WebhookEventType", { "x-extensible-enum": true, description: GROWS });
 const Events = z
   .array(EventType)
   .min(1)

@@ -63,7 +63,7 @@ export async function createSuperuser(): Promise<TestUser> {
 }
 
 export async function createProject(admin: TestUser, overrides: Record<string, unknown> = {}) {
-  const res = await call("POST", "/projects/", {
+  const res = await call("POST", "/projects", {
     token: admin.token,
     body: { secret_name: `p-${unique()}`, ...overrides },
   });
@@ -81,7 +81,7 @@ export interface Log {
 }
 
 export async function clockIn(user: TestUser, projectId: number, extra: Record<string, unknown> = {}) {
-  return call("POST", "/timelog/", { token: user.token, body: { project_fk: projectId, ...extra } });
+  return call("POST", "/timelog", { token: user.token, body: { project_fk: projectId, ...extra } });
 }
 
 /** A finished entry between two instants. */
@@ -94,7 +94,7 @@ export async function addEntry(user: TestUser, projectId: number, start: Date, e
 export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 export async function createTeam(admin: TestUser, name = `team-${unique()}`) {
-  const res = await call("POST", "/teams/", { token: admin.token, body: { name } });
+  const res = await call("POST", "/teams", { token: admin.token, body: { name } });
   if (res.status !== 201) throw new Error(`team failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: number; name: string };
 }

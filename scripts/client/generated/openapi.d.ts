@@ -1593,7 +1593,10 @@ export interface components {
             database: "up";
         };
         Problem429: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 429;
             /**
              * @description the catalogue's codes with status 429. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1604,7 +1607,7 @@ export interface components {
         Problem: {
             type: string;
             title: string;
-            /** Format: int64 */
+            /** Format: int32 */
             status: number;
             detail: string;
             /**
@@ -1646,7 +1649,10 @@ export interface components {
             timesheet_status?: string;
         };
         Problem503: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 503;
             /**
              * @description the catalogue's codes with status 503. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1672,7 +1678,10 @@ export interface components {
             weekly_hours: number | null;
         };
         Problem403: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 403;
             /**
              * @description the catalogue's codes with status 403. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1681,7 +1690,10 @@ export interface components {
             code?: "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope";
         };
         Problem409: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 409;
             /**
              * @description the catalogue's codes with status 409. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1690,7 +1702,10 @@ export interface components {
             code?: "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use";
         };
         Problem422: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 422;
             /**
              * @description the catalogue's codes with status 422. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1722,7 +1737,10 @@ export interface components {
             device_token?: string;
         };
         Problem401: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 401;
             /**
              * @description the catalogue's codes with status 401. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1731,7 +1749,10 @@ export interface components {
             code?: "invalid_token" | "invalid_credentials" | "session_ended";
         };
         Problem415: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 415;
             /**
              * @description the catalogue's codes with status 415. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -1775,7 +1796,10 @@ export interface components {
             position_title: string;
         };
         Problem404: components["schemas"]["Problem"] & {
-            /** @enum {number} */
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
             status?: 404;
             /**
              * @description the catalogue's codes with status 404. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
@@ -2341,7 +2365,10 @@ export interface components {
             /** @description SHA-256 over this event's content and prev_hash */
             hash: string;
         };
-        /** @enum {string} */
+        /**
+         * @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+         * @enum {string}
+         */
         AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed";
         TeamPage: {
             items: components["schemas"]["Team"][];
@@ -2602,7 +2629,10 @@ export interface components {
              */
             secret: string;
         };
-        /** @enum {string} */
+        /**
+         * @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+         * @enum {string}
+         */
         WebhookEventType: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timer.started" | "timer.stopped" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "user.created" | "user.deactivated";
         WebhookEndpoint: {
             /** Format: int32 */
@@ -2803,6 +2833,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3772,6 +3804,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4238,6 +4272,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4840,6 +4876,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5368,6 +5406,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6127,6 +6167,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6564,6 +6606,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7092,6 +7136,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7492,6 +7538,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7702,6 +7750,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8395,6 +8445,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9674,6 +9726,7 @@ export interface operations {
                 to?: string;
                 actor_fk?: number;
                 user_fk?: number;
+                /** @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum). */
                 kind?: components["schemas"]["AuditKind"];
             };
             header?: never;
@@ -10428,6 +10481,8 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
