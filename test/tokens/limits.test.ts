@@ -1,7 +1,7 @@
 // Token creation's limits: at most 50 live tokens a person, held by the database under parallel
 // creates, and no Idempotency-Key (a stored answer would keep the secret; an ignored key duplicates).
-import { describe, expect, it } from "vitest";
-import { call, expectProblem } from "../helpers/api";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { call, databaseName, expectProblem } from "../helpers/api";
 import { createUser, seedSql, type TestUser } from "../helpers/factories";
 
 const create = (user: TestUser, headers: Record<string, string> = {}) =>
@@ -23,11 +23,23 @@ async function seedTokens(userId: number, n: number) {
   );
 }
 
+/** The local endpoint holds each of this file's transactions open before COMMIT (test/foundation/abandoned-write). */
+async function holdCommits(ms: number) {
+  const url = new URL("/__faults", inject("neonEndpoint"));
+  await fetch(url, { method: "POST", body: JSON.stringify({ commitDelayMs: ms, database: databaseName }) });
+}
+
 describe("API token limits", () => {
+  afterEach(() => holdCommits(0));
+
   it("8 parallel creates at 49 live tokens: exactly one is made, the rest 422 limit_reached", async () => {
     const alice = await createUser();
     await seedTokens(alice.id, 49);
+    // Every create's count runs while the others are still uncommitted: without the lock in the
+    // trigger, all eight would see 49 (on PostgreSQL; PGlite runs one transaction at a time).
+    await holdCommits(300);
     const answers = await Promise.all(Array.from({ length: 8 }, () => create(alice)));
+    await holdCommits(0);
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     for (const res of answers.filter((r) => r.status !== 201)) {
