@@ -56,7 +56,8 @@ FOR EACH ROW EXECUTE FUNCTION api_token_limit();
 
 -- 4. Usernames are unique regardless of case. Existing duplicates keep the oldest account's name;
 --    the others get "-<id>" (shortened to fit 25 characters, and more if even that is taken), so
---    the index can be built on any existing data. The renames are ordinary updates (audited).
+--    the index can be built on any existing data. (The audit trail records roles, activity and
+--    positions, not names: a rename here leaves no audit event.)
 DO $$
 DECLARE
   r record;
