@@ -43,6 +43,13 @@ export const SettingsSchema = z.object({
   REGISTRATION_OPEN: bool.default(true),
   /** Accounts one client (address) may create by self-registration per hour. */
   REGISTRATION_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
+  /**
+   * Cloudflare Turnstile's secret key: when set, a client over an account's sign-in budget for
+   * unknown clients may go on with a passed challenge (turnstile_token). Unset: no Turnstile.
+   */
+  TURNSTILE_SECRET: z.string().min(1).max(200).optional(),
+  /** Where Turnstile tokens are verified (tests and `npm run dev` point it at a loopback verifier). */
+  TURNSTILE_VERIFY_URL: z.url().default("https://challenges.cloudflare.com/turnstile/v0/siteverify"),
   /** Webhook receivers on plain http://127.0.0.1 (or localhost, [::1]): for `npm run dev` and tests. */
   WEBHOOK_ALLOW_LOOPBACK: bool.default(false),
 });

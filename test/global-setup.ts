@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { startTestDatabase } from "../scripts/test-database.ts";
+import { TURNSTILE_TEST_SECRETS } from "./helpers/turnstile.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -14,6 +15,7 @@ declare module "vitest" {
     databaseKind: "pglite" | "postgres";
     fuzzRuns: number;
     webhookReceiver: string;
+    turnstileVerifier: string;
   }
 }
 
@@ -65,6 +67,50 @@ async function startReceiver() {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/**
+ * A Turnstile siteverify on loopback (form or JSON: secret, response, remoteip). The test secrets
+ * behave as Cloudflare documents; any other secret acts as a real one: the test sitekeys' dummy
+ * token is refused, a token "pass-…" is accepted once, then "timeout-or-duplicate". GET
+ * /seen/<token> tells the tests how often a token was verified, and from which remoteip.
+ */
+async function startVerifier() {
+  const seen = new Map<string, { count: number; remoteip: string }>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (req.method === "GET" && url.pathname.startsWith("/seen/")) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(seen.get(decodeURIComponent(url.pathname.slice(6))) ?? { count: 0, remoteip: "" }));
+      return;
+    }
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const json = /json/.test(req.headers["content-type"] ?? "");
+      const form = json
+        ? new Map(Object.entries(JSON.parse(body || "{}") as Record<string, string>))
+        : new URLSearchParams(body);
+      const secret = form.get("secret") ?? "";
+      const token = form.get("response") ?? "";
+      const before = seen.get(token)?.count ?? 0;
+      seen.set(token, { count: before + 1, remoteip: form.get("remoteip") ?? "" });
+      let errors: string[] = [];
+      if (secret === TURNSTILE_TEST_SECRETS.fail) errors = ["invalid-input-response"];
+      else if (secret === TURNSTILE_TEST_SECRETS.spent) errors = ["timeout-or-duplicate"];
+      else if (secret === "") errors = ["missing-input-secret"];
+      else if (secret !== TURNSTILE_TEST_SECRETS.pass) {
+        if (!token.startsWith("pass-")) errors = ["invalid-input-response"];
+        else if (before > 0) errors = ["timeout-or-duplicate"];
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ success: errors.length === 0, "error-codes": errors }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 export default async function setup(project: TestProject) {
   const local = await startTestDatabase();
   const down = createServer((_req, res) => {
@@ -78,9 +124,12 @@ export default async function setup(project: TestProject) {
   project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 300));
   const receiver = await startReceiver();
   project.provide("webhookReceiver", receiver.url);
+  const verifier = await startVerifier();
+  project.provide("turnstileVerifier", verifier.url);
   return async () => {
     down.close();
     receiver.server.close();
+    verifier.server.close();
     await local.close();
   };
 }

@@ -20,6 +20,7 @@ import {
   verifyDeviceToken,
   verifyRefreshToken,
 } from "./tokens";
+import { turnstilePassed } from "./turnstile";
 
 const DEVICE_COOKIE = "device_cookie";
 const tags = ["users"];
@@ -48,7 +49,7 @@ export const sessions = createRouter()
       tags,
       summary: "Create an account (a few per client an hour, into positions open for self-registration)",
       description:
-        "Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email is taken; 429 when this client has created too many accounts in the last hour.",
+        "Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).",
       request: { body: body(Register) },
       responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
     }),
@@ -58,15 +59,19 @@ export const sessions = createRouter()
         throw new ApiError("registration_closed", "Registration is closed; ask an administrator for an account.");
       }
       const { password, ...input } = c.req.valid("json");
-      const password_hash = await hashPassword(password);
       const database = c.get("database");
+      // Round trip 1: the budget (and the position), before any hashing: a refused registration
+      // costs no PBKDF2, so a flood of them is not free CPU.
       const guard = beginRegistration(
         database.db,
         await clientKey(c),
         input.position_fk,
         settings.REGISTRATION_PER_HOUR,
       );
-      const [, [row]] = await anonymous(c, [guard, q.insertUser(database.db, { ...input, password_hash })]);
+      await anonymous(c, [guard]);
+      // Round trip 2: the account.
+      const password_hash = await hashPassword(password);
+      const [[row]] = await anonymous(c, [q.insertUser(database.db, { ...input, password_hash })]);
       if (!row) throw new ApiError("email_taken", "That email is already registered.");
       return c.json(toUser(row), 201);
     },
@@ -78,7 +83,7 @@ export const sessions = createRouter()
       tags,
       summary: "Sign in (JSON {email, password} or the old form: username=email, password)",
       description:
-        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. A browser must sign in from an allowed Origin (403).",
+        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).",
       request: {
         body: {
           required: false,
@@ -100,12 +105,13 @@ export const sessions = createRouter()
       if (c.req.header("sec-fetch-site") === "cross-site") {
         throw new ApiError("csrf_rejected", "Sign-in from another site is not allowed.");
       }
-      const { email, password, device_token } = credentials(c);
+      const { email, password, device_token, turnstile_token } = credentials(c);
       const settings = c.get("settings");
       const database = c.get("database");
       const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
+      const turnstile = await turnstilePassed(settings, turnstile_token, c.req.header("cf-connecting-ip"));
       // Round trip 1: reserve the attempt (429 when a budget is spent) and read the account.
-      const [[found]] = await anonymous(c, [beginLogin(database.db, email, await clientKey(c), device)]);
+      const [[found]] = await anonymous(c, [beginLogin(database.db, email, await clientKey(c), device, turnstile)]);
       // Unknown accounts are checked against a dummy hash so both answers take the same time.
       const verdict = await verifyPassword(password, found?.password_hash ?? DUMMY_HASH);
       if (!found || !verdict.ok || found.id === null || found.is_active !== true) throw invalidLogin();
@@ -176,7 +182,7 @@ export const sessions = createRouter()
       tags,
       summary: "End every login of the caller",
       description:
-        "Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins: revoke them under /users/me/tokens.",
+        "Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins and keep working: revoke them under /users/me/tokens, or change the password (which revokes them by default).",
       ...signedIn,
       responses: { 204: noContent("Signed out everywhere"), ...problems(401, 403) },
     }),

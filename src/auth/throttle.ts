@@ -40,12 +40,22 @@ export interface LoginCandidate {
   is_active: boolean | null;
 }
 
-/** Reserves a sign-in attempt (or raises 429), then reads the account, in one statement. */
-export function beginLogin(db: Db, email: string, client: string, device: Device | undefined) {
+/**
+ * Reserves a sign-in attempt (or raises 429), then reads the account, in one statement. turnstile:
+ * undefined when Turnstile is off, else whether this client passed it (src/auth/turnstile.ts).
+ */
+export function beginLogin(
+  db: Db,
+  email: string,
+  client: string,
+  device: Device | undefined,
+  turnstile: boolean | undefined,
+) {
   const query = sql<LoginCandidate>`
     SELECT a.attempt::text AS attempt, u.id, u.password_hash, u.is_active
     FROM (SELECT auth_attempt_begin(${email}, ${client}, ${device ? `device:${device.deviceId}` : null},
-                                    ${device?.userId ?? null}::int, ${device?.passwordFingerprint ?? null}) AS attempt) a
+                                    ${device?.userId ?? null}::int, ${device?.passwordFingerprint ?? null},
+                                    ${turnstile ?? null}::boolean) AS attempt) a
     LEFT JOIN app_user u ON lower(u.email) = lower(${email})`;
   return { compile: () => query.compile(db) };
 }

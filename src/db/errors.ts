@@ -7,6 +7,7 @@ import { isProblemCode, type ProblemCode } from "../lib/problems";
 /** Named constraints and what to say when one refuses a write. */
 const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   app_user_email_key: { code: "email_taken", detail: "That email is already registered." },
+  app_user_username_key: { code: "username_taken", detail: "That username is taken (regardless of case)." },
   app_user_position_fk_fkey: { code: "unknown_position", detail: "position_fk does not name a position." },
   timelog_project_fk_fkey: { code: "unknown_project", detail: "project_fk does not name a project." },
   timelog_end_after_start: { code: "end_before_start", detail: "end_time must be after start_time." },

@@ -42,7 +42,8 @@ export function tokenPrefix(token: string): string {
 export function scopeFor(method: string, path: string): Scope | null {
   const write = !["GET", "HEAD"].includes(method);
   // Tokens are managed by a signed-in person, never by a token: not even listed with one.
-  if (path.startsWith("/users/me/tokens")) return null;
+  // Nor everyone's: a leaked admin token must not list (or prune) the others.
+  if (path.startsWith("/users/me/tokens") || path.startsWith("/tokens")) return null;
   if (path.startsWith("/reports")) return write ? null : "reports:read";
   // Endpoints and deliveries reveal where data goes (URLs often carry credentials): admin only.
   if (path.startsWith("/webhooks")) return "admin";

@@ -20,12 +20,14 @@ export const PROBLEMS = {
   own_timesheet: [403, "Nobody approves or rejects their own week"],
   audit_append_only: [403, "The audit trail is append-only"],
   insufficient_scope: [403, "The token's scopes do not allow this"],
+  session_required: [403, "This needs a signed-in session, not an API token"],
   // 404
   not_found: [404, "Not found"],
   nothing_open: [404, "No time log is running"],
   // 409
   conflict: [409, "Conflicts with an existing record"],
   email_taken: [409, "Email already registered"],
+  username_taken: [409, "Username already taken"],
   overlap: [409, "Overlaps another time log"],
   already_running: [409, "A time log is already running"],
   in_use: [409, "Still in use"],
@@ -65,6 +67,7 @@ export const PROBLEMS = {
   invalid_cursor: [422, "Not a cursor this API gave out"],
   invalid_idempotency_key: [422, "Malformed Idempotency-Key"],
   idempotency_key_reused: [422, "Idempotency-Key used for another request"],
+  idempotency_unsupported: [422, "This operation does not take an Idempotency-Key"],
   insecure_url: [422, "Webhook URLs must be https"],
   unknown_client: [422, "No such client"],
   unknown_user: [422, "No such user"],
@@ -74,6 +77,7 @@ export const PROBLEMS = {
   limit_reached: [422, "A limit is reached"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
+  turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],
   too_many_registrations: [429, "Too many accounts created from here"],
   rate_limited: [429, "Too many requests"],
   // 5xx

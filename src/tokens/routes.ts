@@ -31,12 +31,19 @@ export const myTokens = createRouter()
       tags,
       summary: "Create an API token for scripts: the token is shown once, only its hash is kept",
       description:
-        "Not replayable with Idempotency-Key: a stored response would keep the secret. A token cannot create tokens.",
+        "A person holds at most 50 live tokens (422 limit_reached). No Idempotency-Key: a stored response would keep the secret, so the header is refused (422 idempotency_unsupported) rather than ignored; after a lost answer, list your tokens and revoke the one you did not receive. A token cannot create tokens.",
       ...signedIn,
       request: { body: body(CreateApiToken) },
       responses: { 201: json(NewApiToken, "Created"), ...problems(401, 403, 422) },
     }),
     async (c) => {
+      // A retry with a key would otherwise mint a second token while the client thinks it is safe.
+      if (c.req.header("idempotency-key") !== undefined) {
+        throw new ApiError(
+          "idempotency_unsupported",
+          "Creating a token does not take an Idempotency-Key (its answer holds the secret, which is never stored); list your tokens after a lost answer instead.",
+        );
+      }
       const { name, scopes, expires_at } = c.req.valid("json");
       const { userId } = c.get("auth");
       const token = newToken(userId);
@@ -91,7 +98,7 @@ export const myTokens = createRouter()
     },
   );
 
-/** Mounted under /tokens: everyone's tokens, for superusers. */
+/** Mounted under /tokens: everyone's tokens, for superusers signed in (never with a token). */
 export const allTokens = createRouter()
   .openapi(
     createRoute({
@@ -100,7 +107,7 @@ export const allTokens = createRouter()
       tags,
       summary: "Everyone's live API tokens, or one user's (superusers)",
       description:
-        "Superusers only (403); user_fk narrows the list to one user. Ordered by id: pass next_cursor back as cursor.",
+        "Superusers only, signed in (403; an API token may not list tokens). user_fk narrows the list to one user. Ordered by id: pass next_cursor back as cursor.",
       ...signedIn,
       request: { query: TokenListQuery },
       responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 403, 422) },
@@ -117,7 +124,8 @@ export const allTokens = createRouter()
       path: "/{id}",
       tags,
       summary: "Revoke anyone's token, at once (superusers)",
-      description: "Superusers only (403). The token stops working at once; an unknown or already revoked one is 404.",
+      description:
+        "Superusers only, signed in (403; an API token may not revoke tokens). The token stops working at once; an unknown or already revoked one is 404.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },

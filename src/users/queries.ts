@@ -20,8 +20,8 @@ export function insertUser(
   db: Db,
   values: { email: string; username: string; position_fk: number; password_hash: string },
 ) {
-  // A taken email inserts nothing (the route answers 409) instead of failing the batch, so the
-  // registration attempt beside it still counts: probing which emails exist is rate-limited too.
+  // A taken email inserts nothing (the route answers 409) instead of failing the batch. A taken
+  // username fails it (app_user_username_key, 409 too); the attempt counted in the round trip before.
   return db
     .insertInto("app_user")
     .values(values)
@@ -110,4 +110,19 @@ export function revokeIfInactive(db: Db, userId: number) {
   return revokeUserSessions(db, userId, "deactivated").where(
     sql<boolean>`NOT (SELECT is_active FROM app_user WHERE id = ${userId}::int)`,
   );
+}
+
+/** Revokes every live API token of the user; its one row counts them. */
+export function revokeUserTokens(db: Db, userId: number) {
+  return db
+    .with("revoked", (w) =>
+      w
+        .updateTable("api_token")
+        .set({ revoked_at: sql`now()` })
+        .where("user_fk", "=", userId)
+        .where("revoked_at", "is", null)
+        .returning("id"),
+    )
+    .selectFrom("revoked")
+    .select(sql<number>`count(*)::int`.as("tokens_revoked"));
 }

@@ -10,7 +10,7 @@ import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { toUser, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
+import { toUser, UpdatedMe, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
 
 export const users = createRouter()
   .openapi(
@@ -35,13 +35,13 @@ export const users = createRouter()
       tags: ["users"],
       summary: "Change your username, time zone, or your password (with current_password; ends your other logins)",
       description:
-        "Send only the fields to change. A new password needs current_password (403 when it is wrong); wrong guesses are throttled like sign-ins (429), and a change ends your other logins.",
+        "Send only the fields to change. A new password needs current_password (403 when it is wrong); wrong guesses are throttled like sign-ins (429). A new password ends your other logins and, unless revoke_tokens is false, revokes your API tokens: tokens_revoked says how many. A username taken by someone else, regardless of case, is 409 username_taken.",
       ...signedIn,
       request: { body: body(UpdateMe) },
-      responses: { 200: json(User, "Updated"), ...problems(401, 403, 422, 429) },
+      responses: { 200: json(UpdatedMe, "Updated"), ...problems(401, 403, 409, 422, 429) },
     }),
     async (c) => {
-      const { username, time_zone, password, current_password } = c.req.valid("json");
+      const { username, time_zone, password, current_password, revoke_tokens } = c.req.valid("json");
       const { userId, sessionId } = c.get("auth");
       const { db } = c.get("database");
       const patch: { username?: string; time_zone?: string | null; password_hash?: string } = { username, time_zone };
@@ -60,10 +60,14 @@ export const users = createRouter()
           attemptSucceeded(db, found.attempt),
         );
       }
-      const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra], { write: true });
+      // Last, so its count is the answer's: a new password also ends the tokens, unless kept.
+      const tokens = password !== undefined && revoke_tokens ? [q.revokeUserTokens(db, userId)] : [];
+      const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra, ...tokens], { write: true });
       const [row] = results[0];
       if (!row) throw unauthorized();
-      return c.json(toUser(row), 200);
+      if (password === undefined) return c.json(toUser(row), 200);
+      const counted = tokens.length > 0 ? (results.at(-1)?.[0] as { tokens_revoked: number } | undefined) : undefined;
+      return c.json({ ...toUser(row), tokens_revoked: counted?.tokens_revoked ?? 0 }, 200);
     },
   )
   .openapi(
@@ -113,10 +117,10 @@ export const users = createRouter()
       tags: ["users"],
       summary: "Change a user's name, position, status or role (superusers); deactivation ends their logins",
       description:
-        "Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once.",
+        "Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 session_required): sign in for that. A username taken regardless of case is 409 username_taken.",
       ...signedIn,
       request: { params: IdParam, body: body(UpdateUser) },
-      responses: { 200: json(User, "Updated"), ...problems(401, 403, 404, 422) },
+      responses: { 200: json(User, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -24,6 +24,12 @@ export const User = z
   .openapi("User");
 export type User = z.infer<typeof User>;
 
+export const UpdatedMe = User.extend({
+  tokens_revoked: z.number().int().min(0).optional().openapi({
+    description: "present when the password changed: how many of your API tokens were revoked with it",
+  }),
+}).openapi("UpdatedMe");
+
 export const UserWithPosition = User.extend({ position_title: z.string() }).openapi("UserWithPosition");
 
 export const Register = z
@@ -35,12 +41,26 @@ const DeviceToken = z
   .max(4096)
   .optional()
   .openapi({ description: "the device_token of an earlier sign-in: this client keeps its own attempt budget" });
+const TurnstileToken = z.string().max(2048).optional().openapi({
+  description:
+    "a Cloudflare Turnstile token: lets a client without a device token sign in while the account is over its budget for unknown clients (429 turnstile_required)",
+});
 export const LoginJson = z
-  .strictObject({ email: z.string().max(320), password: z.string().max(256), device_token: DeviceToken })
+  .strictObject({
+    email: z.string().max(320),
+    password: z.string().max(256),
+    device_token: DeviceToken,
+    turnstile_token: TurnstileToken,
+  })
   .openapi("Login");
 /** The old service's OAuth2-style form: `username` carries the email. */
 export const LoginForm = z
-  .object({ username: z.string().max(320), password: z.string().max(256), device_token: DeviceToken })
+  .object({
+    username: z.string().max(320),
+    password: z.string().max(256),
+    device_token: DeviceToken,
+    turnstile_token: TurnstileToken,
+  })
   .openapi("LoginForm");
 
 export const TokenPair = z
@@ -63,12 +83,18 @@ export const UpdateMe = z
     time_zone: Zone.nullable().optional().openapi({ description: "your weeks run Monday to Monday here" }),
     password: Password.optional(),
     current_password: z.string().max(256).optional(),
+    revoke_tokens: z.boolean().default(true).openapi({
+      description:
+        "with a new password: also revoke all your API tokens (default). false keeps them; the answer's tokens_revoked says how many went",
+    }),
   })
   .refine((b) => b.password === undefined || b.current_password !== undefined, {
     message: "current_password is required to change the password",
     path: ["current_password"],
   })
-  .refine((b) => Object.keys(b).some((k) => k !== "current_password"), { message: "nothing to change" })
+  .refine((b) => b.password !== undefined || b.username !== undefined || b.time_zone !== undefined, {
+    message: "nothing to change",
+  })
   .openapi("UpdateMe");
 
 export const UpdateUser = z

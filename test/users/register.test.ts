@@ -1,22 +1,22 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
-import { seedSql } from "../helpers/factories";
+import { randomIp, seedSql } from "../helpers/factories";
 
 const valid = () => ({
   email: `reg-${crypto.randomUUID()}@example.com`,
-  username: "ada",
+  username: `ada-${crypto.randomUUID().slice(0, 8)}`,
   password: "correct horse battery",
   position_fk: 1,
 });
 
 describe("POST /users/register", () => {
-  it("creates a user in one round trip and never exposes the password", async () => {
+  it("creates a user in two round trips (the budget, then the account) and never exposes the password", async () => {
     const body = valid();
     let res: Response | undefined;
     const trips = await countRoundTrips(async () => {
       res = await call("POST", "/users/register", { body });
     });
-    expect(trips).toBe(1);
+    expect(trips).toBe(2);
     expect(res?.status).toBe(201);
     const user = (await res?.json()) as Record<string, unknown>;
     expect(Object.keys(user).sort()).toEqual(
@@ -35,7 +35,7 @@ describe("POST /users/register", () => {
     );
     expect(user).toMatchObject({
       email: body.email,
-      username: "ada",
+      username: body.username,
       position_fk: 1,
       is_superuser: false,
       is_active: true,
@@ -95,5 +95,39 @@ describe("POST /users/register", () => {
       env: { ...testEnv, REGISTRATION_OPEN: "false" },
     });
     expect((await expectProblem(res, 403)).code).toBe("registration_closed");
+  });
+
+  describe("hashing comes after the budget", () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it("a refused registration (over budget, or into a closed position) derives no key at all", async () => {
+      // PBKDF2 is crypto.subtle.deriveBits in this isolate, the worker's and the test's alike.
+      const derive = vi.spyOn(crypto.subtle, "deriveBits");
+      const ip = randomIp();
+      const from = (body: object) =>
+        call("POST", "/users/register", { body: { ...valid(), ...body }, headers: { "cf-connecting-ip": ip } });
+      expect((await from({})).status).toBe(201);
+      expect(derive).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 4; i++) await from({});
+      derive.mockClear();
+      let trips = 0;
+      for (let i = 0; i < 3; i++) {
+        trips += await countRoundTrips(async () => {
+          expect((await expectProblem(await from({}), 429)).code).toBe("too_many_registrations");
+        });
+      }
+      expect(derive).not.toHaveBeenCalled();
+      expect(trips).toBe(3);
+      await seedSql("INSERT INTO position (title) VALUES ('Closed') RETURNING id");
+      const [closed] = await seedSql("SELECT id FROM position WHERE title = 'Closed'");
+      await expectProblem(
+        await call("POST", "/users/register", {
+          body: { ...valid(), position_fk: closed?.id },
+          headers: { "cf-connecting-ip": randomIp() },
+        }),
+        403,
+      );
+      expect(derive).not.toHaveBeenCalled();
+    });
   });
 });

@@ -3,7 +3,7 @@ import { call, countRoundTrips } from "../helpers/api";
 import { createSuperuser, createUser, login } from "../helpers/factories";
 
 describe("account, position and settings routes: one database round trip each", () => {
-  it("counted by the local endpoint (login and a password change take two; the JWKS none)", async () => {
+  it("counted by the local endpoint (login, registration and a password change take two; the JWKS none)", async () => {
     const admin = await createSuperuser();
     const alice = await createUser();
     const spare = await login(alice.email, alice.password);
@@ -12,7 +12,7 @@ describe("account, position and settings routes: one database round trip each", 
     const routes: [string, number, () => Promise<Response>][] = [
       [
         "POST /users/register",
-        1,
+        2,
         () =>
           call("POST", "/users/register", {
             body: {

@@ -175,7 +175,12 @@ describe("login throttling", () => {
 describe("registration limits", () => {
   const register = (ip: string, position_fk = 1) =>
     call("POST", "/users/register", {
-      body: { email: `r-${crypto.randomUUID()}@example.com`, username: "r", password: "long enough pw", position_fk },
+      body: {
+        email: `r-${crypto.randomUUID()}@example.com`,
+        username: `r-${crypto.randomUUID().slice(0, 8)}`,
+        password: "long enough pw",
+        position_fk,
+      },
       headers: { "cf-connecting-ip": ip },
     });
 
@@ -198,7 +203,12 @@ describe("registration limits", () => {
     const taken = await registerUser();
     const probe = () =>
       call("POST", "/users/register", {
-        body: { email: taken.email, username: "p", password: "long enough pw", position_fk: 1 },
+        body: {
+          email: taken.email,
+          username: `p-${crypto.randomUUID().slice(0, 8)}`,
+          password: "long enough pw",
+          position_fk: 1,
+        },
         headers: { "cf-connecting-ip": prober },
       });
     for (let i = 0; i < 5; i++) expect((await expectProblem(await probe(), 409)).code).toBe("email_taken");

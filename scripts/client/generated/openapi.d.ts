@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account (a few per client an hour, into positions open for self-registration)
-         * @description Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email is taken; 429 when this client has created too many accounts in the last hour.
+         * @description Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).
          */
         post: operations["postUsersRegister"];
         delete?: never;
@@ -55,7 +55,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in (JSON {email, password} or the old form: username=email, password)
-         * @description Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. A browser must sign in from an allowed Origin (403).
+         * @description Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).
          */
         post: operations["postUsersLogin"];
         delete?: never;
@@ -115,7 +115,7 @@ export interface paths {
         put?: never;
         /**
          * End every login of the caller
-         * @description Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins: revoke them under /users/me/tokens.
+         * @description Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins and keep working: revoke them under /users/me/tokens, or change the password (which revokes them by default).
          */
         post: operations["postUsersLogoutAll"];
         delete?: never;
@@ -143,7 +143,7 @@ export interface paths {
         head?: never;
         /**
          * Change your username, time zone, or your password (with current_password; ends your other logins)
-         * @description Send only the fields to change. A new password needs current_password (403 when it is wrong); wrong guesses are throttled like sign-ins (429), and a change ends your other logins.
+         * @description Send only the fields to change. A new password needs current_password (403 when it is wrong); wrong guesses are throttled like sign-ins (429). A new password ends your other logins and, unless revoke_tokens is false, revokes your API tokens: tokens_revoked says how many. A username taken by someone else, regardless of case, is 409 username_taken.
          */
         patch: operations["patchUsersMe"];
         trace?: never;
@@ -187,7 +187,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's name, position, status or role (superusers); deactivation ends their logins
-         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once.
+         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 session_required): sign in for that. A username taken regardless of case is 409 username_taken.
          */
         patch: operations["patchUsersById"];
         trace?: never;
@@ -207,7 +207,7 @@ export interface paths {
         put?: never;
         /**
          * Create an API token for scripts: the token is shown once, only its hash is kept
-         * @description Not replayable with Idempotency-Key: a stored response would keep the secret. A token cannot create tokens.
+         * @description A person holds at most 50 live tokens (422 limit_reached). No Idempotency-Key: a stored response would keep the secret, so the header is refused (422 idempotency_unsupported) rather than ignored; after a lost answer, list your tokens and revoke the one you did not receive. A token cannot create tokens.
          */
         post: operations["postUsersMeTokens"];
         delete?: never;
@@ -245,7 +245,7 @@ export interface paths {
         };
         /**
          * Everyone's live API tokens, or one user's (superusers)
-         * @description Superusers only (403); user_fk narrows the list to one user. Ordered by id: pass next_cursor back as cursor.
+         * @description Superusers only, signed in (403; an API token may not list tokens). user_fk narrows the list to one user. Ordered by id: pass next_cursor back as cursor.
          */
         get: operations["getTokens"];
         put?: never;
@@ -268,7 +268,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke anyone's token, at once (superusers)
-         * @description Superusers only (403). The token stops working at once; an unknown or already revoked one is 404.
+         * @description Superusers only, signed in (403; an API token may not revoke tokens). The token stops working at once; an unknown or already revoked one is 404.
          */
         delete: operations["deleteTokensById"];
         options?: never;
@@ -1602,7 +1602,7 @@ export interface components {
              * @description the catalogue's codes with status 429. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "too_many_attempts" | "too_many_registrations" | "rate_limited";
+            code?: "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited";
         };
         Problem: {
             type: string;
@@ -1614,7 +1614,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "too_many_attempts" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "session_required" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -1687,7 +1687,7 @@ export interface components {
              * @description the catalogue's codes with status 403. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope";
+            code?: "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "session_required";
         };
         Problem409: components["schemas"]["Problem"] & {
             /**
@@ -1699,7 +1699,7 @@ export interface components {
              * @description the catalogue's codes with status 409. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "conflict" | "email_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use";
+            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use";
         };
         Problem422: components["schemas"]["Problem"] & {
             /**
@@ -1711,7 +1711,7 @@ export interface components {
              * @description the catalogue's codes with status 422. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached";
+            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached";
         };
         Register: {
             /**
@@ -1765,15 +1765,26 @@ export interface components {
             password: string;
             /** @description the device_token of an earlier sign-in: this client keeps its own attempt budget */
             device_token?: string;
+            /** @description a Cloudflare Turnstile token: lets a client without a device token sign in while the account is over its budget for unknown clients (429 turnstile_required) */
+            turnstile_token?: string;
         };
         LoginForm: {
             username: string;
             password: string;
             /** @description the device_token of an earlier sign-in: this client keeps its own attempt budget */
             device_token?: string;
+            /** @description a Cloudflare Turnstile token: lets a client without a device token sign in while the account is over its budget for unknown clients (429 turnstile_required) */
+            turnstile_token?: string;
         };
         Refresh: {
             refresh_token: string;
+        };
+        UpdatedMe: components["schemas"]["User"] & {
+            /**
+             * Format: int64
+             * @description present when the password changed: how many of your API tokens were revoked with it
+             */
+            tokens_revoked?: number;
         };
         UpdateMe: {
             /** @example ada */
@@ -1786,6 +1797,11 @@ export interface components {
             /** @example correct horse battery */
             password?: string;
             current_password?: string;
+            /**
+             * @description with a new password: also revoke all your API tokens (default). false keeps them; the answer's tokens_revoked says how many went
+             * @default true
+             */
+            revoke_tokens: boolean;
         };
         UserPage: {
             items: components["schemas"]["UserWithPosition"][];
@@ -3330,7 +3346,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UpdatedMe"];
                 };
             };
             /** @description Problem (401) */
@@ -3355,6 +3371,17 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
             /** @description Problem (422) */
@@ -3650,6 +3677,17 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
             /** @description Problem (422) */
