@@ -2,7 +2,6 @@
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { audit, history } from "./audit/routes";
 import { wellKnown } from "./auth/routes";
@@ -38,7 +37,17 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export const app = createRouter();
 
-app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+// A client's X-Request-Id is kept (echoed, logged, stored in audit events) only in a plain form:
+// 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit. Anything else is
+// replaced by our own id rather than stored as the client wrote it.
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+app.use(async (c, next) => {
+  const given = c.req.header("x-request-id");
+  const id = given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+});
 app.use(secureHeaders());
 // Answers carry tokens or someone's data: no cache may keep them, shared or private, unless a route
 // says otherwise (the public JWKS).

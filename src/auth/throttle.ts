@@ -6,31 +6,18 @@ import type { Context } from "hono";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 import { sha256Hex } from "../lib/hash";
+import { clientAddress } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import type { Device } from "./tokens";
 
 type Db = Kysely<Database>;
-
-/** The first 64 bits of an IPv6 address: one subscriber usually holds a whole /64. */
-function ipv6Prefix(address: string): string {
-  // An IPv4 address written as IPv6 (::ffff:192.0.2.1) is that IPv4 address.
-  const mapped = /^::ffff:(\d{1,3}(\.\d{1,3}){3})$/.exec(address);
-  if (mapped?.[1]) return mapped[1];
-  const [head = "", tail] = address.split("::");
-  const front = head ? head.split(":") : [];
-  const back = tail ? tail.split(":") : [];
-  const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0");
-  return `${[...front, ...zeros, ...back].slice(0, 4).join(":")}::/64`;
-}
 
 /**
  * The client, as a bounded hash of Cloudflare's CF-Connecting-IP (which callers cannot forge
  * behind Cloudflare): never a raw header value in the database, whatever its length.
  */
 export async function clientKey(c: Context<AppEnv>): Promise<string> {
-  const raw = (c.req.header("cf-connecting-ip") ?? "unknown").trim().slice(0, 64).toLowerCase();
-  const address = raw.includes(":") ? ipv6Prefix(raw) : raw;
-  return `ip:${(await sha256Hex(address)).slice(0, 40)}`;
+  return `ip:${(await sha256Hex(clientAddress(c))).slice(0, 40)}`;
 }
 
 export interface LoginCandidate {

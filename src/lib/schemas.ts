@@ -62,7 +62,11 @@ function problemOf(status: number) {
 const text = (description: string) => z.string().openapi({ description });
 const seconds = (description: string) => z.string().regex(/^\d+$/).openapi({ description });
 /** Headers every answer carries. */
-export const COMMON_HEADERS = { "X-Request-Id": text("this request's id (a sane incoming one is echoed)") };
+export const COMMON_HEADERS = {
+  "X-Request-Id": text("this request's id (a sane incoming one is echoed)"),
+  "RateLimit-Policy": text('the rate limits this request counted against, e.g. "credential";q=1200;w=60').optional(),
+  RateLimit: text('what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset)').optional(),
+};
 const PROBLEM_HEADERS: Record<number, Record<string, z.ZodString>> = {
   401: {
     "WWW-Authenticate": text(

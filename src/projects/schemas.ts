@@ -5,6 +5,9 @@ import { PageQuery, pageSchema } from "../lib/page";
 import { Id, queryId, Timestamp } from "../lib/schemas";
 import { iso } from "../lib/time";
 
+const FIRST_INSTANT = Date.parse("0001-01-01T00:00:00Z");
+const LAST_INSTANT = Date.parse("9999-12-31T23:59:59.999Z");
+
 /**
  * An RFC 3339 time with an offset. RFC 3339 (§5.6) lets the `T` and `Z` be lowercase: they are
  * read as their capitals, which PostgreSQL and zod expect.
@@ -13,6 +16,11 @@ export const DateTime = z
   .string()
   .transform((v) => v.toUpperCase())
   .pipe(z.iso.datetime({ offset: true, message: "an RFC 3339 time with an offset, e.g. 2026-03-29T09:00:00+02:00" }))
+  // An offset can carry 0001-01-01 into 1 BC, or 9999-12-31 into year 10000: neither has an RFC 3339
+  // form to answer with (the era would be lost), so the instant must be in years 1 to 9999 UTC.
+  .refine((v) => Date.parse(v) >= FIRST_INSTANT && Date.parse(v) <= LAST_INSTANT, {
+    message: "an instant between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z",
+  })
   .openapi({ type: "string", format: "date-time", example: "2026-03-29T09:00:00+02:00" });
 const SecretName = z.string().trim().min(1).max(40).openapi({ example: "Apollo" });
 const Description = z.string().max(2000).nullable();

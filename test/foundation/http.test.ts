@@ -52,6 +52,12 @@ describe("HTTP conventions", () => {
     const made = await call("GET", "/health", { headers: { "x-request-id": "bad id with spaces" } });
     expect(made.headers.get("x-request-id")).toMatch(/^[\w-]+$/);
     expect(made.headers.get("x-request-id")).not.toBe("bad id with spaces");
+    // Only a plain form is kept (it ends up in audit events): no '=', no 65th character, no leading '-'.
+    for (const odd of ["a=b", "x".repeat(65), "-leading", "_x"]) {
+      const res = await call("GET", "/health", { headers: { "x-request-id": odd } });
+      expect(res.headers.get("x-request-id")).not.toBe(odd);
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 
   it("puts the request id into problems", async () => {

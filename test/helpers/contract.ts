@@ -11,6 +11,7 @@ interface Documented {
 }
 interface Doc {
   paths: Record<string, Record<string, { responses: Record<string, Documented> }>>;
+  webhooks?: Record<string, { post: { requestBody: { content: Record<string, { schema: Schema }> } } }>;
   components: Schema;
 }
 
@@ -76,4 +77,12 @@ export async function checkResponse(method: string, path: string, res: Response)
     throw new Error(`${where}: ${type} is not documented`);
   }
   seen.add(where);
+}
+
+/** Throws if a webhook body a receiver got is not what the document's `webhooks` section says. */
+export function checkWebhookBody(body: string): void {
+  if (!doc) return;
+  const value = JSON.parse(body) as { type: string };
+  const schema = doc.webhooks?.[value.type]?.post.requestBody.content["application/json"]?.schema;
+  check(`webhook ${value.type}`, schema, value, `webhook ${value.type}`);
 }

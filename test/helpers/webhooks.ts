@@ -1,6 +1,7 @@
 // The loopback receiver (test/global-setup.ts) as tests use it: a URL per name, what arrived there.
 import { inject } from "vitest";
 import { call } from "./api";
+import { checkWebhookBody } from "./contract";
 import type { TestUser } from "./factories";
 
 const receiver = inject("webhookReceiver");
@@ -19,11 +20,13 @@ export interface Message {
 export async function received(name: string): Promise<Message[]> {
   const res = await fetch(`${receiver}/received/${name}-${file}`);
   const { received } = (await res.json()) as { received: { body: string; headers: Record<string, string> }[] };
+  // Every body any test receives is also checked against the document's webhooks section.
+  for (const m of received) checkWebhookBody(m.body);
   return received.map((m) => ({ ...m, type: (JSON.parse(m.body) as { type: string }).type }));
 }
 
 export async function registerEndpoint(admin: TestUser, name: string, events: string[], query = "") {
-  const res = await call("POST", "/webhooks/", { token: admin.token, body: { url: hook(name, query), events } });
+  const res = await call("POST", "/webhooks", { token: admin.token, body: { url: hook(name, query), events } });
   if (res.status !== 201) throw new Error(`webhook registration failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: number; secret: string };
 }

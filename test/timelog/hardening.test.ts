@@ -81,6 +81,19 @@ describe("a running timer obeys the longest-entry rule", () => {
   });
 });
 
+describe("times at the ends of the calendar", () => {
+  it("refuses an offset that carries year 1 into 1 BC or year 9999 into 10000 (the era would be lost)", async () => {
+    const admin = await createSuperuser();
+    const create = (started_at: string) =>
+      call("POST", "/projects", { token: admin.token, body: { secret_name: `era-${Math.random()}`, started_at } });
+    await expectProblem(await create("0001-01-01T00:00:00+14:00"), 422);
+    await expectProblem(await create("9999-12-31T23:00:00-05:00"), 422);
+    const first = await create("0001-01-01T00:00:00Z");
+    expect(first.status).toBe(201);
+    expect(((await first.json()) as { started_at: string }).started_at).toBe("0001-01-01T00:00:00.000Z");
+  });
+});
+
 describe("who decides a manager's time", () => {
   it("co-managers of one team neither approve nor edit each other; their own manager does", async () => {
     const admin = await createSuperuser();

@@ -2778,6 +2778,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -2791,6 +2795,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2804,6 +2812,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2817,6 +2829,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -2847,6 +2863,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -2862,6 +2882,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2873,6 +2897,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,6 +2912,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2895,6 +2927,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2908,6 +2944,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -2939,6 +2979,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -2952,6 +2996,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -2965,6 +3013,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,6 +3028,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2987,6 +3043,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2998,6 +3058,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3011,6 +3075,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3041,6 +3109,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3054,6 +3126,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3067,6 +3143,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3078,6 +3158,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3091,6 +3175,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3117,6 +3205,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3126,6 +3218,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3139,6 +3235,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3150,6 +3250,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3163,6 +3267,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3189,6 +3297,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3198,6 +3310,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3211,6 +3327,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3222,6 +3342,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3235,6 +3359,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3261,6 +3389,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3274,6 +3406,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3287,6 +3423,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3298,6 +3438,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3311,6 +3455,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3341,6 +3489,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3354,6 +3506,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3367,6 +3523,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3378,6 +3538,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3389,6 +3553,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,6 +3568,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3413,6 +3585,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3443,6 +3619,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3456,6 +3636,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3469,6 +3653,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3480,6 +3668,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3491,6 +3683,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3504,6 +3700,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3532,6 +3732,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3545,6 +3749,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3558,6 +3766,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3569,6 +3781,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3580,6 +3796,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3591,6 +3811,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3604,6 +3828,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3636,6 +3864,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3649,6 +3881,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3662,6 +3898,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3673,6 +3913,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3684,6 +3928,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3695,6 +3943,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3706,6 +3958,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3719,6 +3975,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3749,6 +4009,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3762,6 +4026,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3775,6 +4043,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3786,6 +4058,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3797,6 +4073,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3810,6 +4090,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3840,6 +4124,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -3855,6 +4143,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3868,6 +4160,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3879,6 +4175,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3890,6 +4190,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3903,6 +4207,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -3931,6 +4239,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3940,6 +4252,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -3953,6 +4269,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3964,6 +4284,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3975,6 +4299,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3986,6 +4314,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3999,6 +4331,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4030,6 +4366,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -4043,6 +4383,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4056,6 +4400,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4067,6 +4415,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4078,6 +4430,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4091,6 +4447,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4119,6 +4479,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4128,6 +4492,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4141,6 +4509,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4152,6 +4524,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4163,6 +4539,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4174,6 +4554,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4187,6 +4571,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4217,6 +4605,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -4230,6 +4622,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4243,6 +4639,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4254,6 +4654,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4265,6 +4669,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4278,6 +4686,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4308,6 +4720,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -4323,6 +4739,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4336,6 +4756,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4347,6 +4771,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4358,6 +4786,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4371,6 +4803,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4399,6 +4835,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -4412,6 +4852,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4425,6 +4869,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4436,6 +4884,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4447,6 +4899,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4458,6 +4914,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4471,6 +4931,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4503,6 +4967,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -4516,6 +4984,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4529,6 +5001,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4540,6 +5016,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4551,6 +5031,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4562,6 +5046,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4575,6 +5063,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4603,6 +5095,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4612,6 +5108,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4625,6 +5125,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4636,6 +5140,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4647,6 +5155,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4658,6 +5170,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4669,6 +5185,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4682,6 +5202,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4714,6 +5238,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -4727,6 +5255,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4740,6 +5272,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4751,6 +5287,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4762,6 +5302,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4773,6 +5317,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4786,6 +5334,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4818,6 +5370,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -4831,6 +5387,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4844,6 +5404,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4855,6 +5419,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4866,6 +5434,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4879,6 +5451,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -4912,6 +5488,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -4927,6 +5507,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -4940,6 +5524,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4951,6 +5539,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4962,6 +5554,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4973,6 +5569,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -4986,6 +5586,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5014,6 +5618,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -5027,6 +5635,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5040,6 +5652,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5051,6 +5667,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5062,6 +5682,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5073,6 +5697,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5086,6 +5714,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5117,6 +5749,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5126,6 +5762,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5139,6 +5779,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5150,6 +5794,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5161,6 +5809,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5172,6 +5824,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5183,6 +5839,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5196,6 +5856,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5231,6 +5895,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -5244,6 +5912,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5257,6 +5929,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5268,6 +5944,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5279,6 +5959,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5290,6 +5974,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5301,6 +5989,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5314,6 +6006,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5348,6 +6044,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -5361,6 +6061,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5374,6 +6078,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5385,6 +6093,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5396,6 +6108,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5409,6 +6125,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5442,6 +6162,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -5457,6 +6181,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5470,6 +6198,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5481,6 +6213,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5492,6 +6228,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5503,6 +6243,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5516,6 +6260,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5544,6 +6292,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -5557,6 +6309,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5570,6 +6326,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5581,6 +6341,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5592,6 +6356,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5603,6 +6371,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5616,6 +6388,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5651,6 +6427,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -5664,6 +6444,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5677,6 +6461,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5688,6 +6476,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5699,6 +6491,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5710,6 +6506,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5721,6 +6521,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5734,6 +6538,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5765,6 +6573,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5774,6 +6586,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5787,6 +6603,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5798,6 +6618,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5809,6 +6633,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5820,6 +6648,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5831,6 +6663,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5844,6 +6680,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5879,6 +6719,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -5892,6 +6736,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -5905,6 +6753,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5916,6 +6768,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5927,6 +6783,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5938,6 +6798,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5949,6 +6813,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -5962,6 +6830,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -5990,6 +6862,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -6003,6 +6879,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6016,6 +6896,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6027,6 +6911,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6038,6 +6926,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6049,6 +6941,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6062,6 +6958,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6096,6 +6996,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -6109,6 +7013,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6122,6 +7030,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6133,6 +7045,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6144,6 +7060,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6155,6 +7075,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6168,6 +7092,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6203,6 +7131,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -6218,6 +7150,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6231,6 +7167,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6242,6 +7182,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6253,6 +7197,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6264,6 +7212,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6275,6 +7227,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6288,6 +7244,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6320,6 +7280,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6329,6 +7293,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6342,6 +7310,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6353,6 +7325,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6364,6 +7340,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6375,6 +7355,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6386,6 +7370,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6399,6 +7387,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6435,6 +7427,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -6448,6 +7444,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6461,6 +7461,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6472,6 +7476,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6483,6 +7491,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6494,6 +7506,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6505,6 +7521,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6518,6 +7538,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6548,6 +7572,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -6561,6 +7589,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6574,6 +7606,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6585,6 +7621,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6596,6 +7636,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6609,6 +7653,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6642,6 +7690,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -6657,6 +7709,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6670,6 +7726,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6681,6 +7741,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6692,6 +7756,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6703,6 +7771,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6716,6 +7788,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6744,6 +7820,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -6757,6 +7837,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6770,6 +7854,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6781,6 +7869,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6792,6 +7884,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6803,6 +7899,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6816,6 +7916,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6847,6 +7951,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6856,6 +7964,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6869,6 +7981,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6880,6 +7996,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6891,6 +8011,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6902,6 +8026,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6913,6 +8041,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -6926,6 +8058,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -6961,6 +8097,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -6974,6 +8114,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -6987,6 +8131,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6998,6 +8146,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7009,6 +8161,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7020,6 +8176,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7031,6 +8191,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7044,6 +8208,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7078,6 +8246,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -7091,6 +8263,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7104,6 +8280,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7115,6 +8295,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7126,6 +8310,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7139,6 +8327,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7172,6 +8364,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -7187,6 +8383,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7200,6 +8400,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7211,6 +8415,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7222,6 +8430,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7233,6 +8445,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7246,6 +8462,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7277,6 +8497,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7286,6 +8510,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7299,6 +8527,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7310,6 +8542,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7321,6 +8557,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7332,6 +8572,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7345,6 +8589,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7377,6 +8625,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -7390,6 +8642,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7403,6 +8659,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7414,6 +8674,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7425,6 +8689,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7438,6 +8706,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7480,6 +8752,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -7493,6 +8769,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7506,6 +8786,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7517,6 +8801,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7528,6 +8816,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7541,6 +8833,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7574,6 +8870,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -7589,6 +8889,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7602,6 +8906,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7613,6 +8921,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7624,6 +8936,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7635,6 +8951,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7648,6 +8968,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7681,6 +9005,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -7694,6 +9022,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7707,6 +9039,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7718,6 +9054,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7729,6 +9069,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7740,6 +9084,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7753,6 +9101,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7786,6 +9138,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -7801,6 +9157,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7814,6 +9174,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7825,6 +9189,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7836,6 +9204,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7847,6 +9219,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7860,6 +9236,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7886,6 +9266,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -7899,6 +9283,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7912,6 +9300,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7923,6 +9315,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -7936,6 +9332,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -7964,6 +9364,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -7977,6 +9381,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -7990,6 +9398,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8001,6 +9413,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8012,6 +9428,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8023,6 +9443,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8036,6 +9460,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8067,6 +9495,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8076,6 +9508,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8089,6 +9525,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8100,6 +9540,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8111,6 +9555,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8122,6 +9570,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8135,6 +9587,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8170,6 +9626,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -8183,6 +9643,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8196,6 +9660,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8207,6 +9675,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8218,6 +9690,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8229,6 +9705,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8240,6 +9720,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8253,6 +9737,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8285,6 +9773,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -8298,6 +9790,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8311,6 +9807,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8322,6 +9822,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8333,6 +9837,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8344,6 +9852,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8357,6 +9869,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8387,6 +9903,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -8400,6 +9920,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8413,6 +9937,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8424,6 +9952,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8435,6 +9967,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8448,6 +9984,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8481,6 +10021,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -8496,6 +10040,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8509,6 +10057,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8520,6 +10072,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8531,6 +10087,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8542,6 +10102,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8555,6 +10119,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8583,6 +10151,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -8596,6 +10168,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8609,6 +10185,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8620,6 +10200,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8631,6 +10215,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8642,6 +10230,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8655,6 +10247,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8686,6 +10282,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8695,6 +10295,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8708,6 +10312,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8719,6 +10327,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8730,6 +10342,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8741,6 +10357,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8754,6 +10374,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8789,6 +10413,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -8802,6 +10430,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8815,6 +10447,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8826,6 +10462,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8837,6 +10477,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8848,6 +10492,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8859,6 +10507,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8872,6 +10524,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -8904,6 +10560,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -8917,6 +10577,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -8930,6 +10594,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8941,6 +10609,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8952,6 +10624,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8963,6 +10639,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -8976,6 +10656,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9012,6 +10696,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9025,6 +10713,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9038,6 +10730,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9049,6 +10745,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9060,6 +10760,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9071,6 +10775,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9084,6 +10792,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9116,6 +10828,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9125,6 +10841,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9138,6 +10858,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9149,6 +10873,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9160,6 +10888,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9171,6 +10903,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9184,6 +10920,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9221,6 +10961,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9234,6 +10978,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9247,6 +10995,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9258,6 +11010,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9269,6 +11025,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9282,6 +11042,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9313,6 +11077,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9326,6 +11094,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9339,6 +11111,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9350,6 +11126,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9361,6 +11141,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9372,6 +11156,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9385,6 +11173,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9421,6 +11213,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9434,6 +11230,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9447,6 +11247,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9458,6 +11262,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9469,6 +11277,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9480,6 +11292,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9491,6 +11307,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9504,6 +11324,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9540,6 +11364,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9553,6 +11381,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9566,6 +11398,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9577,6 +11413,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9588,6 +11428,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9599,6 +11443,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9610,6 +11458,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9623,6 +11475,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9659,6 +11515,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9672,6 +11532,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9685,6 +11549,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9696,6 +11564,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9707,6 +11579,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9718,6 +11594,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9729,6 +11609,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9742,6 +11626,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9778,6 +11666,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9791,6 +11683,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9804,6 +11700,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9815,6 +11715,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9826,6 +11730,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9839,6 +11747,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9865,6 +11777,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9878,6 +11794,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9891,6 +11811,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9902,6 +11826,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -9915,6 +11843,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -9960,6 +11892,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -9973,6 +11909,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -9986,6 +11926,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9997,6 +11941,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10008,6 +11956,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10021,6 +11973,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10063,6 +12019,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description attachment; filename="timelog_….csv" */
                     "Content-Disposition": string;
                     [name: string]: unknown;
@@ -10076,6 +12036,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10089,6 +12053,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10100,6 +12068,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10111,6 +12083,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10124,6 +12100,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10150,6 +12130,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10163,6 +12147,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10176,6 +12164,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10187,6 +12179,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10200,6 +12196,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10230,6 +12230,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10243,6 +12247,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10256,6 +12264,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10267,6 +12279,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10278,6 +12294,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10291,6 +12311,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10324,6 +12348,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10337,6 +12365,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10350,6 +12382,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10361,6 +12397,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10372,6 +12412,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10383,6 +12427,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10396,6 +12444,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10426,6 +12478,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10439,6 +12495,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10452,6 +12512,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10463,6 +12527,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10474,6 +12542,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10487,6 +12559,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10517,6 +12593,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
@@ -10532,6 +12612,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10545,6 +12629,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10556,6 +12644,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10567,6 +12659,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10580,6 +12676,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10608,6 +12708,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10621,6 +12725,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10634,6 +12742,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10645,6 +12757,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10656,6 +12772,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10667,6 +12787,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10680,6 +12804,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10711,6 +12839,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10720,6 +12852,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10733,6 +12869,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10744,6 +12884,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10755,6 +12899,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10766,6 +12914,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10779,6 +12931,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10814,6 +12970,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10827,6 +12987,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10840,6 +13004,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10851,6 +13019,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10862,6 +13034,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10873,6 +13049,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10886,6 +13066,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -10914,6 +13098,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -10927,6 +13115,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -10940,6 +13132,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10951,6 +13147,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10962,6 +13162,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10973,6 +13177,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -10986,6 +13194,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -11019,6 +13231,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -11032,6 +13248,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -11045,6 +13265,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11056,6 +13280,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11067,6 +13295,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11078,6 +13310,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -11091,6 +13327,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -11123,6 +13363,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -11136,6 +13380,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
@@ -11149,6 +13397,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11160,6 +13412,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11171,6 +13427,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11182,6 +13442,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -11195,6 +13459,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */
@@ -11221,6 +13489,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -11234,6 +13506,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description seconds to wait */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -11247,6 +13523,10 @@ export interface operations {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
                     "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
                     /** @description with 429 and 503: seconds to wait */
                     "Retry-After"?: string;
                     /** @description with 405: the methods this path answers */

@@ -1,0 +1,30 @@
+// Every event type a receiver can get, received for real and checked against the document's
+// `webhooks` section (test/helpers/webhooks.ts checks each body it hands out).
+import { describe, expect, it } from "vitest";
+import { EVENT_TYPES } from "../../src/webhooks/schemas";
+import { call } from "../helpers/api";
+import { addEntry, clockIn, createTeamWorld, createUser } from "../helpers/factories";
+import { received, registerEndpoint } from "../helpers/webhooks";
+
+describe("webhook bodies as documented", () => {
+  it("sends every event type with a body the document describes", async () => {
+    const { admin, manager, ann, project } = await createTeamWorld();
+    await registerEndpoint(admin, "all", [...EVENT_TYPES]);
+    const newcomer = await createUser();
+    await clockIn(ann, project.id);
+    await call("POST", "/timelog/close", { token: ann.token });
+    const log = await addEntry(ann, project.id, new Date("2026-11-03T09:00:00Z"), new Date("2026-11-03T10:00:00Z"));
+    await call("PATCH", `/timelog/${log.id}`, { token: ann.token, body: { note: "edited" } });
+    await call("DELETE", `/timelog/${log.id}`, { token: ann.token });
+    const week = (path: string, who = manager, body: unknown = {}) =>
+      call("POST", `/timesheets/${path}`, { token: who.token, body });
+    await call("POST", "/timesheets/2026-W44/submit", { token: ann.token });
+    await week(`${ann.id}/2026-W44/reject`, manager, { comment: "missing Friday" });
+    await call("POST", "/timesheets/2026-W44/submit", { token: ann.token });
+    await week(`${ann.id}/2026-W44/approve`);
+    expect((await week(`${ann.id}/2026-W44/reopen`, admin, { comment: "payroll fix" })).status).toBe(200);
+    await call("PATCH", `/users/${newcomer.id}`, { token: admin.token, body: { is_active: false } });
+    const types = new Set((await received("all")).map((m) => m.type));
+    expect([...types].sort()).toEqual([...EVENT_TYPES].sort());
+  });
+});
