@@ -25,8 +25,11 @@ const load = async () => (await (await call("GET", "/openapi.json")).json()) as 
 
 /** Every schema object in the document, with where it is. */
 function schemas(node: unknown, at = "#", out: [string, Schema][] = []): [string, Schema][] {
-  if (Array.isArray(node)) node.forEach((n, i) => schemas(n, `${at}/${i}`, out));
-  else if (node && typeof node === "object") {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      schemas(n, `${at}/${i}`, out);
+    });
+  } else if (node && typeof node === "object") {
     const s = node as Schema;
     if ("type" in s || "enum" in s) out.push([at, s]);
     for (const [k, v] of Object.entries(s)) schemas(v, `${at}/${k}`, out);
@@ -47,7 +50,7 @@ describe("the document a generator can trust", () => {
       if (s.format === "int32") expect(top <= 2 ** 31 - 1, at).toBe(true);
     }
     const { schemas: c } = doc.components;
-    const prop = (name: string, field: string) => (c[name]?.properties as Record<string, Schema>)[field];
+    const prop = (name: string, field: string) => ((c[name]?.properties ?? {}) as Record<string, Schema>)[field];
     expect(prop("WebhookDelivery", "id")?.format).toBe("int64");
     expect(prop("AuditEvent", "id")?.format).toBe("int64");
     expect(prop("Summary", "total_ms")?.format).toBe("int64");
@@ -92,7 +95,7 @@ describe("the document a generator can trust", () => {
   it("marks every date or time string with its format, and enums that may grow as extensible", async () => {
     const doc = await load();
     const { schemas: c } = doc.components;
-    const prop = (name: string, field: string) => (c[name]?.properties as Record<string, Schema>)[field];
+    const prop = (name: string, field: string) => ((c[name]?.properties ?? {}) as Record<string, Schema>)[field];
     for (const [name, field] of [
       ["Summary", "from"],
       ["Summary", "to"],
