@@ -77,7 +77,7 @@ export interface WebhookEndpointTable {
   description: Generated<string>;
   status: Generated<string>;
   secret: string;
-  /** [{secret, until}]: replaced secrets that still sign (migrations/0021). */
+  /** Replaced secrets that still sign, each with its expiry (migrations/0021). */
   previous_secrets: Generated<JsonValue>;
   lease_until: Timestamp | null;
   lease_token: string | null;
