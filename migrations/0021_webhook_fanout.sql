@@ -98,8 +98,8 @@ BEGIN
   NEW.previous_secrets := webhook_live_secrets(OLD.previous_secrets)
     || jsonb_build_array(jsonb_build_object('secret', OLD.secret, 'until', now() + interval '24 hours'));
   IF jsonb_array_length(NEW.previous_secrets) > 5 THEN
-    RAISE EXCEPTION 'Five secrets replaced in the last 24 hours still sign.' USING ERRCODE = 'TL422',
-      HINT = 'limit_reached';
+    RAISE EXCEPTION 'Five secrets replaced in the last 24 hours still sign.'
+      USING ERRCODE = 'TL422', HINT = 'limit_reached';
   END IF;
   RETURN NEW;
 END

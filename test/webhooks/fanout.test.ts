@@ -2,7 +2,7 @@
 // the Cron Trigger drains it in passes of round-robin posts over several lanes, in order per
 // endpoint, with a round trip per pass, and a slow receiver does not hold the others back.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
 import { countRoundTrips, testEnv } from "../helpers/api";
 import { createSuperuser, seedSql, type TestUser } from "../helpers/factories";
@@ -61,5 +61,33 @@ describe("fan-out", () => {
     expect(Date.now() - started).toBeLessThan(12_000);
     const shown = await seedSql("SELECT status FROM webhook_delivery WHERE endpoint_fk = $1", [slow.id]);
     expect(shown.every((d) => d.status === "delivered")).toBe(true);
+  });
+});
+
+// Issue 26: "deadlock detected" while an endpoint was removed during clock-ins. Recording a pass
+// locked its endpoints FOR UPDATE in heap order; a write fanning an event out holds FOR KEY SHARE
+// on them in id order; each waited for the other. Only PostgreSQL runs the two at once.
+describe.runIf(inject("databaseKind") === "postgres")("locks", () => {
+  it("recording a pass never waits for a write that is fanning an event out", async () => {
+    const a = await registerEndpoint(admin, "lock-a", ["user.deactivated"]);
+    const b = await registerEndpoint(admin, "lock-b", ["user.deactivated"]);
+    const lease = crypto.randomUUID();
+    // b's row is rewritten first, so a scan in heap order meets b before a.
+    for (const id of [b.id, a.id])
+      await seedSql(
+        "UPDATE webhook_endpoint SET lease_token = $1, lease_until = now() + interval '1 minute' WHERE id = $2",
+        [lease, id],
+      );
+    const fanOut = seedSql(`DO $$ BEGIN
+      PERFORM 1 FROM webhook_endpoint WHERE id = ${a.id} FOR KEY SHARE;
+      PERFORM pg_sleep(1);
+      PERFORM 1 FROM webhook_endpoint WHERE id = ${b.id} FOR KEY SHARE;
+    END $$`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const recorded = seedSql("SELECT webhook_record($1::uuid, '[]') AS n", [lease]);
+    const outcomes = await Promise.allSettled([fanOut, recorded]);
+    expect(outcomes.map((o) => (o.status === "rejected" ? String(o.reason) : "ok"))).toEqual(["ok", "ok"]);
+    const held = await seedSql("SELECT count(*)::int AS n FROM webhook_endpoint WHERE lease_token = $1", [lease]);
+    expect(held[0]?.n).toBe(0);
   });
 });
