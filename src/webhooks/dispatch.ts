@@ -52,12 +52,16 @@ async function post(d: Claimed, settings: Settings): Promise<Outcome> {
   const id = `msg_${d.event_id}`;
   const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at, data: d.data });
+  // A timer cleared when the post ends (AbortSignal.timeout's would stay set for the full 10 s,
+  // and an invocation may have at most 10,000 timers set at once).
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), POST_TIMEOUT_MS);
   try {
     const res = await fetch(d.url, {
       method: "POST",
       body,
       redirect: "manual",
-      signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+      signal: timeout.signal,
       headers: {
         "content-type": "application/json",
         "user-agent": "TimeLog-Webhooks/1",
@@ -71,6 +75,8 @@ async function post(d: Claimed, settings: Settings): Promise<Outcome> {
     return { id: d.delivery_id, ok, code: res.status, error: ok ? null : `HTTP ${res.status}` };
   } catch {
     return { id: d.delivery_id, ok: false, code: null, error: NO_ANSWER };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
