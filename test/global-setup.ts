@@ -22,12 +22,15 @@ declare module "vitest" {
 interface Received {
   headers: Record<string, string>;
   body: string;
+  /** When the request arrived (ms since the epoch), before any delay. */
+  at: number;
 }
 
 /**
  * A webhook receiver on loopback, as a customer would run one: POST /hooks/<name> records the
- * request; `?fail=N` answers 500 to the first N, `?status=S` always answers S. GET /received/<name>
- * tells the tests what arrived (and was answered 2xx) and how many attempts there were.
+ * request; `?fail=N` answers 500 to the first N, `?status=S` always answers S, `?delay=MS` answers
+ * only after MS milliseconds (a slow receiver). GET /received/<name> tells the tests what arrived (and was answered 2xx) and how many
+ * attempts there were.
  */
 async function startReceiver() {
   const log = new Map<string, { attempts: number; received: Received[] }>();
@@ -41,11 +44,14 @@ async function startReceiver() {
       res.end(JSON.stringify(entry));
       return;
     }
+    const at = Date.now();
     let body = "";
     req.on("data", (chunk) => {
       body += chunk;
     });
-    req.on("end", () => {
+    req.on("end", async () => {
+      const delay = Number(url.searchParams.get("delay") ?? 0);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       entry.attempts += 1;
       const status = Number(url.searchParams.get("status") ?? 0);
       const fail = entry.attempts <= Number(url.searchParams.get("fail") ?? 0);
@@ -57,7 +63,7 @@ async function startReceiver() {
             String(req.headers[h] ?? ""),
           ]),
         );
-        entry.received.push({ headers, body });
+        entry.received.push({ headers, body, at });
       }
       res.writeHead(answer, answer === 302 ? { location: "http://127.0.0.1:1/elsewhere" } : {});
       res.end();

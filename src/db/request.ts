@@ -113,7 +113,7 @@ export async function write(
   result: Compilable<{ body: unknown }>,
   status: number,
   opts: Opts = {},
-): Promise<Stored | undefined> {
+): Promise<(Stored & { replayed?: true }) | undefined> {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {
     const { results } = await read(c, [...writes, result], { ...opts, write: true });
@@ -150,7 +150,7 @@ export async function write(
     const e = err as { code?: string; detail?: string };
     if (e.code === "TL200" && e.detail) {
       c.header("Idempotent-Replayed", "true");
-      return JSON.parse(e.detail) as Stored;
+      return { ...(JSON.parse(e.detail) as Stored), replayed: true };
     }
     throw err;
   }

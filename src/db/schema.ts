@@ -77,10 +77,11 @@ export interface WebhookEndpointTable {
   description: Generated<string>;
   status: Generated<string>;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_until: Timestamp | null;
+  /** Replaced secrets that still sign, each with its expiry (migrations/0021). */
+  previous_secrets: Generated<JsonValue>;
   lease_until: Timestamp | null;
   lease_token: string | null;
+  last_claimed_at: Timestamp | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date | string>;
 }

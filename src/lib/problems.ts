@@ -45,6 +45,7 @@ export const PROBLEMS = {
   client_in_use: [409, "Projects belong to this client"],
   task_in_use: [409, "Time logs name this task"],
   tag_in_use: [409, "Time logs carry this tag"],
+  secret_not_replayed: [409, "Created by an earlier request with this Idempotency-Key: the secret is shown only once"],
   // 422: understood, but not acceptable
   validation_failed: [422, "The request is invalid"],
   invalid_value: [422, "A value is out of range or invalid"],
@@ -69,6 +70,8 @@ export const PROBLEMS = {
   idempotency_key_reused: [422, "Idempotency-Key used for another request"],
   idempotency_unsupported: [422, "This operation does not take an Idempotency-Key"],
   insecure_url: [422, "Webhook URLs must be https"],
+  internal_url: [422, "Webhook URLs must reach a public address"],
+  url_credentials: [422, "Webhook URLs may not carry a user name or password"],
   unknown_client: [422, "No such client"],
   unknown_user: [422, "No such user"],
   unknown_task: [422, "No such task in the log's project"],

@@ -2,7 +2,10 @@
 // (waitUntil), and from the Cron Trigger for retries. At least once: a receiver deduplicates by
 // `webhook-id`. In order per endpoint: one dispatcher holds an endpoint's lease at a time, posts its
 // pending deliveries oldest first, and stops at the first failure (the rest wait behind it).
-import { type Db, single } from "../db/client";
+// Fair between endpoints: claims take the least recently served first, a pass posts round robin
+// over six lanes, and each endpoint gets at most PER_ENDPOINT posts a pass.
+import { type Compilable, sql } from "kysely";
+import { batch, type Db, single } from "../db/client";
 import { webhookSignature } from "../lib/webhook-signature";
 import type { Settings } from "../settings";
 import { allowedUrl } from "./url";
@@ -28,26 +31,37 @@ interface Outcome {
 
 /** A receiver gets this long to answer one delivery. */
 const POST_TIMEOUT_MS = 10_000;
-/** No post starts later than this after a claim: with its timeout it ends inside the 60 s lease. */
-const LEASE_BUDGET_MS = 40_000;
+/** No post of a pass starts later than this after its claim: with its timeout, inside the 60 s lease. */
+const PASS_MS = 5_000;
+/** Posts at once: an invocation has at most 6 connections open (more would only wait for one). */
+const LANES = 6;
+/** Endpoints per claim (of at most 50), and each one's deliveries per pass: none takes a whole pass. */
+const CLAIM_ENDPOINTS = 25;
+const PER_ENDPOINT = 20;
 /**
- * Posts per invocation. Workers Paid allows 10,000 subrequests per invocation (Free: 50, which
- * this does not target); a claim takes at most 5 endpoints × 10 deliveries, so a round's posts
- * stay within the 6 connections a Worker may have waiting at once, near enough.
+ * Subrequests (posts and database round trips) per invocation: Workers Paid allowed 1,000 per
+ * invocation (10,000 since 2025); Free's 50 is not a target. What is left waits for the next one.
  */
-const MAX_POSTS = 200;
+const MAX_SUBREQUESTS = 950;
+
+/** Any failure without an HTTP answer reads the same: no oracle for which ports are open. */
+const NO_ANSWER = "connection failed (no HTTP response)";
 
 async function post(d: Claimed, settings: Settings): Promise<Outcome> {
   if (!allowedUrl(d.url, settings)) return { id: d.delivery_id, ok: false, code: null, error: "URL not allowed" };
   const id = `msg_${d.event_id}`;
   const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type: d.type, timestamp: d.occurred_at, data: d.data });
+  // A timer cleared when the post ends (AbortSignal.timeout's would stay set for the full 10 s,
+  // and an invocation may have at most 10,000 timers set at once).
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), POST_TIMEOUT_MS);
   try {
     const res = await fetch(d.url, {
       method: "POST",
       body,
       redirect: "manual",
-      signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+      signal: timeout.signal,
       headers: {
         "content-type": "application/json",
         "user-agent": "TimeLog-Webhooks/1",
@@ -59,42 +73,88 @@ async function post(d: Claimed, settings: Settings): Promise<Outcome> {
     await res.body?.cancel();
     const ok = res.status >= 200 && res.status < 300;
     return { id: d.delivery_id, ok, code: res.status, error: ok ? null : `HTTP ${res.status}` };
-  } catch (err) {
-    return { id: d.delivery_id, ok: false, code: null, error: err instanceof Error ? err.message : String(err) };
+  } catch {
+    return { id: d.delivery_id, ok: false, code: null, error: NO_ANSWER };
+  } finally {
+    clearTimeout(timer);
   }
-}
-
-/** One endpoint's claimed deliveries, in order, until one fails, one is not yet due, or time is up. */
-async function deliverInOrder(deliveries: Claimed[], settings: Settings, deadline: number): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  for (const d of deliveries) {
-    if (!d.due || Date.now() > deadline) break;
-    const outcome = await post(d, settings);
-    outcomes.push(outcome);
-    if (!outcome.ok) break;
-  }
-  return outcomes;
 }
 
 /**
- * Delivers what is due until nothing is, the budget is spent (no post starts after it) or the
- * post cap is reached; returns deliveries attempted. Each round claims, posts and records, so a
- * round cut off loses nothing: its lease expires and the deliveries are posted again.
+ * One pass over the claimed endpoints, round robin, one post at a time per endpoint: a lane takes
+ * the endpoint at the head of the queue, posts its next delivery, and puts it back at the tail.
+ * An endpoint is in at most one lane, so its deliveries go in order; it leaves the pass at its
+ * first failure or first delivery not yet due. A slow receiver holds one lane, never the others.
  */
-export async function deliverDue(database: Db, settings: Settings, budgetMs: number): Promise<number> {
+async function deliverPass(claimed: Claimed[], settings: Settings, deadline: number, budget: Budget) {
+  const queue = [...Map.groupBy(claimed, (d) => d.endpoint_id).values()];
+  const outcomes: Outcome[] = [];
+  const lane = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const d = next.shift();
+      if (!d?.due || Date.now() > deadline || budget.left <= 0) continue;
+      budget.left -= 1;
+      const outcome = await post(d, settings);
+      outcomes.push(outcome);
+      if (outcome.ok && next.length > 0) queue.push(next);
+    }
+  };
+  await Promise.all(Array.from({ length: LANES }, lane));
+  return outcomes;
+}
+
+interface Budget {
+  left: number;
+}
+/** What one invocation may still spend: shared by every pass it runs. */
+const invocationBudget = (): Budget => ({ left: MAX_SUBREQUESTS });
+
+const claim = ({ db }: Db) =>
+  db.selectFrom(sql<Claimed>`webhook_claim(${CLAIM_ENDPOINTS}::int, ${PER_ENDPOINT}::int)`.as("c")).selectAll();
+const record = ({ db }: Db, lease: string, outcomes: Outcome[]) =>
+  db.selectNoFrom(sql<number>`webhook_record(${lease}::uuid, ${JSON.stringify(outcomes)}::jsonb)`.as("recorded"));
+
+/** One statement on its own: no transaction. */
+function alone<R>(database: Db, query: Compilable<R>): Promise<R[]> {
+  const { sql: text, parameters } = query.compile();
+  return single<R>(database, text, parameters);
+}
+
+/** Every claimed endpoint sent all it had, and had less than a full share: nothing was left. */
+function drained(claimed: Claimed[], outcomes: Outcome[]): boolean {
+  const counts = [...Map.groupBy(claimed, (d) => d.endpoint_id).values()].map((ds) => ds.length);
+  return (
+    counts.length < CLAIM_ENDPOINTS &&
+    counts.every((n) => n < PER_ENDPOINT) &&
+    outcomes.length === claimed.length &&
+    outcomes.every((o) => o.ok)
+  );
+}
+
+/**
+ * Delivers what is due until nothing is, the time is up (no post starts after it) or the
+ * invocation's subrequests are spent; returns deliveries attempted. A pass claims, posts and
+ * records; recording a pass and claiming the next share one round trip (one transaction), so a
+ * drain of n passes costs n + 1 round trips. A pass cut off loses nothing: its lease expires and
+ * its deliveries are posted again.
+ */
+export async function deliverDue(database: Db, settings: Settings, budgetMs: number, budget = invocationBudget()) {
   const until = Date.now() + budgetMs;
   let attempted = 0;
-  while (Date.now() < until && attempted < MAX_POSTS) {
-    const claimed = await single<Claimed>(database, "SELECT * FROM webhook_claim()", []);
-    const lease = claimed[0]?.lease;
-    if (lease === undefined) break;
-    const deadline = Math.min(until, Date.now() + LEASE_BUDGET_MS);
-    const byEndpoint = Map.groupBy(claimed, (d) => d.endpoint_id);
-    const outcomes = (
-      await Promise.all([...byEndpoint.values()].map((ds) => deliverInOrder(ds, settings, deadline)))
-    ).flat();
-    await single(database, "SELECT webhook_record($1::uuid, $2::jsonb)", [lease, JSON.stringify(outcomes)]);
+  if (budget.left <= 1 || budgetMs <= 0) return 0;
+  budget.left -= 1;
+  let claimed = await alone(database, claim(database));
+  while (claimed[0] !== undefined) {
+    const lease = claimed[0].lease;
+    const outcomes = await deliverPass(claimed, settings, Math.min(until, Date.now() + PASS_MS), budget);
     attempted += outcomes.length;
+    budget.left -= 1;
+    const last = outcomes.length === 0 || Date.now() >= until || budget.left <= 1 || drained(claimed, outcomes);
+    if (last) {
+      await alone(database, record(database, lease, outcomes));
+      break;
+    }
+    [, claimed] = await batch(database, [record(database, lease, outcomes), claim(database)]);
   }
   return attempted;
 }
@@ -102,7 +162,8 @@ export async function deliverDue(database: Db, settings: Settings, budgetMs: num
 /** The Cron Trigger's work: retries that are due, then old events pruned. */
 export async function scheduledWork(database: Db, settings: Settings): Promise<void> {
   try {
-    await deliverDue(database, settings, 40_000);
+    // Cron Triggers may run for minutes; posts start within 50 s, so one run ends near the next.
+    await deliverDue(database, settings, 50_000);
     await single(database, "SELECT webhook_prune()", []);
   } catch (err) {
     console.error("scheduled webhook work", err);
@@ -129,9 +190,10 @@ export async function deliverSoon(database: Db, settings: Settings): Promise<voi
   dispatcher.since = since;
   try {
     // waitUntil gets 30 s after the response: posts start within 15 s and time out after 10.
+    const budget = invocationBudget();
     do {
       dispatcher.again = false;
-      await deliverDue(database, settings, since + 15_000 - Date.now());
+      await deliverDue(database, settings, since + 15_000 - Date.now(), budget);
     } while (dispatcher.again && Date.now() < since + 15_000);
   } catch (err) {
     console.error("webhook delivery", err);

@@ -6,8 +6,9 @@ type Db = Kysely<Database>;
 const endpointJson = sql<unknown>`webhook_endpoint_json(webhook_endpoint.*)`;
 const withSecret = sql<unknown>`webhook_endpoint_json(webhook_endpoint.*) || jsonb_build_object('secret', webhook_endpoint.secret)`;
 
+/** The body never holds the secret: it is what an Idempotency-Key stores for a replay. */
 export const insertEndpoint = (db: Db, v: { url: string; events: string[]; description: string; secret: string }) =>
-  db.insertInto("webhook_endpoint").values(v).returning(withSecret.as("body"));
+  db.insertInto("webhook_endpoint").values(v).returning(endpointJson.as("body"));
 
 export function listEndpoints(db: Db, after: number | undefined, limit: number) {
   let q = db
@@ -33,16 +34,14 @@ export const updateEndpoint = (
     .where("webhook_endpoint.id", "=", id)
     .returning(endpointJson.as("body"));
 
-/** A new secret; the old one keeps signing for a day (receivers accept either meanwhile). */
+/**
+ * A new secret; the replaced one keeps signing for a day, as do earlier ones younger than a day
+ * (a trigger keeps them: migrations/0021), so receivers can switch over at their own pace.
+ */
 export const rotateSecret = (db: Db, id: number, secret: string) =>
   db
     .updateTable("webhook_endpoint")
-    .set({
-      secret,
-      previous_secret: sql`webhook_endpoint.secret`,
-      previous_secret_until: sql`now() + interval '24 hours'`,
-      updated_at: sql`now()`,
-    })
+    .set({ secret, updated_at: sql`now()` })
     .where("webhook_endpoint.id", "=", id)
     .returning(withSecret.as("body"));
 

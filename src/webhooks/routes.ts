@@ -18,18 +18,23 @@ import {
   WebhookEndpoint,
   WebhookEndpointPage,
 } from "./schemas";
-import { allowedUrl } from "./url";
+import { refuseUrl } from "./url";
 
 const tags = ["webhooks"];
 const superuser = { superuser: true };
 type Endpoint = z.infer<typeof WebhookEndpoint>;
 type WithSecret = z.infer<typeof NewWebhookSecret>;
 
+const REFUSED = {
+  insecure_url: "Webhook URLs must be https (plain http only to loopback in development).",
+  url_credentials: "Webhook URLs may not carry a user name or password: put a token in the path or query instead.",
+  internal_url:
+    "Webhook URLs must reach a public host: not loopback, private, link-local or other reserved addresses, nor names such as localhost or *.internal.",
+} as const;
+
 function checkUrl(c: Context<AppEnv>, url: string | undefined) {
-  if (url !== undefined && !allowedUrl(url, c.get("settings")))
-    throw new ApiError("insecure_url", "Webhook URLs must be https (plain http only to loopback in development).", {
-      errors: [{ path: "json.url", message: "must be https" }],
-    });
+  const refused = url === undefined ? undefined : refuseUrl(url, c.get("settings"));
+  if (refused) throw new ApiError(refused, REFUSED[refused], { errors: [{ path: "json.url", message: refused }] });
 }
 
 export const webhooks = createRouter()
@@ -40,20 +45,30 @@ export const webhooks = createRouter()
       tags,
       summary: "Register a webhook endpoint (superusers): the signing secret is shown once",
       description:
-        "Not replayable with Idempotency-Key: a stored response would keep the secret. Events are signed as the " +
-        "Standard Webhooks specification says (webhook-id, webhook-timestamp, webhook-signature).",
+        "Events are signed as the Standard Webhooks specification says (webhook-id, webhook-timestamp, " +
+        "webhook-signature). With an Idempotency-Key a retry registers nothing twice, but the secret is never " +
+        "stored for a replay: a replay answers 409 secret_not_replayed with the endpoint's Location (rotate its " +
+        "secret if the first answer was lost).",
       ...signedIn,
-      request: { body: body(CreateWebhook) },
-      responses: { 201: json(NewWebhookSecret, "Registered"), ...problems(401, 403, 422) },
+      request: { headers: IdempotencyHeader, body: body(CreateWebhook) },
+      responses: { 201: json(NewWebhookSecret, "Registered"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
       const input = c.req.valid("json");
       checkUrl(c, input.url);
-      const query = q.insertEndpoint(c.get("database").db, { ...input, secret: newWebhookSecret() });
-      const { results } = await read(c, [query], { ...superuser, write: true });
-      const [row] = results[0];
-      if (!row) throw new ApiError("internal", "The endpoint was not stored.");
-      return c.json(row.body as WithSecret, 201);
+      const secret = newWebhookSecret();
+      const query = q.insertEndpoint(c.get("database").db, { ...input, secret });
+      const res = await write(c, [], query, 201, superuser);
+      if (!res) throw new ApiError("internal", "The endpoint was not stored.");
+      const endpoint = res.body as Endpoint;
+      if (res.replayed)
+        throw new ApiError(
+          "secret_not_replayed",
+          `Endpoint ${endpoint.id} was registered by an earlier request with this Idempotency-Key; its secret is not shown again (POST /webhooks/${endpoint.id}/rotate-secret gives a new one).`,
+          {},
+          { Location: `/webhooks/${endpoint.id}` },
+        );
+      return c.json({ ...endpoint, secret } satisfies WithSecret, 201);
     },
   )
   .openapi(
@@ -127,9 +142,11 @@ export const webhooks = createRouter()
       method: "post",
       path: "/{id}/rotate-secret",
       tags,
-      summary: "A new signing secret, shown once; the old one also signs for 24 hours (superusers)",
+      summary: "A new signing secret, shown once; the replaced ones also sign for 24 hours (superusers)",
       description:
-        "Superusers only (403). Until previous_secret_expires_at events are signed with the old secret too, so receivers can switch without missing one.",
+        "Superusers only (403). Every secret replaced in the last 24 hours keeps signing, so receivers can switch " +
+        "without missing an event; previous_secret_expires_at is when the last of them stops. At most five replaced " +
+        "secrets sign at once: another rotation within the day is 422 limit_reached.",
       ...signedIn,
       request: { params: IdParam },
       responses: { 200: json(NewWebhookSecret, "Rotated"), ...problems(401, 403, 404, 422) },

@@ -25,7 +25,12 @@ const Events = z
 const Url = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .openapi({ description: "https; plain http only to loopback where the server allows it (development)" });
+  .openapi({
+    description:
+      "https to a public host, without user:password@ (422 url_credentials); literal private, loopback, link-local " +
+      "or reserved addresses and internal names such as localhost or *.internal are refused (422 internal_url). " +
+      "Plain http only to loopback where the server allows it (development).",
+  });
 
 export const WebhookEndpoint = z
   .object({
@@ -37,7 +42,7 @@ export const WebhookEndpoint = z
       description: "failing: a delivery was given up; the next successful delivery makes it active again",
     }),
     previous_secret_expires_at: Timestamp.nullable().openapi({
-      description: "after a rotation, the old secret also signs until then",
+      description: "after rotations, the replaced secrets (each for 24 hours) also sign until then",
     }),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -14,12 +14,14 @@ export interface Message {
   type: string;
   body: string;
   headers: Record<string, string>;
+  /** When the receiver got it (ms since the epoch). */
+  at: number;
 }
 
 /** What the receiver accepted (answered 2xx) under this name, in arrival order. */
 export async function received(name: string): Promise<Message[]> {
   const res = await fetch(`${receiver}/received/${name}-${file}`);
-  const { received } = (await res.json()) as { received: { body: string; headers: Record<string, string> }[] };
+  const { received } = (await res.json()) as { received: Omit<Message, "type">[] };
   // Every body any test receives is also checked against the document's webhooks section.
   for (const m of received) checkWebhookBody(m.body);
   return received.map((m) => ({ ...m, type: (JSON.parse(m.body) as { type: string }).type }));
