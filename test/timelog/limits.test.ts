@@ -38,11 +38,15 @@ describe("time log limits", () => {
     expect(body.code).toBe("entry_too_long");
     expect(body.max_seconds).toBe(7 * 86_400);
     expect((await clockIn(alice, p.id, entry("2026-01-01T00:00:00Z", "2026-01-08T00:00:00Z"))).status).toBe(201);
-    // A timer started eight days ago cannot be closed at now, only at a time within the limit.
+    // A timer started eight days ago cannot be closed at now, only at a time within the limit. No
+    // write may start one that long ago, so it is forgotten the way it happens: started within the
+    // limit (here while the limit was longer), then left running past it.
+    await seedSql("UPDATE company_settings SET timelog_max_seconds = 2678400");
     await seedSql("INSERT INTO timelog (user_fk, project_fk, start_time) VALUES ($1, $2, now() - interval '8 days')", [
       alice.id,
       p.id,
     ]);
+    await seedSql("UPDATE company_settings SET timelog_max_seconds = 604800");
     const closeNow = await call("POST", "/timelog/close", { token: alice.token });
     expect((await expectProblem(closeNow, 422)).code).toBe("entry_too_long");
     const [open] = await seedSql("SELECT start_time FROM timelog WHERE user_fk = $1 AND end_time IS NULL", [alice.id]);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
 import { countRoundTrips, testEnv } from "../helpers/api";
 import { createSuperuser, seedSql, type TestUser } from "../helpers/factories";
-import { type Message, received, registerEndpoint } from "../helpers/webhooks";
+import { type Message, received, registerEndpoint, SYNTHETIC } from "../helpers/webhooks";
 
 async function cron() {
   const ctx = createExecutionContext();
@@ -35,7 +35,7 @@ describe("fan-out", () => {
     // Passes of up to 25 endpoints × 20 deliveries: two passes and a claim that finds nothing
     // (recording a pass and claiming the next are one round trip), then pruning.
     const trips = await countRoundTrips(cron);
-    for (const name of names) expect(numbers(await received(name))).toEqual(range(40));
+    for (const name of names) expect(numbers(await received(name, SYNTHETIC))).toEqual(range(40));
     expect(trips).toBeLessThanOrEqual(5);
     const [left] = await seedSql("SELECT count(*)::int AS n FROM webhook_delivery WHERE status <> 'delivered'");
     expect(left?.n).toBe(0);
@@ -48,11 +48,11 @@ describe("fan-out", () => {
     await burst("timesheet.approved", 4);
     const started = Date.now();
     await cron();
-    const slowGot = await received("slow");
+    const slowGot = await received("slow", SYNTHETIC);
     expect(numbers(slowGot)).toEqual(range(4));
     const second = slowGot[1]?.at ?? 0;
     for (const name of fast) {
-      const got = await received(name);
+      const got = await received(name, SYNTHETIC);
       expect(numbers(got)).toEqual(range(4));
       // Everything reached the fast receivers before the slow one had answered its first post.
       for (const m of got) expect(m.at).toBeLessThan(second);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { call, expectProblem, testEnv } from "../helpers/api";
 import { createSuperuser, seedSql, type TestUser } from "../helpers/factories";
-import { hook, received, registerEndpoint } from "../helpers/webhooks";
+import { hook, received, registerEndpoint, SYNTHETIC } from "../helpers/webhooks";
 
 async function cron() {
   const ctx = createExecutionContext();
@@ -34,7 +34,7 @@ describe("secret rotation", () => {
     expect(Date.parse(third.previous_secret_expires_at)).toBeGreaterThan(Date.now() + 23 * 3600_000);
     await seedSql("SELECT webhook_enqueue('user.deactivated', '{\"id\": 1}')");
     await cron();
-    const [m] = await received("rotated");
+    const [m] = await received("rotated", SYNTHETIC);
     if (!m) throw new Error("nothing received");
     expect(m.headers["webhook-signature"]?.split(" ")).toHaveLength(3);
     for (const secret of [ep.secret, second.secret, third.secret]) {
@@ -48,7 +48,7 @@ describe("secret rotation", () => {
     );
     await seedSql("SELECT webhook_enqueue('user.deactivated', '{\"id\": 2}')");
     await cron();
-    const later = (await received("rotated"))[1];
+    const later = (await received("rotated", SYNTHETIC))[1];
     if (!later) throw new Error("nothing received");
     expect(later.headers["webhook-signature"]?.split(" ")).toHaveLength(1);
     expect(() => new Webhook(ep.secret).verify(later.body, later.headers)).toThrow();
