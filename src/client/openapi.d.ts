@@ -980,8 +980,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Recompute every chain's hashes and report the first broken link (superusers)
-         * @description Superusers only (403). ok is false when a stored event no longer matches its chain, and first_broken says where.
+         * Verify the chains' hashes, a bounded page at a time (superusers)
+         * @description Superusers only (403). By default verifies the events written since each chain's last checkpoint and moves the checkpoints when none is broken; from=start re-verifies every event from the first, in pages (follow next_cursor), which is what finds an edit to an event older than a checkpoint. ok is false when a stored event no longer matches its chain, and first_broken says where.
          */
         get: operations["getAuditVerify"];
         put?: never;
@@ -1865,7 +1865,7 @@ export interface components {
             /** @description whose chain it is: the person affected; null for company-wide */
             user_fk: number | null;
             /** @enum {string} */
-            entity: "timelog" | "timesheet" | "team" | "user" | "settings";
+            entity: "timelog" | "timesheet" | "team" | "user" | "settings" | "webhook";
             entity_id: string;
             before: {
                 [key: string]: unknown;
@@ -1881,7 +1881,7 @@ export interface components {
             hash: string;
         };
         /** @enum {string} */
-        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed";
+        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed" | "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted";
         TeamPage: {
             items: components["schemas"]["Team"][];
             /** @description opaque; null on the last page */
@@ -1969,8 +1969,20 @@ export interface components {
         };
         AuditVerification: {
             ok: boolean;
+            /** @enum {string} */
+            mode: "checkpoint" | "full";
+            /** @description events verified by this call */
             events: number;
+            /** @description chains those events belong to */
             chains: number;
+            /** @description the newest event id this call verified; null when there was none to verify */
+            through_id: number | null;
+            /** @description chains whose checkpoint this call moved */
+            checkpoints: number;
+            /** @description false when more events are left: call again (or follow next_cursor) */
+            complete: boolean;
+            /** @description full re-verification: pass back as cursor for the next page; null at the end */
+            next_cursor: string | null;
             first_broken: {
                 id: number;
                 user_fk: number | null;
@@ -8081,7 +8093,14 @@ export interface operations {
     };
     getAuditVerify: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description checkpoint: the events after each chain's last checkpoint (and that checkpoint itself); start: a full re-verification of every event, in pages (follow next_cursor) */
+                from?: "checkpoint" | "start";
+                /** @description next_cursor of the previous full page (opaque) */
+                cursor?: string;
+                /** @description events verified by this call at most */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8123,6 +8142,17 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
