@@ -41,7 +41,8 @@ FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 --   checkpoints, and each checkpointed event met is compared with its checkpoint (which catches
 --   a chain rewritten end to end after it was checkpointed). Records no checkpoints.
 -- Each event: its hash over its content, its prev_hash against the stored previous event of its
--- chain (looked up, so a page needs nothing from earlier pages), its seq without a gap.
+-- chain (looked up when it is not in the page, so a page needs nothing from earlier pages), its
+-- seq without a gap.
 CREATE FUNCTION audit_verify_page(p_after bigint, p_limit integer) RETURNS jsonb LANGUAGE sql AS $$
   WITH heads AS MATERIALIZED (
     SELECT DISTINCT ON (k.chain) k.chain, k.seq, k.event_id, k.hash
@@ -51,15 +52,21 @@ CREATE FUNCTION audit_verify_page(p_after bigint, p_limit integer) RETURNS jsonb
     FROM audit_event e LEFT JOIN heads h ON h.chain = e.chain
     WHERE CASE WHEN p_after IS NULL THEN e.seq > coalesce(h.seq, 0) ELSE e.id > p_after END
     ORDER BY e.id LIMIT p_limit
+  ), linked AS (
+    -- The previous event's hash: from the page when it is there, looked up for each chain's first.
+    SELECT p.*, CASE WHEN p.seq = 1 THEN audit_genesis()
+                     WHEN lag(p.seq) OVER w = p.seq - 1 THEN lag(p.hash) OVER w
+                     ELSE (SELECT prev.hash FROM audit_event prev WHERE prev.chain = p.chain AND prev.seq = p.seq - 1)
+                END AS expected_prev
+    FROM page p WINDOW w AS (PARTITION BY p.chain ORDER BY p.seq)
   ), checked AS (
     SELECT p.id, p.chain, p.seq,
-      CASE WHEN p.seq > 1 AND prev.id IS NULL THEN 'an event is missing before this one'
-           WHEN (p.ev).prev_hash <> coalesce(prev.hash, audit_genesis()) THEN 'prev_hash does not match the previous event'
+      CASE WHEN p.expected_prev IS NULL THEN 'an event is missing before this one'
+           WHEN (p.ev).prev_hash <> p.expected_prev THEN 'prev_hash does not match the previous event'
            WHEN p.hash <> audit_digest(p.ev) THEN 'the event''s content does not match its hash'
            WHEN k.hash <> p.hash THEN 'the event no longer has the hash it was checkpointed with'
       END AS reason
-    FROM page p
-    LEFT JOIN audit_event prev ON prev.chain = p.chain AND prev.seq = p.seq - 1
+    FROM linked p
     LEFT JOIN audit_checkpoint k ON k.chain = p.chain AND k.seq = p.seq
   ), moved AS (
     -- Incremental: every chain's latest checkpointed event must still be as checkpointed (one

@@ -68,9 +68,9 @@ export const VerifyQuery = z.object({
     .number()
     .int()
     .min(1)
-    .max(100_000)
-    .default(20_000)
-    .openapi({ description: "events verified by this call at most" }),
+    .max(50_000)
+    .default(10_000)
+    .openapi({ description: "events verified by this call at most (about 25 µs each on PostgreSQL)" }),
 });
 
 export const Verification = z

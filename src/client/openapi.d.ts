@@ -8098,7 +8098,7 @@ export interface operations {
                 from?: "checkpoint" | "start";
                 /** @description next_cursor of the previous full page (opaque) */
                 cursor?: string;
-                /** @description events verified by this call at most */
+                /** @description events verified by this call at most (about 25 µs each on PostgreSQL) */
                 limit?: number;
             };
             header?: never;
