@@ -28,6 +28,6 @@ export function webhookLoopback(vars: Record<string, string>): { args: string[];
   }
   return {
     args: [],
-    message: `.dev.vars sets WEBHOOK_ALLOW_LOOPBACK=${JSON.stringify(value)}, which is neither true nor false: the worker will refuse to start requests`,
+    message: `.dev.vars sets WEBHOOK_ALLOW_LOOPBACK=${JSON.stringify(value)}, which is neither true nor false: the worker will refuse every request (settings)`,
   };
 }
