@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase } from "./database.ts";
+import { parseDevVars, webhookLoopback } from "./dev-vars.ts";
 import { newSigningKey } from "./keys.ts";
 import { migrate } from "./migrate.ts";
 import { fixedBackend } from "./neon-local/backend.ts";
@@ -22,12 +23,7 @@ async function ensureDevVars(): Promise<Record<string, string>> {
     await writeFile(DEV_VARS, example.replace(/^JWT_PRIVATE_KEY=.*$/m, `JWT_PRIVATE_KEY=${newSigningKey()}`));
     console.log("wrote .dev.vars with a fresh development signing key");
   }
-  const vars: Record<string, string> = {};
-  for (const line of (await readFile(DEV_VARS, "utf8")).split("\n")) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line);
-    if (m?.[1]) vars[m[1]] = m[2] ?? "";
-  }
-  return vars;
+  return parseDevVars(await readFile(DEV_VARS, "utf8"));
 }
 
 const vars = await ensureDevVars();
@@ -43,8 +39,9 @@ const local = await startNeonLocal(fixedBackend(db.pool), {
   host: endpoint.hostname,
 });
 console.log(`neon endpoint: ${local.url}`);
+const loopback = webhookLoopback(vars);
 console.log(
-  "webhooks: receivers on http://127.0.0.1 are allowed, the Cron Trigger (retries) fires every minute; " +
+  `webhooks: ${loopback.message}; the Cron Trigger (retries) fires every minute; ` +
     "watch GET /webhooks/{id}/deliveries (README, Webhooks)",
 );
 
@@ -58,8 +55,8 @@ const wrangler = spawn(
     "127.0.0.1",
     "--port",
     "8787",
-    // Webhook receivers on loopback http (scripts/webhook-receiver.ts), unless .dev.vars says otherwise.
-    ...(vars.WEBHOOK_ALLOW_LOOPBACK ? [] : ["--var", "WEBHOOK_ALLOW_LOOPBACK:true"]),
+    // Webhook receivers on loopback http, unless .dev.vars says otherwise.
+    ...loopback.args,
     // Local dev does not fire Cron Triggers: this exposes /__scheduled, which the timer below calls.
     "--test-scheduled",
   ],

@@ -89,6 +89,17 @@ export async function cancelBackend(pool: pg.Pool, conn: pg.PoolClient): Promise
   return done;
 }
 
+/**
+ * Lets the event loop read what sockets received meanwhile. PGlite runs a statement in this
+ * thread, so a client that went away during it is only seen afterwards, once the loop has polled
+ * its socket: one setImmediate may run before that poll (in the same turn), two cannot — the
+ * second is queued from inside the check phase, so it runs a full turn, poll included, later.
+ */
+export async function seeDisconnects() {
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+}
+
 export function batchMode(headers: IncomingMessage["headers"]): string {
   const isolation = headers["neon-batch-isolation-level"];
   if (isolation !== undefined && (typeof isolation !== "string" || !ISOLATION[isolation])) {
@@ -143,9 +154,8 @@ export async function runBatch(
       size += jsonSize(result);
       if (size > NEON_MAX_BYTES) throw new ResponseTooLarge();
       results.push(result);
-      // Let the event loop see a disconnect (PGlite blocks it while a statement runs). Nobody is
-      // waiting for the answer: like Neon, an unfinished batch does not go on or commit.
-      await new Promise((r) => setImmediate(r));
+      // Nobody is waiting for the answer: like Neon, an unfinished batch does not go on or commit.
+      await seeDisconnects();
       if (client.gone) throw new BadRequest("client went away");
     }
     await beforeCommit();

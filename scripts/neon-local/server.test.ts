@@ -2,6 +2,7 @@
 // uses it) and through raw HTTP for what the driver hides. PGlite by default; TEST_DATABASE_URL
 // runs the same tests on PostgreSQL.
 
+import { execFile } from "node:child_process";
 import { request } from "node:http";
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
@@ -140,6 +141,18 @@ describe("local Neon endpoint", () => {
   });
 });
 
+/** Posts a batch from a child process that aborts it after `ms` and exits. */
+function abandonFromAnotherProcess(body: string, ms: number) {
+  const script = `fetch(process.argv[1], { method: "POST", signal: AbortSignal.timeout(${ms}),
+    headers: { "neon-connection-string": process.argv[2], "neon-array-mode": "true" }, body: process.argv[3] })
+    .then(() => process.exit(1), () => process.exit(0));`;
+  return new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ["-e", script, local.url, CONN, body], (err) =>
+      err ? reject(new Error("the batch was answered before the client gave up")) : resolve(),
+    );
+  });
+}
+
 /** A raw request with any Host header (fetch would not send a foreign one). */
 function rawPost(path: string, hostHeader: string, body: string, headers: Record<string, string> = {}) {
   const { port } = new URL(local.url);
@@ -240,12 +253,35 @@ describe("Neon's behaviour that our code depends on", () => {
       // Cancelled at once: nothing of it is still running a moment later.
       await new Promise((r) => setTimeout(r, 300));
       const running = await sql.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)'",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'",
       );
       expect(running[0]?.n).toBe(0);
     }
     // PGlite runs one statement at a time: this waits for the sleep, then sees the rollback.
     const rows = await sql.query("SELECT count(*)::int AS n FROM item WHERE id = $1", [id]);
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it("Neon rolls back a batch whose client went away during its last, long statement", async () => {
+    // The client is another process, as the worker is under `npm run dev`: it gives up at 300 ms
+    // while this process is still inside the statement (PGlite blocks it), so the disconnect can
+    // only be seen after the statement and must still be seen before COMMIT. PostgreSQL cancels it.
+    // Where the statement's end lands in the event loop varies, so the race is run three times.
+    const ids = [0, 1, 2].map((i) => 10_000 + i * 1000 + Math.floor(Math.random() * 999));
+    for (const id of ids) {
+      const body = JSON.stringify({
+        queries: [
+          {
+            query: "INSERT INTO item (id, label) SELECT $1, 'abandoned mid-statement' FROM pg_sleep(1)",
+            params: [String(id)],
+          },
+        ],
+      });
+      const t0 = Date.now();
+      await abandonFromAnotherProcess(body, 300);
+      if (isPostgres) expect(Date.now() - t0).toBeLessThan(900);
+    }
+    const rows = await sql.query("SELECT count(*)::int AS n FROM item WHERE id = ANY($1::int[])", [ids]);
     expect(rows[0]?.n).toBe(0);
   });
 

@@ -97,10 +97,16 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
       res.end(text);
     };
     // A client that goes away before the answer is complete: its statement is cancelled and its
-    // batch rolled back, as Neon does.
-    const client = { gone: false };
+    // batch rolled back, as Neon does. Its socket's end of stream counts as soon as it is read
+    // (Node's server aborts the request then too), not only once the socket has closed.
+    let closed = false;
+    const client = {
+      get gone() {
+        return closed || (!res.writableFinished && (req.socket.readableEnded || req.socket.destroyed));
+      },
+    };
     res.once("close", () => {
-      client.gone = !res.writableFinished;
+      closed = !res.writableFinished;
     });
     try {
       if (!LOOPBACK_HOST.test(req.headers.host ?? "")) return send(403, { message: "loopback Host names only" });

@@ -57,14 +57,18 @@ export function logHistory(db: Db, viewerId: number, logId: number, after: numbe
   return q;
 }
 
-export const verify = (db: Db) =>
-  db.selectNoFrom(
-    sql<{
-      events: string;
-      chains: string;
-      broken_id: string | null;
-      broken_chain: number | null;
-      broken_seq: number | null;
-      reason: string | null;
-    }>`(SELECT to_jsonb(v) FROM audit_verify() v)`.as("v"),
-  );
+export interface VerifiedPage {
+  events: number;
+  chains: number;
+  through: number | null;
+  more: boolean;
+  checkpoints: number;
+  broken: { id: number; chain: number; seq: number; reason: string } | null;
+}
+
+/**
+ * One page of verification (migrations/0023_audit_kinds_checkpoints.sql): after an event id (a
+ * full pass), or, with `after` undefined, after each chain's checkpoint, moving the checkpoints.
+ */
+export const verifyPage = (db: Db, after: number | undefined, limit: number) =>
+  db.selectNoFrom(sql<VerifiedPage>`audit_verify_page(${after ?? null}::bigint, ${limit}::int)`.as("v"));

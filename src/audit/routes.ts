@@ -4,11 +4,11 @@ import { signedIn } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
-import { decodeCursor, invalidCursor, PageQuery, pageOf } from "../lib/page";
+import { decodeCursor, encodeCursor, invalidCursor, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { type AuditEvent, AuditPage, AuditQuery, Verification } from "./schemas";
+import { type AuditEvent, AuditPage, AuditQuery, Verification, VerifyQuery } from "./schemas";
 
 const tags = ["audit"];
 type Event = z.infer<typeof AuditEvent>;
@@ -62,27 +62,44 @@ export const audit = createRouter()
       method: "get",
       path: "/verify",
       tags,
-      summary: "Recompute every chain's hashes and report the first broken link (superusers)",
+      summary: "Verify the chains' hashes, a bounded page at a time (superusers)",
       description:
-        "Superusers only (403). ok is false when a stored event no longer matches its chain, and first_broken says where.",
+        "Superusers only (403). By default verifies the events written since each chain's last checkpoint " +
+        "and moves the checkpoints when none is broken; from=start re-verifies every event from the first, " +
+        "in pages (follow next_cursor), which is what finds an edit to an event older than a checkpoint. " +
+        "ok is false when a stored event no longer matches its chain, and first_broken says where.",
       ...signedIn,
-      responses: { 200: json(Verification, "ok, or where a chain breaks"), ...problems(401, 403) },
+      request: { query: VerifyQuery },
+      responses: { 200: json(Verification, "ok, or where a chain breaks"), ...problems(401, 403, 422) },
     }),
     async (c) => {
-      const { results } = await read(c, [q.verify(c.get("database").db)], { superuser: true });
+      const query = c.req.valid("query");
+      const full = query.cursor !== undefined || query.from === "start";
+      const after = full ? (eventAfter(query.cursor) ?? 0) : undefined;
+      const db = c.get("database").db;
+      // A write: an incremental page records the checkpoints it reached, in the same round trip.
+      const { results } = await read(c, [q.verifyPage(db, after, query.limit)], { superuser: true, write: true });
       const v = results[0][0]?.v;
-      if (!v) throw new Error("audit_verify() answers one row");
-      const broken =
-        v.broken_id === null
-          ? null
-          : {
-              id: Number(v.broken_id),
-              user_fk: v.broken_chain || null,
-              seq: v.broken_seq ?? 0,
-              reason: v.reason ?? "",
-            };
+      if (!v) throw new Error("audit_verify_page() answers one row");
+      const broken = v.broken && {
+        id: Number(v.broken.id),
+        user_fk: v.broken.chain || null,
+        seq: v.broken.seq,
+        reason: v.broken.reason,
+      };
+      const through = v.through === null ? null : Number(v.through);
       return c.json(
-        { ok: broken === null, events: Number(v.events), chains: Number(v.chains), first_broken: broken },
+        {
+          ok: broken === null,
+          mode: full ? ("full" as const) : ("checkpoint" as const),
+          events: Number(v.events),
+          chains: Number(v.chains),
+          through_id: through,
+          checkpoints: Number(v.checkpoints),
+          complete: !v.more,
+          next_cursor: full && v.more && through !== null ? encodeCursor(through) : null,
+          first_broken: broken,
+        },
         200,
       );
     },

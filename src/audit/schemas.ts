@@ -16,7 +16,13 @@ export const KINDS = [
   "team_member.removed",
   "user.updated",
   "company.lock_changed",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.secret_rotated",
+  "webhook.deleted",
 ] as const;
+/** What an event is about; with KINDS, the list the database allows (audit_event_entity_known). */
+export const ENTITIES = ["timelog", "timesheet", "team", "user", "settings", "webhook"] as const;
 export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 
 const Json = z.record(z.string(), z.unknown());
@@ -29,7 +35,7 @@ export const AuditEvent = z
     request_id: z.string().nullable().openapi({ description: "the X-Request-Id of the request that made it" }),
     kind: Kind,
     user_fk: Id.nullable().openapi({ description: "whose chain it is: the person affected; null for company-wide" }),
-    entity: z.enum(["timelog", "timesheet", "team", "user", "settings"]),
+    entity: z.enum(ENTITIES),
     entity_id: z.string(),
     before: Json.nullable(),
     after: Json.nullable(),
@@ -48,11 +54,44 @@ export const AuditQuery = PageQuery.extend({
   kind: Kind.optional(),
 });
 
+export const VerifyQuery = z.object({
+  from: z
+    .enum(["checkpoint", "start"])
+    .default("checkpoint")
+    .openapi({
+      description:
+        "checkpoint: the events after each chain's last checkpoint (and that checkpoint itself); " +
+        "start: a full re-verification of every event, in pages (follow next_cursor)",
+    }),
+  cursor: z.string().max(200).optional().openapi({ description: "next_cursor of the previous full page (opaque)" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50_000)
+    .default(10_000)
+    .openapi({ description: "events verified by this call at most (about 25 µs each on PostgreSQL)" }),
+});
+
 export const Verification = z
   .object({
     ok: z.boolean(),
-    events: z.number().int(),
-    chains: z.number().int(),
+    mode: z.enum(["checkpoint", "full"]),
+    events: z.number().int().openapi({ description: "events verified by this call" }),
+    chains: z.number().int().openapi({ description: "chains those events belong to" }),
+    through_id: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "the newest event id this call verified; null when there was none to verify" }),
+    checkpoints: z.number().int().openapi({ description: "chains whose checkpoint this call moved" }),
+    complete: z
+      .boolean()
+      .openapi({ description: "false when more events are left: call again (or follow next_cursor)" }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "full re-verification: pass back as cursor for the next page; null at the end" }),
     first_broken: z
       .object({
         id: z.number().int(),

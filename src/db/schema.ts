@@ -60,6 +60,7 @@ export interface Database {
   team_member: TeamMemberTable;
   timesheet: TimesheetTable;
   audit_event: AuditEventTable;
+  audit_checkpoint: AuditCheckpointTable;
   api_token: ApiTokenTable;
   webhook_endpoint: WebhookEndpointTable;
   client: ClientTable;
@@ -162,6 +163,16 @@ export interface AuditEventTable {
   after: ColumnType<JsonValue | null, never, never>;
   prev_hash: ColumnType<string, never, never>;
   hash: ColumnType<string, never, never>;
+}
+
+/** Written only by audit_verify_page() (migrations/0023_audit_kinds_checkpoints.sql). */
+export interface AuditCheckpointTable {
+  id: ColumnType<string, never, never>;
+  chain: ColumnType<number, never, never>;
+  seq: ColumnType<number, never, never>;
+  event_id: ColumnType<string, never, never>;
+  hash: ColumnType<string, never, never>;
+  at: ColumnType<Date, never, never>;
 }
 
 export interface ProjectTable {

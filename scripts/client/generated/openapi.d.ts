@@ -980,8 +980,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Recompute every chain's hashes and report the first broken link (superusers)
-         * @description Superusers only (403). ok is false when a stored event no longer matches its chain, and first_broken says where.
+         * Verify the chains' hashes, a bounded page at a time (superusers)
+         * @description Superusers only (403). By default verifies the events written since each chain's last checkpoint and moves the checkpoints when none is broken; from=start re-verifies every event from the first, in pages (follow next_cursor), which is what finds an edit to an event older than a checkpoint. ok is false when a stored event no longer matches its chain, and first_broken says where.
          */
         get: operations["getAuditVerify"];
         put?: never;
@@ -2363,7 +2363,7 @@ export interface components {
              */
             user_fk: number | null;
             /** @enum {string} */
-            entity: "timelog" | "timesheet" | "team" | "user" | "settings";
+            entity: "timelog" | "timesheet" | "team" | "user" | "settings" | "webhook";
             entity_id: string;
             before: {
                 [key: string]: unknown;
@@ -2385,7 +2385,7 @@ export interface components {
          * @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
          * @enum {string}
          */
-        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed";
+        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed" | "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted";
         TeamPage: {
             items: components["schemas"]["Team"][];
             /** @description opaque; null on the last page */
@@ -2489,10 +2489,32 @@ export interface components {
         };
         AuditVerification: {
             ok: boolean;
-            /** Format: int64 */
+            /** @enum {string} */
+            mode: "checkpoint" | "full";
+            /**
+             * Format: int64
+             * @description events verified by this call
+             */
             events: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description chains those events belong to
+             */
             chains: number;
+            /**
+             * Format: int64
+             * @description the newest event id this call verified; null when there was none to verify
+             */
+            through_id: number | null;
+            /**
+             * Format: int64
+             * @description chains whose checkpoint this call moved
+             */
+            checkpoints: number;
+            /** @description false when more events are left: call again (or follow next_cursor) */
+            complete: boolean;
+            /** @description full re-verification: pass back as cursor for the next page; null at the end */
+            next_cursor: string | null;
             first_broken: {
                 /** Format: int64 */
                 id: number;
@@ -11765,7 +11787,14 @@ export interface operations {
     };
     getAuditVerify: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description checkpoint: the events after each chain's last checkpoint (and that checkpoint itself); start: a full re-verification of every event, in pages (follow next_cursor) */
+                from?: "checkpoint" | "start";
+                /** @description next_cursor of the previous full page (opaque) */
+                cursor?: string;
+                /** @description events verified by this call at most (about 25 µs each on PostgreSQL) */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -11819,6 +11848,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
                 };
             };
             /** @description Problem (429) */
