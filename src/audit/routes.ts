@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { signedIn, signedInHeavy } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
@@ -37,7 +37,7 @@ export const audit = createRouter()
       tags,
       summary: "Audit events, newest first (superusers: all; managers: the people they manage)",
       description: "Filter by from, to, actor_fk, user_fk and kind. Pass next_cursor back as cursor.",
-      ...signedIn,
+      ...signedInHeavy,
       request: { query: AuditQuery },
       responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 422) },
     }),
@@ -68,7 +68,7 @@ export const audit = createRouter()
         "and moves the checkpoints when none is broken; from=start re-verifies every event from the first, " +
         "in pages (follow next_cursor), which is what finds an edit to an event older than a checkpoint. " +
         "ok is false when a stored event no longer matches its chain, and first_broken says where.",
-      ...signedIn,
+      ...signedInHeavy,
       request: { query: VerifyQuery },
       responses: { 200: json(Verification, "ok, or where a chain breaks"), ...problems(401, 403, 422) },
     }),

@@ -7,7 +7,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { tokenClaims } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
-import { rateLimit } from "../lib/rate-limit";
+import { heavyKey, rateLimit } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { unauthorized, verifyAccessToken } from "./tokens";
 
@@ -51,7 +51,7 @@ export const signedIn = { security, middleware: requireAuth };
 
 /** Reads whose cost grows with the range asked for also count in a small per-person bucket. */
 const heavy = createMiddleware<AppEnv>(async (c, next) => {
-  await rateLimit(c, "heavy", `u:${c.get("auth").userId}`);
+  await rateLimit(c, "heavy", heavyKey(c.get("auth")));
   await next();
 });
 /** Spread into a heavy read's route: signed in, and within the person's heavy-read budget. */

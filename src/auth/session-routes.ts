@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
+import { countRequest } from "../lib/rate-limit";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
@@ -109,6 +110,8 @@ export const sessions = createRouter()
       const settings = c.get("settings");
       const database = c.get("database");
       const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
+      // Counted before Turnstile is asked: a client over its rate limit costs no verification call.
+      await countRequest(c);
       const turnstile = await turnstilePassed(settings, turnstile_token, c.req.header("cf-connecting-ip"));
       // Round trip 1: reserve the attempt (429 when a budget is spent) and read the account.
       const [[found]] = await anonymous(c, [beginLogin(database.db, email, await clientKey(c), device, turnstile)]);

@@ -45,12 +45,16 @@ export function finishDocument(app: OpenAPIHono<any>) {
     def.route.operationId ??= operationIdOf(def.route.method, def.route.path);
     // Public routes say so: no security requirement at all, not "inherit the default".
     def.route.security ??= [];
-    const { 403: forbidden, 429: limited } = problems(403, 429) as Record<number, unknown>;
+    const { 403: forbidden, 409: conflict, 429: limited } = problems(403, 409, 429) as Record<number, unknown>;
     const responses = def.route.responses as Record<string, unknown>;
     // Any signed-in route may refuse a token's scope (insufficient_scope) or a cookie's origin
     // (csrf_rejected), and any route may be over its rate limit: say so on each operation.
     if (def.route.security.length > 0) responses[403] ??= forbidden;
     responses[429] ??= limited;
+    // A write that takes an Idempotency-Key may meet its own retry still running (409
+    // idempotency_in_progress).
+    const headers = (def.route.request?.headers as { shape?: Record<string, unknown> } | undefined)?.shape;
+    if (headers && "idempotency-key" in headers) responses[409] ??= conflict;
     // A 201 says where the new resource lives (src/lib/location.ts sets it).
     const created = responses[201] as { headers?: z.ZodObject } | undefined;
     if (created?.headers) {

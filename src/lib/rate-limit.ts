@@ -35,7 +35,12 @@ function limitOf(c: Context<AppEnv>, bucket: Bucket): number {
 }
 
 /** Counts this request against `key` in `bucket`; over the limit, a 429 with Retry-After. */
-export async function rateLimit(c: Context<AppEnv>, bucket: Bucket, key: string): Promise<void> {
+export async function rateLimit(
+  c: Context<AppEnv>,
+  bucket: Bucket,
+  key: string,
+  label: string = bucket,
+): Promise<void> {
   const binding = c.env[BINDING[bucket]] as RateLimit | undefined;
   // Without the binding (the bench's plain workerd) nothing is limited.
   if (!binding) return;
@@ -48,12 +53,12 @@ export async function rateLimit(c: Context<AppEnv>, bucket: Bucket, key: string)
   const count = mine && mine.window === window ? mine.count + 1 : 1;
   seen.set(`${bucket}:${key}`, { window, count });
   const { success } = await binding.limit({ key: `${bucket}:${key}` });
-  const policy = `"${bucket}";q=${limit};w=${WINDOW_SECONDS}`;
+  const policy = `"${label}";q=${limit};w=${WINDOW_SECONDS}`;
   const remaining = success ? Math.max(0, limit - count) : 0;
   // The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): the policy, and what is left.
   // A heavy read reports both of its buckets (the draft's lists), heavy first.
   c.header("RateLimit-Policy", policy, { append: true });
-  c.header("RateLimit", `"${bucket}";r=${remaining};t=${reset}`, { append: true });
+  c.header("RateLimit", `"${label}";r=${remaining};t=${reset}`, { append: true });
   if (!success) {
     throw new ApiError(
       "rate_limited",
@@ -91,5 +96,18 @@ export async function countRequest(c: Context<AppEnv>): Promise<void> {
   c.set("counted", true);
   const auth = c.get("auth") as AppEnv["Variables"]["auth"] | undefined;
   if (auth === undefined) return rateLimit(c, "address", clientAddress(c));
-  return rateLimit(c, "credential", auth.tokenHash ? `t:${auth.tokenHash}` : `s:${auth.sessionId}`);
+  if (auth.tokenHash === undefined) return rateLimit(c, "credential", `s:${auth.sessionId}`);
+  // An API token is only checked by the database, so a made-up one would be a fresh bucket each
+  // time: tokens also count per address, at the credential's limit.
+  await rateLimit(c, "credential", `t:${auth.tokenHash}`);
+  return rateLimit(c, "credential", `a:${clientAddress(c)}`, "tokens-per-address");
+}
+
+/**
+ * The heavy-read bucket's key: a login's person (its signature was checked), or an API token's
+ * hash — never the owner id an unchecked token claims, which would let anyone spend a victim's
+ * budget.
+ */
+export function heavyKey(auth: AppEnv["Variables"]["auth"]): string {
+  return auth.tokenHash === undefined ? `u:${auth.userId}` : `t:${auth.tokenHash}`;
 }

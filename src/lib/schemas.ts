@@ -92,7 +92,7 @@ export function problems(...statuses: number[]) {
     default: {
       description:
         "Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), " +
-        "too many attempts (429), database unavailable (503, with Retry-After)",
+        "database unavailable (503, with Retry-After)",
       headers: z.object({
         ...COMMON_HEADERS,
         "Retry-After": seconds("with 429 and 503: seconds to wait").optional(),

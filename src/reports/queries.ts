@@ -56,16 +56,24 @@ export function scopeCheck(db: Db, f: ReportFilter) {
   return checks.length ? [db.selectNoFrom(checks)] : [];
 }
 
+/**
+ * A team's people as the viewer may see them: a superuser all; a manager themself and the members
+ * they manage (not co-managers: manages() in migrations/0020).
+ */
+export const teamPeople = (teamId: number, viewerId: number) =>
+  sql`SELECT m.user_fk FROM team_member m WHERE m.team_fk = ${teamId}::int
+      AND (m.user_fk = ${viewerId}::int OR (SELECT user_is_superuser(${viewerId}::int)) OR manages(${viewerId}::int, m.user_fk))`;
+
 export function filters(f: ReportFilter) {
   const parts = [
     f.userId !== undefined
       ? sql`t.user_fk = ${f.userId}::int`
       : f.teamId !== undefined
-        ? sql`t.user_fk IN (SELECT user_fk FROM team_member WHERE team_fk = ${f.teamId}::int)`
+        ? sql`t.user_fk IN (${teamPeople(f.teamId, f.viewerId)})`
         : sql`(t.user_fk = ${f.viewerId}::int OR (SELECT user_is_superuser(${f.viewerId}::int)))`,
   ];
   if (f.userId !== undefined && f.teamId !== undefined) {
-    parts.push(sql`t.user_fk IN (SELECT user_fk FROM team_member WHERE team_fk = ${f.teamId}::int)`);
+    parts.push(sql`t.user_fk IN (${teamPeople(f.teamId, f.viewerId)})`);
   }
   if (f.projectId !== undefined) parts.push(sql`t.project_fk = ${f.projectId}::int`);
   if (f.clientId !== undefined) {

@@ -3,6 +3,7 @@
 // of that person's time. A list computes every (person, week) of the range, touched or not.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
+import { teamPeople } from "../reports/queries";
 
 type Db = Kysely<Database>;
 
@@ -31,7 +32,8 @@ export function assertScope(db: Db, s: Scope) {
 function people(s: Scope) {
   // A person who does not exist has no weeks (a superuser may name any id).
   if (s.userId !== undefined) return sql`SELECT id FROM app_user WHERE id = ${s.userId}::int`;
-  if (s.teamId !== undefined) return sql`SELECT user_fk AS id FROM team_member WHERE team_fk = ${s.teamId}::int`;
+  // A team: as a report sees it (yourself and the members you manage; all for a superuser).
+  if (s.teamId !== undefined) return sql`SELECT user_fk AS id FROM (${teamPeople(s.teamId, s.viewerId)}) m`;
   // Yourself, the people you manage, or everyone active for a superuser.
   return sql`SELECT u.id FROM app_user u
     WHERE u.id = ${s.viewerId}::int
@@ -74,12 +76,44 @@ export function listTimesheets(db: Db, f: ListFilter) {
   const query = sql<{ user_fk: number; week: string; body: unknown }>`
     WITH ${bounds(f.from, f.to)},
     people AS (${people(f)}),
-    cells AS (
-      SELECT p.id AS user_fk, w.week, timesheet_json(p.id, w.week) AS j
+    -- Every (person, week) in one set-based pass, as timesheet_json() builds one week (migrations
+    -- 0011, 0020): the span is the stored one, else the week in the person's zone bounded by the
+    -- neighbouring stored spans; worked time is one probe of the (person, span) index per cell. One
+    -- function call per cell was ~2.5 ms on PostgreSQL 15 (SQL functions are planned per call).
+    grid AS (
+      SELECT p.id AS user_fk, w.week, coalesce(u.time_zone, cs.default_time_zone) AS tz,
+             round(coalesce(u.weekly_hours, po.weekly_hours) * 3600)::bigint AS expected
       FROM people p
+      JOIN app_user u ON u.id = p.id
+      JOIN position po ON po.id = u.position_fk
+      CROSS JOIN company_settings cs
       CROSS JOIN LATERAL (SELECT generate_series(b.lo, b.hi, interval '1 week')::date AS week FROM bounds b) w
       WHERE (SELECT count(*) FROM people) * (SELECT (hi - lo) / 7 + 1 FROM bounds) <= ${MAX_CELLS}
         AND NOT (SELECT ${refused} FROM bounds b)
+    ),
+    spanned AS (
+      SELECT g.*, s.status, s.submitted_seconds, s.acted_by, s.acted_at, s.comment,
+             coalesce(s.span, tstzrange(
+               coalesce(upper(prev.span), g.week::timestamp AT TIME ZONE g.tz),
+               coalesce(lower(next.span), (g.week + 7)::timestamp AT TIME ZONE g.tz), '[)')) AS span
+      FROM grid g
+      LEFT JOIN timesheet s ON s.user_fk = g.user_fk AND s.week = g.week
+      LEFT JOIN timesheet prev ON prev.user_fk = g.user_fk AND prev.week = g.week - 7
+      LEFT JOIN timesheet next ON next.user_fk = g.user_fk AND next.week = g.week + 7
+    ),
+    cells AS (
+      SELECT c.user_fk, c.week, jsonb_build_object('user_fk', c.user_fk, 'week', iso_week(c.week),
+               'from', api_time(lower(c.span)), 'to', api_time(upper(c.span)), 'status', coalesce(c.status, 'open'),
+               'worked_seconds', x.worked, 'expected_seconds', c.expected, 'balance_seconds', x.worked - c.expected,
+               'submitted_seconds', c.submitted_seconds, 'acted_by', c.acted_by, 'acted_at', api_time(c.acted_at),
+               'comment', c.comment) AS j
+      FROM spanned c
+      CROSS JOIN LATERAL (
+        SELECT coalesce(round(sum(greatest(0, extract(epoch FROM least(coalesce(t.end_time, now()), upper(c.span), now())
+                                                            - greatest(t.start_time, lower(c.span)))))), 0)::bigint AS worked
+        FROM timelog t
+        WHERE t.user_fk = c.user_fk AND tstzrange(t.start_time, t.end_time, '[)') && c.span
+      ) x
     ),
     summed AS (
       SELECT c.user_fk, c.week, c.j || jsonb_build_object('cumulative_balance_seconds',

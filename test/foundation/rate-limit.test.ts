@@ -91,4 +91,47 @@ describe("rate limits", () => {
     // Light reads are still fine.
     expect((await call("GET", "/users/me", { token: alice.token, env: limits })).status).toBe(200);
   });
+
+  it("made-up API tokens count per address too, and cannot spend someone else's heavy budget", async () => {
+    const alice = await createUser();
+    const forged = (owner: number) => {
+      const bytes = crypto.getRandomValues(new Uint8Array(32));
+      const secret = btoa(String.fromCharCode(...bytes))
+        .replaceAll("+", "-")
+        .replaceAll("/", "_")
+        .slice(0, 43);
+      return `tl_pat_${owner}_${secret}`;
+    };
+    const ip = randomIp();
+    const limits = limited("CREDENTIAL", "5");
+    let statuses: number[] = [];
+    const trips = await countRoundTrips(async () => {
+      for (let i = 0; i < 12; i++) {
+        const res = await call("GET", "/users/me", {
+          token: forged(alice.id),
+          env: limits,
+          headers: { "cf-connecting-ip": ip },
+        });
+        statuses.push(res.status);
+      }
+    });
+    // Each made-up token is a new bucket, but they share the address's: at most 10 reach the
+    // database (two windows, if the test straddles a minute), the rest are 429.
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(2);
+    expect(trips).toBeLessThanOrEqual(10);
+    // Forged tokens naming Alice on heavy routes do not touch Alice's heavy budget.
+    const heavy = limited("HEAVY", "5");
+    statuses = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await call("GET", "/reports/summary?from=2026-01-01&to=2026-02-01", {
+        token: forged(alice.id),
+        env: heavy,
+        headers: { "cf-connecting-ip": randomIp() },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    const own = await call("GET", "/reports/summary?from=2026-01-01&to=2026-02-01", { token: alice.token, env: heavy });
+    expect(own.status).toBe(200);
+  });
 });

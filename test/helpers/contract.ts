@@ -7,7 +7,7 @@ import { Validator } from "@cfworker/json-schema";
 type Schema = Record<string, unknown>;
 interface Documented {
   content?: Record<string, { schema: Schema }>;
-  headers?: Record<string, { schema: Schema }>;
+  headers?: Record<string, { schema: Schema; required?: boolean }>;
 }
 interface Doc {
   paths: Record<string, Record<string, { responses: Record<string, Documented> }>>;
@@ -45,6 +45,9 @@ function check(key: string, schema: Schema | undefined, value: unknown, where: s
   if (!valid) throw new Error(`${where} does not match the document: ${JSON.stringify(errors.slice(0, 3))}`);
 }
 
+/** What the document's `default` problem covers: the statuses any route may answer. */
+const ANY_ROUTE = new Set([400, 405, 413, 415, 500, 503]);
+
 /** Throws if the response is not one the document describes. */
 export async function checkResponse(method: string, path: string, res: Response): Promise<void> {
   if (!doc) return;
@@ -60,12 +63,15 @@ export async function checkResponse(method: string, path: string, res: Response)
   }
   const op = route.ops[method.toLowerCase()];
   const status = String(res.status);
-  const documented = op?.responses[status] ?? op?.responses.default;
+  // `default` stands only for what any route may answer; every other status must be listed.
+  const documented = op?.responses[status] ?? (ANY_ROUTE.has(res.status) ? op?.responses.default : undefined);
   const where = `${method} ${route.template} → ${status}`;
   if (!documented) throw new Error(`${where} is not in the document`);
   if (!res.headers.get("x-request-id")) throw new Error(`${where}: no X-Request-Id`);
   for (const [name, header] of Object.entries(documented.headers ?? {})) {
     const value = res.headers.get(name);
+    // A header the document requires (Location on a 201, Retry-After on a 429, …) must be there.
+    if (value === null && header.required) throw new Error(`${where}: no ${name}, which the document requires`);
     if (value === null || !header.schema) continue;
     const typed = header.schema.type === "integer" && /^\d+$/.test(value) ? Number(value) : value;
     check(`${where} ${name}`, header.schema, typed, `${where} header ${name}`);

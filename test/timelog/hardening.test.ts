@@ -88,6 +88,11 @@ describe("times at the ends of the calendar", () => {
       call("POST", "/projects", { token: admin.token, body: { secret_name: `era-${Math.random()}`, started_at } });
     await expectProblem(await create("0001-01-01T00:00:00+14:00"), 422);
     await expectProblem(await create("9999-12-31T23:00:00-05:00"), 422);
+    // A report's day at midnight in Tokyo would be in 1 BC: refused, not echoed without its era.
+    const tokyo = await call("GET", "/reports/summary?from=0001-01-01&to=0001-01-02&tz=Asia/Tokyo", {
+      token: admin.token,
+    });
+    await expectProblem(tokyo, 422);
     const first = await create("0001-01-01T00:00:00Z");
     expect(first.status).toBe(201);
     expect(((await first.json()) as { started_at: string }).started_at).toBe("0001-01-01T00:00:00.000Z");
@@ -116,6 +121,20 @@ describe("who decides a manager's time", () => {
     expect(edit.status).toBe(404);
     await expectProblem(await call("GET", `/timelog?user_fk=${bob.id}`, { token: ann.token }), 403);
     expect((await approve(boss)).status).toBe(200);
+    // A team report or timesheet list by a co-manager leaves the other manager out.
+    const report = await call(
+      "GET",
+      `/reports/summary?from=2026-11-02&to=2026-11-09&team_fk=${team.id}&group_by=user`,
+      {
+        token: ann.token,
+      },
+    );
+    const users = ((await report.json()) as { groups: { user_fk: number }[] }).groups.map((g) => g.user_fk);
+    expect(users).not.toContain(bob.id);
+    const sheets = await call("GET", `/timesheets?team_fk=${team.id}&from=2026-W45`, { token: ann.token });
+    const people = ((await sheets.json()) as { items: { user_fk: number }[] }).items.map((i) => i.user_fk);
+    expect(people).toEqual(expect.arrayContaining([ann.id, member.id]));
+    expect(people).not.toContain(bob.id);
     // Managing a plain member still works.
     expect((await call("GET", `/timelog?user_fk=${member.id}`, { token: ann.token })).status).toBe(200);
   });

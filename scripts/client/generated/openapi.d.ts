@@ -2846,7 +2846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem503"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -2961,7 +2961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3092,7 +3092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3192,7 +3192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3284,7 +3284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3376,7 +3376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3472,7 +3472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3602,7 +3602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3717,7 +3717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3845,7 +3845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -3992,7 +3992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4107,7 +4107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4224,7 +4224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4348,7 +4348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4464,7 +4464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4588,7 +4588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4703,7 +4703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4820,7 +4820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -4948,7 +4948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5080,7 +5080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5219,7 +5219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5351,7 +5351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5468,7 +5468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5603,7 +5603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5731,7 +5731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -5873,7 +5873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6023,7 +6023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6142,7 +6142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6277,7 +6277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6405,7 +6405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6555,7 +6555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6697,7 +6697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6847,7 +6847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -6975,7 +6975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7109,7 +7109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7261,7 +7261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7404,7 +7404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7555,7 +7555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7670,7 +7670,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7805,7 +7805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -7933,7 +7933,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8075,7 +8075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8225,7 +8225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8344,7 +8344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8479,7 +8479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8574,6 +8574,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -8606,7 +8621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8723,7 +8738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8850,7 +8865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -8985,7 +9000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9086,6 +9101,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9118,7 +9148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9253,7 +9283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9349,7 +9379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9477,7 +9507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9572,6 +9602,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9604,7 +9649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9754,7 +9799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -9886,7 +9931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10001,7 +10046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10136,7 +10181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10264,7 +10309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10359,6 +10404,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10391,7 +10451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10541,7 +10601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10673,7 +10733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10777,6 +10837,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10809,7 +10884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -10905,6 +10980,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10937,7 +11027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11059,7 +11149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11190,7 +11280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11341,7 +11431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11492,7 +11582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11643,7 +11733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11764,7 +11854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -11882,7 +11972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12012,7 +12102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12139,7 +12229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12235,7 +12325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12350,7 +12440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12483,7 +12573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12598,7 +12688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12733,7 +12823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12861,7 +12951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -12956,6 +13046,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -12988,7 +13093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -13091,6 +13196,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -13123,7 +13243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -13251,7 +13371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -13384,7 +13504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -13484,6 +13604,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -13516,7 +13651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -13580,7 +13715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem429"];
                 };
             };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), too many attempts (429), database unavailable (503, with Retry-After) */
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
             default: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
