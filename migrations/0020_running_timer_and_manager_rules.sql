@@ -1,4 +1,4 @@
--- A running timer obeys the longest-entry rule; a second clock-in is already_running, not an
+-- A running timer obeys the longest-entry rule; a report's range stays in years 1–9999; a second clock-in is already_running, not an
 -- overlap; a manager decides only for the people who report to them (never a co-manager, never
 -- someone they report to); weeks before the company's earliest time cannot be submitted; and a
 -- week's worked time is found through the (person, span) index instead of every earlier log.
@@ -131,5 +131,29 @@ BEGIN
   RETURNING * INTO result;
   PERFORM timelog_lock_changed(p_user, s);
   RETURN result;
+END
+$$;
+
+-- 5. A report's range as in 0005, and within years 1–9999 UTC: a day's midnight in a zone east of
+--    UTC could fall in 1 BC (0001-01-01 in Tokyo), which RFC 3339 cannot write back with its era.
+CREATE OR REPLACE FUNCTION report_range(p_from text, p_to text, p_tz text, p_max_days integer) RETURNS tstzrange
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  lo timestamptz;
+  hi timestamptz;
+BEGIN
+  lo := CASE WHEN p_from ~ '^\d{4}-\d\d-\d\d$' THEN p_from::date::timestamp AT TIME ZONE p_tz ELSE p_from::timestamptz END;
+  hi := CASE WHEN p_to ~ '^\d{4}-\d\d-\d\d$' THEN p_to::date::timestamp AT TIME ZONE p_tz ELSE p_to::timestamptz END;
+  IF NOT lo < hi THEN
+    RAISE EXCEPTION 'from must be before to.' USING ERRCODE = 'TL422', HINT = 'invalid_range';
+  END IF;
+  IF lo < '0001-01-01T00:00:00Z'::timestamptz OR hi > '9999-12-31T23:59:59.999Z'::timestamptz THEN
+    RAISE EXCEPTION 'A report''s range must lie within the years 1 to 9999 (UTC).' USING ERRCODE = 'TL422', HINT = 'invalid_range';
+  END IF;
+  -- One extra hour: a year of local days may hold a DST hour more than 366 × 24.
+  IF extract(epoch FROM hi - lo) > p_max_days * 86400 + 3600 THEN
+    RAISE EXCEPTION 'A report covers at most % days.', p_max_days USING ERRCODE = 'TL422', HINT = 'range_too_long';
+  END IF;
+  RETURN tstzrange(lo, hi, '[)');
 END
 $$;

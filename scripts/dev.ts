@@ -42,7 +42,7 @@ console.log(`neon endpoint: ${local.url}`);
 const loopback = webhookLoopback(vars);
 console.log(
   `webhooks: ${loopback.message}; the Cron Trigger (retries) fires every minute; ` +
-    "watch GET /webhooks/{id}/deliveries (README, Webhooks)",
+    "a local receiver: npm run webhooks:listen -- --secret whsec_… on http://127.0.0.1:8788/ (README, Webhooks)",
 );
 
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };

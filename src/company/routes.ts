@@ -88,7 +88,7 @@ export const company = createRouter()
         "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.",
       ...signedIn,
       request: { body: body(UpdateSettings) },
-      responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 422) },
+      responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
       const patch = c.req.valid("json");
