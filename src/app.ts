@@ -32,6 +32,7 @@ import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
 import { webhooks } from "./webhooks/routes";
+import { noteQueued } from "./webhooks/signal";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -113,7 +114,13 @@ app.use(async (c, next) => {
   await next();
   // The write committed events to the outbox: deliver them now, after the response; the Cron
   // Trigger retries whatever this does not deliver.
-  if (c.get("webhooksQueued")) c.executionCtx.waitUntil(deliverSoon(c.get("database"), c.get("settings")));
+  // It also leaves a note for the Cron Trigger, which reads notes, not the database (an idle
+  // deployment makes no round trip: src/webhooks/signal.ts).
+  if (c.get("webhooksQueued")) {
+    c.executionCtx.waitUntil(
+      Promise.all([deliverSoon(c.get("database"), c.get("settings")), noteQueued(c.env.SIGNALS)]),
+    );
+  }
 });
 
 app.route("/health", health);

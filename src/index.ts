@@ -9,6 +9,6 @@ export default {
   // The Cron Trigger (wrangler.toml): webhook retries that are due, and pruning.
   scheduled(_controller, env, ctx) {
     const settings = settingsOf(env);
-    ctx.waitUntil(scheduledWork(createDb(settings), settings));
+    ctx.waitUntil(scheduledWork(createDb(settings), settings, env.SIGNALS));
   },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -8,6 +8,7 @@ import { type Compilable, sql } from "kysely";
 import { batch, type Db, single } from "../db/client";
 import { webhookSignature } from "../lib/webhook-signature";
 import type { Settings } from "../settings";
+import { noteAfterTick, tickHasWork } from "./signal";
 import { allowedUrl } from "./url";
 
 interface Claimed {
@@ -159,12 +160,24 @@ export async function deliverDue(database: Db, settings: Settings, budgetMs: num
   return attempted;
 }
 
-/** The Cron Trigger's work: retries that are due, then old events pruned. */
-export async function scheduledWork(database: Db, settings: Settings): Promise<void> {
+/** When the next pending delivery of an endpoint that is not paused is due (null: none). */
+const PRUNE_AND_NEXT = `SELECT webhook_prune() IS NULL AS pruned, (SELECT api_time(min(d.next_attempt_at))
+  FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_fk
+  WHERE d.status = 'pending' AND e.status <> 'paused') AS next_due`;
+
+/**
+ * The Cron Trigger's work: retries that are due, then old events pruned — only when the KV note
+ * says something is due, or for the hourly recovery check (src/webhooks/signal.ts): an idle tick
+ * makes no database round trip.
+ */
+export async function scheduledWork(database: Db, settings: Settings, kv?: KVNamespace): Promise<void> {
   try {
+    const { work, seen } = await tickHasWork(kv);
+    if (!work) return;
     // Cron Triggers may run for minutes; posts start within 50 s, so one run ends near the next.
     await deliverDue(database, settings, 50_000);
-    await single(database, "SELECT webhook_prune()", []);
+    const [row] = await single<{ next_due: string | null }>(database, PRUNE_AND_NEXT, []);
+    await noteAfterTick(kv, seen, row?.next_due ?? null);
   } catch (err) {
     console.error("scheduled webhook work", err);
   }
