@@ -15,7 +15,10 @@ import { startNeonLocal } from "./neon-local/server.ts";
 import { ensureDevSuperuser } from "./users.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const DEV_VARS = join(ROOT, ".dev.vars");
+// TIMELOG_DEV_VARS and TIMELOG_DEV_PORT move the settings file and the port (the quickstart test
+// runs a second stack beside a developer's own).
+const DEV_VARS = process.env.TIMELOG_DEV_VARS ?? join(ROOT, ".dev.vars");
+const PORT = process.env.TIMELOG_DEV_PORT ?? "8787";
 
 async function ensureDevVars(): Promise<Record<string, string>> {
   if (!existsSync(DEV_VARS)) {
@@ -54,7 +57,9 @@ const wrangler = spawn(
     "--ip",
     "127.0.0.1",
     "--port",
-    "8787",
+    PORT,
+    // Another settings file than .dev.vars: wrangler reads it as an env file.
+    ...(process.env.TIMELOG_DEV_VARS ? ["--env-file", DEV_VARS] : []),
     // Webhook receivers on loopback http, unless .dev.vars says otherwise.
     ...loopback.args,
     // Local dev does not fire Cron Triggers: this exposes /__scheduled, which the timer below calls.
@@ -64,7 +69,7 @@ const wrangler = spawn(
 );
 // The Cron Trigger, as production runs it (wrangler.toml): webhook retries every minute.
 const cron = setInterval(() => {
-  fetch("http://127.0.0.1:8787/__scheduled?cron=*+*+*+*+*").catch(() => {});
+  fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
 }, 60_000);
 
 let stopping = false;
