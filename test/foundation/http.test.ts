@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
 import { createUser } from "../helpers/factories";
 
@@ -83,7 +83,11 @@ describe("HTTP conventions", () => {
   });
 
   it("fails clearly on a malformed setting", async () => {
+    // The log line says which setting (captured here, so the run's output carries no error line).
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const res = await call("GET", "/health", { env: { ...testEnv, DATABASE_URL: "mysql://nope" } });
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining("invalid settings: DATABASE_URL"));
+    logged.mockRestore();
     const body = await expectProblem(res, 500);
     expect(body.detail).toContain("DATABASE_URL");
   });
