@@ -2,6 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { newSigningKey } from "./scripts/keys.ts";
 
+// A developer's .dev.vars would make wrangler say "Using secrets defined in .dev.vars" once per
+// test file (the tests set their own bindings): only its warnings and errors are worth printing.
+process.env.WRANGLER_LOG ??= "warn";
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
