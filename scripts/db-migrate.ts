@@ -10,6 +10,9 @@ const db = await openDatabase().catch((err: unknown) => {
 try {
   const applied = await migrate(db.pool, console.log);
   console.log(applied.length ? `${db.label}: ${applied.length} migration(s) applied` : `${db.label}: up to date`);
+} catch (err) {
+  console.error(explain(err));
+  process.exitCode = 1;
 } finally {
   await db.close();
 }

@@ -1,11 +1,17 @@
 // Forward-only migrations: numbered plain SQL files in migrations/, each applied once, in order,
 // inside its own transaction, recorded in schema_migrations. Used by `npm run db:migrate`,
 // `npm run dev` and the test setup, against PGlite, PostgreSQL or Neon alike.
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type pg from "pg";
 
 const DIR = join(import.meta.dirname, "..", "migrations");
+
+/** A migration's fingerprint: SHA-256 of its text (line endings as LF, so a checkout's CRLF is no edit). */
+export const checksumOf = (text: string) => createHash("sha256").update(text.replaceAll("\r\n", "\n")).digest("hex");
+
+export class EditedMigration extends Error {}
 
 export async function migrate(pool: pg.Pool, log: (line: string) => void = () => {}): Promise<string[]> {
   const files = (await readdir(DIR)).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
@@ -19,14 +25,39 @@ export async function migrate(pool: pg.Pool, log: (line: string) => void = () =>
     await client.query(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
     );
-    const done = new Set((await client.query("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+    // Each applied migration's checksum: an applied file that changed stops the run (migrations are
+    // never edited; a fix is a new migration). Rows from before checksums take the file as it is.
+    await client.query("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text");
+    const rows = (await client.query("SELECT version, checksum FROM schema_migrations")).rows as {
+      version: string;
+      checksum: string | null;
+    }[];
+    const done = new Map(rows.map((r) => [r.version, r.checksum]));
+    const texts = new Map(
+      await Promise.all(files.map(async (f) => [f, await readFile(join(DIR, f), "utf8")] as const)),
+    );
+    for (const [file, recorded] of done) {
+      const text = texts.get(file);
+      if (text === undefined) continue;
+      if (recorded === null) {
+        await client.query("UPDATE schema_migrations SET checksum = $2 WHERE version = $1", [file, checksumOf(text)]);
+      } else if (recorded !== checksumOf(text)) {
+        throw new EditedMigration(
+          `migrations/${file} was edited after it was applied to this database (checksum ${recorded.slice(0, 12)}… is now ` +
+            `${checksumOf(text).slice(0, 12)}…). Applied migrations are never edited: restore the file (git checkout) and put the change in a new migration.`,
+        );
+      }
+    }
     for (const file of files) {
       if (done.has(file)) continue;
-      const text = await readFile(join(DIR, file), "utf8");
+      const text = texts.get(file) ?? "";
       await client.query("BEGIN");
       try {
         await client.query(text);
-        await client.query("INSERT INTO schema_migrations (version) VALUES ($1)", [file]);
+        await client.query("INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", [
+          file,
+          checksumOf(text),
+        ]);
         await client.query("COMMIT");
       } catch (err) {
         await client.query("ROLLBACK");
