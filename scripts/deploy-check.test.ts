@@ -122,6 +122,16 @@ describe("refuses each unsafe setting alone, with its line", () => {
       [[/\[\[ratelimits\]\]\nname = "RATE_LIMIT_CREDENTIAL"\n.*\n.*\n/, ""]],
       /no \[\[ratelimits\]\] binding named RATE_LIMIT_CREDENTIAL: add one with simple = \{ limit = 1200, period = 60 \}/,
     ],
+    [
+      "a rate limit window other than a minute",
+      [["limit = 60, period = 60", "limit = 60, period = 10"]],
+      /RATE_LIMIT_HEAVY has period = 10: the \*_PER_MINUTE settings need period = 60/,
+    ],
+    [
+      "Turnstile verified over plain http",
+      [["[vars]\n", '[vars]\nTURNSTILE_VERIFY_URL = "http://127.0.0.1:9/siteverify"\n']],
+      /TURNSTILE_VERIFY_URL is not https/,
+    ],
     ["CORS for any origin", [["https://app.example.com,", "*,"]], /CORS_ORIGINS has "\*": list exact https origins/],
     [
       "CORS over plain http",
