@@ -11,7 +11,8 @@ const ROOT = join(import.meta.dirname, "..", "..");
 
 /** The release the upgrade test runs against: each release moves it to its own last commit. */
 export function previousRelease(): string {
-  const ref = readFileSync(join(import.meta.dirname, "previous-release"), "utf8").trim();
+  const lines = readFileSync(join(import.meta.dirname, "previous-release"), "utf8").split("\n");
+  const ref = lines.map((l) => l.trim()).find((l) => l !== "" && !l.startsWith("#")) ?? "";
   try {
     return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
       cwd: ROOT,
