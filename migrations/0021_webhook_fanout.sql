@@ -39,6 +39,12 @@ BEGIN
 END
 $$;
 
+-- The previous Worker calls webhook_claim() without arguments (expand, then contract): it keeps
+-- working, with 0013's limits, until the release after this one drops this.
+CREATE FUNCTION webhook_claim() RETURNS TABLE (lease uuid, endpoint_id integer, url text, secrets text[],
+  delivery_id bigint, event_id bigint, type text, data jsonb, occurred_at text, due boolean)
+LANGUAGE sql AS $$ SELECT * FROM webhook_claim(5, 10) $$;
+
 -- 2. The deadlock of issue 26 (40P01 in webhook_record while an endpoint was removed during
 -- clock-ins): webhook_record locked its endpoints FOR UPDATE in no particular order, while a
 -- write fanning an event out holds FOR KEY SHARE on the same endpoints in id order; FOR UPDATE
@@ -115,7 +121,9 @@ CREATE OR REPLACE FUNCTION webhook_endpoint_json(e webhook_endpoint) RETURNS jso
     'created_at', api_time(e.created_at), 'updated_at', api_time(e.updated_at))
 $$;
 
-ALTER TABLE webhook_endpoint DROP COLUMN previous_secret, DROP COLUMN previous_secret_until;
+-- previous_secret and previous_secret_until are no longer read, but the previous Worker still writes
+-- them when it rotates a secret (the trigger above keeps previous_secrets right either way): they
+-- go in the release after this one (expand, then contract; scripts/upgrade/upgrade.test.ts).
 
 -- 4. The audit trail is append-only and hash-chained: what it stores stays forever. An endpoint's
 -- URL is kept there as scheme, host and path only: no user:password@ (refused from now on, but

@@ -15,7 +15,8 @@ EXECUTE FUNCTION api_token_revoke_on_deactivation();
 -- 2. What an API token may not do to accounts, whatever route it comes through: grant or take away
 --    superuser (a leaked token would plant lasting access), or change its own owner's account.
 --    auth_guard_token sets timelog.token_admin for the transaction, and only it does: a non-empty
---    value means the request's credential is a token (0011).
+--    value means the request's credential is a token (0011). The refusal is insufficient_scope with
+--    required_scope null (a session), as for /tokens: a code the previous Worker also knows.
 CREATE FUNCTION app_user_token_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF coalesce(current_setting('timelog.token_admin', true), '') = '' THEN
@@ -23,11 +24,11 @@ BEGIN
   END IF;
   IF NEW.is_superuser IS DISTINCT FROM OLD.is_superuser THEN
     RAISE EXCEPTION 'Granting or revoking superuser needs a signed-in session, not an API token.'
-      USING ERRCODE = 'TL403', HINT = 'session_required';
+      USING ERRCODE = 'TL403', HINT = 'insufficient_scope', DETAIL = '{"required_scope": null}';
   END IF;
   IF NEW.id::text = current_setting('timelog.actor', true) AND NEW IS DISTINCT FROM OLD THEN
     RAISE EXCEPTION 'An API token cannot change its own owner''s account; sign in to do it.'
-      USING ERRCODE = 'TL403', HINT = 'session_required';
+      USING ERRCODE = 'TL403', HINT = 'insufficient_scope', DETAIL = '{"required_scope": null}';
   END IF;
   RETURN NEW;
 END

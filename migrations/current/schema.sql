@@ -210,6 +210,8 @@ CREATE TABLE webhook_endpoint (
   description text NOT NULL DEFAULT ''::text,
   status text NOT NULL DEFAULT 'active'::text,
   secret text NOT NULL,
+  previous_secret text,
+  previous_secret_until timestamp(3) with time zone,
   lease_until timestamp(3) with time zone,
   created_at timestamp(3) with time zone NOT NULL DEFAULT now(),
   updated_at timestamp(3) with time zone NOT NULL DEFAULT now(),
@@ -543,11 +545,11 @@ BEGIN
   END IF;
   IF NEW.is_superuser IS DISTINCT FROM OLD.is_superuser THEN
     RAISE EXCEPTION 'Granting or revoking superuser needs a signed-in session, not an API token.'
-      USING ERRCODE = 'TL403', HINT = 'session_required';
+      USING ERRCODE = 'TL403', HINT = 'insufficient_scope', DETAIL = '{"required_scope": null}';
   END IF;
   IF NEW.id::text = current_setting('timelog.actor', true) AND NEW IS DISTINCT FROM OLD THEN
     RAISE EXCEPTION 'An API token cannot change its own owner''s account; sign in to do it.'
-      USING ERRCODE = 'TL403', HINT = 'session_required';
+      USING ERRCODE = 'TL403', HINT = 'insufficient_scope', DETAIL = '{"required_scope": null}';
   END IF;
   RETURN NEW;
 END
@@ -1761,6 +1763,11 @@ CREATE OR REPLACE FUNCTION public.webhook_backoff(n integer)
 AS $function$
   SELECT make_interval(secs => (ARRAY[5, 60, 300, 1800, 7200, 18000])[least(greatest(n, 1), 6)])
 $function$
+;
+CREATE OR REPLACE FUNCTION public.webhook_claim()
+ RETURNS TABLE(lease uuid, endpoint_id integer, url text, secrets text[], delivery_id bigint, event_id bigint, type text, data jsonb, occurred_at text, due boolean)
+ LANGUAGE sql
+AS $function$ SELECT * FROM webhook_claim(5, 10) $function$
 ;
 CREATE OR REPLACE FUNCTION public.webhook_claim(p_endpoints integer, p_per_endpoint integer)
  RETURNS TABLE(lease uuid, endpoint_id integer, url text, secrets text[], delivery_id bigint, event_id bigint, type text, data jsonb, occurred_at text, due boolean)

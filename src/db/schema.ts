@@ -80,6 +80,9 @@ export interface WebhookEndpointTable {
   secret: string;
   /** Replaced secrets that still sign, each with its expiry (migrations/0021). */
   previous_secrets: Generated<JsonValue>;
+  /** Written only by the previous release's Worker; dropped in the next release (migration 0021). */
+  previous_secret: string | null;
+  previous_secret_until: Timestamp | null;
   lease_until: Timestamp | null;
   lease_token: string | null;
   last_claimed_at: Timestamp | null;

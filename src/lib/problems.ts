@@ -20,7 +20,6 @@ export const PROBLEMS = {
   own_timesheet: [403, "Nobody approves or rejects their own week"],
   audit_append_only: [403, "The audit trail is append-only"],
   insufficient_scope: [403, "The token's scopes do not allow this"],
-  session_required: [403, "This needs a signed-in session, not an API token"],
   // 404
   not_found: [404, "Not found"],
   nothing_open: [404, "No time log is running"],

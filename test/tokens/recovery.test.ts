@@ -86,15 +86,15 @@ describe("tokens and account recovery", () => {
 });
 
 describe("what an admin token cannot do to accounts", () => {
-  it("grant or take away superuser: 403 session_required, nothing changes; a session may", async () => {
+  it("grant or take away superuser: 403 insufficient_scope (a session needed), nothing changes; a session may", async () => {
     const admin = await createSuperuser();
     const other = await createSuperuser();
     const alice = await createUser();
     const t = await mint(admin, ["admin", "timelog:read"]);
     const grant = await call("PATCH", `/users/${alice.id}`, { token: t.token, body: { is_superuser: true } });
-    expect((await expectProblem(grant, 403)).code).toBe("session_required");
+    expect(await expectProblem(grant, 403)).toMatchObject({ code: "insufficient_scope", required_scope: null });
     const demote = await call("PATCH", `/users/${other.id}`, { token: t.token, body: { is_superuser: false } });
-    expect((await expectProblem(demote, 403)).code).toBe("session_required");
+    expect((await expectProblem(demote, 403)).code).toBe("insufficient_scope");
     const su = async (id: number) =>
       (await seedSql("SELECT is_superuser FROM app_user WHERE id = $1", [id]))[0]?.is_superuser;
     expect([await su(alice.id), await su(other.id)]).toEqual([false, true]);
@@ -110,7 +110,7 @@ describe("what an admin token cannot do to accounts", () => {
     const t = await mint(admin, ["admin"]);
     for (const body of [{ username: "renamed" }, { is_active: false }, { is_verified: true }]) {
       const res = await call("PATCH", `/users/${admin.id}`, { token: t.token, body });
-      expect((await expectProblem(res, 403)).code).toBe("session_required");
+      expect((await expectProblem(res, 403)).code).toBe("insufficient_scope");
     }
     const [row] = await seedSql("SELECT username, is_active FROM app_user WHERE id = $1", [admin.id]);
     expect(row).toEqual({ username: admin.username, is_active: true });
