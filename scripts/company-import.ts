@@ -6,7 +6,7 @@
 //   before COMMIT, so no other session ever sees them off): the rows are loaded as they were, not
 //   re-audited, re-announced to webhooks or re-stamped. Foreign keys stay checked (tables load
 //   parents first). DISABLE TRIGGER needs the tables' owner (the role that ran the migrations),
-//   not a superuser, so it works on Neon too; the ALTERs also lock every table until COMMIT.
+//   not a superuser, so it works on Neon too. Every table is locked until COMMIT: the API waits.
 // - Identity sequences continue where the exported ones stood (never below a loaded id), so ids
 //   of deleted rows (sync tombstones) are not handed out again.
 // - xid8 columns (sync's change markers) are transaction ids of the old server, meaningless here:
@@ -14,6 +14,8 @@
 import type pg from "pg";
 import { FORMAT, VERSION } from "./company-export.ts";
 import { companySequences, companyTables, quote, SEEDED, type Table } from "./company-tables.ts";
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** A database or file the import will not touch; the message says why. */
 export class ImportRefused extends Error {}
@@ -44,13 +46,17 @@ export async function importCompany(pool: pg.Pool, lines: AsyncIterable<string>)
   try {
     await client.query("BEGIN");
     await client.query("SET LOCAL statement_timeout = 0");
-    await refuseUnlessReady(client, header);
     const tables = new Map((await companyTables(client)).map((t) => [t.name, t]));
+    // Locks every table (ALTER TABLE takes an exclusive lock), so nothing is written between the
+    // check that the database is empty and the load.
+    for (const t of tables.keys()) await client.query(`LOCK TABLE ${quote(t)} IN ACCESS EXCLUSIVE MODE`);
+    await refuseUnlessReady(client, header);
     const triggers = await userTriggers(client);
     for (const t of triggers) await client.query(`ALTER TABLE ${quote(t.tbl)} DISABLE TRIGGER ${quote(t.name)}`);
     for (const name of SEEDED) if (tables.has(name)) await client.query(`DELETE FROM ${quote(name)}`);
 
     let total = 0;
+    const seen: string[] = [];
     let line = await next();
     while (line && !Array.isArray(line) && typeof line.table === "string") {
       const section = line as { table: string; columns: string[]; rows: number };
@@ -74,9 +80,13 @@ export async function importCompany(pool: pg.Pool, lines: AsyncIterable<string>)
         throw new ImportRefused(`Table ${section.table}: ${loaded} rows where the export announced ${section.rows}.`);
       }
       total += loaded;
+      seen.push(section.table);
     }
     if (!line || Array.isArray(line) || !Array.isArray(line.sequences)) {
       throw new ImportRefused("The file ends early (no sequences line): it was cut short.");
+    }
+    if (JSON.stringify(seen) !== JSON.stringify(header.tables)) {
+      throw new ImportRefused("The file's tables are not the ones its first line lists.");
     }
     await restoreSequences(client, line.sequences as { name: string; last_value: string; is_called: boolean }[]);
     const end = await next();
@@ -109,7 +119,9 @@ async function refuseUnlessReady(client: pg.PoolClient, header: Header): Promise
   }
   const tables = (await companyTables(client)).filter((t) => !SEEDED.has(t.name));
   const { rows } = await client.query<{ name: string }>(
-    tables.map((t) => `SELECT '${t.name}' AS name WHERE EXISTS (SELECT 1 FROM ${quote(t.name)})`).join(" UNION ALL "),
+    tables
+      .map((t) => `SELECT ${literal(t.name)} AS name WHERE EXISTS (SELECT 1 FROM ${quote(t.name)})`)
+      .join(" UNION ALL "),
   );
   if (rows.length > 0) {
     throw new ImportRefused(

@@ -19,7 +19,8 @@ const db = await openDatabase().catch((err: unknown) => {
   process.exit(1);
 });
 const partial = `${target}.partial`;
-const out = createWriteStream(partial);
+// Readable by its owner only: it holds password hashes and the webhooks' signing secrets.
+const out = createWriteStream(partial, { mode: 0o600 });
 try {
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, "drain");
