@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, TypedResponse } from "hono";
-import { signedIn, signedInHeavy } from "../auth/middleware";
+import { signedInHeavy } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";

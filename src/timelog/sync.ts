@@ -7,7 +7,7 @@ import { signedIn } from "../auth/middleware";
 import { read } from "../db/request";
 import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
-import { Id, problems, queryId } from "../lib/schemas";
+import { problems, queryId } from "../lib/schemas";
 import { iso } from "../lib/time";
 import * as q from "./queries";
 import { SyncPage, toTimelog } from "./schemas";
