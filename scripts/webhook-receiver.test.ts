@@ -52,6 +52,10 @@ it("prints each delivery with its verdict: 204 for a good signature, 400 for a f
     expect(ok.status).toBe(204);
     const bad = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body, headers: headers("v1,Zm9yZ2Vk") });
     expect(bad.status).toBe(400);
+    // The answer can arrive before the receiver's printed line has crossed the pipe.
+    for (const until = Date.now() + 10_000; !out.includes("BAD SIGNATURE") && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(out).toMatch(/msg_1 timer\.started — signature ok/);
     expect(out).toMatch(/msg_1 timer\.started — BAD SIGNATURE/);
   } finally {
