@@ -51,7 +51,8 @@ export default defineConfig({
         },
       },
       {
-        // Dev tooling that runs in Node: the local Neon endpoint.
+        // Dev tooling that runs in Node: the local Neon endpoint, the client package, the schema
+        // snapshot, the README, the upgrade test, export/import, deploy:check (scripts/**/*.test.ts).
         test: {
           name: "tools",
           environment: "node",
