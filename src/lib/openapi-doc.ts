@@ -40,12 +40,13 @@ export function operationIdOf(method: string, path: string): string {
 
 // biome-ignore lint/suspicious/noExplicitAny: any OpenAPIHono, whatever its env
 export function finishDocument(app: OpenAPIHono<any>) {
+  // The problems every route may add, built once (not once per route at start-up).
+  const { 403: forbidden, 409: conflict, 429: limited } = problems(403, 409, 429) as Record<number, unknown>;
   for (const def of app.openAPIRegistry.definitions) {
     if (def.type !== "route") continue;
     def.route.operationId ??= operationIdOf(def.route.method, def.route.path);
     // Public routes say so: no security requirement at all, not "inherit the default".
     def.route.security ??= [];
-    const { 403: forbidden, 409: conflict, 429: limited } = problems(403, 409, 429) as Record<number, unknown>;
     const responses = def.route.responses as Record<string, unknown>;
     // Any signed-in route may refuse a token's scope (insufficient_scope) or a cookie's origin
     // (csrf_rejected), and any route may be over its rate limit: say so on each operation.

@@ -6,6 +6,7 @@
 // the database (src/auth/throttle.ts).
 import type { Context } from "hono";
 import { ApiError } from "./errors";
+import { ipv6Prefix } from "./ip";
 import type { AppEnv } from "./router";
 
 export type Bucket = "credential" | "address" | "heavy";
@@ -48,11 +49,12 @@ export async function rateLimit(
   const nowSeconds = Date.now() / 1000;
   const window = Math.floor(nowSeconds / WINDOW_SECONDS);
   const reset = Math.max(1, Math.ceil((window + 1) * WINDOW_SECONDS - nowSeconds));
+  const counted = `${bucket}:${key}`;
   if (seen.size > 10_000) seen.clear();
-  const mine = seen.get(`${bucket}:${key}`);
+  const mine = seen.get(counted);
   const count = mine && mine.window === window ? mine.count + 1 : 1;
-  seen.set(`${bucket}:${key}`, { window, count });
-  const { success } = await binding.limit({ key: `${bucket}:${key}` });
+  seen.set(counted, { window, count });
+  const { success } = await binding.limit({ key: counted });
   const policy = `"${label}";q=${limit};w=${WINDOW_SECONDS}`;
   const remaining = success ? Math.max(0, limit - count) : 0;
   // The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): the policy, and what is left.
@@ -67,18 +69,6 @@ export async function rateLimit(
       { "Retry-After": String(reset) },
     );
   }
-}
-
-/** The first 64 bits of an IPv6 address: one subscriber usually holds a whole /64. */
-export function ipv6Prefix(address: string): string {
-  // An IPv4 address written as IPv6 (::ffff:192.0.2.1) is that IPv4 address.
-  const mapped = /^::ffff:(\d{1,3}(\.\d{1,3}){3})$/.exec(address);
-  if (mapped?.[1]) return mapped[1];
-  const [head = "", tail] = address.split("::");
-  const front = head ? head.split(":") : [];
-  const back = tail ? tail.split(":") : [];
-  const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0");
-  return `${[...front, ...zeros, ...back].slice(0, 4).join(":")}::/64`;
 }
 
 /** The client as Cloudflare's CF-Connecting-IP names it (callers cannot forge it behind Cloudflare). */

@@ -4,6 +4,8 @@
 // `0x7f000001`, `2130706433`, `0177.0.0.1` and `127.1` all arrive here as `127.0.0.1`, and
 // IPv6 literals in one canonical form. Names are not resolved (a Worker cannot ask DNS which
 // address fetch will use): a public name pointing at a private address is not caught here.
+
+import { v6Groups } from "../lib/ip";
 import type { Settings } from "../settings";
 
 export type UrlRefusal = "insecure_url" | "url_credentials" | "internal_url";
@@ -43,17 +45,6 @@ function privateV4(n: number): boolean {
     const size = 2 ** (32 - bits);
     return n >= base && n < base + size;
   });
-}
-
-/** The eight 16-bit groups of a canonical IPv6 literal (without brackets). */
-function v6Groups(host: string): number[] | undefined {
-  const [head = "", tail, extra] = host.split("::");
-  if (extra !== undefined) return undefined;
-  const a = head ? head.split(":") : [];
-  const b = tail ? tail.split(":") : [];
-  const fill = tail === undefined ? 0 : 8 - a.length - b.length;
-  const groups = [...a, ...Array(fill).fill("0"), ...b].map((g) => Number.parseInt(g, 16));
-  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
 /**
