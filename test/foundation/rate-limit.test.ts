@@ -134,4 +134,26 @@ describe("rate limits", () => {
     const own = await call("GET", "/reports/summary?from=2026-01-01&to=2026-02-01", { token: alice.token, env: heavy });
     expect(own.status).toBe(200);
   });
+
+  it("an IPv6 client is one address per /64, however the address is written", async () => {
+    const limits = limited("ADDRESS", "5");
+    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
+    // Every request from another host of one /64, written every which way: they share one budget
+    // (were each host its own bucket, none would ever be refused).
+    let n = 0;
+    const host = () => {
+      n += 1;
+      return [`${prefix}::${n}`, `${prefix}:0:0:0:${n}`, `${prefix.toUpperCase()}::abcd:${n}`, `${prefix}:ffff::${n}`][
+        n % 4
+      ];
+    };
+    const { passed } = await untilRefused(
+      async () => call("GET", "/health", { env: limits, headers: { "cf-connecting-ip": host() ?? "" } }),
+      4,
+    );
+    expect(passed).toBeLessThanOrEqual(10);
+    // …and the next /64 has its own.
+    const next = await call("GET", "/health", { env: limits, headers: { "cf-connecting-ip": `${prefix}0::1` } });
+    expect(next.status).toBe(200);
+  });
 });
