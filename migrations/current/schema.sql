@@ -1067,6 +1067,16 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.company_settings_json(s company_settings)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object(
+    'timelog_earliest', api_time(s.timelog_earliest), 'timelog_max_seconds', s.timelog_max_seconds,
+    'default_time_zone', s.default_time_zone, 'locked_before', api_time(s.locked_before), 'currency', s.currency)
+$function$
+;
 CREATE OR REPLACE FUNCTION public.csv_hm(ms bigint)
  RETURNS text
  LANGUAGE sql
@@ -1224,6 +1234,17 @@ AS $function$
   SELECT left(encode(sha256(convert_to(hash, 'UTF8')), 'hex'), 16)
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.position_json(p "position", p_salary boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object(
+    'id', p.id, 'title', p.title, 'description', p.description,
+    'open_for_registration', p.open_for_registration, 'weekly_hours', p.weekly_hours::float8)
+    || CASE WHEN p_salary AND p.salary IS NOT NULL THEN jsonb_build_object('salary', p.salary) ELSE '{}' END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.project_budget_json(p project, p_money boolean)
  RETURNS jsonb
  LANGUAGE sql
@@ -1268,10 +1289,19 @@ CREATE OR REPLACE FUNCTION public.project_json(p project)
  LANGUAGE sql
  STABLE
 AS $function$
+  SELECT project_json(p, true)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.project_json(p project, p_money boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
   SELECT jsonb_build_object(
     'id', p.id, 'secret_name', p.secret_name, 'started_at', api_time(p.started_at),
     'description', p.description, 'is_archived', p.is_archived, 'client_fk', p.client_fk, 'billable', p.billable,
-    'budget_hours', p.budget_hours::float8, 'budget_amount', p.budget_amount, 'budget_period', p.budget_period)
+    'budget_hours', p.budget_hours::float8, 'budget_amount', CASE WHEN p_money THEN p.budget_amount END,
+    'budget_period', p.budget_period)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.rate_json(r rate)
@@ -1748,6 +1778,18 @@ AS $function$
      AND coalesce((SELECT is_superuser AND is_active FROM app_user WHERE id = p_user), false)
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.user_json(u app_user)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object(
+    'id', u.id, 'email', u.email, 'username', u.username, 'position_fk', u.position_fk,
+    'is_active', u.is_active, 'is_superuser', u.is_superuser, 'is_verified', u.is_verified,
+    'registered_at', api_time(u.registered_at), 'time_zone', u.time_zone,
+    'weekly_hours', u.weekly_hours::float8)
+$function$
+;
 CREATE OR REPLACE FUNCTION public.user_time_zone(p_user integer)
  RETURNS text
  LANGUAGE sql
@@ -1977,9 +2019,7 @@ CREATE OR REPLACE FUNCTION public.webhook_user()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  PERFORM webhook_enqueue(CASE TG_OP WHEN 'INSERT' THEN 'user.created' ELSE 'user.deactivated' END,
-    jsonb_build_object('id', NEW.id, 'email', NEW.email, 'username', NEW.username,
-      'position_fk', NEW.position_fk, 'is_active', NEW.is_active));
+  PERFORM webhook_enqueue(CASE TG_OP WHEN 'INSERT' THEN 'user.created' ELSE 'user.deactivated' END, user_json(NEW));
   RETURN NULL;
 END
 $function$

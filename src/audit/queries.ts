@@ -1,10 +1,11 @@
 // The audit trail is written by triggers (migrations/0007_teams.sql); here it is only read.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
+import type { AuditEvent } from "./schemas";
 
 type Db = Kysely<Database>;
 
-const eventJson = sql<unknown>`jsonb_build_object('id', e.id, 'at', api_time(e.at), 'actor_fk', e.actor_fk,
+const eventJson = sql<AuditEvent>`jsonb_build_object('id', e.id, 'at', api_time(e.at), 'actor_fk', e.actor_fk,
   'request_id', e.request_id, 'kind', e.kind, 'user_fk', nullif(e.chain, 0), 'entity', e.entity,
   'entity_id', e.entity_id, 'before', e.before, 'after', e.after, 'seq', e.seq, 'prev_hash', e.prev_hash,
   'hash', e.hash)`.as("body");

@@ -1,4 +1,3 @@
-import type { z } from "@hono/zod-openapi";
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn, signedInHeavy } from "../auth/middleware";
 import { read } from "../db/request";
@@ -11,7 +10,6 @@ import * as q from "./queries";
 import { type AuditEvent, AuditPage, AuditQuery, Verification, VerifyQuery } from "./schemas";
 
 const tags = ["audit"];
-type Event = z.infer<typeof AuditEvent>;
 
 /** Audit ids are bigint: a cursor is the last id, up to 18 digits. */
 function eventAfter(cursor: string | undefined): number | undefined {
@@ -21,13 +19,7 @@ function eventAfter(cursor: string | undefined): number | undefined {
   return Number(id);
 }
 
-const page = (rows: { id: string; body: unknown }[], limit: number) =>
-  pageOf(
-    rows,
-    limit,
-    (r) => r.body as Event,
-    (r) => [r.id],
-  );
+const page = (rows: { id: string; body: AuditEvent }[], limit: number) => pageOf(rows, limit, (r) => [r.id]);
 
 export const audit = createRouter()
   .openapi(

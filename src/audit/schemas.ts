@@ -44,6 +44,7 @@ export const AuditEvent = z
     hash: z.string().openapi({ description: "SHA-256 over this event's content and prev_hash" }),
   })
   .openapi("AuditEvent");
+export type AuditEvent = z.infer<typeof AuditEvent>;
 export const AuditPage = pageSchema(AuditEvent, "AuditPage");
 
 export const AuditQuery = PageQuery.extend({

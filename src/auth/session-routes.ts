@@ -9,7 +9,7 @@ import { countRequest } from "../lib/rate-limit";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
-import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, toUser, User } from "../users/schemas";
+import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
 import { AUTH_COOKIE, checkOrigin, signedIn } from "./middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
 import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
@@ -74,7 +74,7 @@ export const sessions = createRouter()
       const password_hash = await hashPassword(password);
       const [[row]] = await anonymous(c, [q.insertUser(database.db, { ...input, password_hash })]);
       if (!row) throw new ApiError("email_taken", "That email is already registered.");
-      return c.json(toUser(row), 201);
+      return c.json(row.body, 201);
     },
   )
   .openapi(

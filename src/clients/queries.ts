@@ -1,8 +1,10 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Client } from "./schemas";
 
 type Db = Kysely<Database>;
-const body = sql<unknown>`client_json(client)`.as("body");
+const body = sql<Client>`client_json(client)`.as("body");
 
 export function listClients(db: Db, opts: { after?: number; limit: number; archived?: boolean }) {
   let q = db
@@ -21,5 +23,4 @@ type Values = { name: string; is_archived?: boolean };
 export const insertClient = (db: Db, v: Values) => db.insertInto("client").values(v).returning(body);
 export const updateClient = (db: Db, id: number, v: Partial<Values>) =>
   db.updateTable("client").set(v).where("id", "=", id).returning(body);
-export const deleteClient = (db: Db, id: number) =>
-  db.deleteFrom("client").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));
+export const deleteClient = (db: Db, id: number) => db.deleteFrom("client").where("id", "=", id).returning(removed);

@@ -1,6 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { one, read, write } from "../db/request";
+import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
@@ -12,7 +12,6 @@ import { Client, ClientPage, ClientQuery, CreateClient, UpdateClient } from "./s
 const tags = ["clients"];
 const notFound = () => new ApiError("not_found", "No such client.");
 const superuser = { superuser: true };
-type C = z.infer<typeof Client>;
 
 export const clients = createRouter()
   .openapi(
@@ -32,12 +31,7 @@ export const clients = createRouter()
       const query = q.listClients(c.get("database").db, { limit, after: idAfter(cursor), archived: filter });
       const rows = (await read(c, [query])).results[0];
       return c.json(
-        pageOf(
-          rows,
-          limit,
-          (r) => r.body as C,
-          (r) => [r.id],
-        ),
+        pageOf(rows, limit, (r) => [r.id]),
         200,
       );
     },
@@ -54,8 +48,7 @@ export const clients = createRouter()
       responses: { 200: json(Client, "The client"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const row = await one(c, q.findClient(c.get("database").db, c.req.valid("param").id), notFound);
-      return c.json(row.body as C, 200);
+      return one(c, q.findClient(c.get("database").db, c.req.valid("param").id), notFound);
     },
   )
   .openapi(
@@ -70,9 +63,7 @@ export const clients = createRouter()
       responses: { 201: json(Client, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertClient(c.get("database").db, c.req.valid("json")), 201, superuser);
-      if (!res) throw notFound();
-      return c.json(res.body as C, 201);
+      return write(c, [], q.insertClient(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
     },
   )
   .openapi(
@@ -88,9 +79,7 @@ export const clients = createRouter()
     }),
     async (c) => {
       const query = q.updateClient(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      const res = await write(c, [], query, 200, superuser);
-      if (!res) throw notFound();
-      return c.json(res.body as C, 200);
+      return write(c, [], query, 200, notFound, superuser);
     },
   )
   .openapi(
@@ -105,8 +94,6 @@ export const clients = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteClient(c.get("database").db, c.req.valid("param").id), 204, superuser);
-      if (!res) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(c, [], q.deleteClient(c.get("database").db, c.req.valid("param").id), notFound, superuser);
     },
   );

@@ -5,6 +5,7 @@ import { Id, Timestamp } from "../lib/schemas";
 export const Client = z
   .object({ id: Id, name: z.string(), is_archived: z.boolean(), created_at: Timestamp })
   .openapi("Client");
+export type Client = z.infer<typeof Client>;
 export const ClientPage = pageSchema(Client, "ClientPage");
 
 const Name = z.string().trim().min(1).max(100).openapi({ example: "Acme GmbH" });

@@ -1,63 +1,14 @@
 // Company-wide limits that the database enforces on every time log (see company_settings).
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
 import { one, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, problems, Timestamp, Zone } from "../lib/schemas";
-import { iso, isoOrNull } from "../lib/time";
-import { DateTime } from "../projects/schemas";
+import { IdempotencyHeader, problems } from "../lib/schemas";
 import * as q from "./queries";
+import { CompanySettings, Lock, UpdateSettings } from "./schemas";
 
-const MAX_SECONDS = 31 * 86_400;
-
-export const CompanySettings = z
-  .object({
-    timelog_earliest: Timestamp.openapi({ description: "no time log may start before this instant" }),
-    timelog_max_seconds: z.number().int().openapi({ description: "the longest single time log" }),
-    default_time_zone: z.string().openapi({ description: "weeks of users without a time_zone run in this zone" }),
-    locked_before: Timestamp.nullable().openapi({ description: "payroll closed: no log starting before it changes" }),
-    currency: z.string().openapi({ description: "ISO 4217: every amount is in its minor units", example: "EUR" }),
-  })
-  .openapi("CompanySettings");
-
-const UpdateSettings = z
-  .strictObject({
-    timelog_earliest: DateTime.optional(),
-    timelog_max_seconds: z.number().int().min(60).max(MAX_SECONDS).optional(),
-    default_time_zone: Zone.optional(),
-    currency: z
-      .string()
-      .regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR")
-      .optional()
-      .openapi({ description: "fixed once rates exist (409 currency_in_use)" }),
-  })
-  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
-  .openapi("UpdateCompanySettings");
-
-const Lock = z
-  .strictObject({
-    locked_before: DateTime.nullable().openapi({
-      description: "null lifts the lock; moving it back is allowed (audited)",
-    }),
-  })
-  .openapi("CompanyLock");
-
-type Row = {
-  timelog_earliest: Date;
-  timelog_max_seconds: number;
-  default_time_zone: string;
-  locked_before: Date | null;
-  currency: string;
-};
-const toSettings = (row: Row) => ({
-  timelog_earliest: iso(row.timelog_earliest),
-  timelog_max_seconds: row.timelog_max_seconds,
-  default_time_zone: row.default_time_zone,
-  locked_before: isoOrNull(row.locked_before),
-  currency: row.currency,
-});
 const tags = ["settings"];
 /** The migrations insert the one row and nothing deletes it: its absence is our bug, a 500. */
 const noSettings = () => new ApiError("internal", "The company settings are missing.");
@@ -74,8 +25,7 @@ export const company = createRouter()
       responses: { 200: json(CompanySettings, "The limits"), ...problems(401) },
     }),
     async (c) => {
-      const row = await one(c, q.readSettings(c.get("database").db), noSettings);
-      return c.json(toSettings(row), 200);
+      return one(c, q.readSettings(c.get("database").db), noSettings);
     },
   )
   .openapi(
@@ -92,11 +42,7 @@ export const company = createRouter()
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      const row = await one(c, q.updateSettings(c.get("database").db, patch), noSettings, {
-        superuser: true,
-        write: true,
-      });
-      return c.json(toSettings(row), 200);
+      return write(c, [], q.updateSettings(c.get("database").db, patch), 200, noSettings, { superuser: true });
     },
   )
   .openapi(
@@ -116,8 +62,6 @@ export const company = createRouter()
     async (c) => {
       const { locked_before } = c.req.valid("json");
       const { db } = c.get("database");
-      const res = await write(c, [q.setLock(db, locked_before)], q.settingsBody(db), 200, { superuser: true });
-      if (!res) throw noSettings();
-      return c.json(res.body as z.infer<typeof CompanySettings>, 200);
+      return write(c, [q.setLock(db, locked_before)], q.readSettings(db), 200, noSettings, { superuser: true });
     },
   );

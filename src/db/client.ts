@@ -12,6 +12,7 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  sql,
 } from "kysely";
 import type { Settings } from "../settings";
 import type { Database } from "./schema";
@@ -95,3 +96,6 @@ export async function batch<const Q extends readonly Compilable<unknown>[]>(
   );
   return results as { -readonly [K in keyof Q]: Rows<Q[K]> };
 }
+
+/** The result column of a delete: a row (with no body) when it removed something, for the 204. */
+export const removed = sql<null>`NULL::jsonb`.as("body");

@@ -1,14 +1,18 @@
 // The one way a request reaches the database. Handlers call these and nothing else:
 //   read(c, [queries])         the login check and the queries, one round trip (one query: one
 //                              statement, the check folded into it; more: one transaction)
-//   one(c, query, notFound)    exactly one row, or the handler's 404
-//   write(c, writes, result)   the same, atomic, with Idempotency-Key (claimed, answered and stored
-//                              in the same round trip; a retry gets the stored result)
+//   one(c, query, notFound)    the answer: one row's body, or the handler's 404
+//   write(c, writes, result, status, notFound)
+//                              the same, atomic, with Idempotency-Key (claimed, answered and stored
+//                              in the same round trip; a retry gets the stored result); `commit` is
+//                              the same without the answer, for the few routes that add to it
 //   anonymous(c, [queries])    no login (sign-in, registration, health)
 // Every round trip is one batch() or single() (src/db/client.ts), so every statement runs under a
 // statement timeout. The login check is the database's auth_guard(): if the login has ended (or
 // a superuser is needed and the caller is not one) it aborts the batch before any query runs.
-import type { Context } from "hono";
+import type { Context, TypedResponse } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { JSONParsed } from "hono/utils/types";
 import { type Compilable, sql } from "kysely";
 import { scopeFor } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
@@ -23,6 +27,8 @@ interface Opts {
   superuser?: boolean;
   /** The queries change data: always a transaction whose login check names the actor for the audit. */
   write?: boolean;
+  /** Statements that run first and abort the batch when the caller may not go on (no results). */
+  checks?: readonly Compilable<unknown>[];
 }
 
 /** The login check and the queries, in one round trip. */
@@ -35,8 +41,9 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const { userId, sessionId, tokenHash } = c.get("auth");
   const database = c.get("database");
   const [only] = queries;
+  const checks = opts.checks ?? [];
   // A token's check also notes its last use (a write): tokens always take the batch.
-  if (queries.length === 1 && only && !opts.write && tokenHash === undefined) {
+  if (queries.length === 1 && only && checks.length === 0 && !opts.write && tokenHash === undefined) {
     // One statement, no transaction. The check is a condition without columns, so PostgreSQL
     // evaluates it once, before reading a row (a one-time filter): an ended login is a 401, never
     // an empty answer, and a check that fails returns no rows.
@@ -54,27 +61,34 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
       ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${need}, ${requestId}::text)`
       : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scopeFor(c.req.method, c.req.path)}::text, ${need}, ${requestId}::text)`;
   const guard = database.db.selectNoFrom(check.as("is_superuser"));
+  const skip = 1 + checks.length;
   if (!opts.write) {
-    const [, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
-    return { results: results as Results<Q> };
+    const results = (await batch(database, [guard, ...checks, ...queries])) as unknown[][];
+    return { results: results.slice(skip) as Results<Q> };
   }
   // Last in a write's transaction: whether its triggers queued webhook events to deliver.
-  const [, ...results] = (await batch(database, [guard, ...queries, webhooksQueued(database)])) as unknown[][];
+  const results = (await batch(database, [guard, ...checks, ...queries, webhooksQueued(database)])) as unknown[][];
   if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
-  return { results: results as Results<Q> };
+  return { results: results.slice(skip) as Results<Q> };
 }
 
-/** Exactly one row: the query's first, or the handler's not-found problem. */
-export async function one<R>(
+/** A JSON answer typed as the route declares it (what `c.json` returns for a body of type T). */
+export type Json<T, S extends ContentfulStatusCode> = Response & TypedResponse<JSONParsed<T>, S, "json">;
+
+/**
+ * The answer to a read of one resource: the body its query built (see the `*_json` functions in
+ * SQL, one per resource), or the handler's not-found problem.
+ */
+export async function one<T>(
   c: Context<AppEnv>,
-  query: Compilable<R>,
+  query: Compilable<{ body: T }>,
   notFound: () => ApiError,
   opts: Opts = {},
-): Promise<R> {
+): Promise<Json<T, 200>> {
   const { results } = await read(c, [query], opts);
-  const [row] = results[0] as R[];
+  const [row] = results[0] as { body: T }[];
   if (row === undefined) throw notFound();
-  return row;
+  return c.json(row.body as JSONParsed<T>, 200) as Json<T, 200>;
 }
 
 const webhooksQueued = ({ db }: Db) =>
@@ -95,9 +109,35 @@ export async function anonymous<const Q extends readonly Compilable<unknown>[]>(
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** A write's response, as the database built it (and stored it, under an Idempotency-Key). */
-export interface Stored {
+export interface Stored<T = unknown> {
   status: number;
-  body: unknown;
+  body: T;
+}
+
+/** A write answered with the body its result query built, or the handler's not-found problem. */
+export async function write<T, S extends ContentfulStatusCode>(
+  c: Context<AppEnv>,
+  writes: readonly Compilable<unknown>[],
+  result: Compilable<{ body: T }>,
+  status: S,
+  notFound: () => ApiError,
+  opts: Opts = {},
+): Promise<Json<T, S>> {
+  const res = await commit(c, writes, result, status, opts);
+  if (!res) throw notFound();
+  return c.json(res.body as JSONParsed<T>, status) as Json<T, S>;
+}
+
+/** A write answered with 204 (its result query returns a row when it found what it removed). */
+export async function writeNoContent(
+  c: Context<AppEnv>,
+  writes: readonly Compilable<unknown>[],
+  result: Compilable<{ body: unknown }>,
+  notFound: () => ApiError,
+  opts: Opts = {},
+) {
+  if (!(await commit(c, writes, result, 204, opts))) throw notFound();
+  return c.body(null, 204);
 }
 
 /**
@@ -107,17 +147,17 @@ export interface Stored {
  * claimed first and the response stored last, all in the one batch; a retry gets the stored
  * response, status and body, as it was.
  */
-export async function write(
+export async function commit<T>(
   c: Context<AppEnv>,
   writes: readonly Compilable<unknown>[],
-  result: Compilable<{ body: unknown }>,
+  result: Compilable<{ body: T }>,
   status: number,
   opts: Opts = {},
-): Promise<(Stored & { replayed?: true }) | undefined> {
+): Promise<(Stored<T> & { replayed?: true }) | undefined> {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {
     const { results } = await read(c, [...writes, result], { ...opts, write: true });
-    const [row] = results.at(-1) as { body: unknown }[];
+    const [row] = results.at(-1) as { body: T }[];
     return row && { status, body: row.body };
   }
   if (!KEY.test(key))
@@ -144,13 +184,13 @@ export async function write(
     .where("response", "is", null);
   try {
     const { results } = await read(c, [begin, ...writes, store, unclaim], { ...opts, write: true });
-    const [stored] = results.at(-2) as { response: Stored }[];
+    const [stored] = results.at(-2) as { response: Stored<T> }[];
     return stored?.response;
   } catch (err) {
     const e = err as { code?: string; detail?: string };
     if (e.code === "TL200" && e.detail) {
       c.header("Idempotent-Replayed", "true");
-      return { ...(JSON.parse(e.detail) as Stored), replayed: true };
+      return { ...(JSON.parse(e.detail) as Stored<T>), replayed: true };
     }
     throw err;
   }

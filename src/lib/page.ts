@@ -30,11 +30,17 @@ export function idAfter(cursor: string | undefined): number | undefined {
   return n;
 }
 
-/** The page: the first `limit` rows, and a cursor after the last of them if there were more. */
-export function pageOf<R, T>(rows: R[], limit: number, map: (row: R) => T, key: (row: R) => (string | number)[]) {
+/**
+ * The page: the bodies of the first `limit` rows (each built by its resource's SQL function), and
+ * a cursor after the last of them if there were more.
+ */
+export function pageOf<R extends { body: unknown }>(rows: R[], limit: number, key: (row: R) => (string | number)[]) {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  return { items: items.map(map), next_cursor: rows.length > limit && last ? encodeCursor(...key(last)) : null };
+  return {
+    items: items.map((r): R["body"] => r.body),
+    next_cursor: rows.length > limit && last ? encodeCursor(...key(last)) : null,
+  };
 }
 
 export const PageQuery = z.object({

@@ -1,15 +1,14 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Position } from "./schemas";
 
 type Db = Kysely<Database>;
-const COLUMNS = [
-  "id",
-  "title",
-  "description",
-  "salary",
-  "open_for_registration",
-  sql<number>`weekly_hours::float8`.as("weekly_hours"),
-] as const;
+/** A position as the API shows it (position_json); the salary only for superusers, decided in SQL. */
+const body = (salary: RawBuilder<boolean>) => sql<Position>`position_json(position, ${salary})`.as("body");
+const visible = (viewerId: number) => body(sql<boolean>`user_is_superuser(${viewerId}::int)`);
+/** Writes are superusers' own: they see the salary they wrote. */
+const written = body(sql<boolean>`true`);
 type Fields = {
   title?: string;
   description?: string | null;
@@ -18,28 +17,22 @@ type Fields = {
   weekly_hours?: number;
 };
 
-/** Salaries are read for superusers only: NULL for everyone else, in the query itself. */
-const visibleColumns = (viewerId: number) => [
-  ...COLUMNS.filter((col) => col !== "salary"),
-  sql<number | null>`CASE WHEN user_is_superuser(${viewerId}::int) THEN salary END`.as("salary"),
-];
-
 export function listPositions(db: Db, viewerId: number, after: number | undefined, limit: number) {
   const q = db
     .selectFrom("position")
-    .select(visibleColumns(viewerId))
+    .select(["id", visible(viewerId)])
     .orderBy("id")
     .limit(limit + 1);
   return after === undefined ? q : q.where("id", ">", after);
 }
 
 export const findPosition = (db: Db, viewerId: number, id: number) =>
-  db.selectFrom("position").select(visibleColumns(viewerId)).where("id", "=", id);
+  db.selectFrom("position").select(visible(viewerId)).where("id", "=", id);
 
 export const insertPosition = (db: Db, values: Fields & { title: string }) =>
-  db.insertInto("position").values(values).returning(COLUMNS);
+  db.insertInto("position").values(values).returning(written);
 
 export const updatePosition = (db: Db, id: number, patch: Fields) =>
-  db.updateTable("position").set(patch).where("id", "=", id).returning(COLUMNS);
+  db.updateTable("position").set(patch).where("id", "=", id).returning(written);
 
-export const deletePosition = (db: Db, id: number) => db.deleteFrom("position").where("id", "=", id).returning("id");
+export const deletePosition = (db: Db, id: number) => db.deleteFrom("position").where("id", "=", id).returning(removed);

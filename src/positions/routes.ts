@@ -1,24 +1,21 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
-import { one, read } from "../db/request";
+import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { CreatePosition, Position, PositionPage, ReplacePosition, toPosition, UpdatePosition } from "./schemas";
+import { CreatePosition, Position, PositionPage, ReplacePosition, UpdatePosition } from "./schemas";
 
 const notFound = () => new ApiError("not_found", "No such position.");
+const superuser = { superuser: true };
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
-async function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
-  const row = await one(c, q.updatePosition(c.get("database").db, id, patch), notFound, {
-    superuser: true,
-    write: true,
-  });
-  return toPosition(row);
+function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
+  return write(c, [], q.updatePosition(c.get("database").db, id, patch), 200, notFound, superuser);
 }
 const tags = ["positions"];
 
@@ -40,7 +37,7 @@ export const positions = createRouter()
       const query = q.listPositions(c.get("database").db, c.get("auth").userId, idAfter(cursor), limit);
       const { results } = await read(c, [query]);
       return c.json(
-        pageOf(results[0], limit, toPosition, (r) => [r.id]),
+        pageOf(results[0], limit, (r) => [r.id]),
         200,
       );
     },
@@ -58,10 +55,7 @@ export const positions = createRouter()
     }),
     async (c) => {
       const viewer = c.get("auth").userId;
-      const { results } = await read(c, [q.findPosition(c.get("database").db, viewer, c.req.valid("param").id)]);
-      const [row] = results[0];
-      if (!row) throw notFound();
-      return c.json(toPosition(row), 200);
+      return one(c, q.findPosition(c.get("database").db, viewer, c.req.valid("param").id), notFound);
     },
   )
   .openapi(
@@ -76,13 +70,7 @@ export const positions = createRouter()
       responses: { 201: json(Position, "Created"), ...problems(401, 403, 422) },
     }),
     async (c) => {
-      const { results } = await read(c, [q.insertPosition(c.get("database").db, c.req.valid("json"))], {
-        superuser: true,
-        write: true,
-      });
-      const [row] = results[0];
-      if (!row) throw notFound();
-      return c.json(toPosition(row), 201);
+      return write(c, [], q.insertPosition(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
     },
   )
   .openapi(
@@ -96,7 +84,7 @@ export const positions = createRouter()
       request: { params: IdParam, body: body(ReplacePosition) },
       responses: { 200: json(Position, "Replaced"), ...problems(401, 403, 404, 422) },
     }),
-    async (c) => c.json(await savePosition(c, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => savePosition(c, c.req.valid("param").id, c.req.valid("json")),
   )
   .openapi(
     createRoute({
@@ -109,7 +97,7 @@ export const positions = createRouter()
       request: { params: IdParam, body: body(UpdatePosition) },
       responses: { 200: json(Position, "Updated"), ...problems(401, 403, 404, 422) },
     }),
-    async (c) => c.json(await savePosition(c, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => savePosition(c, c.req.valid("param").id, c.req.valid("json")),
   )
   .openapi(
     createRoute({
@@ -123,11 +111,12 @@ export const positions = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const { results } = await read(c, [q.deletePosition(c.get("database").db, c.req.valid("param").id)], {
-        superuser: true,
-        write: true,
-      });
-      if (!results[0][0]) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(
+        c,
+        [],
+        q.deletePosition(c.get("database").db, c.req.valid("param").id),
+        notFound,
+        superuser,
+      );
     },
   );

@@ -51,18 +51,3 @@ export const UpdatePosition = z
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdatePosition");
-
-export interface PositionRow {
-  id: number;
-  title: string;
-  description: string | null;
-  /** NULL unless the viewer is a superuser (see queries.ts). */
-  salary: number | null;
-  open_for_registration: boolean;
-  weekly_hours: number;
-}
-
-export function toPosition(row: PositionRow): Position {
-  const { salary, ...rest } = row;
-  return salary === null ? rest : { ...rest, salary };
-}

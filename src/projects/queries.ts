@@ -1,26 +1,14 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Project, ProjectBudget } from "./schemas";
 
 type Db = Kysely<Database>;
-const COLUMNS = [
-  "id",
-  "secret_name",
-  "started_at",
-  "description",
-  "is_archived",
-  "client_fk",
-  "billable",
-  "budget_hours",
-  "budget_period",
-] as const;
-/** The money budget is superusers' (as in GET /projects/{id}/budget): null for everyone else. */
-const columns = (viewerId: number) =>
-  [
-    ...COLUMNS,
-    sql<string | null>`CASE WHEN user_is_superuser(${viewerId}::int) THEN budget_amount::text END`.as("budget_amount"),
-  ] as const;
-/** The API's JSON for the row a write returns, built by the database (see project_json). */
-const body = sql<unknown>`project_json(project)`.as("body");
+/** A project as the API shows it (project_json); the money budget only for superusers, in SQL. */
+const visible = (viewerId: number) =>
+  sql<Project>`project_json(project, user_is_superuser(${viewerId}::int))`.as("body");
+/** Writes are superusers' own: project_json(project) shows the money budget. */
+const body = sql<Project>`project_json(project)`.as("body");
 
 export function listProjects(
   db: Db,
@@ -29,7 +17,7 @@ export function listProjects(
 ) {
   let q = db
     .selectFrom("project")
-    .select(columns(viewerId))
+    .select(["id", visible(viewerId)])
     .orderBy("id")
     .limit(opts.limit + 1);
   if (opts.after !== undefined) q = q.where("id", ">", opts.after);
@@ -39,7 +27,7 @@ export function listProjects(
 }
 
 export const findProject = (db: Db, id: number, viewerId: number) =>
-  db.selectFrom("project").select(columns(viewerId)).where("id", "=", id);
+  db.selectFrom("project").select(visible(viewerId)).where("id", "=", id);
 
 type Values = {
   secret_name: string;
@@ -57,7 +45,7 @@ type Values = {
 export const projectBudget = (db: Db, id: number, viewerId: number) =>
   db
     .selectFrom("project")
-    .select(sql<unknown>`project_budget_json(project, user_is_superuser(${viewerId}::int))`.as("body"))
+    .select(sql<ProjectBudget>`project_budget_json(project, user_is_superuser(${viewerId}::int))`.as("body"))
     .where("id", "=", id);
 
 export const insertProject = (db: Db, values: Values) => db.insertInto("project").values(values).returning(body);
@@ -65,5 +53,4 @@ export const insertProject = (db: Db, values: Values) => db.insertInto("project"
 export const updateProject = (db: Db, id: number, patch: Partial<Values>) =>
   db.updateTable("project").set(patch).where("id", "=", id).returning(body);
 
-export const deleteProject = (db: Db, id: number) =>
-  db.deleteFrom("project").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));
+export const deleteProject = (db: Db, id: number) => db.deleteFrom("project").where("id", "=", id).returning(removed);

@@ -1,7 +1,7 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
-import { one, read, write } from "../db/request";
+import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
@@ -15,7 +15,6 @@ import {
   ProjectPage,
   ProjectQuery,
   ReplaceProject,
-  toProject,
   UpdateProject,
 } from "./schemas";
 
@@ -24,10 +23,8 @@ const notFound = () => new ApiError("not_found", "No such project.");
 const superuser = { superuser: true };
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
-async function saveProject(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updateProject>[2]) {
-  const res = await write(c, [], q.updateProject(c.get("database").db, id, patch), 200, superuser);
-  if (!res) throw notFound();
-  return res.body as z.infer<typeof Project>;
+function saveProject(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updateProject>[2]) {
+  return write(c, [], q.updateProject(c.get("database").db, id, patch), 200, notFound, superuser);
 }
 
 export const projects = createRouter()
@@ -49,7 +46,7 @@ export const projects = createRouter()
       const opts = { limit, after: idAfter(cursor), archived: filter, client: client_fk };
       const { results } = await read(c, [q.listProjects(c.get("database").db, c.get("auth").userId, opts)]);
       return c.json(
-        pageOf(results[0], limit, toProject, (r) => [r.id]),
+        pageOf(results[0], limit, (r) => [r.id]),
         200,
       );
     },
@@ -66,12 +63,7 @@ export const projects = createRouter()
       responses: { 200: json(Project, "The project"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const row = await one(
-        c,
-        q.findProject(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
-        notFound,
-      );
-      return c.json(toProject(row), 200);
+      return one(c, q.findProject(c.get("database").db, c.req.valid("param").id, c.get("auth").userId), notFound);
     },
   )
   .openapi(
@@ -87,9 +79,7 @@ export const projects = createRouter()
       responses: { 201: json(Project, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), 201, superuser);
-      if (!res) throw notFound();
-      return c.json(res.body as z.infer<typeof Project>, 201);
+      return write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
     },
   )
   .openapi(
@@ -103,7 +93,7 @@ export const projects = createRouter()
       request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplaceProject) },
       responses: { 200: json(Project, "Replaced"), ...problems(401, 403, 404, 409, 422) },
     }),
-    async (c) => c.json(await saveProject(c, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => saveProject(c, c.req.valid("param").id, c.req.valid("json")),
   )
   .openapi(
     createRoute({
@@ -117,7 +107,7 @@ export const projects = createRouter()
       request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateProject) },
       responses: { 200: json(Project, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
-    async (c) => c.json(await saveProject(c, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => saveProject(c, c.req.valid("param").id, c.req.valid("json")),
   )
   .openapi(
     createRoute({
@@ -131,9 +121,7 @@ export const projects = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), 204, superuser);
-      if (!res) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), notFound, superuser);
     },
   )
   .openapi(
@@ -150,7 +138,6 @@ export const projects = createRouter()
     }),
     async (c) => {
       const query = q.projectBudget(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
-      const row = await one(c, query, notFound);
-      return c.json(row.body as z.infer<typeof ProjectBudget>, 200);
+      return one(c, query, notFound);
     },
   );

@@ -1,9 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { Selectable } from "kysely";
-import type { ProjectTable } from "../db/schema";
 import { PageQuery, pageSchema } from "../lib/page";
 import { Id, queryId, Timestamp } from "../lib/schemas";
-import { iso } from "../lib/time";
 
 const FIRST_INSTANT = Date.parse("0001-01-01T00:00:00Z");
 const LAST_INSTANT = Date.parse("9999-12-31T23:59:59.999Z");
@@ -51,6 +48,7 @@ export const Project = z
       .openapi({ description: "month: each calendar month in the company's zone" }),
   })
   .openapi("Project");
+export type Project = z.infer<typeof Project>;
 
 export const CreateProject = z
   .strictObject({
@@ -97,20 +95,6 @@ export const ProjectQuery = PageQuery.extend({
 
 export const ProjectPage = pageSchema(Project, "ProjectPage");
 
-/** A project as reads select it (writes answer with the JSON the database built: project_json). */
-export type ProjectRow = Selectable<ProjectTable>;
-
-export function toProject(row: ProjectRow): z.infer<typeof Project> {
-  return {
-    ...row,
-    started_at: iso(row.started_at),
-    // numeric and bigint arrive as text
-    budget_hours: row.budget_hours === null ? null : Number(row.budget_hours),
-    budget_amount: row.budget_amount === null ? null : Number(row.budget_amount),
-    budget_period: row.budget_period === "month" ? "month" : "total",
-  };
-}
-
 export const ProjectBudget = z
   .object({
     project_fk: Id,
@@ -141,3 +125,4 @@ export const ProjectBudget = z
     exceeded: z.boolean(),
   })
   .openapi("ProjectBudget");
+export type ProjectBudget = z.infer<typeof ProjectBudget>;

@@ -1,8 +1,10 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Rate } from "./schemas";
 
 type Db = Kysely<Database>;
-const body = sql<unknown>`rate_json(rate)`.as("body");
+const body = sql<Rate>`rate_json(rate)`.as("body");
 
 export interface RateFilter {
   kind?: "billable" | "cost";
@@ -30,5 +32,4 @@ export const insertRate = (
   v: RateFilter & { kind: "billable" | "cost"; amount: number; effective_from: string },
 ) => db.insertInto("rate").values(v).returning(body);
 
-export const deleteRate = (db: Db, id: number) =>
-  db.deleteFrom("rate").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));
+export const deleteRate = (db: Db, id: number) => db.deleteFrom("rate").where("id", "=", id).returning(removed);

@@ -1,6 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { read, write } from "../db/request";
+import { read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
@@ -11,7 +11,6 @@ import { CreateRate, Rate, RatePage, RateQuery } from "./schemas";
 
 const tags = ["rates"];
 const superuser = { superuser: true };
-type R = z.infer<typeof Rate>;
 
 export const rates = createRouter()
   .openapi(
@@ -27,9 +26,14 @@ export const rates = createRouter()
       responses: { 201: json(Rate, "Added"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertRate(c.get("database").db, c.req.valid("json")), 201, superuser);
-      if (!res) throw new ApiError("internal", "The rate was not stored.");
-      return c.json(res.body as R, 201);
+      return write(
+        c,
+        [],
+        q.insertRate(c.get("database").db, c.req.valid("json")),
+        201,
+        () => new ApiError("internal", "The rate was not stored."),
+        superuser,
+      );
     },
   )
   .openapi(
@@ -48,12 +52,7 @@ export const rates = createRouter()
       const query = q.listRates(c.get("database").db, filter, idAfter(cursor), limit);
       const rows = (await read(c, [query], superuser)).results[0];
       return c.json(
-        pageOf(
-          rows,
-          limit,
-          (r) => r.body as R,
-          (r) => [r.id],
-        ),
+        pageOf(rows, limit, (r) => [r.id]),
         200,
       );
     },
@@ -70,8 +69,12 @@ export const rates = createRouter()
       responses: { 204: noContent("Removed"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteRate(c.get("database").db, c.req.valid("param").id), 204, superuser);
-      if (!res) throw new ApiError("not_found", "No such rate.");
-      return c.body(null, 204);
+      return writeNoContent(
+        c,
+        [],
+        q.deleteRate(c.get("database").db, c.req.valid("param").id),
+        () => new ApiError("not_found", "No such rate."),
+        superuser,
+      );
     },
   );

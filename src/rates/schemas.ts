@@ -22,6 +22,7 @@ export const Rate = z
     created_at: Timestamp,
   })
   .openapi("Rate");
+export type Rate = z.infer<typeof Rate>;
 export const RatePage = pageSchema(Rate, "RatePage");
 
 export const CreateRate = z

@@ -1,8 +1,10 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Tag } from "./schemas";
 
 type Db = Kysely<Database>;
-const body = sql<unknown>`tag_json(tag)`.as("body");
+const body = sql<Tag>`tag_json(tag)`.as("body");
 
 export function listTags(db: Db, opts: { after?: number; limit: number }) {
   let q = db
@@ -18,5 +20,4 @@ export const findTag = (db: Db, id: number) => db.selectFrom("tag").select(body)
 export const insertTag = (db: Db, name: string) => db.insertInto("tag").values({ name }).returning(body);
 export const renameTag = (db: Db, id: number, name: string) =>
   db.updateTable("tag").set({ name }).where("id", "=", id).returning(body);
-export const deleteTag = (db: Db, id: number) =>
-  db.deleteFrom("tag").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));
+export const deleteTag = (db: Db, id: number) => db.deleteFrom("tag").where("id", "=", id).returning(removed);

@@ -1,6 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { one, read, write } from "../db/request";
+import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
@@ -12,7 +12,6 @@ import { PageQuery, SaveTag, Tag, TagPage } from "./schemas";
 const tags = ["tags"];
 const notFound = () => new ApiError("not_found", "No such tag.");
 const superuser = { superuser: true };
-type C = z.infer<typeof Tag>;
 
 export const tagRoutes = createRouter()
   .openapi(
@@ -31,12 +30,7 @@ export const tagRoutes = createRouter()
       const query = q.listTags(c.get("database").db, { limit, after: idAfter(cursor) });
       const rows = (await read(c, [query])).results[0];
       return c.json(
-        pageOf(
-          rows,
-          limit,
-          (r) => r.body as C,
-          (r) => [r.id],
-        ),
+        pageOf(rows, limit, (r) => [r.id]),
         200,
       );
     },
@@ -53,8 +47,7 @@ export const tagRoutes = createRouter()
       responses: { 200: json(Tag, "The tag"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const row = await one(c, q.findTag(c.get("database").db, c.req.valid("param").id), notFound);
-      return c.json(row.body as C, 200);
+      return one(c, q.findTag(c.get("database").db, c.req.valid("param").id), notFound);
     },
   )
   .openapi(
@@ -69,9 +62,7 @@ export const tagRoutes = createRouter()
       responses: { 201: json(Tag, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201, superuser);
-      if (!res) throw notFound();
-      return c.json(res.body as C, 201);
+      return write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201, notFound, superuser);
     },
   )
   .openapi(
@@ -87,9 +78,7 @@ export const tagRoutes = createRouter()
     }),
     async (c) => {
       const query = q.renameTag(c.get("database").db, c.req.valid("param").id, c.req.valid("json").name);
-      const res = await write(c, [], query, 200, superuser);
-      if (!res) throw notFound();
-      return c.json(res.body as C, 200);
+      return write(c, [], query, 200, notFound, superuser);
     },
   )
   .openapi(
@@ -105,8 +94,6 @@ export const tagRoutes = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), 204, superuser);
-      if (!res) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), notFound, superuser);
     },
   );

@@ -1,8 +1,10 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Task } from "./schemas";
 
 type Db = Kysely<Database>;
-const body = sql<unknown>`task_json(task)`.as("body");
+const body = sql<Task>`task_json(task)`.as("body");
 
 export const projectExists = (db: Db, id: number) => db.selectFrom("project").select("id").where("id", "=", id);
 
@@ -27,8 +29,4 @@ export const insertTask = (db: Db, project: number, v: Values) =>
 export const updateTask = (db: Db, project: number, id: number, v: Partial<Values>) =>
   db.updateTable("task").set(v).where("id", "=", id).where("project_fk", "=", project).returning(body);
 export const deleteTask = (db: Db, project: number, id: number) =>
-  db
-    .deleteFrom("task")
-    .where("id", "=", id)
-    .where("project_fk", "=", project)
-    .returning(sql<unknown>`NULL::jsonb`.as("body"));
+  db.deleteFrom("task").where("id", "=", id).where("project_fk", "=", project).returning(removed);

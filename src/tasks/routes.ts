@@ -1,6 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { read, write } from "../db/request";
+import { read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
@@ -13,7 +13,6 @@ const tags = ["projects"];
 const noProject = () => new ApiError("not_found", "No such project.");
 const noTask = () => new ApiError("not_found", "No such task in this project.");
 const superuser = { superuser: true };
-type T = z.infer<typeof Task>;
 
 /** Mounted under /projects: a project's tasks (activities). */
 export const tasks = createRouter()
@@ -39,12 +38,7 @@ export const tasks = createRouter()
       ]);
       if (!results[0][0]) throw noProject();
       return c.json(
-        pageOf(
-          results[1],
-          limit,
-          (r) => r.body as T,
-          (r) => [r.id],
-        ),
+        pageOf(results[1], limit, (r) => [r.id]),
         200,
       );
     },
@@ -62,9 +56,7 @@ export const tasks = createRouter()
     }),
     async (c) => {
       const query = q.insertTask(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      const res = await write(c, [], query, 201, superuser);
-      if (!res) throw noProject();
-      return c.json(res.body as T, 201);
+      return write(c, [], query, 201, noProject, superuser);
     },
   )
   .openapi(
@@ -81,15 +73,7 @@ export const tasks = createRouter()
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      const res = await write(
-        c,
-        [],
-        q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")),
-        200,
-        superuser,
-      );
-      if (!res) throw noTask();
-      return c.json(res.body as T, 200);
+      return write(c, [], q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")), 200, noTask, superuser);
     },
   )
   .openapi(
@@ -105,8 +89,6 @@ export const tasks = createRouter()
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      const res = await write(c, [], q.deleteTask(c.get("database").db, id, task_id), 204, superuser);
-      if (!res) throw noTask();
-      return c.body(null, 204);
+      return writeNoContent(c, [], q.deleteTask(c.get("database").db, id, task_id), noTask, superuser);
     },
   );

@@ -5,6 +5,7 @@ import { Id, pathId, Timestamp } from "../lib/schemas";
 export const Task = z
   .object({ id: Id, project_fk: Id, name: z.string(), is_archived: z.boolean(), created_at: Timestamp })
   .openapi("Task");
+export type Task = z.infer<typeof Task>;
 export const TaskPage = pageSchema(Task, "TaskPage");
 
 const Name = z.string().trim().min(1).max(100).openapi({ example: "Design review" });

@@ -1,13 +1,15 @@
 // Teams and memberships. Everyone reads the teams they belong to; superusers read and write all.
 // Each response body is JSON built by the database.
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { Member, Team } from "./schemas";
 
 type Db = Kysely<Database>;
 
-const teamJson = sql<unknown>`jsonb_build_object('id', team.id, 'name', team.name,
+const teamJson = sql<Team>`jsonb_build_object('id', team.id, 'name', team.name,
   'description', team.description, 'created_at', api_time(team.created_at))`.as("body");
-const memberJson = sql<unknown>`jsonb_build_object('team_fk', team_member.team_fk, 'user_fk', team_member.user_fk,
+const memberJson = sql<Member>`jsonb_build_object('team_fk', team_member.team_fk, 'user_fk', team_member.user_fk,
   'username', (SELECT username FROM app_user WHERE id = team_member.user_fk), 'role', team_member.role)`.as("body");
 
 /** Superusers see every team; others the teams they are in. */
@@ -35,8 +37,7 @@ export const insertTeam = (db: Db, v: { name: string; description?: string | nul
 export const updateTeam = (db: Db, id: number, v: { name?: string; description?: string | null }) =>
   db.updateTable("team").set(v).where("id", "=", id).returning(teamJson);
 
-export const deleteTeam = (db: Db, id: number) =>
-  db.deleteFrom("team").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));
+export const deleteTeam = (db: Db, id: number) => db.deleteFrom("team").where("id", "=", id).returning(removed);
 
 export function listMembers(db: Db, teamId: number, after: number | undefined, limit: number) {
   let q = db
@@ -57,8 +58,4 @@ export const putMember = (db: Db, teamId: number, userId: number, role: "member"
     .returning(memberJson);
 
 export const deleteMember = (db: Db, teamId: number, userId: number) =>
-  db
-    .deleteFrom("team_member")
-    .where("team_fk", "=", teamId)
-    .where("user_fk", "=", userId)
-    .returning(sql<unknown>`NULL::jsonb`.as("body"));
+  db.deleteFrom("team_member").where("team_fk", "=", teamId).where("user_fk", "=", userId).returning(removed);

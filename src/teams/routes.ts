@@ -1,6 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { read, write } from "../db/request";
+import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
@@ -13,7 +13,6 @@ const tags = ["teams"];
 const notFound = () => new ApiError("not_found", "No such team.");
 const noMember = () => new ApiError("not_found", "This user is not in this team.");
 const superuser = { superuser: true };
-const bodyOf = <T>(r: { body: unknown }) => r.body as T;
 
 export const teams = createRouter()
   .openapi(
@@ -32,7 +31,7 @@ export const teams = createRouter()
       const query = q.listTeams(c.get("database").db, c.get("auth").userId, idAfter(cursor), limit);
       const { results } = await read(c, [query]);
       return c.json(
-        pageOf(results[0], limit, bodyOf<z.infer<typeof Team>>, (r) => [r.id]),
+        pageOf(results[0], limit, (r) => [r.id]),
         200,
       );
     },
@@ -50,9 +49,7 @@ export const teams = createRouter()
     }),
     async (c) => {
       const query = q.findTeam(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
-      const [row] = (await read(c, [query])).results[0];
-      if (!row) throw notFound();
-      return c.json(bodyOf<z.infer<typeof Team>>(row), 200);
+      return one(c, query, notFound);
     },
   )
   .openapi(
@@ -67,9 +64,7 @@ export const teams = createRouter()
       responses: { 201: json(Team, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertTeam(c.get("database").db, c.req.valid("json")), 201, superuser);
-      if (!res) throw notFound();
-      return c.json(bodyOf<z.infer<typeof Team>>(res), 201);
+      return write(c, [], q.insertTeam(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
     },
   )
   .openapi(
@@ -85,15 +80,7 @@ export const teams = createRouter()
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      const res = await write(
-        c,
-        [],
-        q.updateTeam(c.get("database").db, c.req.valid("param").id, patch),
-        200,
-        superuser,
-      );
-      if (!res) throw notFound();
-      return c.json(bodyOf<z.infer<typeof Team>>(res), 200);
+      return write(c, [], q.updateTeam(c.get("database").db, c.req.valid("param").id, patch), 200, notFound, superuser);
     },
   )
   .openapi(
@@ -108,9 +95,7 @@ export const teams = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), 204, superuser);
-      if (!res) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), notFound, superuser);
     },
   )
   .openapi(
@@ -134,7 +119,7 @@ export const teams = createRouter()
       ]);
       if (!results[0][0]) throw notFound();
       return c.json(
-        pageOf(results[1], limit, bodyOf<z.infer<typeof Member>>, (r) => [r.user_fk]),
+        pageOf(results[1], limit, (r) => [r.user_fk]),
         200,
       );
     },
@@ -153,9 +138,7 @@ export const teams = createRouter()
     async (c) => {
       const { id, user_id } = c.req.valid("param");
       const { role } = c.req.valid("json");
-      const res = await write(c, [], q.putMember(c.get("database").db, id, user_id, role), 200, superuser);
-      if (!res) throw notFound();
-      return c.json(bodyOf<z.infer<typeof Member>>(res), 200);
+      return write(c, [], q.putMember(c.get("database").db, id, user_id, role), 200, notFound, superuser);
     },
   )
   .openapi(
@@ -171,8 +154,6 @@ export const teams = createRouter()
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");
-      const res = await write(c, [], q.deleteMember(c.get("database").db, id, user_id), 204, superuser);
-      if (!res) throw noMember();
-      return c.body(null, 204);
+      return writeNoContent(c, [], q.deleteMember(c.get("database").db, id, user_id), noMember, superuser);
     },
   );

@@ -14,6 +14,7 @@ export const Team = z
     created_at: DateTime,
   })
   .openapi("Team");
+export type Team = z.infer<typeof Team>;
 export const TeamPage = pageSchema(Team, "TeamPage");
 
 export const CreateTeam = z.strictObject({ name: Name, description: Description.optional() }).openapi("CreateTeam");
@@ -24,6 +25,7 @@ export const UpdateTeam = z
 
 export const Role = z.enum(["member", "manager"]).openapi("TeamRole");
 export const Member = z.object({ team_fk: Id, user_fk: Id, username: z.string(), role: Role }).openapi("TeamMember");
+export type Member = z.infer<typeof Member>;
 export const MemberPage = pageSchema(Member, "TeamMemberPage");
 export const PutMember = z.strictObject({ role: Role }).openapi("PutTeamMember");
 

@@ -1,30 +1,14 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
-import type { TimelogRow } from "./schemas";
+import type { SwitchResult, Timelog } from "./schemas";
 
 type Db = Kysely<Database>;
 
-export const COLUMNS = [
-  "timelog.id",
-  "timelog.user_fk",
-  "timelog.project_fk",
-  "timelog.task_fk",
-  "timelog.start_time",
-  "timelog.end_time",
-  "timelog.note",
-  "timelog.tag_ids as tags",
-  "timelog.billable",
-  "timelog.created_at",
-  "timelog.updated_at",
-  // timelog_locked() (migrations/0007) written out, so a page of 50 costs one look at the company
-  // lock (an InitPlan) and an index probe per row instead of 50 function calls.
-  sql<boolean>`(coalesce(timelog.start_time < (SELECT locked_before FROM company_settings), false)
-    OR EXISTS (SELECT 1 FROM timesheet s WHERE s.user_fk = timelog.user_fk AND s.status IN ('submitted', 'approved')
-               AND s.span && tstzrange(timelog.start_time, timelog.end_time, '[)')))`.as("locked"),
-] as const;
-
-/** The API's JSON for the row a write returns, built by the database (see timelog_json). */
-const body = sql<unknown>`timelog_json(timelog)`.as("body");
+/**
+ * A log as the API shows it, built by the database's timelog_json() for reads, writes, replays,
+ * sync and webhooks alike.
+ */
+const body = sql<Timelog>`timelog_json(timelog)`.as("body");
 
 /** The owner, their manager, or a superuser (everyone else gets the route's 404). */
 const mayTouch = (viewerId: number) => sql<boolean>`may_act_for(${viewerId}::int, timelog.user_fk)`;
@@ -89,7 +73,7 @@ export function switchResult(db: Db, userId: number) {
   const mine = sql`t.user_fk = ${userId}::int AND t.changed_xid = pg_current_xact_id()`;
   return db
     .selectNoFrom(
-      sql<unknown>`jsonb_build_object(
+      sql<SwitchResult>`jsonb_build_object(
         'started', (SELECT timelog_json(t) FROM timelog t WHERE ${mine} AND t.end_time IS NULL),
         'stopped', (SELECT timelog_json(t) FROM timelog t WHERE ${mine} AND t.end_time IS NOT NULL))`.as("body"),
     )
@@ -97,10 +81,10 @@ export function switchResult(db: Db, userId: number) {
 }
 
 export const findOpenLog = (db: Db, userId: number) =>
-  db.selectFrom("timelog").select(COLUMNS).where("user_fk", "=", userId).where("end_time", "is", null);
+  db.selectFrom("timelog").select(body).where("user_fk", "=", userId).where("end_time", "is", null);
 
 export const findLog = (db: Db, id: number, viewerId: number) =>
-  db.selectFrom("timelog").select(COLUMNS).where("id", "=", id).where(mayTouch(viewerId));
+  db.selectFrom("timelog").select(body).where("id", "=", id).where(mayTouch(viewerId));
 
 export function updateLog(
   db: Db,
@@ -118,11 +102,7 @@ export function updateLog(
 }
 
 export const deleteLog = (db: Db, id: number, viewerId: number) =>
-  db
-    .deleteFrom("timelog")
-    .where("id", "=", id)
-    .where(mayTouch(viewerId))
-    .returning(sql<unknown>`NULL::jsonb`.as("body"));
+  db.deleteFrom("timelog").where("id", "=", id).where(mayTouch(viewerId)).returning(sql<null>`NULL::jsonb`.as("body"));
 
 export interface ListFilter {
   userId: number;
@@ -141,7 +121,7 @@ export interface ListFilter {
 export function listLogs(db: Db, f: ListFilter) {
   let q = db
     .selectFrom("timelog")
-    .select(COLUMNS)
+    .select(body)
     .where("user_fk", "=", f.userId)
     .orderBy("start_time", "desc")
     .orderBy("id", "desc")
@@ -163,12 +143,13 @@ export function listLogs(db: Db, f: ListFilter) {
   return q;
 }
 
-export interface ChangeRow extends Partial<TimelogRow> {
+export interface ChangeRow {
   upper: string;
   xid: string | null;
   id: number;
   deleted: boolean | null;
-  deleted_at: Date | null;
+  deleted_at: string | null;
+  log: Timelog | null;
 }
 
 /**
@@ -180,24 +161,20 @@ export function changesSince(db: Db, userId: number, after: { xid: string; id: n
     WITH bound AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
     SELECT bound.xmin::text AS upper, c.* FROM bound LEFT JOIN LATERAL (
       SELECT * FROM (
-        SELECT t.changed_xid AS x, t.changed_xid::text AS xid, t.id, false AS deleted, NULL::timestamptz AS deleted_at,
-               t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at,
-               timelog_locked(t) AS locked, t.task_fk, t.tag_ids AS tags, t.billable
+        SELECT t.changed_xid AS x, t.changed_xid::text AS xid, t.id, false AS deleted, NULL AS deleted_at,
+               timelog_json(t) AS log
         FROM timelog t
         WHERE t.user_fk = ${userId}::int AND (t.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int)
           AND t.changed_xid < bound.xmin
         UNION ALL
         -- Logs whose lock a submit, a decision or the company lock changed (their rows are not touched).
-        SELECT lc.changed_xid, lc.changed_xid::text, t.id, false, NULL::timestamptz,
-               t.user_fk, t.project_fk, t.start_time, t.end_time, t.note, t.created_at, t.updated_at,
-               timelog_locked(t), t.task_fk, t.tag_ids, t.billable
+        SELECT lc.changed_xid, lc.changed_xid::text, t.id, false, NULL, timelog_json(t)
         FROM timelog_lock_change lc
         JOIN timelog t ON t.user_fk = ${userId}::int AND tstzrange(t.start_time, t.end_time, '[)') && lc.span
         WHERE (lc.user_fk = ${userId}::int OR lc.user_fk IS NULL)
           AND (lc.changed_xid, t.id) > (${after.xid}::xid8, ${after.id}::int) AND lc.changed_xid < bound.xmin
         UNION ALL
-        SELECT d.changed_xid, d.changed_xid::text, d.id, true, d.deleted_at,
-               d.user_fk, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        SELECT d.changed_xid, d.changed_xid::text, d.id, true, api_time(d.deleted_at), NULL
         FROM timelog_tombstone d
         WHERE d.user_fk = ${userId}::int AND (d.changed_xid, d.id) > (${after.xid}::xid8, ${after.id}::int)
           AND d.changed_xid < bound.xmin

@@ -1,12 +1,11 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { requireAuth, signedIn } from "../auth/middleware";
-import { read, write } from "../db/request";
+import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json, noContent } from "../lib/openapi";
 import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
-import { iso } from "../lib/time";
 import * as q from "./queries";
 import {
   ClockIn,
@@ -18,12 +17,11 @@ import {
   SwitchResult,
   Timelog,
   TimelogPage,
-  type TimelogRow,
-  toTimelog,
 } from "./schemas";
 
 const tags = ["timelog"];
 const notFound = () => new ApiError("not_found", "No such time log.");
+const nothingOpen = () => new ApiError("nothing_open", "No time log is running.");
 const optionalBody = <T extends z.ZodType>(schema: T) => ({
   required: false,
   content: { "application/json": { schema } },
@@ -56,9 +54,7 @@ export const timelog = createRouter()
       const userId = input.user_fk ?? me;
       // For someone else: the database checks first that you manage them (or are a superuser).
       const checks = userId === me ? [] : [q.assertMayActFor(db, me, userId)];
-      const res = await write(c, checks, q.insertLog(db, userId, input), 201);
-      if (!res) throw notFound();
-      return c.json(res.body as Timelog, 201);
+      return write(c, checks, q.insertLog(db, userId, input), 201, notFound);
     },
   )
   .openapi(
@@ -77,9 +73,7 @@ export const timelog = createRouter()
     async (c) => {
       const { userId } = c.get("auth");
       const input = (c.req.valid("json") as z.infer<typeof Close> | undefined) ?? {};
-      const res = await write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time), 200);
-      if (!res) throw new ApiError("nothing_open", "No time log is running.");
-      return c.json(res.body as Timelog, 200);
+      return write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time), 200, nothingOpen);
     },
   )
   .openapi(
@@ -99,14 +93,13 @@ export const timelog = createRouter()
       const { db } = c.get("database");
       const input = c.req.valid("json");
       // One transaction: both statements use its now(), so there is neither gap nor overlap.
-      const res = await write(
+      return write(
         c,
         [q.closeOpenLogForSwitch(db, userId, input.project_fk), q.insertLog(db, userId, input)],
         q.switchResult(db, userId),
         201,
+        notFound,
       );
-      if (!res) throw notFound();
-      return c.json(res.body as z.infer<typeof SwitchResult>, 201);
     },
   )
   .openapi(
@@ -122,7 +115,7 @@ export const timelog = createRouter()
     async (c) => {
       const { results } = await read(c, [q.findOpenLog(c.get("database").db, c.get("auth").userId)]);
       const [row] = results[0];
-      return c.json({ open: row !== undefined, log: row ? toTimelog(row) : null }, 200);
+      return c.json({ open: row !== undefined, log: row?.body ?? null }, 200);
     },
   )
   .openapi(
@@ -171,10 +164,9 @@ export const timelog = createRouter()
         after: query.cursor === undefined ? undefined : logAfter(query.cursor),
         limit: query.limit,
       };
-      const { results } = await read(c, [...checks, q.listLogs(db, filter)]);
-      const rows = results.at(-1) as TimelogRow[];
+      const { results } = await read(c, [q.listLogs(db, filter)], { checks });
       return c.json(
-        pageOf(rows, query.limit, toTimelog, (r) => [iso(r.start_time), r.id]),
+        pageOf(results[0], query.limit, (r) => [r.body.start_time, r.body.id]),
         200,
       );
     },
@@ -191,12 +183,7 @@ export const timelog = createRouter()
       responses: { 200: json(Timelog, "The log"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const { results } = await read(c, [
-        q.findLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
-      ]);
-      const [row] = results[0];
-      if (!row) throw notFound();
-      return c.json(toTimelog(row), 200);
+      return one(c, q.findLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId), notFound);
     },
   )
   .openapi(
@@ -213,14 +200,8 @@ export const timelog = createRouter()
     }),
     async (c) => {
       const { db } = c.get("database");
-      const res = await write(
-        c,
-        [],
-        q.updateLog(db, c.req.valid("param").id, c.get("auth").userId, c.req.valid("json")),
-        200,
-      );
-      if (!res) throw notFound();
-      return c.json(res.body as Timelog, 200);
+      const query = q.updateLog(db, c.req.valid("param").id, c.get("auth").userId, c.req.valid("json"));
+      return write(c, [], query, 200, notFound);
     },
   )
   .openapi(
@@ -235,13 +216,7 @@ export const timelog = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const res = await write(
-        c,
-        [],
-        q.deleteLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId),
-        204,
-      );
-      if (!res) throw notFound();
-      return c.body(null, 204);
+      const query = q.deleteLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
+      return writeNoContent(c, [], query, notFound);
     },
   );

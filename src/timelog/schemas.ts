@@ -1,9 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { Selectable } from "kysely";
-import type { TimelogTable } from "../db/schema";
 import { pageSchema } from "../lib/page";
 import { Id, queryId, Timestamp } from "../lib/schemas";
-import { iso, isoOrNull } from "../lib/time";
 import { DateTime } from "../projects/schemas";
 
 const Note = z.string().max(1000).nullable();
@@ -74,6 +71,7 @@ const TimelogOrNull = z.union([Timelog, z.null()]);
 
 export const Current = z.object({ open: z.boolean(), log: TimelogOrNull }).openapi("CurrentTimelog");
 export const SwitchResult = z.object({ started: Timelog, stopped: TimelogOrNull }).openapi("SwitchResult");
+export type SwitchResult = z.infer<typeof SwitchResult>;
 
 export const ListQuery = z.object({
   from: DateTime.optional().openapi({ description: "logs that overlap [from, to)" }),
@@ -108,26 +106,3 @@ export const SyncPage = z
     }),
   })
   .openapi("TimelogSync");
-
-/** A log as reads select it (writes answer with the JSON the database built: timelog_json). */
-export type TimelogRow = Pick<
-  Selectable<TimelogTable>,
-  "id" | "user_fk" | "project_fk" | "task_fk" | "start_time" | "end_time" | "note" | "created_at" | "updated_at"
-> & { locked: boolean; tags: number[]; billable: boolean | null };
-
-export function toTimelog(row: TimelogRow): Timelog {
-  return {
-    id: row.id,
-    user_fk: row.user_fk,
-    project_fk: row.project_fk,
-    task_fk: row.task_fk,
-    start_time: iso(row.start_time),
-    end_time: isoOrNull(row.end_time),
-    note: row.note,
-    tags: row.tags,
-    billable: row.billable,
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
-    locked: row.locked,
-  };
-}

@@ -8,9 +8,8 @@ import { read } from "../db/request";
 import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems, queryId } from "../lib/schemas";
-import { iso } from "../lib/time";
 import * as q from "./queries";
-import { SyncPage, toTimelog } from "./schemas";
+import { SyncPage } from "./schemas";
 
 export async function syncPage(
   c: Context<AppEnv>,
@@ -32,12 +31,7 @@ export async function syncPage(
   const has_more = rows.length > limit;
   const last = page.at(-1);
   const next_cursor = has_more && last ? `${last.xid}.${last.id}` : `${changed[0]?.upper ?? xid}.0`;
-  const changes = page.map((r) => ({
-    id: r.id,
-    deleted: r.deleted === true,
-    log: r.deleted ? null : toTimelog(r as Parameters<typeof toTimelog>[0]),
-    deleted_at: r.deleted_at ? iso(r.deleted_at) : null,
-  }));
+  const changes = page.map((r) => ({ id: r.id, deleted: r.deleted === true, log: r.log, deleted_at: r.deleted_at }));
   return { changes, next_cursor, has_more, locked_before: lock[0]?.locked_before ?? null };
 }
 

@@ -4,6 +4,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
 import { teamPeople } from "../reports/queries";
+import type { Timesheet } from "./schemas";
 
 type Db = Kysely<Database>;
 
@@ -73,7 +74,7 @@ export function countCells(db: Db, f: ListFilter) {
 export function listTimesheets(db: Db, f: ListFilter) {
   const after = f.after ? sql`AND (c.user_fk, c.week) > (${f.after.userId}::int, ${f.after.week}::date)` : sql``;
   const status = f.status === undefined ? sql`` : sql`AND c.body->>'status' = ${f.status}`;
-  const query = sql<{ user_fk: number; week: string; body: unknown }>`
+  const query = sql<{ user_fk: number; week: string; body: Timesheet }>`
     WITH ${bounds(f.from, f.to)},
     people AS (${people(f)}),
     -- Every (person, week) in one set-based pass, as timesheet_json() builds one week (migrations
@@ -146,4 +147,4 @@ export const decide = (
 
 /** The week as it now stands: the write's response. */
 export const timesheetBody = (db: Db, userId: number, week: string) =>
-  db.selectNoFrom(sql<unknown>`timesheet_json(${userId}::int, iso_week_monday(${week}))`.as("body"));
+  db.selectNoFrom(sql<Timesheet>`timesheet_json(${userId}::int, iso_week_monday(${week}))`.as("body"));

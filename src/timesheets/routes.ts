@@ -30,9 +30,13 @@ function after(cursor: string | undefined) {
 
 /** A status change, then the week as it now stands, in one round trip. */
 async function act(c: Context<AppEnv>, change: ReturnType<typeof q.submit>, userId: number, week: string) {
-  const res = await write(c, [change], q.timesheetBody(c.get("database").db, userId, week), 200);
-  if (!res) throw new ApiError("not_found", "No such user.");
-  return c.json(res.body as Timesheet, 200);
+  return write(
+    c,
+    [change],
+    q.timesheetBody(c.get("database").db, userId, week),
+    200,
+    () => new ApiError("not_found", "No such user."),
+  );
 }
 
 const decision = (
@@ -99,12 +103,7 @@ export const timesheets = createRouter()
         );
       }
       return c.json(
-        pageOf(
-          results[2],
-          query.limit,
-          (r) => r.body as Timesheet,
-          (r) => [r.user_fk, r.week],
-        ),
+        pageOf(results[2], query.limit, (r) => [r.user_fk, r.week]),
         200,
       );
     },

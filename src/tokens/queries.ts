@@ -1,9 +1,11 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { ApiToken } from "./schemas";
 
 type Db = Kysely<Database>;
 
-const tokenJson = sql<unknown>`jsonb_build_object('id', api_token.id, 'user_fk', api_token.user_fk,
+const tokenJson = sql<ApiToken>`jsonb_build_object('id', api_token.id, 'user_fk', api_token.user_fk,
   'name', api_token.name, 'scopes', to_jsonb(api_token.scopes), 'prefix', api_token.prefix,
   'created_at', api_time(api_token.created_at), 'last_used_at', api_time(api_token.last_used_at),
   'expires_at', api_time(api_token.expires_at))`.as("body");
@@ -33,5 +35,5 @@ export function revokeToken(db: Db, id: number, userId: number | undefined) {
     .where("id", "=", id)
     .where("revoked_at", "is", null);
   if (userId !== undefined) q = q.where("user_fk", "=", userId);
-  return q.returning(sql<unknown>`NULL::jsonb`.as("body"));
+  return q.returning(removed);
 }

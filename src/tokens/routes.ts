@@ -1,6 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
-import { read } from "../db/request";
+import { read, writeNoContent } from "../db/request";
 import { newToken, tokenPrefix } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
@@ -13,14 +13,7 @@ import { type ApiToken, ApiTokenPage, CreateApiToken, NewApiToken, TokenListQuer
 
 const tags = ["tokens"];
 const notFound = () => new ApiError("not_found", "No such live token.");
-type Token = z.infer<typeof ApiToken>;
-const page = (rows: { id: number; body: unknown }[], limit: number) =>
-  pageOf(
-    rows,
-    limit,
-    (r) => r.body as Token,
-    (r) => [r.id],
-  );
+const page = (rows: { id: number; body: ApiToken }[], limit: number) => pageOf(rows, limit, (r) => [r.id]);
 
 /** Mounted under /users: your own tokens. Only a signed-in session manages them, never a token. */
 export const myTokens = createRouter()
@@ -58,7 +51,7 @@ export const myTokens = createRouter()
       const { results } = await read(c, [q.insertToken(c.get("database").db, values)], { write: true });
       const [row] = results[0];
       if (!row) throw new ApiError("internal", "The token was not stored.");
-      return c.json({ ...(row.body as Token), token }, 201);
+      return c.json({ ...row.body, token }, 201);
     },
   )
   .openapi(
@@ -92,9 +85,7 @@ export const myTokens = createRouter()
     }),
     async (c) => {
       const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
-      const { results } = await read(c, [query], { write: true });
-      if (!results[0][0]) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(c, [], query, notFound);
     },
   );
 
@@ -132,8 +123,6 @@ export const allTokens = createRouter()
     }),
     async (c) => {
       const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, undefined);
-      const { results } = await read(c, [query], { superuser: true, write: true });
-      if (!results[0][0]) throw notFound();
-      return c.body(null, 204);
+      return writeNoContent(c, [], query, notFound, { superuser: true });
     },
   );

@@ -16,6 +16,7 @@ export const ApiToken = z
     expires_at: Timestamp.nullable(),
   })
   .openapi("ApiToken");
+export type ApiToken = z.infer<typeof ApiToken>;
 export const ApiTokenPage = pageSchema(ApiToken, "ApiTokenPage");
 
 export const NewApiToken = ApiToken.extend({

@@ -1,20 +1,11 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
+import type { User, UserWithPosition } from "./schemas";
 
 type Db = Kysely<Database>;
 
-export const USER_COLUMNS = [
-  "app_user.id",
-  "app_user.email",
-  "app_user.username",
-  "app_user.position_fk",
-  "app_user.is_active",
-  "app_user.is_superuser",
-  "app_user.is_verified",
-  "app_user.registered_at",
-  "app_user.time_zone",
-  sql<number | null>`app_user.weekly_hours::float8`.as("weekly_hours"),
-] as const;
+/** A person as the API shows them, built by the database's user_json() (also for webhooks). */
+const body = sql<User>`user_json(app_user)`.as("body");
 
 export function insertUser(
   db: Db,
@@ -26,7 +17,7 @@ export function insertUser(
     .insertInto("app_user")
     .values(values)
     .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
-    .returning(USER_COLUMNS);
+    .returning(body);
 }
 
 export function createSession(db: Db, userId: number, ttlSeconds: number) {
@@ -67,7 +58,7 @@ export function revokeUserSessions(db: Db, userId: number, reason: string, excep
 }
 
 export function findUser(db: Db, id: number) {
-  return db.selectFrom("app_user").select(USER_COLUMNS).where("id", "=", id);
+  return db.selectFrom("app_user").select(body).where("id", "=", id);
 }
 
 /** A user the viewer may see: themselves, or anyone when the viewer is a superuser. */
@@ -81,7 +72,10 @@ export function listUsers(db: Db, cursor: number | undefined, limit: number) {
   let q = db
     .selectFrom("app_user")
     .innerJoin("position", "position.id", "app_user.position_fk")
-    .select([...USER_COLUMNS, "position.title as position_title"])
+    .select([
+      "app_user.id",
+      sql<UserWithPosition>`user_json(app_user) || jsonb_build_object('position_title', position.title)`.as("body"),
+    ])
     .orderBy("app_user.id")
     .limit(limit + 1);
   if (cursor !== undefined) q = q.where("app_user.id", ">", cursor);
@@ -102,7 +96,7 @@ export function updateUser(
     weekly_hours: number | null;
   }>,
 ) {
-  return db.updateTable("app_user").set(patch).where("id", "=", id).returning(USER_COLUMNS);
+  return db.updateTable("app_user").set(patch).where("id", "=", id).returning(body);
 }
 
 /** After a deactivation in the same batch: end the user's logins if they are no longer active. */

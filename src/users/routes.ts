@@ -10,7 +10,7 @@ import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
 import { IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { toUser, UpdatedMe, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
+import { UpdatedMe, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
 
 export const users = createRouter()
   .openapi(
@@ -24,8 +24,7 @@ export const users = createRouter()
       responses: { 200: json(User, "You"), ...problems(401) },
     }),
     async (c) => {
-      const row = await one(c, q.findUser(c.get("database").db, c.get("auth").userId), unauthorized);
-      return c.json(toUser(row), 200);
+      return one(c, q.findUser(c.get("database").db, c.get("auth").userId), unauthorized);
     },
   )
   .openapi(
@@ -65,9 +64,9 @@ export const users = createRouter()
       const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra, ...tokens], { write: true });
       const [row] = results[0];
       if (!row) throw unauthorized();
-      if (password === undefined) return c.json(toUser(row), 200);
+      if (password === undefined) return c.json(row.body, 200);
       const counted = tokens.length > 0 ? (results.at(-1)?.[0] as { tokens_revoked: number } | undefined) : undefined;
-      return c.json({ ...toUser(row), tokens_revoked: counted?.tokens_revoked ?? 0 }, 200);
+      return c.json({ ...row.body, tokens_revoked: counted?.tokens_revoked ?? 0 }, 200);
     },
   )
   .openapi(
@@ -85,9 +84,8 @@ export const users = createRouter()
       const { cursor, limit } = c.req.valid("query");
       const query = q.listUsers(c.get("database").db, idAfter(cursor), limit);
       const { results } = await read(c, [query], { superuser: true });
-      const item = (r: (typeof results)[0][number]) => ({ ...toUser(r), position_title: r.position_title });
       return c.json(
-        pageOf(results[0], limit, item, (r) => [r.id]),
+        pageOf(results[0], limit, (r) => [r.id]),
         200,
       );
     },
@@ -106,8 +104,7 @@ export const users = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const visible = q.findVisibleUser(c.get("database").db, id, c.get("auth").userId);
-      const row = await one(c, visible, () => new ApiError("not_found", "No such user."));
-      return c.json(toUser(row), 200);
+      return one(c, visible, () => new ApiError("not_found", "No such user."));
     },
   )
   .openapi(
@@ -131,6 +128,6 @@ export const users = createRouter()
       });
       const [row] = results[0];
       if (!row) throw new ApiError("not_found", "No such user.");
-      return c.json(toUser(row), 200);
+      return c.json(row.body, 200);
     },
   );

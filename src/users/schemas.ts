@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../lib/page";
 import { Id, WeeklyHours, Zone } from "../lib/schemas";
-import { iso } from "../lib/time";
 
 const Email = z.email().max(320).openapi({ example: "ada@example.com" });
 const Username = z.string().trim().min(1).max(25).openapi({ example: "ada" });
@@ -29,8 +28,10 @@ export const UpdatedMe = User.extend({
     description: "present when the password changed: how many of your API tokens were revoked with it",
   }),
 }).openapi("UpdatedMe");
+export type UpdatedMe = z.infer<typeof UpdatedMe>;
 
 export const UserWithPosition = User.extend({ position_title: z.string() }).openapi("UserWithPosition");
+export type UserWithPosition = z.infer<typeof UserWithPosition>;
 
 export const Register = z
   .strictObject({ email: Email, username: Username, password: Password, position_fk: Id })
@@ -111,31 +112,3 @@ export const UpdateUser = z
   .openapi("UpdateUser");
 
 export const UserPage = pageSchema(UserWithPosition, "UserPage");
-
-export interface UserRow {
-  id: number;
-  email: string;
-  username: string;
-  position_fk: number;
-  is_active: boolean;
-  is_superuser: boolean;
-  is_verified: boolean;
-  registered_at: Date;
-  time_zone: string | null;
-  weekly_hours: number | null;
-}
-
-export function toUser(row: UserRow): User {
-  return {
-    id: row.id,
-    email: row.email,
-    username: row.username,
-    position_fk: row.position_fk,
-    is_active: row.is_active,
-    is_superuser: row.is_superuser,
-    is_verified: row.is_verified,
-    registered_at: iso(row.registered_at),
-    time_zone: row.time_zone,
-    weekly_hours: row.weekly_hours,
-  };
-}

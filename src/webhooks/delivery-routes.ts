@@ -1,4 +1,4 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
@@ -10,8 +10,8 @@ import * as q from "./queries";
 import { DeliveryParams, DeliveryQuery, noEndpoint, WebhookDelivery, WebhookDeliveryPage } from "./schemas";
 
 const tags = ["webhooks"];
+const noDelivery = () => new ApiError("not_found", "No such delivery of this endpoint.");
 const superuser = { superuser: true };
-type Delivery = z.infer<typeof WebhookDelivery>;
 
 /** Delivery ids are bigint: a cursor holds any safe integer. */
 function beforeId(cursor: string | undefined): number | undefined {
@@ -44,12 +44,7 @@ export const deliveries = createRouter()
       );
       if (!results[0][0]) throw noEndpoint();
       return c.json(
-        pageOf(
-          results[1],
-          limit,
-          (r) => r.body as Delivery,
-          (r) => [r.id],
-        ),
+        pageOf(results[1], limit, (r) => [r.id]),
         200,
       );
     },
@@ -67,9 +62,8 @@ export const deliveries = createRouter()
     }),
     async (c) => {
       const { id, delivery_id } = c.req.valid("param");
-      const res = await write(c, [], q.redeliver(c.get("database").db, id, delivery_id), 202, superuser);
-      if (!res) throw new ApiError("not_found", "No such delivery of this endpoint.");
+      const res = await write(c, [], q.redeliver(c.get("database").db, id, delivery_id), 202, noDelivery, superuser);
       c.set("webhooksQueued", true);
-      return c.json(res.body as Delivery, 202);
+      return res;
     },
   );

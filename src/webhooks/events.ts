@@ -5,6 +5,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { Id, Timestamp } from "../lib/schemas";
 import { Timelog } from "../timelog/schemas";
+import { User } from "../users/schemas";
 import { EVENT_TYPES } from "./schemas";
 
 const LogData = Timelog.omit({ locked: true }).openapi("WebhookTimelogData");
@@ -19,9 +20,7 @@ const TimesheetData = z
     submitted_seconds: z.number().int().nullable(),
   })
   .openapi("WebhookTimesheetData");
-const UserData = z
-  .object({ id: Id, email: z.string(), username: z.string(), position_fk: Id, is_active: z.boolean() })
-  .openapi("WebhookUserData");
+const UserData = User.openapi("WebhookUserData");
 
 const DATA: Record<(typeof EVENT_TYPES)[number], z.ZodType> = {
   "timelog.created": LogData,

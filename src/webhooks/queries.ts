@@ -1,10 +1,12 @@
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
+import type { NewWebhookSecret, WebhookDelivery, WebhookEndpoint } from "./schemas";
 
 type Db = Kysely<Database>;
 
-const endpointJson = sql<unknown>`webhook_endpoint_json(webhook_endpoint.*)`;
-const withSecret = sql<unknown>`webhook_endpoint_json(webhook_endpoint.*) || jsonb_build_object('secret', webhook_endpoint.secret)`;
+const endpointJson = sql<WebhookEndpoint>`webhook_endpoint_json(webhook_endpoint.*)`;
+const withSecret = sql<NewWebhookSecret>`webhook_endpoint_json(webhook_endpoint.*) || jsonb_build_object('secret', webhook_endpoint.secret)`;
 
 /** The body never holds the secret: it is what an Idempotency-Key stores for a replay. */
 export const insertEndpoint = (db: Db, v: { url: string; events: string[]; description: string; secret: string }) =>
@@ -46,9 +48,9 @@ export const rotateSecret = (db: Db, id: number, secret: string) =>
     .returning(withSecret.as("body"));
 
 export const deleteEndpoint = (db: Db, id: number) =>
-  db.deleteFrom("webhook_endpoint").where("id", "=", id).returning(sql<unknown>`NULL::jsonb`.as("body"));
+  db.deleteFrom("webhook_endpoint").where("id", "=", id).returning(removed);
 
-const deliveryJson = sql<unknown>`jsonb_build_object('id', d.id, 'event_id', d.event_fk, 'type', ev.type,
+const deliveryJson = sql<WebhookDelivery>`jsonb_build_object('id', d.id, 'event_id', d.event_fk, 'type', ev.type,
   'status', d.status, 'attempts', d.attempts, 'last_status_code', d.last_status_code, 'last_error', d.last_error,
   'last_attempt_at', api_time(d.last_attempt_at),
   'next_attempt_at', CASE WHEN d.status = 'pending' THEN api_time(d.next_attempt_at) END,

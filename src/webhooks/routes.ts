@@ -1,7 +1,7 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signedIn } from "../auth/middleware";
-import { one, read, write } from "../db/request";
+import { commit, one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
@@ -22,8 +22,6 @@ import { refuseUrl } from "./url";
 
 const tags = ["webhooks"];
 const superuser = { superuser: true };
-type Endpoint = z.infer<typeof WebhookEndpoint>;
-type WithSecret = z.infer<typeof NewWebhookSecret>;
 
 const REFUSED = {
   insecure_url: "Webhook URLs must be https (plain http only to loopback in development).",
@@ -58,9 +56,9 @@ export const webhooks = createRouter()
       checkUrl(c, input.url);
       const secret = newWebhookSecret();
       const query = q.insertEndpoint(c.get("database").db, { ...input, secret });
-      const res = await write(c, [], query, 201, superuser);
+      const res = await commit(c, [], query, 201, superuser);
       if (!res) throw new ApiError("internal", "The endpoint was not stored.");
-      const endpoint = res.body as Endpoint;
+      const endpoint = res.body;
       if (res.replayed)
         throw new ApiError(
           "secret_not_replayed",
@@ -68,7 +66,7 @@ export const webhooks = createRouter()
           {},
           { Location: `/webhooks/${endpoint.id}` },
         );
-      return c.json({ ...endpoint, secret } satisfies WithSecret, 201);
+      return c.json({ ...endpoint, secret } satisfies NewWebhookSecret, 201);
     },
   )
   .openapi(
@@ -88,12 +86,7 @@ export const webhooks = createRouter()
       const query = q.listEndpoints(c.get("database").db, idAfter(cursor), limit);
       const rows = (await read(c, [query], superuser)).results[0];
       return c.json(
-        pageOf(
-          rows,
-          limit,
-          (r) => r.body as Endpoint,
-          (r) => [r.id],
-        ),
+        pageOf(rows, limit, (r) => [r.id]),
         200,
       );
     },
@@ -111,8 +104,7 @@ export const webhooks = createRouter()
     }),
     async (c) => {
       const query = q.getEndpoint(c.get("database").db, c.req.valid("param").id);
-      const row = await one(c, query, noEndpoint, superuser);
-      return c.json(row.body as Endpoint, 200);
+      return one(c, query, noEndpoint, superuser);
     },
   )
   .openapi(
@@ -130,11 +122,10 @@ export const webhooks = createRouter()
       const patch = c.req.valid("json");
       checkUrl(c, patch.url);
       const query = q.updateEndpoint(c.get("database").db, c.req.valid("param").id, patch);
-      const res = await write(c, [], query, 200, superuser);
-      if (!res) throw noEndpoint();
+      const res = await write(c, [], query, 200, noEndpoint, superuser);
       // Resumed (or pointed elsewhere): deliver what waited, after the response.
       c.set("webhooksQueued", true);
-      return c.json(res.body as Endpoint, 200);
+      return res;
     },
   )
   .openapi(
@@ -155,7 +146,7 @@ export const webhooks = createRouter()
       const query = q.rotateSecret(c.get("database").db, c.req.valid("param").id, newWebhookSecret());
       const [row] = (await read(c, [query], { ...superuser, write: true })).results[0];
       if (!row) throw noEndpoint();
-      return c.json(row.body as WithSecret, 200);
+      return c.json(row.body, 200);
     },
   )
   .openapi(
@@ -170,9 +161,13 @@ export const webhooks = createRouter()
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteEndpoint(c.get("database").db, c.req.valid("param").id), 204, superuser);
-      if (!res) throw noEndpoint();
-      return c.body(null, 204);
+      return writeNoContent(
+        c,
+        [],
+        q.deleteEndpoint(c.get("database").db, c.req.valid("param").id),
+        noEndpoint,
+        superuser,
+      );
     },
   )
   .route("/", deliveries);

@@ -48,6 +48,7 @@ export const WebhookEndpoint = z
     updated_at: Timestamp,
   })
   .openapi("WebhookEndpoint");
+export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
 export const WebhookEndpointPage = pageSchema(WebhookEndpoint, "WebhookEndpointPage");
 
 export const NewWebhookSecret = WebhookEndpoint.extend({
@@ -56,6 +57,7 @@ export const NewWebhookSecret = WebhookEndpoint.extend({
     example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7gkTiBuSnzg=",
   }),
 }).openapi("WebhookEndpointWithSecret");
+export type NewWebhookSecret = z.infer<typeof NewWebhookSecret>;
 
 export const CreateWebhook = z
   .strictObject({ url: Url, events: Events, description: z.string().max(500).default("") })
@@ -89,6 +91,7 @@ export const WebhookDelivery = z
     created_at: Timestamp,
   })
   .openapi("WebhookDelivery");
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 export const WebhookDeliveryPage = pageSchema(WebhookDelivery, "WebhookDeliveryPage");
 
 export const DeliveryQuery = PageQuery.extend({ status: z.enum(["pending", "delivered", "failed"]).optional() });

@@ -1574,6 +1574,14 @@ export interface components {
             /** Format: int32 */
             position_fk: number;
             is_active: boolean;
+            is_superuser: boolean;
+            is_verified: boolean;
+            /** Format: date-time */
+            registered_at: string;
+            /** @description IANA; null: the company's default_time_zone */
+            time_zone: string | null;
+            /** @description expected hours a week; null: the position's */
+            weekly_hours: number | null;
         };
         WebhookUserDeactivated: {
             /** @enum {string} */
