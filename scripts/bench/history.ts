@@ -102,9 +102,10 @@ export function appendHistory(file: string, row: string) {
 
 /** The short hash of HEAD, `+` when tracked files other than the bench's own outputs have changed. */
 export function currentCommit(out: string): string {
-  const git = (...args: string[]) => spawnSync("git", args, { encoding: "utf8" }).stdout.trim();
-  const hash = git("rev-parse", "--short", "HEAD") || "?";
+  const git = (...args: string[]) => spawnSync("git", args, { encoding: "utf8" }).stdout;
+  const hash = git("rev-parse", "--short", "HEAD").trim() || "?";
   const mine = new Set([basename(out), basename(historyFile(out))]);
+  // Not trimmed: a porcelain line starts with its two status columns, the first often a space.
   const changed = git("status", "--porcelain", "--untracked-files=no")
     .split("\n")
     .filter((l) => l && !mine.has(basename(l.slice(3))));
