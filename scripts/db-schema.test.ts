@@ -3,9 +3,8 @@
 // without the types following fails here.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "./migrate.ts";
-import { newPglite, pglitePool } from "./neon-local/backend.ts";
+import { describe, expect, it } from "vitest";
+import { pglitePoolForFile } from "./test-pglite.ts";
 
 /** Tables only raw SQL reads or writes (the migrations' functions, sync's lock changes): not part of Kysely's view. */
 const SQL_ONLY = new Set(["auth_attempt", "registration_attempt", "schema_migrations", "timelog_lock_change"]);
@@ -30,22 +29,11 @@ function declared(): Map<string, Map<string, Column>> {
   return tables;
 }
 
-let pool: ReturnType<typeof pglitePool>;
-let close = async () => {};
-beforeAll(async () => {
-  const db = await newPglite();
-  pool = pglitePool(db);
-  await migrate(pool);
-  close = async () => {
-    await pool.end();
-    await db.close();
-  };
-}, 60_000);
-afterAll(() => close());
+const db = pglitePoolForFile();
 
 describe("src/db/schema.ts", () => {
   it("matches the migrated database: tables, columns and nullability", async () => {
-    const { rows } = await pool.query<{ table_name: string; column_name: string; is_nullable: string }>(
+    const { rows } = await db.pool.query<{ table_name: string; column_name: string; is_nullable: string }>(
       "SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public'",
     );
     const actual = new Map<string, Map<string, Column>>();

@@ -1,37 +1,27 @@
 // Applied migrations carry checksums: an applied file that was edited stops the runner with a
 // sentence saying what to do, instead of leaving databases that differ by when they migrated.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { EditedMigration, migrate } from "./migrate.ts";
-import { newPglite, pglitePool } from "./neon-local/backend.ts";
+import { pglitePoolForFile } from "./test-pglite.ts";
 
-let pool: ReturnType<typeof pglitePool>;
-let close = async () => {};
-beforeAll(async () => {
-  const db = await newPglite();
-  pool = pglitePool(db);
-  close = async () => {
-    await pool.end();
-    await db.close();
-  };
-});
-afterAll(() => close());
+const db = pglitePoolForFile({ migrated: false });
 
 it("records a checksum per migration and refuses an applied one that changed", async () => {
-  const applied = await migrate(pool);
+  const applied = await migrate(db.pool);
   expect(applied.length).toBeGreaterThan(20);
-  const { rows } = await pool.query("SELECT version, checksum FROM schema_migrations ORDER BY version");
+  const { rows } = await db.pool.query("SELECT version, checksum FROM schema_migrations ORDER BY version");
   expect(rows.every((r: { checksum: string | null }) => /^[0-9a-f]{64}$/.test(r.checksum ?? ""))).toBe(true);
-  expect(await migrate(pool)).toEqual([]);
+  expect(await migrate(db.pool)).toEqual([]);
 
   // A database migrated before checksums existed: its rows are filled in, nothing is refused.
-  await pool.query("UPDATE schema_migrations SET checksum = NULL");
-  expect(await migrate(pool)).toEqual([]);
-  const filled = await pool.query("SELECT count(*)::int AS n FROM schema_migrations WHERE checksum IS NULL");
+  await db.pool.query("UPDATE schema_migrations SET checksum = NULL");
+  expect(await migrate(db.pool)).toEqual([]);
+  const filled = await db.pool.query("SELECT count(*)::int AS n FROM schema_migrations WHERE checksum IS NULL");
   expect(Number(filled.rows[0].n)).toBe(0);
 
   // As if 0005 had been edited after it ran here.
-  await pool.query("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version LIKE '0005_%'");
-  const refused = await migrate(pool).then(
+  await db.pool.query("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version LIKE '0005_%'");
+  const refused = await migrate(db.pool).then(
     () => undefined,
     (err: unknown) => err,
   );

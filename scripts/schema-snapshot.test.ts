@@ -1,26 +1,14 @@
 // The checked-in schema snapshot is the migrated database's: a migration without a refreshed
 // snapshot fails here, so its effect shows in review as a diff of migrations/current/schema.sql.
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { migrate } from "./migrate.ts";
-import { newPglite, pglitePool } from "./neon-local/backend.ts";
+import { expect, it } from "vitest";
 import { SNAPSHOT, schemaSnapshot } from "./schema-snapshot.ts";
+import { pglitePoolForFile } from "./test-pglite.ts";
 
-let pool: ReturnType<typeof pglitePool>;
-let close = async () => {};
-beforeAll(async () => {
-  const db = await newPglite();
-  pool = pglitePool(db);
-  await migrate(pool);
-  close = async () => {
-    await pool.end();
-    await db.close();
-  };
-});
-afterAll(() => close());
+const db = pglitePoolForFile();
 
 it("migrations/current/schema.sql is the schema the migrations make (npm run db:schema refreshes it)", async () => {
-  const made = await schemaSnapshot(pool);
+  const made = await schemaSnapshot(db.pool);
   const committed = readFileSync(SNAPSHOT, "utf8");
   expect(made.split("\n").length).toBeGreaterThan(500);
   expect(made).toContain("CREATE OR REPLACE FUNCTION public.timelog_before_write()");

@@ -1,0 +1,126 @@
+// The bench's workload: every endpoint it measures, with the users, bodies and state each needs,
+// and a loopback webhook receiver for the rows where an endpoint listens.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Target } from "./measure.ts";
+import { monthAgo, now, WRITERS } from "./options.ts";
+import { type Account, PASSWORD, priceEverything, type Stack } from "./stack.ts";
+
+export function targets(stack: Stack, accounts: Account[], projectIds: number[]): Target[] {
+  const writers = accounts.slice(1, WRITERS + 1).map((a) => a.token);
+  const superuser = [accounts[0]?.token ?? ""];
+  const json = { "content-type": "application/json" };
+  return [
+    { name: "baseline: one SELECT via neon()", base: "baseline", requests: [{ method: "GET", path: "/" }] },
+    {
+      name: "baseline: the same SELECT in a batch with statement_timeout",
+      base: "baseline",
+      requests: [{ method: "GET", path: "/batch" }],
+    },
+    { name: "GET /health", base: "api", requests: [{ method: "GET", path: "/health" }] },
+    { name: "GET /users/me", base: "api", requests: [{ method: "GET", path: "/users/me" }], tokens: writers },
+    {
+      name: "GET /timelog/current",
+      base: "api",
+      requests: [{ method: "GET", path: "/timelog/current" }],
+      tokens: writers,
+    },
+    {
+      name: "GET /timelog/{id}",
+      base: "api",
+      requests: [{ method: "GET", path: "/timelog/1" }],
+      tokens: superuser,
+    },
+    {
+      name: "GET /timelog/?limit=50",
+      base: "api",
+      requests: [{ method: "GET", path: "/timelog/?limit=50" }],
+      tokens: writers,
+    },
+    {
+      name: "POST /timelog/ + /close (pair)",
+      base: "api",
+      tokens: writers,
+      // The load stops mid-sequence: a clock-in whose close was cut off would make the next run's
+      // first clock-in a (correct) 409.
+      before: async () => {
+        await stack.sql.query("UPDATE timelog SET end_time = now() WHERE end_time IS NULL");
+        await stack.sql.query("UPDATE webhook_endpoint SET status = 'paused', events = '{user.created}'");
+      },
+      requests: [
+        { method: "POST", path: "/timelog/", body: JSON.stringify({ project_fk: projectIds[0] }) },
+        { method: "POST", path: "/timelog/close" },
+      ],
+    },
+    {
+      // The same pair with an endpoint listening: the outbox rows ride in the write's transaction;
+      // delivery (claim, POST to a loopback receiver, record) runs after the response, and its
+      // round trips are counted here too.
+      name: "POST /timelog/ + /close (pair), a webhook endpoint listening",
+      base: "api",
+      tokens: writers,
+      before: async () => {
+        await stack.sql.query("UPDATE timelog SET end_time = now() WHERE end_time IS NULL");
+        await listen(stack);
+      },
+      requests: [
+        { method: "POST", path: "/timelog/", body: JSON.stringify({ project_fk: projectIds[0] }) },
+        { method: "POST", path: "/timelog/close" },
+      ],
+    },
+    {
+      name: "GET /webhooks/{id}/deliveries",
+      base: "api",
+      tokens: superuser,
+      before: () => listen(stack),
+      requests: [{ method: "GET", path: "/webhooks/1/deliveries?limit=50" }],
+    },
+    {
+      name: "POST /users/login",
+      base: "api",
+      // Each connection signs in as its own user from its own address. (One account from one
+      // address is allowed 5 password checks at a time: each is reserved before it is verified.)
+      logins: accounts.slice(1, 17).map((a, i) => ({ email: a.email, password: PASSWORD, ip: `10.8.${i}.1` })),
+      requests: [{ method: "POST", path: "/users/login", headers: json }],
+    },
+    {
+      // No rates: nothing to price (the lookups find no rate, every amount is 0).
+      name: "GET /reports/summary (month by project, everyone)",
+      base: "api",
+      tokens: superuser,
+      before: () => stack.sql.query("DELETE FROM rate").then(() => stack.sql.query("ANALYZE rate")),
+      requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=project` }],
+    },
+    {
+      name: "GET /reports/summary (month by project, everyone, with money)",
+      base: "api",
+      tokens: superuser,
+      before: () => priceEverything(stack),
+      requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=project` }],
+    },
+    {
+      // Without rates, as before money existed (the money comparison is the pair of rows above).
+      name: "GET /reports/summary (month by user × project × day)",
+      base: "api",
+      tokens: superuser,
+      before: () => stack.sql.query("DELETE FROM rate"),
+      requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=user,project,day` }],
+    },
+  ];
+}
+
+/** A webhook receiver on loopback that accepts everything, and endpoint 1 pointing at it. */
+export const receiver = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => res.writeHead(204).end());
+});
+await new Promise<void>((ok) => receiver.listen(0, "127.0.0.1", ok));
+async function listen(stack: Stack) {
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+  await stack.sql.query(
+    `INSERT INTO webhook_endpoint (id, url, events, secret) OVERRIDING SYSTEM VALUE
+     VALUES (1, $1, '{timelog.created,timer.started,timer.stopped}', $2)
+     ON CONFLICT (id) DO UPDATE SET url = $1, status = 'active', events = EXCLUDED.events`,
+    [url, `whsec_${Buffer.alloc(32, 7).toString("base64")}`],
+  );
+}
