@@ -3,107 +3,40 @@
 // this Node process against a RECORDED database: each endpoint's Neon HTTP answers are recorded
 // once from the local endpoint (PGlite) and then replayed by a stub of globalThis.fetch, so the
 // loop measures only the worker's own work. Prints µs/request and a breakdown by bucket
-// (scripts/bench/profile-report.ts).
+// (scripts/bench/profile-report.ts), and what evaluating each bundle costs (start-up).
 //   npm run bench:profile [-- --quick] [-- --requests N] [-- --interval µs] [-- --top 'regexp']
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { neon, neonConfig } from "@neondatabase/serverless";
-import { build } from "esbuild";
 import { hashPassword } from "../../src/auth/password.ts";
 import { newSigningKey } from "../keys.ts";
 import { type Measured, type Profile, report } from "./profile-report.ts";
+import { bundle, DB_HOST, OUT, passThrough, record, replay, startEndpoint, vars } from "./profile-setup.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const OUT = join(ROOT, "bench-out", "profile");
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     requests: { type: "string" },
     interval: { type: "string", default: "100" },
-    /** Which endpoints get a top-25 list of functions (a regular expression on their names). */
-    top: { type: "string", default: "/users/me|/health" },
+    /** Which rows get a top-25 list of functions (a regular expression on their names). */
+    top: { type: "string", default: "/users/me|/health|start-up: API" },
   },
 });
 const N = Number(args.requests ?? (args.quick ? 1500 : 20_000));
 const WARMUP = Math.max(300, Math.floor(N / 10));
 const ROUNDS = 5;
 
-// As scripts/build.mjs and scripts/bench/host.ts build them, without minify. (build.mjs's
-// leaving-out of zod's locales only changes the bundle's size and start-up, not a request.)
-async function bundle(entry: string, outfile: string): Promise<string> {
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2024",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    minify: false,
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
-/** wrangler.toml [vars], the bindings the API reads as settings. */
-async function vars(): Promise<Record<string, string>> {
-  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-  const section = /^\[vars\]$([^[]*)/m.exec(toml)?.[1] ?? "";
-  return Object.fromEntries([...section.matchAll(/^(\w+) = "(.*)"$/gm)].map((m) => [m[1], m[2]]));
-}
-
-async function startEndpoint(): Promise<{ child: ChildProcess; url: string }> {
-  const script = join(ROOT, "scripts", "neon-local", "serve.ts");
-  const child = spawn(process.execPath, ["--experimental-strip-types", "--no-warnings", script, "--migrate"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on("line", (line) => line.startsWith("ready ") && resolve(line.slice(6)));
-    child.once("exit", (code) => reject(new Error(`endpoint exited (${code})`)));
-  });
-  return { child, url };
-}
-
 type Handler = { fetch(req: Request, env: object, ctx: object): Promise<Response> };
-interface Answer {
-  status: number;
-  body: string;
-}
 interface Case {
   name: string;
   worker: Handler;
   env: object;
   request: () => Request;
-  answers: Answer[];
+  answers: ReturnType<typeof record>;
 }
-
-const realFetch = globalThis.fetch;
-let setup = true; // the script's own statements (seeding) go straight to the endpoint
-let recording: Answer[] | undefined;
-let replay: Answer[] = [];
-let replayAt = 0;
-const DB_HOST = "neon.recorded";
-globalThis.fetch = async (input, init) => {
-  const url = input instanceof Request ? input.url : String(input);
-  if (setup) return realFetch(input, init);
-  if (recording) {
-    const res = await realFetch(input, init);
-    const body = await res.text();
-    recording.push({ status: res.status, body });
-    return new Response(body, { status: res.status, headers: { "content-type": "application/json" } });
-  }
-  if (!url.includes(DB_HOST)) throw new Error(`unexpected fetch during replay: ${url}`);
-  const a = replay[replayAt++ % replay.length] as Answer;
-  return new Response(a.body, { status: a.status, headers: { "content-type": "application/json" } });
-};
 
 const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} };
 
@@ -113,17 +46,42 @@ async function call(c: Case): Promise<Response> {
   return res;
 }
 
+const session = new Session();
+session.connect();
+await session.post("Profiler.enable");
+await session.post("Profiler.setSamplingInterval", { interval: Number(args.interval) });
+
+/** Runs `work` under the profiler; its CPU is this thread's (µs). */
+async function profiled(work: () => Promise<unknown>): Promise<{ profile: Profile; thread: number; wall: number }> {
+  const t0 = performance.now();
+  const thread0 = process.threadCpuUsage();
+  await session.post("Profiler.start");
+  await work();
+  const { profile } = await session.post("Profiler.stop");
+  const thread = process.threadCpuUsage(thread0);
+  return { profile: profile as Profile, thread: thread.user + thread.system, wall: (performance.now() - t0) * 1000 };
+}
+
+/** Builds and evaluates a bundle, profiled: the script's parse, compile and top level (cold start's share). */
+async function load(entry: string, file: string, name: string, results: Measured[]): Promise<Handler> {
+  const url = pathToFileURL(await bundle(entry, file)).href;
+  let handler: Handler | undefined;
+  const p = await profiled(async () => {
+    handler = (await import(url)).default as Handler;
+  });
+  results.push({ name, wall: p.wall, thread: p.thread, process: Number.NaN, profile: p.profile });
+  return handler as Handler;
+}
+
 async function main() {
-  const api = (await import(pathToFileURL(await bundle("src/index.ts", join(OUT, "worker.js"))).href))
-    .default as Handler;
-  const baseline = (
-    await import(pathToFileURL(await bundle("scripts/bench/baseline-worker.ts", join(OUT, "baseline.js"))).href)
-  ).default as Handler;
+  const startup: Measured[] = [];
+  const api = await load("src/index.ts", "worker.js", "start-up: API (once)", startup);
+  const baseline = await load("scripts/bench/baseline-worker.ts", "baseline.js", "start-up: baseline (once)", startup);
   const endpoint = await startEndpoint();
   const DATABASE_URL = "postgres://bench:bench@localhost/bench";
   const limiter = { limit: async () => ({ success: true }) };
   const bindings = {
-    ...(await vars()),
+    ...vars(),
     DATABASE_URL,
     JWT_PRIVATE_KEY: newSigningKey(),
     RATE_LIMIT_CREDENTIAL: limiter,
@@ -170,8 +128,7 @@ async function main() {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "profile@bench.test", password }),
     });
-    setup = false;
-    recording = [];
+    record();
     const res = await api.fetch(login(), recordEnv, ctx);
     if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
     const token = ((await res.json()) as { access_token: string }).access_token;
@@ -184,13 +141,13 @@ async function main() {
     const cases: Case[] = [];
     const baselineEnv = (at: string) => ({ DATABASE_URL, NEON_FETCH_ENDPOINT: at });
     const add = async (name: string, worker: Handler, request: () => Request, expect: number) => {
-      recording = [];
+      const answers = record();
       const isApi = worker === api;
       const r = await worker.fetch(request(), isApi ? recordEnv : baselineEnv(endpoint.url), ctx);
       const text = await r.text();
       if (r.status !== expect) throw new Error(`${name}: ${r.status} ${text}`);
       const env = isApi ? replayEnv : baselineEnv(replayEnv.NEON_FETCH_ENDPOINT);
-      cases.push({ name, worker, request, answers: recording, env });
+      cases.push({ name, worker, request, answers, env });
       return text;
     };
     await add("GET /health", api, apiReq("/health"), 200);
@@ -200,15 +157,9 @@ async function main() {
     await add("GET /timelog/{id}", api, apiReq(`/timelog/${log.id}`, { headers: auth }), 200);
     await add("GET /timelog/?limit=50", api, apiReq("/timelog/?limit=50", { headers: auth }), 200);
     await add("baseline (one SELECT)", baseline, () => new Request("https://baseline.bench/"), 200);
-    recording = undefined;
-
-    const session = new Session();
-    session.connect();
-    await session.post("Profiler.enable");
-    await session.post("Profiler.setSamplingInterval", { interval: Number(args.interval) });
+    passThrough();
     for (const c of cases) {
-      replay = c.answers;
-      replayAt = 0;
+      replay(c.answers);
       const check = await call(c);
       if (check.status >= 300) throw new Error(`${c.name} replayed: ${check.status}`);
       for (let i = 0; i < WARMUP; i++) await call(c);
@@ -228,17 +179,25 @@ async function main() {
         best.thread = Math.min(best.thread, (thread.user + thread.system) / perRound);
         best.process = Math.min(best.process, (cpu.user + cpu.system) / perRound);
       }
-      await session.post("Profiler.start");
-      for (let i = 0; i < N; i++) await call(c);
-      const { profile } = await session.post("Profiler.stop");
-      results.push({ name: c.name, ...best, profile: profile as Profile });
+      const { profile } = await profiled(async () => {
+        for (let i = 0; i < N; i++) await call(c);
+      });
+      results.push({ name: c.name, ...best, profile });
       console.error(`${c.name}: ${best.thread.toFixed(1)} µs CPU/request (${c.answers.length} round trip)`);
     }
-    session.disconnect();
   } finally {
     endpoint.child.kill("SIGTERM");
   }
-  console.log(report(results, { requests: N, intervalUs: Number(args.interval), top: new RegExp(args.top) }));
+  session.disconnect();
+  // For Chrome DevTools or VS Code (call trees, flame charts): one file per row.
+  for (const r of [...results, ...startup]) {
+    const file = `${r.name.replace(/\W+/g, "-").replace(/^-|-$/g, "")}.cpuprofile`;
+    writeFileSync(join(OUT, file), JSON.stringify(r.profile));
+  }
+  console.error(`profiles: ${OUT}/*.cpuprofile`);
+  console.log(
+    report([...results, ...startup], { requests: N, intervalUs: Number(args.interval), top: new RegExp(args.top) }),
+  );
 }
 
 await main();
