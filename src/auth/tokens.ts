@@ -122,8 +122,22 @@ async function verifyToken(settings: Settings, token: string, use: "access" | "r
   return { payload, claims: { userId, sessionId: sid } };
 }
 
+/**
+ * Access tokens this isolate has verified, until they expire: an RS256 verification is the
+ * largest part of a signed-in request's CPU, and a client sends the same token many times. The
+ * key is the whole token, signature included, so only a byte-identical token hits; whether its
+ * login is still live is the database's check on every request (logout, deactivation), not this.
+ */
+const verified = new Map<string, { settings: Settings; claims: AccessClaims; exp: number }>();
+const MAX_VERIFIED = 2_000;
+
 export async function verifyAccessToken(settings: Settings, token: string): Promise<AccessClaims> {
-  return (await verifyToken(settings, token, "access")).claims;
+  const hit = verified.get(token);
+  if (hit && hit.settings === settings && hit.exp > Date.now() / 1000) return hit.claims;
+  const { payload, claims } = await verifyToken(settings, token, "access");
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+  verified.set(token, { settings, claims, exp: payload.exp as number });
+  return claims;
 }
 
 export async function verifyRefreshToken(settings: Settings, token: string): Promise<RefreshClaims> {

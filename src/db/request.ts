@@ -17,6 +17,7 @@ import { type Compilable, sql } from "kysely";
 import { scopeFor } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
+import { locate } from "../lib/location";
 import { countRequest } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { batch, type Db, single } from "./client";
@@ -106,6 +107,13 @@ export async function anonymous<const Q extends readonly Compilable<unknown>[]>(
   return results as { -readonly [K in keyof Q]: Rows<Q[K]> };
 }
 
+/** The health check's one statement: no login, no transaction, nothing else (the cheapest trip). */
+export async function ping(c: Context<AppEnv>): Promise<boolean> {
+  await countRequest(c);
+  const rows = await single<{ ok: number }>(c.get("database"), "SELECT 1 AS ok", []);
+  return rows[0]?.ok === 1;
+}
+
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** A write's response, as the database built it (and stored it, under an Idempotency-Key). */
@@ -125,6 +133,7 @@ export async function write<T, S extends ContentfulStatusCode>(
 ): Promise<Json<T, S>> {
   const res = await commit(c, writes, result, status, opts);
   if (!res) throw notFound();
+  if (status === 201) locate(c, res.body);
   return c.json(res.body as JSONParsed<T>, status) as Json<T, S>;
 }
 

@@ -3,20 +3,24 @@ import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { COMMON_HEADERS } from "./schemas";
 
+// The same for every route: built once (zod schemas are the larger part of start-up).
+const jsonHeaders = z.object({
+  ...COMMON_HEADERS,
+  "Idempotent-Replayed": z
+    .literal("true")
+    .optional()
+    .openapi({ description: "on writes: this is the stored answer to a retry with the same Idempotency-Key" }),
+});
+const commonHeaders = z.object(COMMON_HEADERS);
+
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
-  headers: z.object({
-    ...COMMON_HEADERS,
-    "Idempotent-Replayed": z
-      .literal("true")
-      .optional()
-      .openapi({ description: "on writes: this is the stored answer to a retry with the same Idempotency-Key" }),
-  }),
+  headers: jsonHeaders,
   content: { "application/json": { schema } },
 });
 
 /** A 204: no body, the common headers. */
-export const noContent = (description: string) => ({ description, headers: z.object(COMMON_HEADERS) });
+export const noContent = (description: string) => ({ description, headers: commonHeaders });
 
 export const body = <T extends z.ZodType>(schema: T) => ({
   required: true,

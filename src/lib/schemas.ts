@@ -82,25 +82,37 @@ const PROBLEM_HEADERS: Record<number, Record<string, z.ZodString>> = {
  * route may answer (400 malformed, 405 with Allow, 413, 415, 429 and 503 with Retry-After).
  */
 export function problems(...statuses: number[]) {
-  const entry = (s: number) => ({
-    description: `Problem (${s})`,
-    headers: z.object({ ...COMMON_HEADERS, ...PROBLEM_HEADERS[s] }),
-    content: { "application/problem+json": { schema: problemOf(s) } },
-  });
-  return {
-    ...Object.fromEntries(statuses.map((s) => [s, entry(s)])),
-    default: {
-      description:
-        "Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), " +
-        "database unavailable (503, with Retry-After)",
-      headers: z.object({
-        ...COMMON_HEADERS,
-        "Retry-After": seconds("with 429 and 503: seconds to wait").optional(),
-        Allow: text("with 405: the methods this path answers").optional(),
-      }),
-      content: problemContent,
-    },
+  return { ...Object.fromEntries(statuses.map((s) => [s, problemEntry(s)])), default: anyProblem() };
+}
+
+// Built once per status, not once per route: zod schemas are the larger part of start-up.
+const entries = new Map<number, object>();
+function problemEntry(s: number) {
+  let entry = entries.get(s);
+  if (!entry) {
+    entry = {
+      description: `Problem (${s})`,
+      headers: z.object({ ...COMMON_HEADERS, ...PROBLEM_HEADERS[s] }),
+      content: { "application/problem+json": { schema: problemOf(s) } },
+    };
+    entries.set(s, entry);
+  }
+  return entry;
+}
+let anyEntry: object | undefined;
+function anyProblem() {
+  anyEntry ??= {
+    description:
+      "Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), " +
+      "database unavailable (503, with Retry-After)",
+    headers: z.object({
+      ...COMMON_HEADERS,
+      "Retry-After": seconds("with 429 and 503: seconds to wait").optional(),
+      Allow: text("with 405: the methods this path answers").optional(),
+    }),
+    content: problemContent,
   };
+  return anyEntry;
 }
 
 export const MAX_INT = 2 ** 31 - 1;
