@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
 import { createSuperuser, createUser, login, registerUser, seedSql } from "../helpers/factories";
 
@@ -214,6 +214,28 @@ describe("authenticated requests", () => {
       const { exp: _exp, ...rest } = claims(alice, alice.token);
       const noExp = await sign(rest, privateJwk as never, "RS256");
       await expectProblem(await me(noExp), 401);
+    });
+
+    it("a token this isolate verified before: a changed copy is checked afresh, and it dies when it expires", async () => {
+      const alice = await createUser();
+      const token = await sign(claims(alice, alice.token, { exp: now() + 60 }), privateJwk as never, "RS256");
+      expect((await me(token)).status).toBe(200);
+      expect((await me(token)).status).toBe(200);
+      const [h, p, sig = ""] = token.split(".");
+      const flipped = sig.slice(0, -2) + (sig.at(-2) === "A" ? "B" : "A") + sig.slice(-1);
+      await expectProblem(await me(`${h}.${p}.${flipped}`), 401);
+      const bob = await createUser();
+      await expectProblem(
+        await me(`${h}.${b64url(JSON.stringify(claims(bob, alice.token, { exp: now() + 60 })))}.${sig}`),
+        401,
+      );
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        vi.setSystemTime(Date.now() + 61_000);
+        await expectProblem(await me(token), 401);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it("a valid signature with the wrong audience or issuer", async () => {
