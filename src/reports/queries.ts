@@ -3,6 +3,7 @@
 // zone, so a 23- or 25-hour day is summed as it really was.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
+import { teamPeople } from "../teams/queries";
 import { moneyAggregates, moneyCtes, rateColumns, rateJoins, wholeMs } from "./money";
 import { type Group, MAX_RANGE_DAYS } from "./schemas";
 
@@ -55,14 +56,6 @@ export function scopeCheck(db: Db, f: ReportFilter) {
   // Nothing to check: no statement, so a report of your own time is one statement.
   return checks.length ? [db.selectNoFrom(checks)] : [];
 }
-
-/**
- * A team's people as the viewer may see them: a superuser all; a manager themself and the members
- * they manage (not co-managers: manages() in migrations/0020).
- */
-export const teamPeople = (teamId: number, viewerId: number) =>
-  sql`SELECT m.user_fk FROM team_member m WHERE m.team_fk = ${teamId}::int
-      AND (m.user_fk = ${viewerId}::int OR (SELECT user_is_superuser(${viewerId}::int)) OR manages(${viewerId}::int, m.user_fk))`;
 
 export function filters(f: ReportFilter) {
   const parts = [

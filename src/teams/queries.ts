@@ -59,3 +59,11 @@ export const putMember = (db: Db, teamId: number, userId: number, role: "member"
 
 export const deleteMember = (db: Db, teamId: number, userId: number) =>
   db.deleteFrom("team_member").where("team_fk", "=", teamId).where("user_fk", "=", userId).returning(removed);
+
+/**
+ * A team's people as the viewer may see them: a superuser all; a manager themself and the members
+ * they manage (not co-managers: manages() in migrations/0020).
+ */
+export const teamPeople = (teamId: number, viewerId: number) =>
+  sql`SELECT m.user_fk FROM team_member m WHERE m.team_fk = ${teamId}::int
+      AND (m.user_fk = ${viewerId}::int OR (SELECT user_is_superuser(${viewerId}::int)) OR manages(${viewerId}::int, m.user_fk))`;

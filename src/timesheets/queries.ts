@@ -3,7 +3,7 @@
 // of that person's time. A list computes every (person, week) of the range, touched or not.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
-import { teamPeople } from "../reports/queries";
+import { teamPeople } from "../teams/queries";
 import type { Timesheet } from "./schemas";
 
 type Db = Kysely<Database>;
