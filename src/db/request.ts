@@ -8,9 +8,11 @@
 // Every round trip is one batch() or single() (src/db/client.ts), so every statement runs under a
 // statement timeout. The login check is the database's auth_guard(): if the login has ended (or
 // a superuser is needed and the caller is not one) it aborts the batch before any query runs.
+// What the route needs (a token's scope, a superuser) is its declaration, access() in its
+// createRoute, which the route's middleware put on the request.
 import type { Context } from "hono";
 import { type Compilable, sql } from "kysely";
-import { scopeFor } from "../lib/api-token";
+import type { Scope } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import { countRequest } from "../lib/rate-limit";
@@ -20,7 +22,6 @@ import { batch, type Db, single } from "./client";
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
 interface Opts {
-  superuser?: boolean;
   /** The queries change data: always a transaction whose login check names the actor for the audit. */
   write?: boolean;
 }
@@ -31,6 +32,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   queries: Q,
   opts: Opts = {},
 ): Promise<{ results: Results<Q> }> {
+  const { scope, superuser } = needs(c);
   await countRequest(c);
   const { userId, sessionId, tokenHash } = c.get("auth");
   const database = c.get("database");
@@ -43,16 +45,15 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     const { sql: text, parameters } = only.compile();
     const n = parameters.length;
     const guarded = `SELECT q.* FROM (${text}) q WHERE auth_guard($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean) IS NOT NULL`;
-    const rows = await single(database, guarded, [...parameters, sessionId, userId, opts.superuser === true]);
+    const rows = await single(database, guarded, [...parameters, sessionId, userId, superuser]);
     return { results: [rows] as unknown as Results<Q> };
   }
   const requestId = c.get("requestId");
-  const need = opts.superuser === true;
   // It also tells the transaction who acts and for which request, for the audit trail's triggers.
   const check =
     tokenHash === undefined
-      ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${need}, ${requestId}::text)`
-      : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scopeFor(c.req.method, c.req.path)}::text, ${need}, ${requestId}::text)`;
+      ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${superuser}, ${requestId}::text)`
+      : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scope}::text, ${superuser}, ${requestId}::text)`;
   const guard = database.db.selectNoFrom(check.as("is_superuser"));
   if (!opts.write) {
     const [, ...results] = (await batch(database, [guard, ...queries])) as unknown[][];
@@ -62,6 +63,17 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const [, ...results] = (await batch(database, [guard, ...queries, webhooksQueued(database)])) as unknown[][];
   if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
   return { results: results as Results<Q> };
+}
+
+/** The token scope and the superuser the route declared (access() in its createRoute). */
+function needs(c: Context<AppEnv>): { scope: Scope | null; superuser: boolean } {
+  const rule = c.get("access");
+  if (rule === undefined || rule === "public") {
+    throw new Error(`${c.req.method} ${c.req.routePath} reads as a signed-in caller but does not declare one`);
+  }
+  const superuser =
+    rule.role === "superuser" || (rule.superuserWith !== undefined && c.req.query(rule.superuserWith) !== undefined);
+  return { scope: rule.scope, superuser };
 }
 
 /** Exactly one row: the query's first, or the handler's not-found problem. */

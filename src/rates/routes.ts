@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -10,7 +10,6 @@ import * as q from "./queries";
 import { CreateRate, Rate, RatePage, RateQuery } from "./schemas";
 
 const tags = ["rates"];
-const superuser = { superuser: true };
 type R = z.infer<typeof Rate>;
 
 export const rates = createRouter()
@@ -22,12 +21,12 @@ export const rates = createRouter()
       summary: "Add a rate, effective from a day on (superusers)",
       description:
         "Superusers only (403). A new rate never rewrites the past: logs starting before effective_from keep the rate then in effect. One rate per target and day (409 rate_exists).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(CreateRate) },
       responses: { 201: json(Rate, "Added"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertRate(c.get("database").db, c.req.valid("json")), 201, superuser);
+      const res = await write(c, [], q.insertRate(c.get("database").db, c.req.valid("json")), 201);
       if (!res) throw new ApiError("internal", "The rate was not stored.");
       return c.json(res.body as R, 201);
     },
@@ -39,14 +38,14 @@ export const rates = createRouter()
       tags,
       summary: "The rate card (superusers)",
       description: "Superusers only (403): filter by kind, project_fk, user_fk, position_fk.",
-      ...signedIn,
+      ...access({ scope: "timelog:read", role: "superuser" }),
       request: { query: RateQuery },
       responses: { 200: json(RatePage, "A page of rates"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const { limit, cursor, ...filter } = c.req.valid("query");
       const query = q.listRates(c.get("database").db, filter, idAfter(cursor), limit);
-      const rows = (await read(c, [query], superuser)).results[0];
+      const rows = (await read(c, [query])).results[0];
       return c.json(
         pageOf(
           rows,
@@ -65,12 +64,12 @@ export const rates = createRouter()
       tags,
       summary: "Remove a rate (superusers)",
       description: "Superusers only (403). Logs it priced fall back to the rate before it.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Removed"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteRate(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      const res = await write(c, [], q.deleteRate(c.get("database").db, c.req.valid("param").id), 204);
       if (!res) throw new ApiError("not_found", "No such rate.");
       return c.body(null, 204);
     },

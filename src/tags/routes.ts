@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -11,7 +11,6 @@ import { PageQuery, SaveTag, Tag, TagPage } from "./schemas";
 
 const tags = ["tags"];
 const notFound = () => new ApiError("not_found", "No such tag.");
-const superuser = { superuser: true };
 type C = z.infer<typeof Tag>;
 
 export const tagRoutes = createRouter()
@@ -22,7 +21,7 @@ export const tagRoutes = createRouter()
       tags,
       summary: "Tags, by id, a page at a time",
       description: "Every signed-in user may read tags, to put them on their logs.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: PageQuery },
       responses: { 200: json(TagPage, "A page of tags"), ...problems(401, 422) },
     }),
@@ -48,7 +47,7 @@ export const tagRoutes = createRouter()
       tags,
       summary: "One tag",
       description: "Every signed-in user may read it.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Tag, "The tag"), ...problems(401, 404, 422) },
     }),
@@ -64,12 +63,12 @@ export const tagRoutes = createRouter()
       tags,
       summary: "Create a tag (superusers)",
       description: "Superusers only (403). Names are unique regardless of case (409 name_taken).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(SaveTag) },
       responses: { 201: json(Tag, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201, superuser);
+      const res = await write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201);
       if (!res) throw notFound();
       return c.json(res.body as C, 201);
     },
@@ -81,13 +80,13 @@ export const tagRoutes = createRouter()
       tags,
       summary: "Rename a tag (superusers)",
       description: "Superusers only (403). The logs that carry it keep it, under its new name.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(SaveTag) },
       responses: { 200: json(Tag, "Renamed"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.renameTag(c.get("database").db, c.req.valid("param").id, c.req.valid("json").name);
-      const res = await write(c, [], query, 200, superuser);
+      const res = await write(c, [], query, 200);
       if (!res) throw notFound();
       return c.json(res.body as C, 200);
     },
@@ -100,12 +99,12 @@ export const tagRoutes = createRouter()
       summary: "Delete a tag no log carries (superusers)",
       description:
         "Superusers only (403). A tag on any time log stays (409 tag_in_use): logs, locked weeks included, never change silently.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const res = await write(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), 204, superuser);
+      const res = await write(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), 204);
       if (!res) throw notFound();
       return c.body(null, 204);
     },

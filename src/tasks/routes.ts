@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -12,7 +12,6 @@ import { CreateTask, Task, TaskPage, TaskParams, TaskQuery, UpdateTask } from ".
 const tags = ["projects"];
 const noProject = () => new ApiError("not_found", "No such project.");
 const noTask = () => new ApiError("not_found", "No such task in this project.");
-const superuser = { superuser: true };
 type T = z.infer<typeof Task>;
 
 /** Mounted under /projects: a project's tasks (activities). */
@@ -24,7 +23,7 @@ export const tasks = createRouter()
       tags,
       summary: "A project's tasks, by id, a page at a time",
       description: "Every signed-in user may read them; archived=true lists only archived ones.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam, query: TaskQuery },
       responses: { 200: json(TaskPage, "A page of tasks"), ...problems(401, 404, 422) },
     }),
@@ -56,13 +55,13 @@ export const tasks = createRouter()
       tags,
       summary: "Add a task to a project (superusers)",
       description: "Superusers only (403). Names are unique within the project regardless of case (409 name_taken).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(CreateTask) },
       responses: { 201: json(Task, "Created"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.insertTask(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      const res = await write(c, [], query, 201, superuser);
+      const res = await write(c, [], query, 201);
       if (!res) throw noProject();
       return c.json(res.body as T, 201);
     },
@@ -75,19 +74,13 @@ export const tasks = createRouter()
       summary: "Rename or archive a task (superusers)",
       description:
         "Superusers only (403). An archived task stays on its logs; new logs cannot take it (422 task_archived).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: TaskParams, headers: IdempotencyHeader, body: body(UpdateTask) },
       responses: { 200: json(Task, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      const res = await write(
-        c,
-        [],
-        q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")),
-        200,
-        superuser,
-      );
+      const res = await write(c, [], q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")), 200);
       if (!res) throw noTask();
       return c.json(res.body as T, 200);
     },
@@ -99,13 +92,13 @@ export const tasks = createRouter()
       tags,
       summary: "Delete a task no log names (superusers)",
       description: "Superusers only (403). A task on time logs stays (409 task_in_use): archive it instead.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: TaskParams, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      const res = await write(c, [], q.deleteTask(c.get("database").db, id, task_id), 204, superuser);
+      const res = await write(c, [], q.deleteTask(c.get("database").db, id, task_id), 204);
       if (!res) throw noTask();
       return c.body(null, 204);
     },
