@@ -3,18 +3,22 @@
 // makes of it to scripts/client/generated/openapi.d.ts, which the client package (scripts/client) is
 // built from: generated files, kept apart from the hand-written sources. No database: the document
 // is the app's own answer to a request that never reaches one. `--check` writes both to a temporary
-// folder instead and fails if the committed files differ (`npm run lint:openapi`).
+// folder instead and fails if the committed files differ (`npm run lint:openapi`). The README's
+// table of each operation's token scope and role is made from the same document
+// (scripts/access-table.ts): written here, compared under --check.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { type AccessDocument, withAccessTable } from "./access-table.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const GENERATED = join(ROOT, "scripts", "client", "generated");
 const SHOWN = "scripts/client/generated";
 const FILES = ["openapi.json", "openapi.d.ts"];
+const README = join(ROOT, "README.md");
 // openapi-typescript needs TypeScript 5's compiler API, so it lives in a package of its own
 // (scripts/openapi-typescript) beside the project's TypeScript 7.
 const OPENAPI_TS = join(ROOT, "scripts", "openapi-typescript", "node_modules", "openapi-typescript", "bin", "cli.js");
@@ -39,7 +43,9 @@ try {
   const env = { DATABASE_URL: "postgres://openapi:openapi@localhost/openapi", JWT_PRIVATE_KEY: "unused" };
   const res = await app.request("/openapi.json", {}, env);
   if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}: ${await res.text()}`);
-  const doc = await res.json();
+  const doc = (await res.json()) as AccessDocument;
+  const readme = readFileSync(README, "utf8");
+  const documented = withAccessTable(readme, doc);
 
   const out = check ? work : GENERATED;
   writeFileSync(join(out, "openapi.json"), `${JSON.stringify(doc, null, 2)}\n`);
@@ -59,15 +65,19 @@ try {
         }
       };
       return read(work) !== read(GENERATED);
-    });
+    }).map((f) => `${SHOWN}/${f}`);
+    if (documented !== readme) stale.push("README.md (its access table)");
     if (stale.length) {
       console.error(
-        `openapi: out of date with the app's document: ${stale.map((f) => `${SHOWN}/${f}`).join(", ")}. ` +
+        `openapi: out of date with the app's document: ${stale.join(", ")}. ` +
           "Run `npm run openapi` and commit the result.",
       );
       process.exitCode = 1;
-    } else console.log(`openapi: ${SHOWN}/openapi.json and openapi.d.ts are up to date`);
-  } else console.log(`openapi: wrote ${FILES.map((f) => `${SHOWN}/${f}`).join(" and ")}`);
+    } else console.log(`openapi: ${SHOWN}/openapi.json and openapi.d.ts, and README.md's access table, are up to date`);
+  } else {
+    if (documented !== readme) writeFileSync(README, documented);
+    console.log(`openapi: wrote ${FILES.map((f) => `${SHOWN}/${f}`).join(" and ")}, and README.md's access table`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

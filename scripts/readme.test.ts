@@ -1,16 +1,18 @@
 // The README cannot drift from the API: every route it names (`GET /projects/{id}`, curl URLs) is
 // an operation of the document in its canonical form (no trailing slash), and its typed-client
-// examples type-check against the generated paths.
+// examples type-check against the generated paths; its table of each operation's scope and role is
+// the one the document's declarations make (scripts/access-table.ts).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type AccessDocument, withAccessTable } from "./access-table.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 const doc = JSON.parse(readFileSync(join(ROOT, "scripts", "client", "generated", "openapi.json"), "utf8")) as {
   paths: Record<string, Record<string, unknown>>;
-};
+} & AccessDocument;
 /** Routes of other servers the README describes (the local Neon endpoint, the webhook receiver). */
 const ELSEWHERE = new Set(["POST /sql", "GET /__stats"]);
 
@@ -35,6 +37,10 @@ describe("README", () => {
       else if (!operation(method, path)) wrong.push(`${method} ${path} (no such operation)`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it("its table of scopes and roles is the one the routes declare (npm run openapi rewrites it)", () => {
+    expect(readme.split("\n")).toEqual(withAccessTable(readme, doc).split("\n"));
   });
 
   it("its typed-client examples type-check against the generated paths", () => {

@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { audit, history } from "./audit/routes";
+import { publicRoute } from "./auth/middleware";
 import { wellKnown } from "./auth/routes";
 import { sessions } from "./auth/session-routes";
 import { clients } from "./clients/routes";
@@ -149,7 +150,7 @@ finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);
 // Built on the first request for it, then kept for the isolate's life: it cannot change.
 let document: unknown;
-app.get("/openapi.json", (c) => {
+app.get("/openapi.json", publicRoute, (c) => {
   document ??= withIntegerFormats(
     app.getOpenAPI31Document({
       openapi: "3.1.0",

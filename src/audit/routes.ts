@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn, signedInHeavy } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
@@ -29,7 +29,7 @@ export const audit = createRouter()
       tags,
       summary: "Audit events, newest first (superusers: all; managers: the people they manage)",
       description: "Filter by from, to, actor_fk, user_fk and kind. Pass next_cursor back as cursor.",
-      ...signedInHeavy,
+      ...access({ scope: "timelog:read", heavy: true }),
       request: { query: AuditQuery },
       responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 422) },
     }),
@@ -60,7 +60,7 @@ export const audit = createRouter()
         "and moves the checkpoints when none is broken; from=start re-verifies every event from the first, " +
         "in pages (follow next_cursor), which is what finds an edit to an event older than a checkpoint. " +
         "ok is false when a stored event no longer matches its chain, and first_broken says where.",
-      ...signedInHeavy,
+      ...access({ scope: "timelog:read", role: "superuser", heavy: true }),
       request: { query: VerifyQuery },
       responses: { 200: json(Verification, "ok, or where a chain breaks"), ...problems(401, 403, 422) },
     }),
@@ -70,7 +70,7 @@ export const audit = createRouter()
       const after = full ? (eventAfter(query.cursor) ?? 0) : undefined;
       const db = c.get("database").db;
       // A write: an incremental page records the checkpoints it reached, in the same round trip.
-      const { results } = await read(c, [q.verifyPage(db, after, query.limit)], { superuser: true, write: true });
+      const { results } = await read(c, [q.verifyPage(db, after, query.limit)], { write: true });
       const v = results[0][0]?.v;
       if (!v) throw new Error("audit_verify_page() answers one row");
       const broken = v.broken && {
@@ -106,7 +106,7 @@ export const history = createRouter().openapi(
     summary: "Every change to one time log, oldest first (its owner, their managers, superusers)",
     description:
       "Audit events of the log; 404 when there is no such log or it is not yours to see. Pass next_cursor back as cursor.",
-    ...signedIn,
+    ...access({ scope: "timelog:read" }),
     request: { params: IdParam, query: PageQuery },
     responses: { 200: json(AuditPage, "A page of events"), ...problems(401, 404, 422) },
   }),

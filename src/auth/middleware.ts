@@ -2,10 +2,10 @@
 // is checked here; that the login is still live is checked by the database inside the request's
 // one round trip (`read`/`write` in src/db/request.ts), so logout, deactivation and refresh-token
 // reuse take effect at once.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { tokenClaims } from "../lib/api-token";
+import { type Access, type Scope, tokenClaims } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { heavyKey, rateLimit } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
@@ -14,7 +14,7 @@ import { unauthorized, verifyAccessToken } from "./tokens";
 export const AUTH_COOKIE = "auth_cookie";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   let token: string | undefined;
   if (header !== undefined) {
@@ -45,14 +45,49 @@ export function checkOrigin(c: Context<AppEnv>) {
   }
 }
 
-/** Spread into a route: it needs a signed-in caller. */
-const security: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
-export const signedIn = { security, middleware: requireAuth };
-
 /** Reads whose cost grows with the range asked for also count in a small per-person bucket. */
 const heavy = createMiddleware<AppEnv>(async (c, next) => {
   await rateLimit(c, "heavy", heavyKey(c.get("auth")));
   await next();
 });
-/** Spread into a heavy read's route: signed in, and within the person's heavy-read budget. */
-export const signedInHeavy = { security, middleware: [requireAuth, heavy] };
+
+/** A public route's declaration; routes outside the document (GET /docs, /openapi.json) name it. */
+export const publicRoute = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("access", "public");
+  await next();
+});
+
+/** A route's declaration as its createRoute carries it: for the router and for the document. */
+interface Declared {
+  security: Record<string, string[]>[];
+  middleware: MiddlewareHandler<AppEnv>[];
+  "x-required-role": "public" | "user" | "superuser";
+  "x-required-scope"?: Scope | null;
+  "x-superuser-with"?: string;
+}
+
+/**
+ * What a route asks of its caller, spread into its createRoute beside its path:
+ * `...access({ scope: "timelog:write" })`, `...access({ scope: "admin", role: "superuser" })`,
+ * `...access({ scope: null })` (sessions only), `...access("public")`. The one place it is said:
+ * the request carries the declaration to read()/write() (src/db/request.ts), which hand it to
+ * the database's check, and the document shows it (x-required-scope, x-required-role, and the
+ * security requirement's scopes). `more`: the route's own middleware, run after the sign-in.
+ */
+export function access(rule: Access, ...more: MiddlewareHandler<AppEnv>[]): Declared {
+  if (rule === "public") return { security: [], "x-required-role": "public", middleware: [publicRoute, ...more] };
+  const signIn = createMiddleware<AppEnv>(async (c, next) => {
+    c.set("access", rule);
+    return requireAuth(c, next);
+  });
+  // OpenAPI 3.1 lets a non-oauth2 requirement list the scopes or roles it needs. A JWT bearer
+  // (an app's login) has no scopes: only an API token's are checked.
+  const roles = rule.role === "superuser" ? ["superuser"] : [];
+  return {
+    security: [{ bearer: rule.scope === null ? roles : [rule.scope, ...roles] }, { cookie: roles }],
+    "x-required-scope": rule.scope,
+    "x-required-role": rule.role ?? "user",
+    ...(rule.superuserWith !== undefined && { "x-superuser-with": rule.superuserWith }),
+    middleware: [signIn, ...(rule.heavy ? [heavy] : []), ...more],
+  };
+}

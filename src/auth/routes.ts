@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
+import { access } from "./middleware";
 import { keysOf } from "./tokens";
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("Jwks");
@@ -14,6 +15,7 @@ export const wellKnown = createRouter().openapi(
     summary: "Public keys that verify this API's tokens",
     description:
       "Public, and cacheable for five minutes: the keys that verify access tokens, older ones still accepted during a key rotation included.",
+    ...access("public"),
     responses: { 200: json(Jwks, "JWKS"), ...problems() },
   }),
   (c) => {

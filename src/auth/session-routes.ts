@@ -10,7 +10,7 @@ import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
-import { AUTH_COOKIE, checkOrigin, signedIn } from "./middleware";
+import { AUTH_COOKIE, access, checkOrigin } from "./middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
 import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
 import {
@@ -51,6 +51,7 @@ export const sessions = createRouter()
       summary: "Create an account (a few per client an hour, into positions open for self-registration)",
       description:
         "Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).",
+      ...access("public"),
       request: { body: body(Register) },
       responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
     }),
@@ -85,6 +86,7 @@ export const sessions = createRouter()
       summary: "Sign in (JSON {email, password} or the old form: username=email, password)",
       description:
         "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).",
+      ...access("public"),
       request: {
         body: {
           required: false,
@@ -145,6 +147,7 @@ export const sessions = createRouter()
       summary: "Trade a refresh token for a new pair; the old one is spent",
       description:
         "Public: the refresh token is the credential. Each works once: the answer carries its successor and renews auth_cookie.",
+      ...access("public"),
       request: { body: body(RefreshBody) },
       responses: { 200: json(TokenPair, "New tokens"), ...problems(401, 422) },
     }),
@@ -169,7 +172,7 @@ export const sessions = createRouter()
       summary: "End this login: its access token, cookie and refresh token stop working now",
       description:
         "Ends the login the caller's token belongs to and clears auth_cookie; the user's other logins go on.",
-      ...signedIn,
+      ...access({ scope: null }),
       responses: { 204: noContent("Signed out"), ...problems(401, 403) },
     }),
     async (c) => {
@@ -186,7 +189,7 @@ export const sessions = createRouter()
       summary: "End every login of the caller",
       description:
         "Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins and keep working: revoke them under /users/me/tokens, or change the password (which revokes them by default).",
-      ...signedIn,
+      ...access({ scope: null }),
       responses: { 204: noContent("Signed out everywhere"), ...problems(401, 403) },
     }),
     async (c) => {

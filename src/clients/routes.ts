@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -11,7 +11,6 @@ import { Client, ClientPage, ClientQuery, CreateClient, UpdateClient } from "./s
 
 const tags = ["clients"];
 const notFound = () => new ApiError("not_found", "No such client.");
-const superuser = { superuser: true };
 
 export const clients = createRouter()
   .openapi(
@@ -21,7 +20,7 @@ export const clients = createRouter()
       tags,
       summary: "Clients, by id, a page at a time",
       description: "Every signed-in user may read clients' names; archived=true lists only archived ones.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: ClientQuery },
       responses: { 200: json(ClientPage, "A page of clients"), ...problems(401, 422) },
     }),
@@ -43,7 +42,7 @@ export const clients = createRouter()
       tags,
       summary: "One client",
       description: "Every signed-in user may read it.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Client, "The client"), ...problems(401, 404, 422) },
     }),
@@ -58,12 +57,12 @@ export const clients = createRouter()
       tags,
       summary: "Create a client (superusers)",
       description: "Superusers only (403). Names are unique regardless of case (409 name_taken).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(CreateClient) },
       responses: { 201: json(Client, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      return write(c, [], q.insertClient(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
+      return write(c, [], q.insertClient(c.get("database").db, c.req.valid("json")), 201, notFound);
     },
   )
   .openapi(
@@ -73,13 +72,13 @@ export const clients = createRouter()
       tags,
       summary: "Rename or archive a client (superusers)",
       description: "Superusers only (403). Archiving keeps the client on its projects and in reports.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateClient) },
       responses: { 200: json(Client, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.updateClient(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      return write(c, [], query, 200, notFound, superuser);
+      return write(c, [], query, 200, notFound);
     },
   )
   .openapi(
@@ -89,11 +88,11 @@ export const clients = createRouter()
       tags,
       summary: "Delete a client without projects (superusers)",
       description: "Superusers only (403). A client that projects name stays (409 client_in_use): archive it.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteClient(c.get("database").db, c.req.valid("param").id), notFound, superuser);
+      return writeNoContent(c, [], q.deleteClient(c.get("database").db, c.req.valid("param").id), notFound);
     },
   );

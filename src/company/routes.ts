@@ -1,6 +1,6 @@
 // Company-wide limits that the database enforces on every time log (see company_settings).
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
@@ -21,7 +21,7 @@ export const company = createRouter()
       tags,
       summary: "Limits on time logs (earliest start, longest entry)",
       description: "Every signed-in user may read them; locked_before is the payroll lock (PUT /settings/lock).",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       responses: { 200: json(CompanySettings, "The limits"), ...problems(401) },
     }),
     async (c) => {
@@ -36,13 +36,13 @@ export const company = createRouter()
       summary: "Change the limits (superusers); existing logs are not rewritten",
       description:
         "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { body: body(UpdateSettings) },
       responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      return write(c, [], q.updateSettings(c.get("database").db, patch), 200, noSettings, { superuser: true });
+      return write(c, [], q.updateSettings(c.get("database").db, patch), 200, noSettings);
     },
   )
   .openapi(
@@ -55,13 +55,13 @@ export const company = createRouter()
       description:
         "Superusers only (403). locked_before null lifts the lock; moving it back is allowed and audited. " +
         "A lock in the future is 422.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(Lock) },
       responses: { 200: json(CompanySettings, "The settings with the new lock"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
       const { locked_before } = c.req.valid("json");
       const { db } = c.get("database");
-      return write(c, [q.setLock(db, locked_before)], q.readSettings(db), 200, noSettings, { superuser: true });
+      return write(c, [q.setLock(db, locked_before)], q.readSettings(db), 200, noSettings);
     },
   );

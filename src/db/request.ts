@@ -14,7 +14,7 @@ import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { JSONParsed } from "hono/utils/types";
 import { type Compilable, sql } from "kysely";
-import { scopeFor } from "../lib/api-token";
+import type { Scope } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hash";
 import { locate } from "../lib/location";
@@ -25,7 +25,6 @@ import { batch, type Db, single } from "./client";
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
 interface Opts {
-  superuser?: boolean;
   /** The queries change data: always a transaction whose login check names the actor for the audit. */
   write?: boolean;
   /** Statements that run first and abort the batch when the caller may not go on (no results). */
@@ -38,6 +37,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   queries: Q,
   opts: Opts = {},
 ): Promise<{ results: Results<Q> }> {
+  const { scope, superuser } = needs(c);
   await countRequest(c);
   const { userId, sessionId, tokenHash } = c.get("auth");
   const database = c.get("database");
@@ -51,16 +51,15 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     const { sql: text, parameters } = only.compile();
     const n = parameters.length;
     const guarded = `SELECT q.* FROM (${text}) q WHERE auth_guard($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean) IS NOT NULL`;
-    const rows = await single(database, guarded, [...parameters, sessionId, userId, opts.superuser === true]);
+    const rows = await single(database, guarded, [...parameters, sessionId, userId, superuser]);
     return { results: [rows] as unknown as Results<Q> };
   }
   const requestId = c.get("requestId");
-  const need = opts.superuser === true;
   // It also tells the transaction who acts and for which request, for the audit trail's triggers.
   const check =
     tokenHash === undefined
-      ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${need}, ${requestId}::text)`
-      : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scopeFor(c.req.method, c.req.path)}::text, ${need}, ${requestId}::text)`;
+      ? sql<boolean>`auth_guard(${sessionId}::uuid, ${userId}::int, ${superuser}, ${requestId}::text)`
+      : sql<boolean>`auth_guard_token(${tokenHash}, ${userId}::int, ${scope}::text, ${superuser}, ${requestId}::text)`;
   const guard = database.db.selectNoFrom(check.as("is_superuser"));
   const skip = 1 + checks.length;
   if (!opts.write) {
@@ -71,6 +70,17 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const results = (await batch(database, [guard, ...checks, ...queries, webhooksQueued(database)])) as unknown[][];
   if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
   return { results: results.slice(skip) as Results<Q> };
+}
+
+/** The token scope and the superuser the route declared (access() in its createRoute). */
+function needs(c: Context<AppEnv>): { scope: Scope | null; superuser: boolean } {
+  const rule = c.get("access");
+  if (rule === undefined || rule === "public") {
+    throw new Error(`${c.req.method} ${c.req.routePath} reads as a signed-in caller but does not declare one`);
+  }
+  const superuser =
+    rule.role === "superuser" || (rule.superuserWith !== undefined && c.req.query(rule.superuserWith) !== undefined);
+  return { scope: rule.scope, superuser };
 }
 
 /** A JSON answer typed as the route declares it (what `c.json` returns for a body of type T). */

@@ -1,5 +1,6 @@
 // The API document browsable at /docs: Swagger UI served from our own static assets (see
 // scripts/docs-assets.mjs), so it works offline and no CDN file ever runs on the API's origin.
+import { publicRoute } from "../auth/middleware";
 import { createRouter } from "../lib/router";
 
 const PAGE = `<!doctype html>
@@ -24,7 +25,8 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export const docs = createRouter().get("/", (c) => {
+// Public, declared as every route declares what it asks (src/auth/middleware.ts).
+export const docs = createRouter().get("/", publicRoute, (c) => {
   c.header("Content-Security-Policy", CSP);
   return c.html(PAGE);
 });

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { access } from "../auth/middleware";
 import { ping } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
@@ -15,6 +16,7 @@ export const health = createRouter().openapi(
     summary: "Liveness and database reachability",
     description:
       "Public. 200 when the worker runs and a query reaches the database; 503 with Retry-After when it does not.",
+    ...access("public"),
     responses: { 200: json(Health, "Up"), ...problems(503) },
   }),
   async (c) => {

@@ -1,4 +1,4 @@
-// API tokens as credentials: their format, and the scope each route needs from one.
+// API tokens as credentials: their format and scopes, and what a route asks of its caller.
 import { sha256Hex } from "./hash";
 import { b64url } from "./page";
 import type { AccessClaims } from "./router";
@@ -35,20 +35,19 @@ export function tokenPrefix(token: string): string {
 }
 
 /**
- * What a token needs for a request: reports → reports:read; time logs and timesheets →
- * timelog:read / timelog:write; other reads → timelog:read; other writes are superusers' (admin),
- * except a person's own account and tokens, which only a signed-in session may change (null).
+ * What a route asks of its caller, declared next to its path (`...access(…)` in its createRoute,
+ * src/auth/middleware.ts) and nowhere else: the request checks it, the document shows it, the
+ * README's table lists it. "public": no sign-in at all.
  */
-export function scopeFor(method: string, path: string): Scope | null {
-  const write = !["GET", "HEAD"].includes(method);
-  // Tokens are managed by a signed-in person, never by a token: not even listed with one.
-  // Nor everyone's: a leaked admin token must not list (or prune) the others.
-  if (path.startsWith("/users/me/tokens") || path.startsWith("/tokens")) return null;
-  if (path.startsWith("/reports")) return write ? null : "reports:read";
-  // Endpoints and deliveries reveal where data goes (URLs often carry credentials): admin only.
-  if (path.startsWith("/webhooks")) return "admin";
-  if (path.startsWith("/timelog") || path.startsWith("/timesheets")) return write ? "timelog:write" : "timelog:read";
-  if (!write) return "timelog:read";
-  if (path.startsWith("/users/me") || path.startsWith("/users/logout")) return null;
-  return "admin";
-}
+export type Access =
+  | "public"
+  | {
+      /** The scope an API token needs; null: sessions only, a token is refused (insufficient_scope). */
+      scope: Scope | null;
+      /** A superuser only (with a token: one that also has admin). Otherwise any signed-in user. */
+      role?: "superuser";
+      /** A superuser only when the request names this query parameter (a report by position). */
+      superuserWith?: string;
+      /** A read whose cost grows with the range asked for: also counts in the heavy-read budget. */
+      heavy?: boolean;
+    };

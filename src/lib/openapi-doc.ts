@@ -45,7 +45,9 @@ export function finishDocument(app: OpenAPIHono<any>) {
   for (const def of app.openAPIRegistry.definitions) {
     if (def.type !== "route") continue;
     def.route.operationId ??= operationIdOf(def.route.method, def.route.path);
-    // Public routes say so: no security requirement at all, not "inherit the default".
+    // Each route's security, x-required-scope and x-required-role come from its access()
+    // declaration (src/auth/middleware.ts; public ones: no requirement at all, not "inherit the
+    // default"). One without a declaration fails test/foundation/access.test.ts.
     def.route.security ??= [];
     const responses = def.route.responses as Record<string, unknown>;
     // Any signed-in route may refuse a token's scope (insufficient_scope) or a cookie's origin

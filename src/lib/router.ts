@@ -2,6 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
 import type { Settings } from "../settings";
+import type { Access } from "./api-token";
 import { ApiError, type FieldError } from "./errors";
 
 /** Secrets are not in wrangler.toml, so `wrangler types` cannot see them. */
@@ -28,6 +29,8 @@ export interface AppEnv {
     settings: Settings;
     database: Db;
     auth: AccessClaims;
+    /** What the matched route declared it asks of its caller (src/auth/middleware.ts access()). */
+    access?: Access;
     /** This request was counted against its rate limit (src/lib/rate-limit.ts). */
     counted?: boolean;
     /** A write queued webhook events: deliver them after the response (src/webhooks/dispatch.ts). */

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -11,11 +11,10 @@ import * as q from "./queries";
 import { CreatePosition, Position, PositionPage, ReplacePosition, UpdatePosition } from "./schemas";
 
 const notFound = () => new ApiError("not_found", "No such position.");
-const superuser = { superuser: true };
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
-  return write(c, [], q.updatePosition(c.get("database").db, id, patch), 200, notFound, superuser);
+  return write(c, [], q.updatePosition(c.get("database").db, id, patch), 200, notFound);
 }
 const tags = ["positions"];
 
@@ -28,7 +27,7 @@ export const positions = createRouter()
       summary: "Positions, by id, a page at a time (salary for superusers only)",
       description:
         "Every signed-in user may read positions; salary is left out unless the caller is a superuser. Pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: PageQuery },
       responses: { 200: json(PositionPage, "A page of positions"), ...problems(401, 422) },
     }),
@@ -49,7 +48,7 @@ export const positions = createRouter()
       tags,
       summary: "One position",
       description: "salary is left out unless the caller is a superuser.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Position, "The position"), ...problems(401, 404, 422) },
     }),
@@ -65,12 +64,12 @@ export const positions = createRouter()
       tags,
       summary: "Create a position (superusers)",
       description: "Superusers only (403).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { body: body(CreatePosition) },
       responses: { 201: json(Position, "Created"), ...problems(401, 403, 422) },
     }),
     async (c) => {
-      return write(c, [], q.insertPosition(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
+      return write(c, [], q.insertPosition(c.get("database").db, c.req.valid("json")), 201, notFound);
     },
   )
   .openapi(
@@ -80,7 +79,7 @@ export const positions = createRouter()
       tags,
       summary: "Replace a position (superusers)",
       description: "Superusers only (403). PUT takes the whole position; PATCH only the fields to change.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, body: body(ReplacePosition) },
       responses: { 200: json(Position, "Replaced"), ...problems(401, 403, 404, 422) },
     }),
@@ -93,7 +92,7 @@ export const positions = createRouter()
       tags,
       summary: "Change a position (superusers)",
       description: "Superusers only (403). Send only the fields to change.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, body: body(UpdatePosition) },
       responses: { 200: json(Position, "Updated"), ...problems(401, 403, 404, 422) },
     }),
@@ -106,17 +105,11 @@ export const positions = createRouter()
       tags,
       summary: "Delete a position nobody holds (superusers); one in use → 409",
       description: "Superusers only (403). 409 (in_use) while any user holds the position.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(
-        c,
-        [],
-        q.deletePosition(c.get("database").db, c.req.valid("param").id),
-        notFound,
-        superuser,
-      );
+      return writeNoContent(c, [], q.deletePosition(c.get("database").db, c.req.valid("param").id), notFound);
     },
   );

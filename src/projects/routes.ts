@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -20,11 +20,10 @@ import {
 
 const tags = ["projects"];
 const notFound = () => new ApiError("not_found", "No such project.");
-const superuser = { superuser: true };
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 function saveProject(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updateProject>[2]) {
-  return write(c, [], q.updateProject(c.get("database").db, id, patch), 200, notFound, superuser);
+  return write(c, [], q.updateProject(c.get("database").db, id, patch), 200, notFound);
 }
 
 export const projects = createRouter()
@@ -36,7 +35,7 @@ export const projects = createRouter()
       summary: "Projects, by id, a page at a time",
       description:
         "Every signed-in user may read projects; archived=true lists only archived ones, false only active ones. Pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: ProjectQuery },
       responses: { 200: json(ProjectPage, "A page of projects"), ...problems(401, 422) },
     }),
@@ -58,7 +57,7 @@ export const projects = createRouter()
       tags,
       summary: "One project",
       description: "Archived projects too (no time can be logged to them).",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Project, "The project"), ...problems(401, 404, 422) },
     }),
@@ -74,12 +73,12 @@ export const projects = createRouter()
       summary: "Create a project (superusers)",
       description:
         "Superusers only (403). 409 when it conflicts with an existing project. A retry with the same Idempotency-Key answers the first response.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(CreateProject) },
       responses: { 201: json(Project, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      return write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
+      return write(c, [], q.insertProject(c.get("database").db, c.req.valid("json")), 201, notFound);
     },
   )
   .openapi(
@@ -89,7 +88,7 @@ export const projects = createRouter()
       tags,
       summary: "Replace a project (superusers)",
       description: "Superusers only (403). PUT takes the whole project; PATCH only the fields to change.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplaceProject) },
       responses: { 200: json(Project, "Replaced"), ...problems(401, 403, 404, 409, 422) },
     }),
@@ -103,7 +102,7 @@ export const projects = createRouter()
       summary: "Change or archive a project (superusers)",
       description:
         "Superusers only (403). Send only the fields to change; is_archived true archives the project, so no time can be logged to it.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateProject) },
       responses: { 200: json(Project, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
@@ -116,12 +115,12 @@ export const projects = createRouter()
       tags,
       summary: "Delete a project without logs (superusers); one with logs → 409, archive it instead",
       description: "Superusers only (403). A project with time logs stays (409, project_has_logs): archive it instead.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), notFound, superuser);
+      return writeNoContent(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), notFound);
     },
   )
   .openapi(
@@ -132,7 +131,7 @@ export const projects = createRouter()
       summary: "A project's budget: used, remaining, percentage, exceeded (running timers counted to now)",
       description:
         "Every signed-in user sees the hours; the money budget only superusers. For month budgets, the current month in the company's zone.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(ProjectBudget, "The budget now"), ...problems(401, 404, 422) },
     }),

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -10,7 +10,6 @@ import * as q from "./queries";
 import { CreateRate, Rate, RatePage, RateQuery } from "./schemas";
 
 const tags = ["rates"];
-const superuser = { superuser: true };
 
 export const rates = createRouter()
   .openapi(
@@ -21,7 +20,7 @@ export const rates = createRouter()
       summary: "Add a rate, effective from a day on (superusers)",
       description:
         "Superusers only (403). A new rate never rewrites the past: logs starting before effective_from keep the rate then in effect. One rate per target and day (409 rate_exists).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(CreateRate) },
       responses: { 201: json(Rate, "Added"), ...problems(401, 403, 409, 422) },
     }),
@@ -32,7 +31,6 @@ export const rates = createRouter()
         q.insertRate(c.get("database").db, c.req.valid("json")),
         201,
         () => new ApiError("internal", "The rate was not stored."),
-        superuser,
       );
     },
   )
@@ -43,14 +41,14 @@ export const rates = createRouter()
       tags,
       summary: "The rate card (superusers)",
       description: "Superusers only (403): filter by kind, project_fk, user_fk, position_fk.",
-      ...signedIn,
+      ...access({ scope: "timelog:read", role: "superuser" }),
       request: { query: RateQuery },
       responses: { 200: json(RatePage, "A page of rates"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const { limit, cursor, ...filter } = c.req.valid("query");
       const query = q.listRates(c.get("database").db, filter, idAfter(cursor), limit);
-      const rows = (await read(c, [query], superuser)).results[0];
+      const rows = (await read(c, [query])).results[0];
       return c.json(
         pageOf(rows, limit, (r) => [r.id]),
         200,
@@ -64,7 +62,7 @@ export const rates = createRouter()
       tags,
       summary: "Remove a rate (superusers)",
       description: "Superusers only (403). Logs it priced fall back to the rate before it.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Removed"), ...problems(401, 403, 404, 422) },
     }),
@@ -74,7 +72,6 @@ export const rates = createRouter()
         [],
         q.deleteRate(c.get("database").db, c.req.valid("param").id),
         () => new ApiError("not_found", "No such rate."),
-        superuser,
       );
     },
   );

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, TypedResponse } from "hono";
-import { signedInHeavy } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
@@ -20,7 +20,8 @@ export const MAX_GROUPS = 20_000;
 /**
  * Who may be seen (the range is checked by the database, where it is computed). Employees see
  * their own time; managers the people of their teams (user_fk, team_fk); superusers everyone's.
- * The database checks that in the same round trip (q.scopeCheck); a position needs a superuser.
+ * The database checks that in the same round trip (q.scopeCheck); a position needs a superuser
+ * (the summary's declaration, superuserWith).
  */
 function scope(
   c: Context<AppEnv>,
@@ -49,7 +50,6 @@ function scope(
     tagId: query.tag_fk,
   };
   return {
-    superuser: query.position_fk !== undefined,
     range: { from: query.from, to: query.to, tz: query.tz },
     filter,
     checks: q.scopeCheck(c.get("database").db, filter),
@@ -67,15 +67,15 @@ export const reports = createRouter()
         "Logs are clipped to [from, to) and split at local midnights in tz, so a 23- or 25-hour day is summed as it was. " +
         "Running logs count up to the database's now(). Employees see their own time; managers that of the " +
         "people in their teams (user_fk, team_fk); superusers everyone's, and only they may filter by position_fk.",
-      ...signedInHeavy,
+      ...access({ scope: "reports:read", heavy: true, superuserWith: "position_fk" }),
       request: { query: SummaryQuery },
       responses: { 200: json(Summary, "Totals"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const { superuser, range, filter, checks } = scope(c, query);
+      const { range, filter, checks } = scope(c, query);
       const summary = q.summary(c.get("database").db, range, filter, query.group_by, MAX_GROUPS);
-      const { results } = await read(c, [...checks, summary], { superuser });
+      const { results } = await read(c, [...checks, summary]);
       const row = (results.at(-1) as q.SummaryRow[])[0];
       if (row === undefined) throw new Error("the summary query answers exactly one row");
       if (row.n > MAX_GROUPS) {
@@ -103,7 +103,7 @@ export const reports = createRouter()
         "A header row, then a row per log of [from, to). Who may be seen is as for GET /reports/summary. Too many rows for one export is 422 (too_many_rows): narrow the range or filter. " +
         "Columns: id, user_id, username, position, project_id, project, start, end, duration_ms, duration_hm, open, note, client, task, tags (names, ';'-separated), billable; " +
         "then rate and amount (minor units; the part of the log inside the range) for managers reporting on their people and superusers, and cost for superusers.",
-      ...signedInHeavy,
+      ...access({ scope: "reports:read", heavy: true }),
       request: { query: CsvQuery },
       responses: {
         200: {
@@ -119,19 +119,17 @@ export const reports = createRouter()
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const { superuser, range, filter, checks } = scope(c, query);
+      const { range, filter, checks } = scope(c, query);
       const { db } = c.get("database");
       // The one-round-trip rule's documented exception: an export reads a page per round trip
       // (each answer well under Neon's 10 MiB), every page behind the login check.
       const page = async (after?: CsvAfter) =>
-        (await read(c, [...checks, csv.timelogRows(db, range, filter, after)], { superuser })).results.at(
-          -1,
-        ) as csv.CsvRow[];
-      const { results } = await read(
-        c,
-        [...checks, csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
-        { superuser },
-      );
+        (await read(c, [...checks, csv.timelogRows(db, range, filter, after)])).results.at(-1) as csv.CsvRow[];
+      const { results } = await read(c, [
+        ...checks,
+        csv.countRows(db, range, filter, MAX_CSV_ROWS),
+        csv.timelogRows(db, range, filter, undefined),
+      ]);
       const [counted, first] = results.slice(-2) as [{ n: number; billable: boolean; cost: boolean }[], csv.CsvRow[]];
       if ((counted[0]?.n ?? 0) > MAX_CSV_ROWS) {
         throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);

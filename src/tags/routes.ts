@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -11,7 +11,6 @@ import { PageQuery, SaveTag, Tag, TagPage } from "./schemas";
 
 const tags = ["tags"];
 const notFound = () => new ApiError("not_found", "No such tag.");
-const superuser = { superuser: true };
 
 export const tagRoutes = createRouter()
   .openapi(
@@ -21,7 +20,7 @@ export const tagRoutes = createRouter()
       tags,
       summary: "Tags, by id, a page at a time",
       description: "Every signed-in user may read tags, to put them on their logs.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: PageQuery },
       responses: { 200: json(TagPage, "A page of tags"), ...problems(401, 422) },
     }),
@@ -42,7 +41,7 @@ export const tagRoutes = createRouter()
       tags,
       summary: "One tag",
       description: "Every signed-in user may read it.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Tag, "The tag"), ...problems(401, 404, 422) },
     }),
@@ -57,12 +56,12 @@ export const tagRoutes = createRouter()
       tags,
       summary: "Create a tag (superusers)",
       description: "Superusers only (403). Names are unique regardless of case (409 name_taken).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(SaveTag) },
       responses: { 201: json(Tag, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      return write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201, notFound, superuser);
+      return write(c, [], q.insertTag(c.get("database").db, c.req.valid("json").name), 201, notFound);
     },
   )
   .openapi(
@@ -72,13 +71,13 @@ export const tagRoutes = createRouter()
       tags,
       summary: "Rename a tag (superusers)",
       description: "Superusers only (403). The logs that carry it keep it, under its new name.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(SaveTag) },
       responses: { 200: json(Tag, "Renamed"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.renameTag(c.get("database").db, c.req.valid("param").id, c.req.valid("json").name);
-      return write(c, [], query, 200, notFound, superuser);
+      return write(c, [], query, 200, notFound);
     },
   )
   .openapi(
@@ -89,11 +88,11 @@ export const tagRoutes = createRouter()
       summary: "Delete a tag no log carries (superusers)",
       description:
         "Superusers only (403). A tag on any time log stays (409 tag_in_use): logs, locked weeks included, never change silently.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), notFound, superuser);
+      return writeNoContent(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), notFound);
     },
   );

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -12,7 +12,6 @@ import { CreateTask, Task, TaskPage, TaskParams, TaskQuery, UpdateTask } from ".
 const tags = ["projects"];
 const noProject = () => new ApiError("not_found", "No such project.");
 const noTask = () => new ApiError("not_found", "No such task in this project.");
-const superuser = { superuser: true };
 
 /** Mounted under /projects: a project's tasks (activities). */
 export const tasks = createRouter()
@@ -23,7 +22,7 @@ export const tasks = createRouter()
       tags,
       summary: "A project's tasks, by id, a page at a time",
       description: "Every signed-in user may read them; archived=true lists only archived ones.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam, query: TaskQuery },
       responses: { 200: json(TaskPage, "A page of tasks"), ...problems(401, 404, 422) },
     }),
@@ -50,13 +49,13 @@ export const tasks = createRouter()
       tags,
       summary: "Add a task to a project (superusers)",
       description: "Superusers only (403). Names are unique within the project regardless of case (409 name_taken).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(CreateTask) },
       responses: { 201: json(Task, "Created"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.insertTask(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      return write(c, [], query, 201, noProject, superuser);
+      return write(c, [], query, 201, noProject);
     },
   )
   .openapi(
@@ -67,13 +66,13 @@ export const tasks = createRouter()
       summary: "Rename or archive a task (superusers)",
       description:
         "Superusers only (403). An archived task stays on its logs; new logs cannot take it (422 task_archived).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: TaskParams, headers: IdempotencyHeader, body: body(UpdateTask) },
       responses: { 200: json(Task, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      return write(c, [], q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")), 200, noTask, superuser);
+      return write(c, [], q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")), 200, noTask);
     },
   )
   .openapi(
@@ -83,12 +82,12 @@ export const tasks = createRouter()
       tags,
       summary: "Delete a task no log names (superusers)",
       description: "Superusers only (403). A task on time logs stays (409 task_in_use): archive it instead.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: TaskParams, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      return writeNoContent(c, [], q.deleteTask(c.get("database").db, id, task_id), noTask, superuser);
+      return writeNoContent(c, [], q.deleteTask(c.get("database").db, id, task_id), noTask);
     },
   );

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -12,7 +12,6 @@ import { CreateTeam, Member, MemberPage, MemberParams, PutMember, Team, TeamPage
 const tags = ["teams"];
 const notFound = () => new ApiError("not_found", "No such team.");
 const noMember = () => new ApiError("not_found", "This user is not in this team.");
-const superuser = { superuser: true };
 
 export const teams = createRouter()
   .openapi(
@@ -22,7 +21,7 @@ export const teams = createRouter()
       tags,
       summary: "Teams: all of them for superusers, the ones you are in for everyone else",
       description: "Ordered by id, a page at a time: pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: PageQuery },
       responses: { 200: json(TeamPage, "A page of teams"), ...problems(401, 422) },
     }),
@@ -43,7 +42,7 @@ export const teams = createRouter()
       tags,
       summary: "One team (superusers, or its members)",
       description: "A team you are not in is 404 unless you are a superuser.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Team, "The team"), ...problems(401, 404, 422) },
     }),
@@ -59,12 +58,12 @@ export const teams = createRouter()
       tags,
       summary: "Create a team (superusers)",
       description: "Superusers only (403). 409 when a team of that name exists.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(CreateTeam) },
       responses: { 201: json(Team, "Created"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      return write(c, [], q.insertTeam(c.get("database").db, c.req.valid("json")), 201, notFound, superuser);
+      return write(c, [], q.insertTeam(c.get("database").db, c.req.valid("json")), 201, notFound);
     },
   )
   .openapi(
@@ -74,13 +73,13 @@ export const teams = createRouter()
       tags,
       summary: "Rename or describe a team (superusers)",
       description: "Superusers only (403). Send only the fields to change; 409 when the new name is taken.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateTeam) },
       responses: { 200: json(Team, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      return write(c, [], q.updateTeam(c.get("database").db, c.req.valid("param").id, patch), 200, notFound, superuser);
+      return write(c, [], q.updateTeam(c.get("database").db, c.req.valid("param").id, patch), 200, notFound);
     },
   )
   .openapi(
@@ -90,12 +89,12 @@ export const teams = createRouter()
       tags,
       summary: "Delete a team and its memberships (superusers; each removal is audited)",
       description: "Superusers only (403). Each membership it ends is written to the audit trail.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), notFound, superuser);
+      return writeNoContent(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), notFound);
     },
   )
   .openapi(
@@ -105,7 +104,7 @@ export const teams = createRouter()
       tags,
       summary: "A team's members and managers (superusers, or the team's own people)",
       description: "A team you are not in is 404 unless you are a superuser. Pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam, query: PageQuery },
       responses: { 200: json(MemberPage, "A page of members"), ...problems(401, 404, 422) },
     }),
@@ -131,14 +130,14 @@ export const teams = createRouter()
       tags,
       summary: "Put a user in a team as member or manager, or change their role (superusers)",
       description: "Superusers only (403). A manager sees and decides on the time and weeks of the team's members.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: MemberParams, headers: IdempotencyHeader, body: body(PutMember) },
       responses: { 200: json(Member, "The membership"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");
       const { role } = c.req.valid("json");
-      return write(c, [], q.putMember(c.get("database").db, id, user_id, role), 200, notFound, superuser);
+      return write(c, [], q.putMember(c.get("database").db, id, user_id, role), 200, notFound);
     },
   )
   .openapi(
@@ -148,12 +147,12 @@ export const teams = createRouter()
       tags,
       summary: "Take a user out of a team (superusers)",
       description: "Superusers only (403). 404 when the user is not in the team.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: MemberParams, headers: IdempotencyHeader },
       responses: { 204: noContent("Removed"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const { id, user_id } = c.req.valid("param");
-      return writeNoContent(c, [], q.deleteMember(c.get("database").db, id, user_id), noMember, superuser);
+      return writeNoContent(c, [], q.deleteMember(c.get("database").db, id, user_id), noMember);
     },
   );

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { requireAuth, signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json, noContent } from "../lib/openapi";
@@ -43,7 +43,7 @@ export const timelog = createRouter()
       summary: "Clock in now (or record a finished past entry with start_time and end_time)",
       description:
         "Without start_time and end_time the log starts now and runs until closed (409 when one is already running); with both it is a finished entry. user_fk: someone you manage, or anyone for a superuser. Locked time is 409; the company's limits are 422.",
-      ...signedIn,
+      ...access({ scope: "timelog:write" }),
       request: { headers: IdempotencyHeader, body: body(ClockIn) },
       responses: { 201: json(Timelog, "Started or recorded"), ...problems(401, 403, 409, 422) },
     }),
@@ -65,8 +65,7 @@ export const timelog = createRouter()
       summary: "Stop the running timer (at now, or at a given end_time for a forgotten one)",
       description:
         "The body is optional: end_time closes a forgotten timer at that time instead of now. 404 when no log is running.",
-      ...signedIn,
-      middleware: [requireAuth, emptyBodyIsNoBody] as const,
+      ...access({ scope: "timelog:write" }, emptyBodyIsNoBody),
       request: { headers: IdempotencyHeader, body: optionalBody(Close) },
       responses: { 200: json(Timelog, "Closed"), ...problems(401, 404, 422) },
     }),
@@ -84,7 +83,7 @@ export const timelog = createRouter()
       summary: "Stop the running log and start another at the same instant",
       description:
         "One transaction, one instant: neither gap nor overlap. Answers the new log (started) and the one stopped (stopped, null when none was running).",
-      ...signedIn,
+      ...access({ scope: "timelog:write" }),
       request: { headers: IdempotencyHeader, body: body(Switch) },
       responses: { 201: json(SwitchResult, "Switched"), ...problems(401, 409, 422) },
     }),
@@ -109,7 +108,7 @@ export const timelog = createRouter()
       tags,
       summary: "The running time log, if any",
       description: "open says whether a log is running; log is that log, or null.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       responses: { 200: json(Current, "open: whether a log is running"), ...problems(401) },
     }),
     async (c) => {
@@ -126,7 +125,7 @@ export const timelog = createRouter()
       summary: "Your time logs, newest first",
       description:
         "Filter by from, to, project_fk, client_fk, task_fk, tag_fk and status; user_fk: someone you manage, or anyone for a superuser (403 otherwise). To sync, use GET /timelog/changes.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { query: ListQuery },
       responses: {
         200: json(TimelogPage, "A page of logs"),
@@ -178,7 +177,7 @@ export const timelog = createRouter()
       tags,
       summary: "One time log (yours, someone's you manage, or anyone's for a superuser)",
       description: "Any other log is 404.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(Timelog, "The log"), ...problems(401, 404, 422) },
     }),
@@ -194,7 +193,7 @@ export const timelog = createRouter()
       summary: "Fix a time log: project, times, note",
       description:
         "Send only the fields to change. Locked time (a submitted or approved week, or closed payroll) is 409; the company's limits are 422.",
-      ...signedIn,
+      ...access({ scope: "timelog:write" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(PatchTimelog) },
       responses: { 200: json(Timelog, "Updated"), ...problems(401, 404, 409, 422) },
     }),
@@ -211,7 +210,7 @@ export const timelog = createRouter()
       tags,
       summary: "Delete a time log",
       description: "The log's history keeps the deletion, and sync clients get it as a tombstone.",
-      ...signedIn,
+      ...access({ scope: "timelog:write" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 404, 422) },
     }),

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Compilable } from "kysely";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read } from "../db/request";
 import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
@@ -54,7 +54,7 @@ export const sync = createRouter().openapi(
     summary: "Incremental sync: every change to your logs after a cursor (one response shape)",
     description:
       "Creations and edits carry the log; deletions are tombstones (deleted, deleted_at). Start with since=0.0, then pass next_cursor back as since; has_more says whether to ask again at once. user_fk: someone you manage, or anyone for a superuser (403 otherwise).",
-    ...signedIn,
+    ...access({ scope: "timelog:read" }),
     request: { query: SyncQuery },
     responses: { 200: json(SyncPage, "A page of changes"), ...problems(401, 403, 422) },
   }),

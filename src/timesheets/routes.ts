@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { signedIn, signedInHeavy } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
@@ -51,7 +51,7 @@ const decision = (
     tags,
     summary,
     description,
-    ...signedIn,
+    ...access({ scope: "timelog:write" }),
     request: { params: UserWeekParams, headers: IdempotencyHeader, body: body(schema) },
     responses: { 200: json(Timesheet, "The week, decided"), ...problems(401, 403, 404, 409, 422) },
   });
@@ -66,7 +66,7 @@ export const timesheets = createRouter()
       description:
         "Without user_fk or team_fk: yourself and the people you manage (everyone, for a superuser). " +
         "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser.",
-      ...signedInHeavy,
+      ...access({ scope: "timelog:read", heavy: true }),
       request: { query: TimesheetQuery },
       responses: { 200: json(TimesheetPage, "A page of person-weeks"), ...problems(401, 403, 422) },
     }),
@@ -116,7 +116,7 @@ export const timesheets = createRouter()
       summary: "Submit your week: its time is locked until a manager rejects it or a superuser reopens it",
       description:
         "week is an ISO week such as 2026-W14. 409 while a timer runs in the week, or when it is already submitted or approved.",
-      ...signedIn,
+      ...access({ scope: "timelog:write" }),
       request: { params: WeekParam, headers: IdempotencyHeader },
       responses: { 200: json(Timesheet, "Submitted"), ...problems(401, 409, 422) },
     }),

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, writeNoContent } from "../db/request";
 import { newToken, tokenPrefix } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
@@ -25,7 +25,7 @@ export const myTokens = createRouter()
       summary: "Create an API token for scripts: the token is shown once, only its hash is kept",
       description:
         "A person holds at most 50 live tokens (422 limit_reached). No Idempotency-Key: a stored response would keep the secret, so the header is refused (422 idempotency_unsupported) rather than ignored; after a lost answer, list your tokens and revoke the one you did not receive. A token cannot create tokens.",
-      ...signedIn,
+      ...access({ scope: null }),
       request: { body: body(CreateApiToken) },
       responses: { 201: json(NewApiToken, "Created"), ...problems(401, 403, 422) },
     }),
@@ -62,7 +62,7 @@ export const myTokens = createRouter()
       summary: "Your live API tokens (never the tokens themselves)",
       description:
         "Revoked tokens are left out. Each shows its prefix, name, scopes and expiry; the secret was shown once, when it was created.",
-      ...signedIn,
+      ...access({ scope: null }),
       request: { query: PageQuery },
       responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 422) },
     }),
@@ -79,7 +79,7 @@ export const myTokens = createRouter()
       tags,
       summary: "Revoke one of your tokens, at once",
       description: "The token stops working at once. Someone else's token, or one already revoked, is 404.",
-      ...signedIn,
+      ...access({ scope: null }),
       request: { params: IdParam },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
     }),
@@ -99,14 +99,14 @@ export const allTokens = createRouter()
       summary: "Everyone's live API tokens, or one user's (superusers)",
       description:
         "Superusers only, signed in (403; an API token may not list tokens). user_fk narrows the list to one user. Ordered by id: pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: null, role: "superuser" }),
       request: { query: TokenListQuery },
       responses: { 200: json(ApiTokenPage, "A page of tokens"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const { limit, cursor, user_fk } = c.req.valid("query");
       const query = q.listTokens(c.get("database").db, user_fk, idAfter(cursor), limit);
-      return c.json(page((await read(c, [query], { superuser: true })).results[0], limit), 200);
+      return c.json(page((await read(c, [query])).results[0], limit), 200);
     },
   )
   .openapi(
@@ -117,12 +117,12 @@ export const allTokens = createRouter()
       summary: "Revoke anyone's token, at once (superusers)",
       description:
         "Superusers only, signed in (403; an API token may not revoke tokens). The token stops working at once; an unknown or already revoked one is 404.",
-      ...signedIn,
+      ...access({ scope: null, role: "superuser" }),
       request: { params: IdParam },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const query = q.revokeToken(c.get("database").db, c.req.valid("param").id, undefined);
-      return writeNoContent(c, [], query, notFound, { superuser: true });
+      return writeNoContent(c, [], query, notFound);
     },
   );

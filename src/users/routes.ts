@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../auth/password";
 import { attemptSucceeded, beginPasswordCheck } from "../auth/throttle";
 import { unauthorized } from "../auth/tokens";
@@ -20,7 +20,7 @@ export const users = createRouter()
       tags: ["users"],
       summary: "The signed-in user",
       description: "Your own account, as it is now.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       responses: { 200: json(User, "You"), ...problems(401) },
     }),
     async (c) => {
@@ -35,7 +35,7 @@ export const users = createRouter()
       summary: "Change your username, time zone, or your password (with current_password; ends your other logins)",
       description:
         "Send only the fields to change. A new password needs current_password (403 when it is wrong); wrong guesses are throttled like sign-ins (429). A new password ends your other logins and, unless revoke_tokens is false, revokes your API tokens: tokens_revoked says how many. A username taken by someone else, regardless of case, is 409 username_taken.",
-      ...signedIn,
+      ...access({ scope: null }),
       request: { body: body(UpdateMe) },
       responses: { 200: json(UpdatedMe, "Updated"), ...problems(401, 403, 409, 422, 429) },
     }),
@@ -76,14 +76,14 @@ export const users = createRouter()
       tags: ["users"],
       summary: "All users with their position (superusers)",
       description: "Superusers only (403). Ordered by id, a page at a time: pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: "timelog:read", role: "superuser" }),
       request: { query: PageQuery },
       responses: { 200: json(UserPage, "A page of users"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const { cursor, limit } = c.req.valid("query");
       const query = q.listUsers(c.get("database").db, idAfter(cursor), limit);
-      const { results } = await read(c, [query], { superuser: true });
+      const { results } = await read(c, [query]);
       return c.json(
         pageOf(results[0], limit, (r) => [r.id]),
         200,
@@ -97,7 +97,7 @@ export const users = createRouter()
       tags: ["users"],
       summary: "A user: yourself, or anyone for a superuser",
       description: "Anyone but yourself is 404 unless you are a superuser.",
-      ...signedIn,
+      ...access({ scope: "timelog:read" }),
       request: { params: IdParam },
       responses: { 200: json(User, "The user"), ...problems(401, 404, 422) },
     }),
@@ -115,7 +115,7 @@ export const users = createRouter()
       summary: "Change a user's name, position, status or role (superusers); deactivation ends their logins",
       description:
         "Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, body: body(UpdateUser) },
       responses: { 200: json(User, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
@@ -124,7 +124,6 @@ export const users = createRouter()
       const { db } = c.get("database");
       const { results } = await read(c, [q.updateUser(db, id, c.req.valid("json")), q.revokeIfInactive(db, id)], {
         write: true,
-        superuser: true,
       });
       const [row] = results[0];
       if (!row) throw new ApiError("not_found", "No such user.");

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
@@ -11,7 +11,6 @@ import { DeliveryParams, DeliveryQuery, noEndpoint, WebhookDelivery, WebhookDeli
 
 const tags = ["webhooks"];
 const noDelivery = () => new ApiError("not_found", "No such delivery of this endpoint.");
-const superuser = { superuser: true };
 
 /** Delivery ids are bigint: a cursor holds any safe integer. */
 function beforeId(cursor: string | undefined): number | undefined {
@@ -29,7 +28,7 @@ export const deliveries = createRouter()
       tags,
       summary: "An endpoint's deliveries, newest first: status, attempts, the last response code (superusers)",
       description: "Superusers only (403). Filter by status; pass next_cursor back as cursor.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, query: DeliveryQuery },
       responses: { 200: json(WebhookDeliveryPage, "A page of deliveries"), ...problems(401, 403, 404, 422) },
     }),
@@ -37,11 +36,10 @@ export const deliveries = createRouter()
       const { db } = c.get("database");
       const { id } = c.req.valid("param");
       const { limit, cursor, status } = c.req.valid("query");
-      const { results } = await read(
-        c,
-        [q.endpointExists(db, id), q.listDeliveries(db, id, { status, before: beforeId(cursor), limit })],
-        superuser,
-      );
+      const { results } = await read(c, [
+        q.endpointExists(db, id),
+        q.listDeliveries(db, id, { status, before: beforeId(cursor), limit }),
+      ]);
       if (!results[0][0]) throw noEndpoint();
       return c.json(
         pageOf(results[1], limit, (r) => [r.id]),
@@ -56,13 +54,13 @@ export const deliveries = createRouter()
       tags,
       summary: "Deliver again, now, with a fresh 24 hours of retries (superusers)",
       description: "The same event and webhook-id: receivers that already have it can ignore it.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: DeliveryParams, headers: IdempotencyHeader },
       responses: { 202: json(WebhookDelivery, "Queued"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const { id, delivery_id } = c.req.valid("param");
-      const res = await write(c, [], q.redeliver(c.get("database").db, id, delivery_id), 202, noDelivery, superuser);
+      const res = await write(c, [], q.redeliver(c.get("database").db, id, delivery_id), 202, noDelivery);
       c.set("webhooksQueued", true);
       return res;
     },

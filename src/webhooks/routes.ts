@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { signedIn } from "../auth/middleware";
+import { access } from "../auth/middleware";
 import { commit, one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -21,7 +21,6 @@ import {
 import { refuseUrl } from "./url";
 
 const tags = ["webhooks"];
-const superuser = { superuser: true };
 
 const REFUSED = {
   insecure_url: "Webhook URLs must be https (plain http only to loopback in development).",
@@ -47,7 +46,7 @@ export const webhooks = createRouter()
         "webhook-signature). With an Idempotency-Key a retry registers nothing twice, but the secret is never " +
         "stored for a replay: a replay answers 409 secret_not_replayed with the endpoint's Location (rotate its " +
         "secret if the first answer was lost).",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(CreateWebhook) },
       responses: { 201: json(NewWebhookSecret, "Registered"), ...problems(401, 403, 409, 422) },
     }),
@@ -56,7 +55,7 @@ export const webhooks = createRouter()
       checkUrl(c, input.url);
       const secret = newWebhookSecret();
       const query = q.insertEndpoint(c.get("database").db, { ...input, secret });
-      const res = await commit(c, [], query, 201, superuser);
+      const res = await commit(c, [], query, 201);
       if (!res) throw new ApiError("internal", "The endpoint was not stored.");
       const endpoint = res.body;
       if (res.replayed)
@@ -77,14 +76,14 @@ export const webhooks = createRouter()
       summary: "Webhook endpoints (superusers)",
       description:
         "Superusers only (403). Ordered by id, a page at a time: pass next_cursor back as cursor. Secrets are never listed.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { query: PageQuery },
       responses: { 200: json(WebhookEndpointPage, "A page of endpoints"), ...problems(401, 403, 422) },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const query = q.listEndpoints(c.get("database").db, idAfter(cursor), limit);
-      const rows = (await read(c, [query], superuser)).results[0];
+      const rows = (await read(c, [query])).results[0];
       return c.json(
         pageOf(rows, limit, (r) => [r.id]),
         200,
@@ -98,13 +97,13 @@ export const webhooks = createRouter()
       tags,
       summary: "One webhook endpoint (superusers)",
       description: "Superusers only (403). The signing secret is not shown again: rotate it for a new one.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam },
       responses: { 200: json(WebhookEndpoint, "The endpoint"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const query = q.getEndpoint(c.get("database").db, c.req.valid("param").id);
-      return one(c, query, noEndpoint, superuser);
+      return one(c, query, noEndpoint);
     },
   )
   .openapi(
@@ -114,7 +113,7 @@ export const webhooks = createRouter()
       tags,
       summary: "Change an endpoint's URL, events or description, or pause and resume it (superusers)",
       description: "A paused endpoint keeps its events queued and gets them, in order, when resumed.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateWebhook) },
       responses: { 200: json(WebhookEndpoint, "Updated"), ...problems(401, 403, 404, 422) },
     }),
@@ -122,7 +121,7 @@ export const webhooks = createRouter()
       const patch = c.req.valid("json");
       checkUrl(c, patch.url);
       const query = q.updateEndpoint(c.get("database").db, c.req.valid("param").id, patch);
-      const res = await write(c, [], query, 200, noEndpoint, superuser);
+      const res = await write(c, [], query, 200, noEndpoint);
       // Resumed (or pointed elsewhere): deliver what waited, after the response.
       c.set("webhooksQueued", true);
       return res;
@@ -138,13 +137,13 @@ export const webhooks = createRouter()
         "Superusers only (403). Every secret replaced in the last 24 hours keeps signing, so receivers can switch " +
         "without missing an event; previous_secret_expires_at is when the last of them stops. At most five replaced " +
         "secrets sign at once: another rotation within the day is 422 limit_reached.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam },
       responses: { 200: json(NewWebhookSecret, "Rotated"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const query = q.rotateSecret(c.get("database").db, c.req.valid("param").id, newWebhookSecret());
-      const [row] = (await read(c, [query], { ...superuser, write: true })).results[0];
+      const [row] = (await read(c, [query], { write: true })).results[0];
       if (!row) throw noEndpoint();
       return c.json(row.body, 200);
     },
@@ -156,18 +155,12 @@ export const webhooks = createRouter()
       tags,
       summary: "Delete an endpoint and its deliveries (superusers)",
       description: "Superusers only (403). Deliveries still pending are never sent.",
-      ...signedIn,
+      ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      return writeNoContent(
-        c,
-        [],
-        q.deleteEndpoint(c.get("database").db, c.req.valid("param").id),
-        noEndpoint,
-        superuser,
-      );
+      return writeNoContent(c, [], q.deleteEndpoint(c.get("database").db, c.req.valid("param").id), noEndpoint);
     },
   )
   .route("/", deliveries);
