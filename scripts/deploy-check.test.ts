@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployProblems, loadSettingsSchema, readDeployConfig, type Schema } from "./deploy-rules.ts";
+import { deployProblems, loadConfigSchema, readDeployConfig, type Schema } from "./deploy-rules.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "timelog-deploy-check-test-"));
@@ -93,7 +93,7 @@ it("passes a safe configuration whose Worker has both secrets", async () => {
 describe("refuses each unsafe setting alone, with its line", () => {
   let schema: Schema;
   beforeAll(async () => {
-    schema = await loadSettingsSchema();
+    schema = await loadConfigSchema();
   });
   const cases: [string, [string | RegExp, string][], RegExp][] = [
     [

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type DeployConfig, deployProblems, loadSettingsSchema, readDeployConfig } from "./deploy-rules.ts";
+import { type DeployConfig, deployProblems, loadConfigSchema, readDeployConfig } from "./deploy-rules.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -90,7 +90,7 @@ try {
   console.error(`deploy check: could not read ${shown}: ${(e as Error).message}`);
   process.exit(1);
 }
-const problems = deployProblems(config, await loadSettingsSchema(), {
+const problems = deployProblems(config, await loadConfigSchema(), {
   secrets: args["skip-secrets"] ? undefined : secretNames(),
   allowOpenRegistration: args["allow-open-registration"],
 });

@@ -10,7 +10,7 @@ import { unstable_readConfig } from "wrangler";
 
 const ROOT = join(import.meta.dirname, "..");
 export const REQUIRED_SECRETS = ["DATABASE_URL", "JWT_PRIVATE_KEY"];
-/** Settings that are secrets: in [vars] they would sit in the repository in plain text. */
+/** Config that are secrets: in [vars] they would sit in the repository in plain text. */
 const SECRET_SETTINGS = [...REQUIRED_SECRETS, "JWT_PUBLIC_KEYS", "TURNSTILE_SECRET"];
 /** Each [[ratelimits]] binding and the var that tells clients its limit (src/lib/rate-limit.ts). */
 const RATE_LIMITS = {
@@ -37,12 +37,12 @@ export function readDeployConfig(path: string, env?: string): DeployConfig {
   return { vars, ratelimits, kv_namespaces };
 }
 
-/** src/settings.ts imports without extensions, as a bundler reads them: bundle it, then load it. */
-export async function loadSettingsSchema(): Promise<Schema> {
+/** src/config.ts imports without extensions, as a bundler reads them: bundle it, then load it. */
+export async function loadConfigSchema(): Promise<Schema> {
   const work = mkdtempSync(join(tmpdir(), "timelog-deploy-check-"));
   try {
     await build({
-      stdin: { contents: 'export { SettingsSchema } from "./src/settings";', resolveDir: ROOT, loader: "ts" },
+      stdin: { contents: 'export { ConfigSchema } from "./src/config";', resolveDir: ROOT, loader: "ts" },
       outfile: join(work, "settings.mjs"),
       bundle: true,
       format: "esm",
@@ -50,8 +50,8 @@ export async function loadSettingsSchema(): Promise<Schema> {
       target: "es2024",
       logLevel: "warning",
     });
-    const module = (await import(pathToFileURL(join(work, "settings.mjs")).href)) as { SettingsSchema: Schema };
-    return module.SettingsSchema;
+    const module = (await import(pathToFileURL(join(work, "settings.mjs")).href)) as { ConfigSchema: Schema };
+    return module.ConfigSchema;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -39,7 +39,7 @@ try {
   // Typed by hand: src/ is checked against the Workers types, scripts/ against Node's.
   type App = { request(path: string, init: RequestInit, env: object): Promise<Response> };
   const { app } = (await import(pathToFileURL(join(work, "app.mjs")).href)) as { app: App };
-  // Settings good enough to parse; nothing is ever sent to this database or signed with this key.
+  // Config good enough to parse; nothing is ever sent to this database or signed with this key.
   const env = { DATABASE_URL: "postgres://openapi:openapi@localhost/openapi", JWT_PRIVATE_KEY: "unused" };
   const res = await app.request("/openapi.json", {}, env);
   if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}: ${await res.text()}`);

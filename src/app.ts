@@ -3,12 +3,14 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { allTokens, myTokens } from "./api-tokens/routes";
 import { audit, history } from "./audit/routes";
 import { publicRoute } from "./auth/middleware";
 import { wellKnown } from "./auth/routes";
 import { sessions } from "./auth/session-routes";
 import { clients } from "./clients/routes";
 import { company } from "./company/routes";
+import { configOf } from "./config";
 import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
@@ -21,14 +23,12 @@ import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
 import { reports } from "./reports/routes";
-import { settingsOf } from "./settings";
 import { tagRoutes } from "./tags/routes";
 import { tasks } from "./tasks/routes";
 import { teams } from "./teams/routes";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
-import { allTokens, myTokens } from "./tokens/routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
@@ -58,8 +58,8 @@ app.use(async (c, next) => {
   await next();
 });
 app.use(async (c, next) => {
-  const settings = settingsOf(c.env);
-  c.set("settings", settings);
+  const settings = configOf(c.env);
+  c.set("config", settings);
   // Only listed origins get CORS headers at all, so credentials are never offered to others.
   const origin = c.req.header("origin");
   if (!origin || !settings.CORS_ORIGINS.includes(origin)) return next();
@@ -111,16 +111,14 @@ app.use(
 );
 app.use(location);
 app.use(async (c, next) => {
-  c.set("database", createDb(c.get("settings")));
+  c.set("database", createDb(c.get("config")));
   await next();
   // The write committed events to the outbox: deliver them now, after the response; the Cron
   // Trigger retries whatever this does not deliver.
   // It also leaves a note for the Cron Trigger, which reads notes, not the database (an idle
   // deployment makes no round trip: src/webhooks/signal.ts).
   if (c.get("webhooksQueued")) {
-    c.executionCtx.waitUntil(
-      Promise.all([deliverSoon(c.get("database"), c.get("settings")), noteQueued(c.env.SIGNALS)]),
-    );
+    c.executionCtx.waitUntil(Promise.all([deliverSoon(c.get("database"), c.get("config")), noteQueued(c.env.SIGNALS)]));
   }
 });
 

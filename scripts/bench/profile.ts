@@ -88,7 +88,7 @@ async function main() {
     RATE_LIMIT_ADDRESS: limiter,
     RATE_LIMIT_HEAVY: limiter,
   };
-  // Recording talks to the real endpoint; replay to a host that only the stub answers. Settings
+  // Recording talks to the real endpoint; replay to a host that only the stub answers. Config
   // are parsed once per env object, so each phase has its own.
   const recordEnv = { ...bindings, NEON_FETCH_ENDPOINT: endpoint.url };
   const replayEnv = { ...bindings, NEON_FETCH_ENDPOINT: `http://${DB_HOST}/sql` };

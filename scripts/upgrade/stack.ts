@@ -72,7 +72,7 @@ export async function startOldApi(): Promise<OldApi> {
     expect(applied.length).toBeGreaterThan(0);
     const endpoint = await startNeonLocal(fixedBackend(database.pool));
     cleanups.push(() => endpoint.close());
-    // The settings the previous release reads (its src/settings.ts); the rest keep their defaults.
+    // The settings the previous release reads (its src/settings.ts, src/config.ts since 0.2.0); the rest keep their defaults.
     const worker = await serveBuild(build, {
       DATABASE_URL: "postgres://upgrade:upgrade@localhost/upgrade",
       NEON_FETCH_ENDPOINT: endpoint.url,

@@ -9,7 +9,7 @@ import { type Access, type Scope, tokenClaims } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { heavyKey, rateLimit } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
-import { unauthorized, verifyAccessToken } from "./tokens";
+import { unauthorized, verifyAccessToken } from "./jwt";
 
 export const AUTH_COOKIE = "auth_cookie";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -32,7 +32,7 @@ const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     if (token && !SAFE_METHODS.has(c.req.method)) checkOrigin(c);
   }
   if (!token) throw unauthorized();
-  c.set("auth", await verifyAccessToken(c.get("settings"), token));
+  c.set("auth", await verifyAccessToken(c.get("config"), token));
   await next();
 });
 
@@ -40,7 +40,7 @@ const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
 export function checkOrigin(c: Context<AppEnv>) {
   const origin = c.req.header("origin");
   const own = new URL(c.req.url).origin;
-  if (!origin || (origin !== own && !c.get("settings").CORS_ORIGINS.includes(origin))) {
+  if (!origin || (origin !== own && !c.get("config").CORS_ORIGINS.includes(origin))) {
     throw new ApiError("csrf_rejected", "Cookie-authenticated requests must come from an allowed Origin.");
   }
 }

@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
+import { keysOf } from "./jwt";
 import { access } from "./middleware";
-import { keysOf } from "./tokens";
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("Jwks");
 
@@ -20,6 +20,6 @@ export const wellKnown = createRouter().openapi(
   }),
   (c) => {
     c.header("Cache-Control", "public, max-age=300");
-    return c.json({ keys: keysOf(c.get("settings")).verifying as unknown as Record<string, unknown>[] }, 200);
+    return c.json({ keys: keysOf(c.get("config")).verifying as unknown as Record<string, unknown>[] }, 200);
   },
 );

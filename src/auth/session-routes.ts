@@ -10,9 +10,6 @@ import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
-import { AUTH_COOKIE, access, checkOrigin } from "./middleware";
-import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
-import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
 import {
   DEVICE_TOKEN_TTL,
   issueDeviceToken,
@@ -20,7 +17,10 @@ import {
   unauthorized,
   verifyDeviceToken,
   verifyRefreshToken,
-} from "./tokens";
+} from "./jwt";
+import { AUTH_COOKIE, access, checkOrigin } from "./middleware";
+import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
+import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
 import { turnstilePassed } from "./turnstile";
 
 const DEVICE_COOKIE = "device_cookie";
@@ -56,7 +56,7 @@ export const sessions = createRouter()
       responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
     }),
     async (c) => {
-      const settings = c.get("settings");
+      const settings = c.get("config");
       if (!settings.REGISTRATION_OPEN) {
         throw new ApiError("registration_closed", "Registration is closed; ask an administrator for an account.");
       }
@@ -109,7 +109,7 @@ export const sessions = createRouter()
         throw new ApiError("csrf_rejected", "Sign-in from another site is not allowed.");
       }
       const { email, password, device_token, turnstile_token } = credentials(c);
-      const settings = c.get("settings");
+      const settings = c.get("config");
       const database = c.get("database");
       const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
       // Counted before Turnstile is asked: a client over its rate limit costs no verification call.
@@ -152,7 +152,7 @@ export const sessions = createRouter()
       responses: { 200: json(TokenPair, "New tokens"), ...problems(401, 422) },
     }),
     async (c) => {
-      const settings = c.get("settings");
+      const settings = c.get("config");
       const database = c.get("database");
       const claims = await verifyRefreshToken(settings, c.req.valid("json").refresh_token);
       const [[row]] = await anonymous(c, [

@@ -8,7 +8,7 @@ import type { Database } from "../db/schema";
 import { sha256Hex } from "../lib/hash";
 import { clientAddress } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
-import type { Device } from "./tokens";
+import type { Device } from "./jwt";
 
 type Db = Kysely<Database>;
 

@@ -1,7 +1,7 @@
 // Cloudflare Turnstile, server side: a client over an account's sign-in budget for unknown clients
 // proves it is a person instead of being refused (the budget's check is the database's, in
 // auth_attempt_begin; this only asks Cloudflare whether the client's token is good).
-import type { Settings } from "../settings";
+import type { Config } from "../config";
 
 /**
  * What the database is told: undefined when Turnstile is not configured (the budgets as before),
@@ -9,7 +9,7 @@ import type { Settings } from "../settings";
  * Fails closed: an unreachable or confused verifier is a token not accepted, never a 5xx.
  */
 export async function turnstilePassed(
-  settings: Settings,
+  settings: Config,
   token: string | undefined,
   remoteIp: string | undefined,
 ): Promise<boolean | undefined> {

@@ -14,7 +14,7 @@ import {
   PostgresQueryCompiler,
   sql,
 } from "kysely";
-import type { Settings } from "../settings";
+import type { Config } from "../config";
 import type { Database } from "./schema";
 
 export type NeonSql = NeonQueryFunction<false, false>;
@@ -50,9 +50,9 @@ const compileOnly = {
 export const statementTimeoutFor = (dbTimeoutMs: number) => Math.max(50, Math.floor(dbTimeoutMs * 0.8));
 
 /** One per settings object (settings are parsed once per isolate): nothing in it is per request. */
-const cache = new WeakMap<Settings, Db>();
+const cache = new WeakMap<Config, Db>();
 
-export function createDb(settings: Settings): Db {
+export function createDb(settings: Config): Db {
   // A module-wide driver setting, set on every request: in tests, settings objects differ in it.
   if (settings.NEON_FETCH_ENDPOINT) neonConfig.fetchEndpoint = settings.NEON_FETCH_ENDPOINT;
   let db = cache.get(settings);

@@ -27,7 +27,7 @@ export const WINDOW_SECONDS = 60;
 const seen = new Map<string, { window: number; count: number }>();
 
 function limitOf(c: Context<AppEnv>, bucket: Bucket): number {
-  const s = c.get("settings");
+  const s = c.get("config");
   return bucket === "credential"
     ? s.RATE_LIMIT_PER_MINUTE
     : bucket === "address"

@@ -1,7 +1,7 @@
 // Every resource's sub-app comes from here, so all share the env type and one validation hook.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config";
 import type { Db } from "../db/client";
-import type { Settings } from "../settings";
 import type { Access } from "./api-token";
 import { ApiError, type FieldError } from "./errors";
 
@@ -18,7 +18,7 @@ export interface AccessClaims {
   userId: number;
   /** The login's session; "" for an API token. */
   sessionId: string;
-  /** An API token's SHA-256 (src/tokens/): checked by auth_guard_token instead of the session. */
+  /** An API token's SHA-256 (src/api-tokens/): checked by auth_guard_token instead of the session. */
   tokenHash?: string;
 }
 
@@ -26,7 +26,7 @@ export interface AppEnv {
   Bindings: Env & Secrets;
   Variables: {
     requestId: string;
-    settings: Settings;
+    config: Config;
     database: Db;
     auth: AccessClaims;
     /** What the matched route declared it asks of its caller (src/auth/middleware.ts access()). */

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import { unauthorized } from "../auth/jwt";
 import { access } from "../auth/middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../auth/password";
 import { attemptSucceeded, beginPasswordCheck } from "../auth/throttle";
-import { unauthorized } from "../auth/tokens";
 import { one, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";

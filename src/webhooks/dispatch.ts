@@ -5,9 +5,9 @@
 // Fair between endpoints: claims take the least recently served first, a pass posts round robin
 // over six lanes, and each endpoint gets at most PER_ENDPOINT posts a pass.
 import { type Compilable, sql } from "kysely";
+import type { Config } from "../config";
 import { batch, type Db, single } from "../db/client";
 import { webhookSignature } from "../lib/webhook-signature";
-import type { Settings } from "../settings";
 import { noteAfterTick, tickHasWork } from "./signal";
 import { allowedUrl } from "./url";
 
@@ -48,7 +48,7 @@ const MAX_SUBREQUESTS = 950;
 /** Any failure without an HTTP answer reads the same: no oracle for which ports are open. */
 const NO_ANSWER = "connection failed (no HTTP response)";
 
-async function post(d: Claimed, settings: Settings): Promise<Outcome> {
+async function post(d: Claimed, settings: Config): Promise<Outcome> {
   if (!allowedUrl(d.url, settings)) return { id: d.delivery_id, ok: false, code: null, error: "URL not allowed" };
   const id = `msg_${d.event_id}`;
   const timestamp = Math.floor(Date.now() / 1000);
@@ -87,7 +87,7 @@ async function post(d: Claimed, settings: Settings): Promise<Outcome> {
  * An endpoint is in at most one lane, so its deliveries go in order; it leaves the pass at its
  * first failure or first delivery not yet due. A slow receiver holds one lane, never the others.
  */
-async function deliverPass(claimed: Claimed[], settings: Settings, deadline: number, budget: Budget) {
+async function deliverPass(claimed: Claimed[], settings: Config, deadline: number, budget: Budget) {
   const queue = [...Map.groupBy(claimed, (d) => d.endpoint_id).values()];
   const outcomes: Outcome[] = [];
   const lane = async () => {
@@ -139,7 +139,7 @@ function drained(claimed: Claimed[], outcomes: Outcome[]): boolean {
  * drain of n passes costs n + 1 round trips. A pass cut off loses nothing: its lease expires and
  * its deliveries are posted again.
  */
-export async function deliverDue(database: Db, settings: Settings, budgetMs: number, budget = invocationBudget()) {
+export async function deliverDue(database: Db, settings: Config, budgetMs: number, budget = invocationBudget()) {
   const until = Date.now() + budgetMs;
   let attempted = 0;
   if (budget.left <= 1 || budgetMs <= 0) return 0;
@@ -170,7 +170,7 @@ const PRUNE_AND_NEXT = `SELECT webhook_prune() IS NULL AS pruned, (SELECT api_ti
  * says something is due, or for the hourly recovery check (src/webhooks/signal.ts): an idle tick
  * makes no database round trip.
  */
-export async function scheduledWork(database: Db, settings: Settings, kv?: KVNamespace): Promise<void> {
+export async function scheduledWork(database: Db, settings: Config, kv?: KVNamespace): Promise<void> {
   try {
     const { work, seen } = await tickHasWork(kv);
     if (!work) return;
@@ -194,7 +194,7 @@ export async function scheduledWork(database: Db, settings: Settings, kv?: KVNam
 const dispatcher = { since: 0, again: false };
 
 /** After a response: deliver what the write queued, within waitUntil's time after a response. */
-export async function deliverSoon(database: Db, settings: Settings): Promise<void> {
+export async function deliverSoon(database: Db, settings: Config): Promise<void> {
   if (Date.now() - dispatcher.since < 30_000) {
     dispatcher.again = true;
     return;

@@ -30,7 +30,7 @@ const REFUSED = {
 } as const;
 
 function checkUrl(c: Context<AppEnv>, url: string | undefined) {
-  const refused = url === undefined ? undefined : refuseUrl(url, c.get("settings"));
+  const refused = url === undefined ? undefined : refuseUrl(url, c.get("config"));
   if (refused) throw new ApiError(refused, REFUSED[refused], { errors: [{ path: "json.url", message: refused }] });
 }
 

@@ -5,8 +5,8 @@
 // IPv6 literals in one canonical form. Names are not resolved (a Worker cannot ask DNS which
 // address fetch will use): a public name pointing at a private address is not caught here.
 
+import type { Config } from "../config";
 import { v6Groups } from "../lib/ip";
-import type { Settings } from "../settings";
 
 export type UrlRefusal = "insecure_url" | "url_credentials" | "internal_url";
 
@@ -73,7 +73,7 @@ function internalHost(hostname: string): boolean {
 }
 
 /** Why a URL may not receive deliveries, or undefined when it may. */
-export function refuseUrl(url: string, settings: Settings): UrlRefusal | undefined {
+export function refuseUrl(url: string, settings: Config): UrlRefusal | undefined {
   let u: URL;
   try {
     u = new URL(url);
@@ -87,4 +87,4 @@ export function refuseUrl(url: string, settings: Settings): UrlRefusal | undefin
   return internalHost(u.hostname) ? "internal_url" : undefined;
 }
 
-export const allowedUrl = (url: string, settings: Settings) => refuseUrl(url, settings) === undefined;
+export const allowedUrl = (url: string, settings: Config) => refuseUrl(url, settings) === undefined;

@@ -6,6 +6,7 @@ import { sql } from "kysely";
 import { describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app";
 import { access, publicRoute } from "../../src/auth/middleware";
+import { configOf } from "../../src/config";
 import { createDb } from "../../src/db/client";
 import { fromDbError } from "../../src/db/errors";
 import { read } from "../../src/db/request";
@@ -13,7 +14,6 @@ import { type Access, SCOPES, type Scope } from "../../src/lib/api-token";
 import { ApiError, problem, toApiError } from "../../src/lib/errors";
 import { json } from "../../src/lib/openapi";
 import { createRouter } from "../../src/lib/router";
-import { settingsOf } from "../../src/settings";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
 import { createSuperuser, createUser, type TestUser } from "../helpers/factories";
 
@@ -132,8 +132,8 @@ function probeApp() {
   const probe = createRouter();
   probe.use(async (c, next) => {
     c.set("requestId", "probe");
-    c.set("settings", settingsOf(c.env));
-    c.set("database", createDb(c.get("settings")));
+    c.set("config", configOf(c.env));
+    c.set("database", createDb(c.get("config")));
     await next();
   });
   probe.onError((err, c) => problem(c, err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, "probe"))));

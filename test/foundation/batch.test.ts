@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { configOf } from "../../src/config";
 import { batch, createDb } from "../../src/db/client";
-import { settingsOf } from "../../src/settings";
 import { testEnv } from "../helpers/api";
 import { seedSql } from "../helpers/factories";
 
 describe("batch", () => {
   it("writes all rows or none, in one round trip", async () => {
-    const database = createDb(settingsOf(testEnv));
+    const database = createDb(configOf(testEnv));
     const title = `batch-${crypto.randomUUID().slice(0, 8)}`;
     const first = database.db.insertInto("position").values({ title });
     const second = database.db.insertInto("position").values({ title, salary: -1 }); // violates a CHECK

@@ -4,6 +4,7 @@
 // schema exactly (no field missing, none extra).
 import type { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
+import { ApiToken } from "../../src/api-tokens/schemas";
 import { Client } from "../../src/clients/schemas";
 import { CompanySettings } from "../../src/company/schemas";
 import { Position } from "../../src/positions/schemas";
@@ -13,7 +14,6 @@ import { Tag } from "../../src/tags/schemas";
 import { Task } from "../../src/tasks/schemas";
 import { Member, Team } from "../../src/teams/schemas";
 import { Timelog } from "../../src/timelog/schemas";
-import { ApiToken } from "../../src/tokens/schemas";
 import { User, UserWithPosition } from "../../src/users/schemas";
 import { WebhookEndpoint } from "../../src/webhooks/schemas";
 import { call } from "../helpers/api";

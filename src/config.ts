@@ -1,5 +1,6 @@
-// Every setting the worker reads, validated once per bindings object: a missing or malformed
-// setting fails the request with a clear message naming it, never deep inside a handler.
+// The worker's configuration: every variable and secret it reads from its environment (wrangler
+// vars and secrets, not the company's /settings), validated once per bindings object: a missing or
+// malformed one fails the request with a clear message naming it, never deep inside a handler.
 import { z } from "zod";
 import { ApiError } from "./lib/errors";
 
@@ -11,7 +12,7 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
-export const SettingsSchema = z.object({
+export const ConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^/]+\/.+/, "must be postgres://user:password@host/db"),
   /** Only for local development and tests: where the Neon HTTP protocol is served. */
   NEON_FETCH_ENDPOINT: z.url().optional(),
@@ -53,14 +54,14 @@ export const SettingsSchema = z.object({
   /** Webhook receivers on plain http://127.0.0.1 (or localhost, [::1]): for `npm run dev` and tests. */
   WEBHOOK_ALLOW_LOOPBACK: bool.default(false),
 });
-export type Settings = z.infer<typeof SettingsSchema>;
+export type Config = z.infer<typeof ConfigSchema>;
 
-const cache = new WeakMap<object, Settings>();
+const cache = new WeakMap<object, Config>();
 
-export function settingsOf(env: object): Settings {
+export function configOf(env: object): Config {
   let settings = cache.get(env);
   if (!settings) {
-    const parsed = SettingsSchema.safeParse(env);
+    const parsed = ConfigSchema.safeParse(env);
     if (!parsed.success) {
       const names = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
       console.error(`invalid settings: ${names}`);

@@ -2,9 +2,9 @@
 // the algorithm pinned; `exp`, `iss`, `aud` and the token's use are all required.
 import { decode, sign, verify } from "hono/jwt";
 import type { HonoJsonWebKey } from "hono/utils/jwt/jws";
+import type { Config } from "../config";
 import { ApiError } from "../lib/errors";
 import type { AccessClaims } from "../lib/router";
-import type { Settings } from "../settings";
 
 const ALG = "RS256" as const;
 const PRIVATE_FIELDS = ["d", "p", "q", "dp", "dq", "qi"];
@@ -18,14 +18,14 @@ interface Keys {
    */
   imported: Map<string, Promise<CryptoKey>>;
 }
-const keyCache = new WeakMap<Settings, Keys>();
+const keyCache = new WeakMap<Config, Keys>();
 
 function misconfigured(what: string): never {
   console.error(`invalid settings: ${what}`);
   throw new ApiError("misconfigured", `The server is misconfigured (${what}).`);
 }
 
-export function keysOf(settings: Settings): Keys {
+export function keysOf(settings: Config): Keys {
   let keys = keyCache.get(settings);
   if (keys) return keys;
   let signing: HonoJsonWebKey;
@@ -57,7 +57,7 @@ export interface RefreshClaims extends AccessClaims {
   generation: number;
 }
 
-export async function issueTokens(settings: Settings, claims: RefreshClaims, sessionExpires: Date) {
+export async function issueTokens(settings: Config, claims: RefreshClaims, sessionExpires: Date) {
   const now = Math.floor(Date.now() / 1000);
   const common = {
     sub: String(claims.userId),
@@ -78,7 +78,7 @@ export async function issueTokens(settings: Settings, claims: RefreshClaims, ses
 
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 
-function publicKey(settings: Settings, kid: unknown): Promise<CryptoKey> | undefined {
+function publicKey(settings: Config, kid: unknown): Promise<CryptoKey> | undefined {
   const { verifying, imported } = keysOf(settings);
   const jwk = verifying.find((k) => k.kid === kid);
   if (!jwk || typeof kid !== "string") return undefined;
@@ -91,7 +91,7 @@ function publicKey(settings: Settings, kid: unknown): Promise<CryptoKey> | undef
 }
 
 /** Signature (RS256 only, by the header's kid), expiry, issuer and audience; throws otherwise. */
-async function verifyJwt(settings: Settings, token: string): Promise<Record<string, unknown>> {
+async function verifyJwt(settings: Config, token: string): Promise<Record<string, unknown>> {
   const key = publicKey(settings, decode(token).header.kid);
   if (!key) throw new Error("unknown kid");
   return verify(token, await key, { alg: ALG, iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE });
@@ -99,7 +99,7 @@ async function verifyJwt(settings: Settings, token: string): Promise<Record<stri
 
 const unauthorized = () => new ApiError("invalid_token", "The token is missing, invalid or expired.");
 
-async function verifyToken(settings: Settings, token: string, use: "access" | "refresh") {
+async function verifyToken(settings: Config, token: string, use: "access" | "refresh") {
   let payload: Record<string, unknown>;
   try {
     payload = await verifyJwt(settings, token);
@@ -128,10 +128,10 @@ async function verifyToken(settings: Settings, token: string, use: "access" | "r
  * key is the whole token, signature included, so only a byte-identical token hits; whether its
  * login is still live is the database's check on every request (logout, deactivation), not this.
  */
-const verified = new Map<string, { settings: Settings; claims: AccessClaims; exp: number }>();
+const verified = new Map<string, { settings: Config; claims: AccessClaims; exp: number }>();
 const MAX_VERIFIED = 2_000;
 
-export async function verifyAccessToken(settings: Settings, token: string): Promise<AccessClaims> {
+export async function verifyAccessToken(settings: Config, token: string): Promise<AccessClaims> {
   const hit = verified.get(token);
   if (hit && hit.settings === settings && hit.exp > Date.now() / 1000) return hit.claims;
   const { payload, claims } = await verifyToken(settings, token, "access");
@@ -140,7 +140,7 @@ export async function verifyAccessToken(settings: Settings, token: string): Prom
   return claims;
 }
 
-export async function verifyRefreshToken(settings: Settings, token: string): Promise<RefreshClaims> {
+export async function verifyRefreshToken(settings: Config, token: string): Promise<RefreshClaims> {
   const { payload, claims } = await verifyToken(settings, token, "refresh");
   if (typeof payload.gen !== "number" || !Number.isInteger(payload.gen)) throw unauthorized();
   return { ...claims, generation: payload.gen };
@@ -162,7 +162,7 @@ export interface Device {
   passwordFingerprint: string;
 }
 
-export async function issueDeviceToken(settings: Settings, device: Device) {
+export async function issueDeviceToken(settings: Config, device: Device) {
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     sub: String(device.userId),
@@ -178,7 +178,7 @@ export async function issueDeviceToken(settings: Settings, device: Device) {
 }
 
 /** The device a token names, or undefined for anything that is not a valid device token. */
-export async function verifyDeviceToken(settings: Settings, token: string | undefined): Promise<Device | undefined> {
+export async function verifyDeviceToken(settings: Config, token: string | undefined): Promise<Device | undefined> {
   if (!token || token.length > 4096) return undefined;
   try {
     const payload = await verifyJwt(settings, token);
