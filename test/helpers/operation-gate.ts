@@ -1,0 +1,105 @@
+// Every documented operation has, outside the fuzzer, at least one test of its success and one of
+// a refusal. Each worker test file reports what it saw (test/helpers/report-operations.ts) to a
+// loopback collector that test/global-setup.ts starts; its teardown calls `enforce`, and a throw
+// there fails `vitest run` (Vitest reports it as an error during close and exits 1).
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TestProject } from "vitest/node";
+
+export interface Report {
+  file: string;
+  /** "METHOD /template → status", as test/helpers/contract.ts records them. */
+  seen: string[];
+  operations: { operation: string; statuses: string[]; open: boolean }[];
+}
+
+/** The fuzzer's hostile requests do not count: a refusal must be a test that means it. */
+const counts = (file: string) => !/[\\/]test[\\/]fuzz[\\/]/.test(file);
+
+type Operation = Report["operations"][number];
+
+/**
+ * A refusal is the operation's own rules saying no: 403, 404, 409, 422, a 400 of a malformed body…
+ * Not 429 (the rate limiter), nor 401 where a token is required (any such operation answers it
+ * before its rules run) — but 401 is the answer of the operations that take none (wrong password,
+ * spent refresh token). A 5xx only when the operation documents it as its own answer (/health's
+ * 503 when the database is down).
+ */
+function isRefusal(status: number, op: Operation): boolean {
+  if (status === 429 || (status === 401 && !op.open)) return false;
+  return (status >= 400 && status < 500) || (status > 500 && op.statuses.includes(String(status)));
+}
+
+/** Operations lacking a success or a refusal; one that documents no refusal (the JWKS) needs none. */
+export function gaps(reports: Report[]): string[] {
+  const documented = new Map<string, Operation>();
+  const answered = new Map<string, number[]>();
+  for (const report of reports.filter((r) => counts(r.file))) {
+    for (const op of report.operations) documented.set(op.operation, op);
+    for (const entry of report.seen) {
+      const [operation = "", status = ""] = entry.split(" → ");
+      answered.set(operation, [...(answered.get(operation) ?? []), Number(status)]);
+    }
+  }
+  const missing: string[] = [];
+  for (const [operation, op] of [...documented].sort(([a], [b]) => a.localeCompare(b))) {
+    const got = answered.get(operation) ?? [];
+    const lacks: string[] = [];
+    if (!got.some((s) => s >= 200 && s < 300)) lacks.push("a 2xx");
+    const canRefuse = op.statuses.some((s) => isRefusal(Number(s), op));
+    if (canRefuse && !got.some((s) => isRefusal(s, op))) lacks.push("a refusal");
+    if (lacks.length) missing.push(`${operation}: no test sees ${lacks.join(" or ")} (seen: ${unique(got)})`);
+  }
+  return missing;
+}
+
+const unique = (statuses: number[]) => [...new Set(statuses)].sort().join(", ") || "never called";
+
+export async function startOperationCollector() {
+  const reports = new Map<string, Report>();
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const report = JSON.parse(body) as Report;
+      reports.set(report.file, report);
+      res.writeHead(204);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, reports, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * Fails the run when an operation lacks a success or a refusal — only on a full run: every test
+ * file of the project (the fuzzer aside) was scheduled, no test-name filter was given, and every
+ * file that ran a test reported. A run of one file, or of `-t`, sees a fraction of the suite by
+ * design and must not fail for what it left out; a file whose tests were all skipped (the
+ * PostgreSQL-only ones on PGlite) reports nothing and is not waited for; a file that crashed
+ * before its hooks ran has failed the run already, and the gate says it could not judge.
+ * OPERATION_REPORT=<path> writes every file's report there, to see what a run covered.
+ */
+export async function enforce(project: TestProject, reports: Map<string, Report>) {
+  if (process.env.OPERATION_REPORT) writeFileSync(process.env.OPERATION_REPORT, JSON.stringify([...reports.values()]));
+  const { testFiles } = await project.globTestFiles();
+  const modules = project.vitest.state
+    .getTestModules()
+    .filter((m) => m.project.name === project.name && counts(m.moduleId));
+  const scheduled = new Set(modules.map((m) => m.moduleId));
+  if (project.config.testNamePattern || !testFiles.filter(counts).every((f) => scheduled.has(f))) return;
+  const silent = modules.filter((m) => m.state() !== "skipped" && !reports.has(m.moduleId)).map((m) => m.moduleId);
+  if (silent.length > 0) {
+    console.warn(`Operation gate not judged: ${silent.join(", ")} ran but did not report (see its failure).`);
+    return;
+  }
+  const missing = gaps([...reports.values()]);
+  if (missing.length === 0) return;
+  throw new Error(
+    `${missing.length} documented operation(s) lack a test of their success or of a refusal ` +
+      `(test/helpers/operation-gate.ts; the fuzzer does not count):\n  ${missing.join("\n  ")}`,
+  );
+}
