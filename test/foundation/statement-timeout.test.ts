@@ -5,6 +5,23 @@ import { describe, expect, inject, it } from "vitest";
 import { call, countStatements, expectProblem, testEnv } from "../helpers/api";
 import { clockIn, createProject, createSuperuser, createUser, seedSql } from "../helpers/factories";
 
+/**
+ * Waits until another transaction runs `sleep`, holding its lock from then on, so the request that
+ * follows really meets the lock. Within 1 s, so at least 3 s of the sleep are left; a holder that
+ * never starts fails the test, since carrying on would test nothing and pass.
+ */
+async function holding(sleep: string) {
+  const deadline = Date.now() + 1_000;
+  while (Date.now() < deadline) {
+    const [row] = await seedSql(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()",
+      [`%${sleep}%`],
+    );
+    if (row?.n === 1) return;
+  }
+  throw new Error(`no transaction started ${sleep} within 1 s: the lock this test needs was never taken`);
+}
+
 // PGlite has one connection: a second transaction cannot even start while one holds a lock, so
 // there is nothing for a statement to wait on. PostgreSQL (CI's second leg) runs this.
 describe.runIf(inject("databaseKind") === "postgres")("statement_timeout", () => {
@@ -20,12 +37,7 @@ describe.runIf(inject("databaseKind") === "postgres")("statement_timeout", () =>
       sql`UPDATE timelog SET note = 'held' WHERE id = ${log.id}`,
       sql`SELECT pg_sleep(4)`,
     ]);
-    for (let i = 0; i < 100; i++) {
-      const [row] = await seedSql(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND state = 'active' AND pid <> pg_backend_pid()",
-      );
-      if (row?.n === 1) break;
-    }
+    await holding("pg_sleep(4)");
     const env = { ...testEnv, DB_TIMEOUT_MS: "1500" };
     const started = Date.now();
     const res = await call("POST", "/timelog/close", { token: alice.token, env });
@@ -52,12 +64,7 @@ describe.runIf(inject("databaseKind") === "postgres")("statement_timeout", () =>
       sql`LOCK TABLE project IN ACCESS EXCLUSIVE MODE`,
       sql`SELECT pg_sleep(6)`,
     ]);
-    for (let i = 0; i < 100; i++) {
-      const [row] = await seedSql(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(6)%' AND state = 'active' AND pid <> pg_backend_pid()",
-      );
-      if (row?.n === 1) break;
-    }
+    await holding("pg_sleep(6)");
     const started = Date.now();
     let res: Response | undefined;
     const counted = await countStatements(async () => {
