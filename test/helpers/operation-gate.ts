@@ -52,6 +52,6 @@ export async function enforce(project: TestProject, reports: Map<string, Report>
   if (missing.length === 0) return;
   throw new Error(
     `${missing.length} documented operation(s) lack a test of their success or of a refusal ` +
-      `(test/helpers/operation-gate.ts; the fuzzer does not count):\n  ${missing.join("\n  ")}`,
+      `(rules in test/helpers/operation-gaps.ts; the fuzzer does not count):\n  ${missing.join("\n  ")}`,
   );
 }
