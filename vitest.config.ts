@@ -45,6 +45,8 @@ export default defineConfig({
         test: {
           name: "worker",
           globalSetup: ["./test/global-setup.ts"],
+          // Reports each file's operations and statuses to the gate (test/helpers/operation-gate.ts).
+          setupFiles: ["./test/helpers/report-operations.ts"],
           include: ["test/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,

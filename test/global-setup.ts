@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { startTestDatabase } from "../scripts/test-database.ts";
+import { enforce, startOperationCollector } from "./helpers/operation-gate.ts";
 import { TURNSTILE_TEST_SECRETS } from "./helpers/turnstile.ts";
 
 declare module "vitest" {
@@ -16,6 +17,7 @@ declare module "vitest" {
     fuzzRuns: number;
     webhookReceiver: string;
     turnstileVerifier: string;
+    operationCollector: string;
   }
 }
 
@@ -132,10 +134,15 @@ export default async function setup(project: TestProject) {
   project.provide("webhookReceiver", receiver.url);
   const verifier = await startVerifier();
   project.provide("turnstileVerifier", verifier.url);
+  const collector = await startOperationCollector();
+  project.provide("operationCollector", collector.url);
   return async () => {
     down.close();
     receiver.server.close();
     verifier.server.close();
+    collector.server.close();
     await local.close();
+    // Last, so a gap fails the run without leaving the servers above running.
+    await enforce(project, collector.reports);
   };
 }

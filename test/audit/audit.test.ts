@@ -118,6 +118,18 @@ describe("audit trail", () => {
     });
   });
 
+  it("refuses filters it cannot read (422) and a token without timelog:read (403)", async () => {
+    const { admin } = await createTeamWorld();
+    const as = { token: admin.token };
+    await expectProblem(await call("GET", "/audit/?kind=timelog.eaten", as), 422);
+    await expectProblem(await call("GET", "/audit/?from=yesterday", as), 422);
+    expect((await expectProblem(await call("GET", "/audit/?cursor=5", as), 422)).code).toBe("invalid_cursor");
+    const minted = await call("POST", "/users/me/tokens", { ...as, body: { name: "r", scopes: ["reports:read"] } });
+    const { token } = (await minted.json()) as { token: string };
+    expect((await expectProblem(await call("GET", "/audit/", { token }), 403)).code).toBe("insufficient_scope");
+    expect((await call("GET", "/audit/", as)).status).toBe(200);
+  });
+
   it("audit routes are one round trip each", async () => {
     const { admin, ann, project } = await createTeamWorld();
     const log = await addEntry(ann, project.id, at("2026-09-29T09:00:00Z"), at("2026-09-29T10:00:00Z"));

@@ -10,7 +10,7 @@ interface Documented {
   headers?: Record<string, { schema: Schema; required?: boolean }>;
 }
 interface Doc {
-  paths: Record<string, Record<string, { responses: Record<string, Documented> }>>;
+  paths: Record<string, Record<string, { responses: Record<string, Documented>; security?: unknown[] }>>;
   webhooks?: Record<string, { post: { requestBody: { content: Record<string, { schema: Schema }> } } }>;
   components: Schema;
 }
@@ -18,8 +18,19 @@ interface Doc {
 let doc: Doc | undefined;
 let routes: { re: RegExp; template: string; ops: Doc["paths"][string] }[] = [];
 const validators = new Map<string, Validator>();
-/** Operation and status pairs seen, for the contract test's own report. */
+/** "METHOD /template → status" of every documented answer seen (test/helpers/report-operations.ts). */
 export const seen = new Set<string>();
+
+/** The document's operations ("METHOD /template"), their statuses, and whether they take no token. */
+export function documentedOperations(): { operation: string; statuses: string[]; open: boolean }[] {
+  return Object.entries(doc?.paths ?? {}).flatMap(([template, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      operation: `${method.toUpperCase()} ${template}`,
+      statuses: Object.keys(op.responses),
+      open: op.security?.length === 0,
+    })),
+  );
+}
 
 export function useDocument(d: Doc) {
   doc = d;
@@ -65,7 +76,7 @@ export async function checkResponse(method: string, path: string, res: Response)
   const status = String(res.status);
   // `default` stands only for what any route may answer; every other status must be listed.
   const documented = op?.responses[status] ?? (ANY_ROUTE.has(res.status) ? op?.responses.default : undefined);
-  const where = `${method} ${route.template} → ${status}`;
+  const where = `${method.toUpperCase()} ${route.template} → ${status}`;
   if (!documented) throw new Error(`${where} is not in the document`);
   if (!res.headers.get("x-request-id")) throw new Error(`${where}: no X-Request-Id`);
   for (const [name, header] of Object.entries(documented.headers ?? {})) {

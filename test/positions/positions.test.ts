@@ -79,4 +79,19 @@ describe("positions", () => {
     const rows = await seedSql("SELECT title, salary FROM position WHERE id = 1");
     expect(rows[0]).toEqual({ title: "Employee", salary: 0 });
   });
+
+  it("lists refuse a bad limit or a cursor they never gave out (422), and a token without timelog:read (403)", async () => {
+    const alice = await createUser();
+    await expectProblem(await call("GET", "/positions?limit=0", { token: alice.token }), 422);
+    const bad = await expectProblem(await call("GET", "/positions?cursor=1", { token: alice.token }), 422);
+    expect(bad.code).toBe("invalid_cursor");
+    const minted = await call("POST", "/users/me/tokens", {
+      token: alice.token,
+      body: { name: "reports only", scopes: ["reports:read"] },
+    });
+    const { token } = (await minted.json()) as { token: string };
+    const denied = await expectProblem(await call("GET", "/positions", { token }), 403);
+    expect(denied).toMatchObject({ code: "insufficient_scope", required_scope: "timelog:read" });
+    expect((await call("GET", "/positions", { token: alice.token })).status).toBe(200);
+  });
 });

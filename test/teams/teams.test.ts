@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
-import { addEntry, createTeamWorld, createUser, type Log } from "../helpers/factories";
+import { addEntry, createTeam, createTeamWorld, createUser, type Log } from "../helpers/factories";
 
 /** Seconds as the reports count them: whole milliseconds. */
 const ms = (seconds: number) => Math.round(seconds * 1000);
@@ -136,6 +136,31 @@ describe("teams", () => {
     // A manager sees no salaries.
     const position = (await (await call("GET", "/positions/1", { token: manager.token })).json()) as object;
     expect(position).not.toHaveProperty("salary");
+  });
+
+  it("renaming and deleting refuse a taken name, members and unknown teams; the team stays as it was", async () => {
+    const { admin, ann, team } = await createTeamWorld();
+    const other = await createTeam(admin);
+    const before = await (await call("GET", `/teams/${team.id}`, { token: ann.token })).json();
+    const patch = (token: string, id: number, body: unknown) => call("PATCH", `/teams/${id}`, { token, body });
+    const taken = await expectProblem(await patch(admin.token, team.id, { name: other.name.toUpperCase() }), 409);
+    expect(taken.code).toBe("team_name_taken");
+    const member = await expectProblem(await patch(ann.token, team.id, { name: "Ann's now" }), 403);
+    expect(member.code).toBe("superuser_required");
+    await expectProblem(await patch(admin.token, 999999, { name: "ghost" }), 404);
+    await expectProblem(await patch(admin.token, team.id, {}), 422);
+    await expectProblem(await call("DELETE", `/teams/${team.id}`, { token: ann.token }), 403);
+    await expectProblem(await call("DELETE", "/teams/999999", { token: admin.token }), 404);
+    expect(await (await call("GET", `/teams/${team.id}`, { token: ann.token })).json()).toEqual(before);
+    const members = await call("GET", `/teams/${team.id}/members`, { token: ann.token });
+    expect(((await members.json()) as { items: unknown[] }).items).toHaveLength(3);
+  });
+
+  it("a cursor the list never gave out is 422", async () => {
+    const { ann } = await createTeamWorld();
+    const bad = await expectProblem(await call("GET", "/teams/?cursor=1", { token: ann.token }), 422);
+    expect(bad.code).toBe("invalid_cursor");
+    await expectProblem(await call("GET", "/teams/?limit=0", { token: ann.token }), 422);
   });
 
   it("every team route is one round trip", async () => {

@@ -72,4 +72,22 @@ describe("a working day through HTTP", () => {
       delete: 1,
     });
   });
+
+  it("GET /timelog/current refuses a token that may only read reports, and tells it nothing", async () => {
+    const admin = await createSuperuser();
+    const project = await createProject(admin);
+    const user = await registerUser();
+    const { access_token } = await login(user.email, user.password);
+    await call("POST", "/timelog", { token: access_token, body: { project_fk: project.id, note: "secret plans" } });
+    const minted = await call("POST", "/users/me/tokens", {
+      token: access_token,
+      body: { name: "reports", scopes: ["reports:read"] },
+    });
+    const { token } = (await minted.json()) as { token: string };
+    const denied = await expectProblem(await call("GET", "/timelog/current", { token }), 403);
+    expect(denied).toMatchObject({ code: "insufficient_scope", required_scope: "timelog:read" });
+    expect(JSON.stringify(denied)).not.toContain("secret plans");
+    const open = await call("GET", "/timelog/current", { token: access_token });
+    expect(await open.json()).toMatchObject({ open: true, log: { note: "secret plans" } });
+  });
 });

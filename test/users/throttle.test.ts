@@ -137,7 +137,12 @@ describe("login throttling", () => {
     const wait = Number(soon.headers.get("retry-after"));
     expect(wait).toBeGreaterThanOrEqual(1);
     expect(wait).toBeLessThanOrEqual(3);
-    await new Promise((r) => setTimeout(r, wait * 1000 + 200));
+    // Honouring it, without sleeping: the database counts failures by their `at` against now(), so
+    // moving them `wait` seconds into the past is `wait` seconds passing, as the worker sees it.
+    await seedSql("UPDATE auth_attempt SET at = at - make_interval(secs => $2) WHERE account = lower($1)", [
+      user.email,
+      wait,
+    ]);
     expect((await attempt(user.email, user.password, ip)).status).toBe(200);
   });
 

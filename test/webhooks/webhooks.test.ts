@@ -58,6 +58,10 @@ describe("webhook endpoints", () => {
     expect(Date.parse(rotated.previous_secret_expires_at)).toBeGreaterThan(Date.now() + 23 * 3600_000);
     const paused = await call("PATCH", `/webhooks/${ep.id}`, { token: admin.token, body: { status: "paused" } });
     expect(((await paused.json()) as { status: string }).status).toBe("paused");
+    // Removal: others may not, an unknown id is not found, and neither removes anything.
+    await expectProblem(await call("DELETE", `/webhooks/${ep.id}`, { token: alice.token }), 403);
+    await expectProblem(await call("DELETE", "/webhooks/999999", { token: admin.token }), 404);
+    expect((await call("GET", `/webhooks/${ep.id}`, { token: admin.token })).status).toBe(200);
     expect((await call("DELETE", `/webhooks/${ep.id}`, { token: admin.token })).status).toBe(204);
     await expectProblem(await call("GET", `/webhooks/${ep.id}`, { token: admin.token }), 404);
   });
