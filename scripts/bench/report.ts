@@ -77,7 +77,7 @@ const pkg = (name: string) =>
 /** The whole page: how it was measured, then the sections the run produced. */
 export function document(run: {
   bundle: Bundle;
-  cold: { api: number; baseline: number };
+  cold: { api: number; baseline: number; stack: number };
   hashMs: number;
   pgVersion: string;
   sections: string[];
@@ -97,10 +97,13 @@ The headline ratios of every run, this one included, are kept in [${run.history}
   local Neon HTTP endpoint (\`scripts/neon-local\`, its own Node process) on loopback. Load from autocannon; ${REPEATS} interleaved
   repeat(s) of ${SECONDS} s per row after a warm-up; medians. "× baseline" divides by the baseline worker's req/s in the same repeat.
   DB round trips are counted by the endpoint; workerd CPU is the process's user+system time over the run divided by requests.
-- Bundle: ${(bundle.rawBytes / 1024).toFixed(0)} KiB raw, ${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped.
+- Bundle: ${(bundle.rawBytes / 1024).toFixed(0)} KiB raw, ${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped. The fixed stack alone
+  (\`scripts/bench/stack-worker.ts\`: hono, @hono/zod-openapi with zod, Kysely compile-only and \`neon()\`, one route) is
+  ${(bundle.stackGzipBytes / 1024).toFixed(0)} KiB gzipped: the floor no change to our code can go below.
 - Cold start (spawning \`workerd serve\` with one worker to its first response, no database; median of 7): the API
   ${cold.api.toFixed(0)} ms (to \`/.well-known/jwks.json\`), the baseline ${cold.baseline.toFixed(0)} ms — the difference,
-  ${(cold.api - cold.baseline).toFixed(0)} ms, is our bundle's parse, evaluation and first request.
+  ${(cold.api - cold.baseline).toFixed(0)} ms, is our bundle's parse, evaluation and first request. The fixed stack alone:
+  ${cold.stack.toFixed(0)} ms (its floor: ${(cold.stack - cold.baseline).toFixed(0)} ms over the baseline).
 - One password hash (PBKDF2-SHA256, 100,000 iterations) in workerd: ${run.hashMs.toFixed(1)} ms CPU.
 - The clock-in + close pair is counted per request (2 per pair); its writers are ${WRITERS} different users.
 

@@ -117,11 +117,13 @@ export async function coldStarts(bundle: Bundle) {
   const bindings = { DATABASE_URL: "postgres://bench:bench@localhost/none", JWT_PRIVATE_KEY: newSigningKey() };
   const api: number[] = [];
   const baseline: number[] = [];
+  const stack: number[] = [];
   for (let i = 0; i < 7; i++) {
     api.push(await coldStartMs(bundle.api, "/.well-known/jwks.json", bindings));
     baseline.push(await coldStartMs(bundle.baseline, "/ping", bindings));
+    stack.push(await coldStartMs(bundle.stack, "/ping", bindings));
   }
-  return { api: median(api), baseline: median(baseline) };
+  return { api: median(api), baseline: median(baseline), stack: median(stack) };
 }
 
 export async function hashCpuMs(stack: Stack, n = 20): Promise<number> {

@@ -2,6 +2,7 @@
 // plain workerd) against the local Neon endpoint on PostgreSQL (and on PGlite), next to a baseline
 // worker that runs one SELECT through neon(), writes BENCHMARKS.md and appends its headline to
 // BENCHMARKS-history.md. What is measured is in workload.ts, how in rounds.ts, the page in report.ts.
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { appendHistory, currentCommit, headline, historyFile, historyRow } from "./history.ts";
@@ -61,6 +62,32 @@ if (!QUICK) {
   } finally {
     await liteStack.close();
   }
+}
+
+// Where a request's CPU goes: the profile (scripts/bench/profile.ts) of the same bundle in Node,
+// against recorded database answers. Full runs only: it adds two minutes.
+if (!QUICK) {
+  log("profiling (npm run bench:profile)");
+  const profile = execFileSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      join(import.meta.dirname, "profile.ts"),
+      "--requests",
+      "5000",
+      "--top",
+      "/users/me|start-up: API",
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  sections.push(
+    `## Where a request's CPU goes\n\nFrom \`npm run bench:profile -- --requests 5000\` in the same run.\n\n${profile.trim()}`,
+  );
 }
 
 const out = resolve(ROOT, OUT_FILE);
