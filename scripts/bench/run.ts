@@ -11,6 +11,7 @@ import { FIRST, log, OUT_FILE, QUICK, REPEATS, USERS, WRITERS } from "./options.
 import { document, emptyRows, table } from "./report.ts";
 import { benchEndpoints, coldStarts, hashCpuMs, scaleSeries } from "./rounds.ts";
 import { createAccounts, createProjects, seedLogs, startStack } from "./stack.ts";
+import { judgeTargets } from "./targets.ts";
 import { receiver, targets } from "./workload.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -92,7 +93,9 @@ if (!QUICK) {
 
 const out = resolve(ROOT, OUT_FILE);
 const history = historyFile(out);
-const doc = document({ bundle, cold, hashMs, pgVersion, sections, history: basename(history) });
+let doc = document({ bundle, cold, hashMs, pgVersion, sections, history: basename(history) });
+const judged = headline(doc);
+if (judged) doc = doc.replace(/^## PostgreSQL/m, `${judgeTargets(judged, bundle, cold)}\n\n## PostgreSQL`);
 writeFileSync(out, doc);
 const head = headline(doc);
 if (head) appendHistory(history, historyRow(head, currentCommit(out)));

@@ -75,8 +75,8 @@ export const reports = createRouter()
       const query = c.req.valid("query");
       const { range, filter, checks } = scope(c, query);
       const summary = q.summary(c.get("database").db, range, filter, query.group_by, MAX_GROUPS);
-      const { results } = await read(c, [...checks, summary]);
-      const row = (results.at(-1) as q.SummaryRow[])[0];
+      const { results } = await read(c, [summary], { checks });
+      const [row] = results[0];
       if (row === undefined) throw new Error("the summary query answers exactly one row");
       if (row.n > MAX_GROUPS) {
         throw new ApiError(
@@ -124,13 +124,13 @@ export const reports = createRouter()
       // The one-round-trip rule's documented exception: an export reads a page per round trip
       // (each answer well under Neon's 10 MiB), every page behind the login check.
       const page = async (after?: CsvAfter) =>
-        (await read(c, [...checks, csv.timelogRows(db, range, filter, after)])).results.at(-1) as csv.CsvRow[];
-      const { results } = await read(c, [
-        ...checks,
-        csv.countRows(db, range, filter, MAX_CSV_ROWS),
-        csv.timelogRows(db, range, filter, undefined),
-      ]);
-      const [counted, first] = results.slice(-2) as [{ n: number; billable: boolean; cost: boolean }[], csv.CsvRow[]];
+        (await read(c, [csv.timelogRows(db, range, filter, after)], { checks })).results[0];
+      const { results } = await read(
+        c,
+        [csv.countRows(db, range, filter, MAX_CSV_ROWS), csv.timelogRows(db, range, filter, undefined)],
+        { checks },
+      );
+      const [counted, first] = results;
       if ((counted[0]?.n ?? 0) > MAX_CSV_ROWS) {
         throw new ApiError("too_many_rows", `More than ${MAX_CSV_ROWS} logs match; narrow the range or filter.`);
       }

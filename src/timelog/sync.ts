@@ -20,12 +20,10 @@ export async function syncPage(
 ): Promise<z.infer<typeof SyncPage>> {
   const { db } = c.get("database");
   const [xid = "0", id = "0"] = since.split(".");
-  const { results } = await read(c, [
-    ...checks,
-    q.lockedBefore(db),
-    q.changesSince(db, userId, { xid, id: Number(id) }, limit),
-  ]);
-  const [lock, changed] = results.slice(-2) as [{ locked_before: string | null }[], q.ChangeRow[]];
+  const { results } = await read(c, [q.lockedBefore(db), q.changesSince(db, userId, { xid, id: Number(id) }, limit)], {
+    checks,
+  });
+  const [lock, changed] = results;
   const rows = changed.filter((r) => r.xid !== null);
   const page = rows.slice(0, limit);
   const has_more = rows.length > limit;
