@@ -2,9 +2,12 @@
 // served by the same workerd as the API. `/batch` sends the same SELECT the way the API sends a
 // read today (a transaction batch that sets statement_timeout first), to show what the batch
 // costs. `/hash` runs one login-strength password hash; `/ping` answers without the database
-// (cold starts).
+// (cold starts); `/replay` sends an API endpoint's recorded statement(s).
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { hashPassword } from "../../src/auth/password.ts";
+
+type Statement = { query: string; params: unknown[] };
+type Replay = Statement | { queries: Statement[] };
 
 interface Env {
   DATABASE_URL: string;
@@ -19,6 +22,19 @@ export default {
     }
     neonConfig.fetchEndpoint = env.NEON_FETCH_ENDPOINT;
     const sql = neon(env.DATABASE_URL);
+    if (new URL(request.url).pathname === "/replay") {
+      // The statement(s) an API endpoint sent, as the endpoint recorded them: the same SQL from a
+      // worker that does nothing else, so the database's share of an endpoint is measured apart.
+      const body = (await request.json()) as Replay;
+      const rows = (
+        "queries" in body
+          ? (await sql.transaction(body.queries.map((q) => sql.query(q.query, q.params)))).at(-1)
+          : await sql.query(body.query, body.params)
+      ) as Record<string, unknown>[];
+      // A report the database wrote as text is passed through as the API passes it.
+      const text = rows[0]?.body;
+      return typeof text === "string" ? new Response(text) : Response.json(rows);
+    }
     if (new URL(request.url).pathname === "/batch") {
       const [, rows] = await sql.transaction([
         sql.query("SELECT set_config('statement_timeout', $1, true)", ["4000"]),

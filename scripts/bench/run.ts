@@ -12,7 +12,7 @@ import { document, emptyRows, table } from "./report.ts";
 import { benchEndpoints, coldStarts, hashCpuMs, scaleSeries } from "./rounds.ts";
 import { createAccounts, createProjects, seedLogs, startStack } from "./stack.ts";
 import { judgeTargets } from "./targets.ts";
-import { receiver, targets } from "./workload.ts";
+import { receiver, replays, targets } from "./workload.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -35,6 +35,7 @@ try {
   const ids = accounts.map((a) => a.id);
   await seedLogs(pgStack, ids, projects, FIRST / USERS);
   const list = targets(pgStack, accounts, projects);
+  list.push(...(await replays(pgStack, list)));
   const rows = await benchEndpoints(pgStack, list, REPEATS);
   sections.push(
     `## PostgreSQL ${pgVersion} (${FIRST.toLocaleString("en")} time logs, ${USERS} users)\n\n${table(rows)}`,

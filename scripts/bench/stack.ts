@@ -19,6 +19,8 @@ export interface Stack {
   host: Host;
   sql: ReturnType<typeof neon>;
   roundTrips(): Promise<number>;
+  /** The last request the endpoint was sent for the bench database, as it came (a Neon HTTP body). */
+  lastRequest(): Promise<unknown>;
   faults(f: Partial<Faults>): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,6 +69,9 @@ export async function startStack(
     endpoint: endpoint.url,
     host,
     sql: neon(DB_URL),
+    async lastRequest() {
+      return (await fetch(`${base}/__last?db=bench`)).json();
+    },
     async roundTrips() {
       const res = await fetch(`${base}/__stats?db=bench`);
       return ((await res.json()) as { requests: number }).requests;

@@ -2,6 +2,7 @@
 // Where the fixed stack alone is above a target (bundle, cold start), the floor is printed beside it.
 import type { Headline } from "./history.ts";
 import type { Bundle } from "./host.ts";
+import { replayName } from "./workload.ts";
 
 type Cold = { api: number; baseline: number; stack: number };
 
@@ -16,7 +17,12 @@ export function judgeTargets(head: Headline, bundle: Bundle, cold: Cold): string
       const r = row(name, conns);
       const b = base(conns);
       if (!r || !b) continue;
-      judge(`${name}, ${conns} conn.`, `${r[0].toFixed(2)}×`, `≥ ${min}×`, r[0] >= min);
+      // The same statement sent by a worker that does nothing else: the database's share.
+      const same = row(replayName(name), conns);
+      const note = same
+        ? `the same SQL from a bare worker serves ${same[0].toFixed(2)}×: the API reaches ${(r[0] / same[0]).toFixed(2)} of it`
+        : "";
+      judge(`${name}, ${conns} conn.`, `${r[0].toFixed(2)}×`, `≥ ${min}×`, r[0] >= min, note);
       if (cpu !== undefined) {
         const x = r[2] / b[2];
         judge(
@@ -48,15 +54,26 @@ export function judgeTargets(head: Headline, bundle: Bundle, cold: Cold): string
     kib <= 170,
     `the fixed stack alone is ${(bundle.stackGzipBytes / 1024).toFixed(0)} KiB`,
   );
-  const day = row("GET /reports/summary (month by user × project × day)", 1);
-  if (day)
-    judge("month × user × project × day report, workerd CPU", `${day[2].toFixed(1)} ms`, "≤ 15 ms", day[2] <= 15);
-  const month = row("GET /reports/summary (month by project, everyone)", 1);
-  const money = row("GET /reports/summary (month by project, everyone, with money)", 1);
-  if (month) judge("month-by-project summary, 10k logs, p50", `${month[1]} ms`, "≤ 15 ms", month[1] <= 15);
+  // The same statements from a bare worker: what the database and the driver cost on their own.
+  const bare = (name: string) => row(replayName(name), 1);
+  const dayName = "GET /reports/summary (month by user × project × day)";
+  const day = row(dayName, 1);
+  const dayBare = bare(dayName);
+  if (day) {
+    const note = dayBare ? `a bare worker passing on the same answer: ${dayBare[2].toFixed(1)} ms` : "";
+    judge("month × user × project × day report, workerd CPU", `${day[2].toFixed(1)} ms`, "≤ 15 ms", day[2] <= 15, note);
+  }
+  const monthName = "GET /reports/summary (month by project, everyone)";
+  const moneyName = "GET /reports/summary (month by project, everyone, with money)";
+  const [month, money, monthBare, moneyBare] = [row(monthName, 1), row(moneyName, 1), bare(monthName), bare(moneyName)];
+  if (month) {
+    const note = monthBare ? `the same SQL from a bare worker: p50 ${monthBare[1]} ms` : "";
+    judge("month-by-project summary, 10k logs, p50", `${month[1]} ms`, "≤ 15 ms", month[1] <= 15, note);
+  }
   if (month && money) {
     const x = money[1] / month[1];
-    judge("… with money, p50", `${money[1]} ms (${x.toFixed(2)}×)`, "≤ 1.3× without", x <= 1.3);
+    const note = moneyBare ? `the same SQL from a bare worker: p50 ${moneyBare[1]} ms` : "";
+    judge("… with money, p50", `${money[1]} ms (${x.toFixed(2)}×)`, "≤ 1.3× without", x <= 1.3, note);
   }
   return `## Targets (issue 21 §5), judged on this run
 

@@ -124,3 +124,42 @@ async function listen(stack: Stack) {
     [url, `whsec_${Buffer.alloc(32, 7).toString("base64")}`],
   );
 }
+
+/** The reads whose statement a bare worker replays: the database's share of each, measured apart. */
+const REPLAYED = [
+  "GET /users/me",
+  "GET /timelog/current",
+  "GET /timelog/{id}",
+  "GET /timelog/?limit=50",
+  "GET /reports/summary (month by project, everyone)",
+  "GET /reports/summary (month by project, everyone, with money)",
+  "GET /reports/summary (month by user × project × day)",
+];
+export const replayName = (name: string) => `the same SQL from a bare worker: ${name}`;
+
+/**
+ * For each replayed read: one request to the API, then the statement the endpoint received, sent by
+ * the baseline worker (`/replay`) as a row of its own. The API's req/s over that row's is what the
+ * worker itself costs; the row's ratio to the baseline is what the endpoint's SQL costs.
+ */
+export async function replays(stack: Stack, list: Target[]): Promise<Target[]> {
+  const out: Target[] = [];
+  for (const t of list.filter((x) => REPLAYED.includes(x.name))) {
+    await t.before?.();
+    const [req] = t.requests;
+    const res = await fetch(`${stack.host.apiUrl}${req?.path}`, {
+      headers: t.tokens?.[0] ? { authorization: `Bearer ${t.tokens[0]}` } : {},
+    });
+    if (!res.ok) throw new Error(`${t.name} before its replay: ${res.status}`);
+    await res.arrayBuffer();
+    const body = JSON.stringify(await stack.lastRequest());
+    out.push({
+      name: replayName(t.name),
+      base: "baseline",
+      requests: [{ method: "POST", path: "/replay", body, headers: { "content-type": "application/json" } }],
+      // The same state as the endpoint's own row (rates priced or removed).
+      before: t.before,
+    });
+  }
+  return out;
+}

@@ -80,6 +80,7 @@ export interface NeonLocalOptions {
 export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = {}): Promise<NeonLocal> {
   const { port = 0, host = "127.0.0.1" } = opts;
   const counts = new Map<string, number>();
+  const lastBody = new Map<string, string>();
   /** Of those, the batches (transactions): a read sent as one statement is not one. */
   const batches = new Map<string, number>();
   const faults: Faults = { down: false, delayMs: 0, commitDelayMs: 0 };
@@ -111,6 +112,10 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
     try {
       if (!LOOPBACK_HOST.test(req.headers.host ?? "")) return send(403, { message: "loopback Host names only" });
       const url = new URL(req.url ?? "/", "http://local");
+      // The last request a database was sent, as it came: the bench replays it from a bare worker.
+      if (req.method === "GET" && url.pathname === "/__last") {
+        return send(200, JSON.parse(lastBody.get(url.searchParams.get("db") ?? "") ?? "null"));
+      }
       if (req.method === "GET" && url.pathname === "/__stats") {
         const db = url.searchParams.get("db") ?? "";
         return send(200, { requests: counts.get(db) ?? 0, transactions: batches.get(db) ?? 0 });
@@ -139,7 +144,9 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
       const pool = await backend.pool(database);
       if (!pool) return send(400, { message: `database "${database}" does not exist`, code: "3D000" });
 
-      const body = JSON.parse(await readBody(req)) as Query | { queries: Query[] } | null;
+      const text = await readBody(req);
+      lastBody.set(database, text);
+      const body = JSON.parse(text) as Query | { queries: Query[] } | null;
       if (typeof body !== "object" || body === null) throw new BadRequest("the body must be a JSON object");
       const arrayMode = req.headers["neon-array-mode"] === "true";
       const conn = await pool.connect();
