@@ -12,6 +12,8 @@ export interface Target {
   tokens?: string[];
   /** Sign-ins per connection (cycled): each its own account and address, as real users are. */
   logins?: { email: string; password: string; ip: string }[];
+  /** Bodies per connection (cycled), one per request of the sequence: a replay of several users' writes. */
+  bodies?: string[][];
   /** Runs before each measurement, e.g. to close logs a cut-off run left open. */
   before?: () => Promise<unknown>;
 }
@@ -45,9 +47,13 @@ async function measureOnce(stack: Stack, target: Target, connections: number, se
   const tripsBefore = await stack.roundTrips();
   const cpuBefore = cpuSeconds(stack.host.workerdPid);
   // Each connection keeps one user for every request of its sequence.
-  const requests = target.requests.map((r) => ({
+  const requests = target.requests.map((r, k) => ({
     ...r,
-    setupRequest: (req: autocannon.Request, context: { token?: string; login?: NonNullable<Target["logins"]>[0] }) => {
+    setupRequest: (
+      req: autocannon.Request,
+      context: { token?: string; login?: NonNullable<Target["logins"]>[0]; bodies?: string[] },
+    ) => {
+      if (context.bodies) return { ...req, body: context.bodies[k] };
       if (context.login) {
         const { email, password, ip } = context.login;
         const headers = { "content-type": "application/json", "cf-connecting-ip": ip };
@@ -69,9 +75,11 @@ async function measureOnce(stack: Stack, target: Target, connections: number, se
     requests,
     setupClient: target.logins
       ? pinContext((i) => ({ login: target.logins?.[i % (target.logins?.length ?? 1)] }))
-      : tokens
-        ? pinContext((i) => ({ token: tokens[i % tokens.length] }))
-        : undefined,
+      : target.bodies
+        ? pinContext((i) => ({ bodies: target.bodies?.[i % (target.bodies?.length ?? 1)] }))
+        : tokens
+          ? pinContext((i) => ({ token: tokens[i % tokens.length] }))
+          : undefined,
   });
   await settle(stack);
   const cpu = cpuSeconds(stack.host.workerdPid) - cpuBefore;

@@ -127,6 +127,7 @@ async function listen(stack: Stack) {
 
 /** The reads whose statement a bare worker replays: the database's share of each, measured apart. */
 const REPLAYED = [
+  "POST /timelog/ + /close (pair)",
   "GET /users/me",
   "GET /timelog/current",
   "GET /timelog/{id}",
@@ -138,26 +139,44 @@ const REPLAYED = [
 export const replayName = (name: string) => `the same SQL from a bare worker: ${name}`;
 
 /**
- * For each replayed read: one request to the API, then the statement the endpoint received, sent by
- * the baseline worker (`/replay`) as a row of its own. The API's req/s over that row's is what the
- * worker itself costs; the row's ratio to the baseline is what the endpoint's SQL costs.
+ * For each replayed endpoint: its requests sent to the API once per user it runs as (each user's
+ * sequence in order, so the pair leaves no timer running), and the statements the endpoint received,
+ * sent by the baseline worker (`/replay`) as a row of its own, each connection with its user's. The
+ * API's req/s over that row's is what the worker itself costs; the row's ratio to the baseline is
+ * what the endpoint's SQL costs.
  */
 export async function replays(stack: Stack, list: Target[]): Promise<Target[]> {
   const out: Target[] = [];
   for (const t of list.filter((x) => REPLAYED.includes(x.name))) {
     await t.before?.();
-    const [req] = t.requests;
-    const res = await fetch(`${stack.host.apiUrl}${req?.path}`, {
-      headers: t.tokens?.[0] ? { authorization: `Bearer ${t.tokens[0]}` } : {},
-    });
-    if (!res.ok) throw new Error(`${t.name} before its replay: ${res.status}`);
-    await res.arrayBuffer();
-    const body = JSON.stringify(await stack.lastRequest());
+    const bodies: string[][] = [];
+    // Reads are the same statement for every user; a write's user matters (one timer each).
+    for (const token of t.name.startsWith("GET ") ? (t.tokens ?? [""]).slice(0, 1) : (t.tokens ?? [""])) {
+      const sequence: string[] = [];
+      for (const req of t.requests) {
+        const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+        if (req.body) headers["content-type"] = "application/json";
+        const res = await fetch(`${stack.host.apiUrl}${req.path}`, {
+          method: req.method,
+          headers,
+          body: req.body as string | undefined,
+        });
+        if (!res.ok) throw new Error(`${t.name} before its replay: ${res.status}`);
+        await res.arrayBuffer();
+        sequence.push(JSON.stringify(await stack.lastRequest()));
+      }
+      bodies.push(sequence);
+    }
     out.push({
       name: replayName(t.name),
       base: "baseline",
-      requests: [{ method: "POST", path: "/replay", body, headers: { "content-type": "application/json" } }],
-      // The same state as the endpoint's own row (rates priced or removed).
+      requests: t.requests.map(() => ({
+        method: "POST",
+        path: "/replay",
+        headers: { "content-type": "application/json" },
+      })),
+      bodies,
+      // The same state as the endpoint's own row (rates priced or removed, no timer left running).
       before: t.before,
     });
   }
