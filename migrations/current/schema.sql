@@ -1550,11 +1550,19 @@ CREATE OR REPLACE FUNCTION public.timelog_json(t timelog)
  LANGUAGE sql
  STABLE
 AS $function$
+  SELECT timelog_json(t, timelog_locked(t))
+$function$
+;
+CREATE OR REPLACE FUNCTION public.timelog_json(t timelog, p_locked boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
   SELECT jsonb_build_object(
     'id', t.id, 'user_fk', t.user_fk, 'project_fk', t.project_fk, 'task_fk', t.task_fk,
     'start_time', api_time(t.start_time), 'end_time', api_time(t.end_time), 'note', t.note,
     'tags', to_jsonb(t.tag_ids), 'billable', t.billable,
-    'created_at', api_time(t.created_at), 'updated_at', api_time(t.updated_at), 'locked', timelog_locked(t))
+    'created_at', api_time(t.created_at), 'updated_at', api_time(t.updated_at), 'locked', p_locked)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.timelog_lock_changed(p_user integer, p_span tstzrange)

@@ -7,7 +7,7 @@ import { sha256Hex } from "../lib/hash";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdParam, problems } from "../lib/schemas";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { type ApiToken, ApiTokenPage, CreateApiToken, NewApiToken, TokenListQuery } from "./schemas";
 
@@ -80,7 +80,7 @@ export const myTokens = createRouter()
       summary: "Revoke one of your tokens, at once",
       description: "The token stops working at once. Someone else's token, or one already revoked, is 404.",
       ...access({ scope: null }),
-      request: { params: IdParam },
+      request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
@@ -118,7 +118,7 @@ export const allTokens = createRouter()
       description:
         "Superusers only, signed in (403; an API token may not revoke tokens). The token stops working at once; an unknown or already revoked one is 404.",
       ...access({ scope: null, role: "superuser" }),
-      request: { params: IdParam },
+      request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {

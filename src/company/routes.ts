@@ -37,7 +37,7 @@ export const company = createRouter()
       description:
         "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { body: body(UpdateSettings) },
+      request: { headers: IdempotencyHeader, body: body(UpdateSettings) },
       responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {

@@ -6,7 +6,7 @@ import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
-import { IdParam, problems } from "../lib/schemas";
+import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreatePosition, Position, PositionPage, ReplacePosition, UpdatePosition } from "./schemas";
 
@@ -65,7 +65,7 @@ export const positions = createRouter()
       summary: "Create a position (superusers)",
       description: "Superusers only (403).",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { body: body(CreatePosition) },
+      request: { headers: IdempotencyHeader, body: body(CreatePosition) },
       responses: { 201: json(Position, "Created"), ...problems(401, 403, 422) },
     }),
     async (c) => {
@@ -80,7 +80,7 @@ export const positions = createRouter()
       summary: "Replace a position (superusers)",
       description: "Superusers only (403). PUT takes the whole position; PATCH only the fields to change.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, body: body(ReplacePosition) },
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplacePosition) },
       responses: { 200: json(Position, "Replaced"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => savePosition(c, c.req.valid("param").id, c.req.valid("json")),
@@ -93,7 +93,7 @@ export const positions = createRouter()
       summary: "Change a position (superusers)",
       description: "Superusers only (403). Send only the fields to change.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, body: body(UpdatePosition) },
+      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdatePosition) },
       responses: { 200: json(Position, "Updated"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => savePosition(c, c.req.valid("param").id, c.req.valid("json")),
@@ -106,7 +106,7 @@ export const positions = createRouter()
       summary: "Delete a position nobody holds (superusers); one in use → 409",
       description: "Superusers only (403). 409 (in_use) while any user holds the position.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam },
+      request: { params: IdParam, headers: IdempotencyHeader },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {

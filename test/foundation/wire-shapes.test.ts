@@ -69,6 +69,29 @@ describe("one wire shape per resource, built by the database", () => {
     expect((sync.changes as { log: unknown }[]).map((c) => c.log)).toEqual([finished, running]);
   });
 
+  it("time logs: a list computes the lock state set-based, exactly as one log's read does", async () => {
+    const ann = await createUser();
+    const project = await createProject(admin);
+    const entry = (start: string, end: string) =>
+      post("/timelog", ann.token, { project_fk: project.id, start_time: start, end_time: end });
+    const byCompany = await entry("2025-12-01T08:00:00Z", "2025-12-01T09:00:00Z");
+    const byWeek = await entry("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z");
+    const open = await entry("2026-02-02T08:00:00Z", "2026-02-02T09:00:00Z");
+    await body(await call("POST", "/timesheets/2026-W02/submit", { token: ann.token }), 200);
+    const lock = (at: string | null) =>
+      call("PUT", "/settings/lock", { token: admin.token, body: { locked_before: at } });
+    await body(await lock("2025-12-02T00:00:00Z"), 200);
+    try {
+      const one = async (id: unknown) => body(await call("GET", `/timelog/${id}`, { token: ann.token }), 200);
+      const read = [await one(open.id), await one(byWeek.id), await one(byCompany.id)];
+      expect(read.map((l) => l.locked)).toEqual([false, true, true]);
+      const list = await body(await call("GET", "/timelog", { token: ann.token }), 200);
+      expect(list.items).toEqual(read);
+    } finally {
+      await body(await lock(null), 200);
+    }
+  });
+
   it("projects, clients, tags, tasks: the write's answer is the read's", async () => {
     const bare = await post("/projects", admin.token, { secret_name: `bare-${unique()}` });
     expect(bare).toMatchObject({ description: null, client_fk: null, budget_hours: null, budget_amount: null });

@@ -94,4 +94,22 @@ describe("positions", () => {
     expect(denied).toMatchObject({ code: "insufficient_scope", required_scope: "timelog:read" });
     expect((await call("GET", "/positions", { token: alice.token })).status).toBe(200);
   });
+
+  it("a retried create with the same Idempotency-Key gets the stored answer and creates one position", async () => {
+    const admin = await createSuperuser();
+    const title = `Retry ${Date.now()}`;
+    const send = () =>
+      call("POST", "/positions", {
+        token: admin.token,
+        headers: { "idempotency-key": `pos-${title.replace(" ", "-")}` },
+        body: { title },
+      });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.json()).toEqual(await first.json());
+    const rows = await seedSql("SELECT count(*)::int AS n FROM position WHERE title = $1", [title]);
+    expect(rows[0]).toEqual({ n: 1 });
+  });
 });

@@ -4256,7 +4256,10 @@ export interface operations {
     deleteUsersMeTokensById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4322,6 +4325,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
             /** @description Problem (422) */
@@ -4496,7 +4514,10 @@ export interface operations {
     deleteTokensById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4562,6 +4583,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
             /** @description Problem (422) */
@@ -4735,7 +4771,10 @@ export interface operations {
     postPositions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4794,6 +4833,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
             /** @description Problem (422) */
@@ -4980,7 +5034,10 @@ export interface operations {
     putPositionsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5056,6 +5113,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -5112,7 +5184,10 @@ export interface operations {
     deletePositionsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5251,7 +5326,10 @@ export interface operations {
     patchPositionsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5325,6 +5403,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
             /** @description Problem (422) */
@@ -12357,7 +12450,10 @@ export interface operations {
     patchSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
