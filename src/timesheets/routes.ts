@@ -51,7 +51,8 @@ const decision = (
     tags,
     summary,
     description,
-    ...access({ scope: "timelog:write" }),
+    // Reopening is superusers' (timesheet_decide() refuses anyone else too); deciding is managers'.
+    ...access(path === "reopen" ? { scope: "timelog:write", role: "superuser" } : { scope: "timelog:write" }),
     request: { params: UserWeekParams, headers: IdempotencyHeader, body: body(schema) },
     responses: { 200: json(Timesheet, "The week, decided"), ...problems(401, 403, 404, 409, 422) },
   });
