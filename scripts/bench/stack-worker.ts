@@ -1,43 +1,19 @@
 // The fixed stack's own floor, for the bundle and cold-start targets: the libraries the API must
 // use (hono with @hono/zod-openapi and zod, Kysely as a compile-only query builder, neon() over
-// HTTP) and nothing of ours but one validated route that compiles one query. What this costs in
-// bytes and start-up, no change to our code can take away.
+// HTTP) and nothing of ours but Kysely's compile-only setup and one validated route that compiles
+// one query. What this costs in bytes and start-up, no change to our code can take away.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { neon, neonConfig } from "@neondatabase/serverless";
-import {
-  type DatabaseConnection,
-  type Driver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-} from "kysely";
+import { Kysely } from "kysely";
+import { compileOnly } from "../../src/db/client.ts";
 
 interface Env {
   DATABASE_URL: string;
   NEON_FETCH_ENDPOINT: string;
 }
 
-class NoDriver implements Driver {
-  async init() {}
-  async acquireConnection(): Promise<DatabaseConnection> {
-    throw new Error("compile only");
-  }
-  async beginTransaction() {}
-  async commitTransaction() {}
-  async rollbackTransaction() {}
-  async releaseConnection() {}
-  async destroy() {}
-}
-
-const db = new Kysely<{ item: { id: number } }>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new NoDriver(),
-    createIntrospector: (k) => new PostgresIntrospector(k),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
+// Kysely set up as the API sets it up: a query builder only.
+const db = new Kysely<{ item: { id: number } }>({ dialect: compileOnly });
 
 const app = new OpenAPIHono<{ Bindings: Env }>();
 app.openapi(

@@ -39,7 +39,8 @@ class CompileOnlyDriver implements Driver {
   async destroy() {}
 }
 
-const compileOnly = {
+/** Kysely as a query builder only (also the bench's fixed-stack worker, scripts/bench/stack-worker.ts). */
+export const compileOnly = {
   createAdapter: () => new PostgresAdapter(),
   createDriver: () => new CompileOnlyDriver(),
   createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),

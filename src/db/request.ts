@@ -66,9 +66,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     const results = (await batch(database, [guard, ...checks, ...queries])) as unknown[][];
     return { results: results.slice(skip) as Results<Q> };
   }
-  // Last in a write's transaction: whether its triggers queued webhook events to deliver.
-  const results = (await batch(database, [guard, ...checks, ...queries, QUEUED])) as unknown[][];
-  if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
+  const results = noteQueued(c, (await batch(database, [guard, ...checks, ...queries, QUEUED])) as unknown[][]);
   return { results: results.slice(skip) as Results<Q> };
 }
 
@@ -109,6 +107,11 @@ const compiled = (text: string, parameters: unknown[]): Compilable<unknown> => (
 });
 /** Last in a write's batch: whether its triggers queued webhook events (the same statement always). */
 const QUEUED = compiled("SELECT coalesce(current_setting('timelog.webhooks', true), '') = 'queued' AS queued", []);
+/** Takes QUEUED's answer off a batch's results: the write queued webhook events to deliver after it. */
+function noteQueued(c: Context<AppEnv>, results: unknown[][]): unknown[][] {
+  if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
+  return results;
+}
 
 /** Queries for a caller who is not signed in (still one batch, still under the timeout). */
 export async function anonymous<const Q extends readonly Compilable<unknown>[]>(
@@ -117,8 +120,7 @@ export async function anonymous<const Q extends readonly Compilable<unknown>[]>(
 ): Promise<{ -readonly [K in keyof Q]: Rows<Q[K]> }> {
   await countRequest(c);
   const database = c.get("database");
-  const results = (await batch(database, [...queries, QUEUED])) as unknown[][];
-  if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
+  const results = noteQueued(c, (await batch(database, [...queries, QUEUED])) as unknown[][]);
   return results as { -readonly [K in keyof Q]: Rows<Q[K]> };
 }
 

@@ -17,10 +17,7 @@ import { Timelog } from "../../src/timelog/schemas";
 import { User, UserWithPosition } from "../../src/users/schemas";
 import { WebhookEndpoint } from "../../src/webhooks/schemas";
 import { call } from "../helpers/api";
-import { createProject, createSuperuser, createUser, type TestUser } from "../helpers/factories";
-
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
+import { createProject, createSuperuser, createUser, type TestUser, unique } from "../helpers/factories";
 
 type Shape = z.ZodObject<z.ZodRawShape>;
 

@@ -3,7 +3,9 @@ import { neon } from "@neondatabase/serverless";
 import { call, testEnv } from "./api";
 
 let seq = 0;
-const unique = () => `${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+/** A short string no other call in this run returns, for names that must be unique. */
+export const unique = () =>
+  `${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /** Direct SQL on this file's database, for seeding what the API deliberately cannot do. */
 export async function seedSql(text: string, params: unknown[] = []) {
