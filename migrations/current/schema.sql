@@ -3,6 +3,52 @@
 
 -- Tables
 
+CREATE TABLE absence (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  user_fk integer NOT NULL,
+  type_fk integer NOT NULL,
+  first_day date NOT NULL,
+  last_day date NOT NULL,
+  half_day text,
+  note text,
+  status text NOT NULL,
+  comment text,
+  requested_by integer NOT NULL,
+  acted_by integer,
+  acted_at timestamp(3) with time zone,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp(3) with time zone NOT NULL DEFAULT now(),
+  changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  slots int4range DEFAULT int4range((((first_day - '1970-01-01'::date) * 2) +
+CASE
+    WHEN (half_day = 'pm'::text) THEN 1
+    ELSE 0
+END), (((last_day - '1970-01-01'::date) * 2) +
+CASE
+    WHEN (half_day = 'am'::text) THEN 1
+    ELSE 2
+END))
+);
+CREATE TABLE absence_allowance (
+  user_fk integer NOT NULL,
+  type_fk integer NOT NULL,
+  year integer NOT NULL,
+  days numeric(5,1) NOT NULL
+);
+CREATE TABLE absence_type (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  name text NOT NULL,
+  paid boolean NOT NULL DEFAULT true,
+  counts_as_work boolean NOT NULL DEFAULT true,
+  needs_approval boolean NOT NULL DEFAULT true,
+  unit text NOT NULL DEFAULT 'day'::text,
+  annual_allowance_days numeric(5,1),
+  carry_over_days numeric(5,1),
+  carry_over_expires text,
+  allow_negative boolean NOT NULL DEFAULT false,
+  is_archived boolean NOT NULL DEFAULT false,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now()
+);
 CREATE TABLE api_token (
   id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
   user_fk integer NOT NULL,
@@ -26,7 +72,8 @@ CREATE TABLE app_user (
   is_verified boolean NOT NULL DEFAULT false,
   password_hash text NOT NULL,
   time_zone text,
-  weekly_hours numeric(5,2)
+  weekly_hours numeric(5,2),
+  holiday_calendar_fk integer
 );
 CREATE TABLE audit_checkpoint (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -71,7 +118,20 @@ CREATE TABLE company_settings (
   timelog_max_seconds integer NOT NULL DEFAULT 604800,
   default_time_zone text NOT NULL DEFAULT 'UTC'::text,
   locked_before timestamp(3) with time zone,
-  currency text NOT NULL DEFAULT 'EUR'::text
+  currency text NOT NULL DEFAULT 'EUR'::text,
+  holiday_calendar_fk integer
+);
+CREATE TABLE holiday (
+  calendar_fk integer NOT NULL,
+  day date NOT NULL,
+  name text NOT NULL,
+  half_day boolean NOT NULL DEFAULT false
+);
+CREATE TABLE holiday_calendar (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  name text NOT NULL,
+  region text,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now()
 );
 CREATE TABLE idempotency_key (
   user_fk integer NOT NULL,
@@ -153,6 +213,15 @@ CREATE TABLE team_member (
   user_fk integer NOT NULL,
   role text NOT NULL
 );
+CREATE TABLE time_adjustment (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  user_fk integer NOT NULL,
+  day date NOT NULL,
+  seconds bigint NOT NULL,
+  reason text NOT NULL,
+  created_by integer,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now()
+);
 CREATE TABLE timelog (
   id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
   user_fk integer NOT NULL,
@@ -225,9 +294,66 @@ CREATE TABLE webhook_event (
   data jsonb NOT NULL,
   created_at timestamp(3) with time zone NOT NULL DEFAULT now()
 );
+CREATE TABLE work_schedule (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  position_fk integer,
+  user_fk integer,
+  effective_from date NOT NULL,
+  hours numeric(4,2)[] NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now()
+);
 
 -- Constraints
 
+ALTER TABLE absence ADD CONSTRAINT absence_acted_by_fkey FOREIGN KEY (acted_by) REFERENCES app_user(id);
+ALTER TABLE absence ADD CONSTRAINT absence_changed_xid_not_null NOT NULL changed_xid;
+ALTER TABLE absence ADD CONSTRAINT absence_comment_length CHECK ((char_length(comment) <= 1000));
+ALTER TABLE absence ADD CONSTRAINT absence_created_at_not_null NOT NULL created_at;
+ALTER TABLE absence ADD CONSTRAINT absence_days_length CHECK (((last_day - first_day) < 366));
+ALTER TABLE absence ADD CONSTRAINT absence_days_order CHECK ((last_day >= first_day));
+ALTER TABLE absence ADD CONSTRAINT absence_days_range CHECK (((first_day >= '1970-01-01'::date) AND (last_day <= '9998-12-31'::date)));
+ALTER TABLE absence ADD CONSTRAINT absence_first_day_not_null NOT NULL first_day;
+ALTER TABLE absence ADD CONSTRAINT absence_half_day CHECK ((half_day = ANY (ARRAY['am'::text, 'pm'::text])));
+ALTER TABLE absence ADD CONSTRAINT absence_half_day_single CHECK (((half_day IS NULL) OR (first_day = last_day)));
+ALTER TABLE absence ADD CONSTRAINT absence_id_not_null NOT NULL id;
+ALTER TABLE absence ADD CONSTRAINT absence_last_day_not_null NOT NULL last_day;
+ALTER TABLE absence ADD CONSTRAINT absence_note_length CHECK ((char_length(note) <= 1000));
+ALTER TABLE absence ADD CONSTRAINT absence_overlap EXCLUDE USING gist (user_fk WITH =, slots WITH &&) WHERE ((status = ANY (ARRAY['requested'::text, 'approved'::text])));
+ALTER TABLE absence ADD CONSTRAINT absence_pkey PRIMARY KEY (id);
+ALTER TABLE absence ADD CONSTRAINT absence_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES app_user(id);
+ALTER TABLE absence ADD CONSTRAINT absence_requested_by_not_null NOT NULL requested_by;
+ALTER TABLE absence ADD CONSTRAINT absence_status CHECK ((status = ANY (ARRAY['requested'::text, 'approved'::text, 'rejected'::text, 'cancelled'::text])));
+ALTER TABLE absence ADD CONSTRAINT absence_status_not_null NOT NULL status;
+ALTER TABLE absence ADD CONSTRAINT absence_type_fk_fkey FOREIGN KEY (type_fk) REFERENCES absence_type(id);
+ALTER TABLE absence ADD CONSTRAINT absence_type_fk_not_null NOT NULL type_fk;
+ALTER TABLE absence ADD CONSTRAINT absence_updated_at_not_null NOT NULL updated_at;
+ALTER TABLE absence ADD CONSTRAINT absence_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id);
+ALTER TABLE absence ADD CONSTRAINT absence_user_fk_not_null NOT NULL user_fk;
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_days CHECK (((days >= (0)::numeric) AND (days <= (366)::numeric)));
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_days_not_null NOT NULL days;
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_pkey PRIMARY KEY (user_fk, type_fk, year);
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_type_fk_fkey FOREIGN KEY (type_fk) REFERENCES absence_type(id) ON DELETE CASCADE;
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_type_fk_not_null NOT NULL type_fk;
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_user_fk_not_null NOT NULL user_fk;
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_year CHECK (((year >= 1970) AND (year <= 9998)));
+ALTER TABLE absence_allowance ADD CONSTRAINT absence_allowance_year_not_null NOT NULL year;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_allow_negative_not_null NOT NULL allow_negative;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_allowance_range CHECK (((annual_allowance_days >= (0)::numeric) AND (annual_allowance_days <= (366)::numeric)));
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_carry_over_expires CHECK ((carry_over_expires ~ '^((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|[12][0-9]))$'::text));
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_carry_over_range CHECK (((carry_over_days >= (0)::numeric) AND (carry_over_days <= (366)::numeric)));
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_counts_as_work_not_null NOT NULL counts_as_work;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_created_at_not_null NOT NULL created_at;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_id_not_null NOT NULL id;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_is_archived_not_null NOT NULL is_archived;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_name_key UNIQUE (name);
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)));
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_name_not_null NOT NULL name;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_needs_approval_not_null NOT NULL needs_approval;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_paid_not_null NOT NULL paid;
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_pkey PRIMARY KEY (id);
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_unit CHECK ((unit = ANY (ARRAY['day'::text, 'half_day'::text])));
+ALTER TABLE absence_type ADD CONSTRAINT absence_type_unit_not_null NOT NULL unit;
 ALTER TABLE api_token ADD CONSTRAINT api_token_created_at_not_null NOT NULL created_at;
 ALTER TABLE api_token ADD CONSTRAINT api_token_expires_in_future CHECK ((expires_at > created_at));
 ALTER TABLE api_token ADD CONSTRAINT api_token_hash_key UNIQUE (token_hash);
@@ -243,6 +369,7 @@ ALTER TABLE api_token ADD CONSTRAINT api_token_user_fk_fkey FOREIGN KEY (user_fk
 ALTER TABLE api_token ADD CONSTRAINT api_token_user_fk_not_null NOT NULL user_fk;
 ALTER TABLE app_user ADD CONSTRAINT app_user_email_length CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320)));
 ALTER TABLE app_user ADD CONSTRAINT app_user_email_not_null NOT NULL email;
+ALTER TABLE app_user ADD CONSTRAINT app_user_holiday_calendar_fk_fkey FOREIGN KEY (holiday_calendar_fk) REFERENCES holiday_calendar(id);
 ALTER TABLE app_user ADD CONSTRAINT app_user_id_not_null NOT NULL id;
 ALTER TABLE app_user ADD CONSTRAINT app_user_is_active_not_null NOT NULL is_active;
 ALTER TABLE app_user ADD CONSTRAINT app_user_is_superuser_not_null NOT NULL is_superuser;
@@ -267,11 +394,11 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_at_not_null NOT NULL at;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_not_null NOT NULL chain;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_seq UNIQUE (chain, seq);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_id_not_null NOT NULL entity_id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_not_null NOT NULL entity;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_hash_not_null NOT NULL hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_id_not_null NOT NULL id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_not_null NOT NULL kind;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
@@ -295,12 +422,28 @@ ALTER TABLE company_settings ADD CONSTRAINT company_currency CHECK ((currency ~ 
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_currency_not_null NOT NULL currency;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_default_time_zone_not_null NOT NULL default_time_zone;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_earliest_range CHECK ((timelog_earliest >= '1970-01-01 00:00:00+00'::timestamp with time zone));
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_holiday_calendar_fk_fkey FOREIGN KEY (holiday_calendar_fk) REFERENCES holiday_calendar(id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_id_not_null NOT NULL id;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_max_seconds_range CHECK (((timelog_max_seconds >= 60) AND (timelog_max_seconds <= 2678400)));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_one_row CHECK (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_pkey PRIMARY KEY (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_timelog_earliest_not_null NOT NULL timelog_earliest;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_timelog_max_seconds_not_null NOT NULL timelog_max_seconds;
+ALTER TABLE holiday ADD CONSTRAINT holiday_calendar_fk_fkey FOREIGN KEY (calendar_fk) REFERENCES holiday_calendar(id) ON DELETE CASCADE;
+ALTER TABLE holiday ADD CONSTRAINT holiday_calendar_fk_not_null NOT NULL calendar_fk;
+ALTER TABLE holiday ADD CONSTRAINT holiday_day_not_null NOT NULL day;
+ALTER TABLE holiday ADD CONSTRAINT holiday_day_range CHECK (((day >= '1970-01-01'::date) AND (day <= '9998-12-31'::date)));
+ALTER TABLE holiday ADD CONSTRAINT holiday_half_day_not_null NOT NULL half_day;
+ALTER TABLE holiday ADD CONSTRAINT holiday_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)));
+ALTER TABLE holiday ADD CONSTRAINT holiday_name_not_null NOT NULL name;
+ALTER TABLE holiday ADD CONSTRAINT holiday_pkey PRIMARY KEY (calendar_fk, day);
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_created_at_not_null NOT NULL created_at;
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_id_not_null NOT NULL id;
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_name_key UNIQUE (name);
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)));
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_name_not_null NOT NULL name;
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_pkey PRIMARY KEY (id);
+ALTER TABLE holiday_calendar ADD CONSTRAINT holiday_calendar_region_length CHECK (((char_length(region) >= 1) AND (char_length(region) <= 50)));
 ALTER TABLE idempotency_key ADD CONSTRAINT idempotency_key_created_at_not_null NOT NULL created_at;
 ALTER TABLE idempotency_key ADD CONSTRAINT idempotency_key_key_not_null NOT NULL key;
 ALTER TABLE idempotency_key ADD CONSTRAINT idempotency_key_pkey PRIMARY KEY (user_fk, key);
@@ -388,6 +531,18 @@ ALTER TABLE team_member ADD CONSTRAINT team_member_team_fk_fkey FOREIGN KEY (tea
 ALTER TABLE team_member ADD CONSTRAINT team_member_team_fk_not_null NOT NULL team_fk;
 ALTER TABLE team_member ADD CONSTRAINT team_member_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE RESTRICT;
 ALTER TABLE team_member ADD CONSTRAINT team_member_user_fk_not_null NOT NULL user_fk;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_created_at_not_null NOT NULL created_at;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_created_by_fkey FOREIGN KEY (created_by) REFERENCES app_user(id);
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_day_not_null NOT NULL day;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_day_range CHECK (((day >= '1970-01-01'::date) AND (day <= '9998-12-31'::date)));
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_id_not_null NOT NULL id;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_pkey PRIMARY KEY (id);
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_reason_length CHECK (((char_length(reason) >= 1) AND (char_length(reason) <= 500)));
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_reason_not_null NOT NULL reason;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_seconds CHECK (((seconds <> 0) AND ((seconds >= '-36000000'::integer) AND (seconds <= 36000000))));
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_seconds_not_null NOT NULL seconds;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
+ALTER TABLE time_adjustment ADD CONSTRAINT time_adjustment_user_fk_not_null NOT NULL user_fk;
 ALTER TABLE timelog ADD CONSTRAINT timelog_changed_xid_not_null NOT NULL changed_xid;
 ALTER TABLE timelog ADD CONSTRAINT timelog_created_at_not_null NOT NULL created_at;
 ALTER TABLE timelog ADD CONSTRAINT timelog_end_after_start CHECK (((end_time IS NULL) OR (end_time > start_time)));
@@ -458,9 +613,23 @@ ALTER TABLE webhook_event ADD CONSTRAINT webhook_event_data_not_null NOT NULL da
 ALTER TABLE webhook_event ADD CONSTRAINT webhook_event_id_not_null NOT NULL id;
 ALTER TABLE webhook_event ADD CONSTRAINT webhook_event_pkey PRIMARY KEY (id);
 ALTER TABLE webhook_event ADD CONSTRAINT webhook_event_type_not_null NOT NULL type;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_created_at_not_null NOT NULL created_at;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_effective_from_not_null NOT NULL effective_from;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_from_range CHECK (((effective_from >= '1970-01-01'::date) AND (effective_from <= '9998-12-31'::date)));
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_hours CHECK (((array_ndims(hours) = 1) AND (cardinality(hours) = 7) AND (array_position(hours, NULL::numeric) IS NULL) AND ((0)::numeric <= ALL (hours)) AND ((24)::numeric >= ALL (hours))));
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_hours_not_null NOT NULL hours;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_id_not_null NOT NULL id;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_owner CHECK ((num_nonnulls(position_fk, user_fk) = 1));
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_pkey PRIMARY KEY (id);
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_position_fk_fkey FOREIGN KEY (position_fk) REFERENCES "position"(id) ON DELETE CASCADE;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_position_from UNIQUE (position_fk, effective_from);
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
+ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_user_from UNIQUE (user_fk, effective_from);
 
 -- Indexes (other than those of constraints)
 
+CREATE INDEX absence_type_fk ON public.absence USING btree (type_fk);
+CREATE INDEX absence_user_days ON public.absence USING btree (user_fk, first_day);
 CREATE INDEX api_token_by_user ON public.api_token USING btree (user_fk, id);
 CREATE UNIQUE INDEX app_user_email_key ON public.app_user USING btree (lower(email));
 CREATE INDEX app_user_position_idx ON public.app_user USING btree (position_fk);
@@ -483,6 +652,7 @@ CREATE UNIQUE INDEX tag_name_key ON public.tag USING btree (lower(name));
 CREATE UNIQUE INDEX task_name_key ON public.task USING btree (project_fk, lower(name));
 CREATE UNIQUE INDEX team_name_key ON public.team USING btree (lower(name));
 CREATE INDEX team_member_by_user ON public.team_member USING btree (user_fk);
+CREATE INDEX time_adjustment_user_day ON public.time_adjustment USING btree (user_fk, day);
 CREATE INDEX timelog_by_project ON public.timelog USING btree (project_fk, start_time);
 CREATE INDEX timelog_by_user_start ON public.timelog USING btree (user_fk, start_time DESC, id DESC);
 CREATE INDEX timelog_changes ON public.timelog USING btree (changed_xid, id);
@@ -1232,6 +1402,36 @@ CREATE OR REPLACE FUNCTION public.password_fingerprint(hash text)
  IMMUTABLE
 AS $function$
   SELECT left(encode(sha256(convert_to(hash, 'UTF8')), 'hex'), 16)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.person_days(p_user integer, p_from date, p_to date)
+ RETURNS TABLE(day date, scheduled_seconds bigint, work_share numeric, expected_seconds bigint, holiday text)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  WITH who AS (
+    SELECT u.id, u.position_fk, u.weekly_hours AS own_weekly, p.weekly_hours AS position_weekly,
+           coalesce(u.holiday_calendar_fk, s.holiday_calendar_fk) AS calendar
+    FROM app_user u JOIN "position" p ON p.id = u.position_fk CROSS JOIN company_settings s
+    WHERE u.id = p_user),
+  dated AS (
+    SELECT g::date AS day, extract(isodow FROM g)::int AS dow
+    FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g),
+  planned AS (
+    SELECT d.day, h.name AS holiday, h.half_day,
+      coalesce(
+        (SELECT w.hours[d.dow] FROM work_schedule w
+         WHERE w.user_fk = who.id AND w.effective_from <= d.day ORDER BY w.effective_from DESC LIMIT 1),
+        CASE WHEN who.own_weekly IS NULL THEN NULL WHEN d.dow <= 5 THEN who.own_weekly / 5 ELSE 0 END,
+        (SELECT w.hours[d.dow] FROM work_schedule w
+         WHERE w.position_fk = who.position_fk AND w.effective_from <= d.day ORDER BY w.effective_from DESC LIMIT 1),
+        CASE WHEN d.dow <= 5 THEN who.position_weekly / 5 ELSE 0 END) AS hours
+    FROM dated d CROSS JOIN who
+    LEFT JOIN holiday h ON h.calendar_fk = who.calendar AND h.day = d.day)
+  SELECT x.day, round(x.hours * 3600)::bigint, x.share, round(x.hours * 3600 * x.share)::bigint, x.holiday
+  FROM (SELECT planned.*, CASE WHEN hours = 0 THEN 0 WHEN holiday IS NULL THEN 1 WHEN half_day THEN 0.5 ELSE 0 END AS share
+        FROM planned) x
+  ORDER BY x.day
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.position_json(p "position", p_salary boolean)

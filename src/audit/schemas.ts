@@ -20,9 +20,38 @@ export const KINDS = [
   "webhook.updated",
   "webhook.secret_rotated",
   "webhook.deleted",
+  "absence.requested",
+  "absence.updated",
+  "absence.approved",
+  "absence.rejected",
+  "absence.cancelled",
+  "absence_type.created",
+  "absence_type.updated",
+  "absence_type.deleted",
+  "allowance.set",
+  "holiday_calendar.created",
+  "holiday.set",
+  "holiday.deleted",
+  "work_schedule.created",
+  "work_schedule.deleted",
+  "time_account.adjusted",
 ] as const;
 /** What an event is about; with KINDS, the list the database allows (audit_event_entity_known). */
-export const ENTITIES = ["timelog", "timesheet", "team", "user", "settings", "webhook"] as const;
+export const ENTITIES = [
+  "timelog",
+  "timesheet",
+  "team",
+  "user",
+  "settings",
+  "webhook",
+  "absence",
+  "absence_type",
+  "allowance",
+  "holiday_calendar",
+  "holiday",
+  "work_schedule",
+  "time_adjustment",
+] as const;
 export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 
 const Json = z.record(z.string(), z.unknown());
