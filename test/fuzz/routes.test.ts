@@ -25,7 +25,7 @@ const RUNS = inject("fuzzRuns");
 const CHECKSUM = `
   SELECT md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS sum FROM (
     SELECT 'u' || row(id, email, username, position_fk, is_active, is_superuser, is_verified, password_hash,
-                      time_zone, weekly_hours)::text AS r FROM app_user
+                      time_zone, weekly_hours, holiday_calendar_fk)::text AS r FROM app_user
     UNION ALL SELECT 'p' || row(p.*)::text FROM position p
     UNION ALL SELECT 'j' || row(j.*)::text FROM project j
     UNION ALL SELECT 't' || row(id, user_fk, project_fk, start_time, end_time, note, task_fk, tag_ids, billable)::text FROM timelog
@@ -45,6 +45,13 @@ const CHECKSUM = `
     UNION ALL SELECT 'K' || row(x.*)::text FROM task x
     UNION ALL SELECT 'G' || row(x.*)::text FROM tag x
     UNION ALL SELECT 'R' || row(x.*)::text FROM rate x
+    UNION ALL SELECT 'H' || row(x.*)::text FROM holiday_calendar x
+    UNION ALL SELECT 'h' || row(x.*)::text FROM holiday x
+    UNION ALL SELECT 'S' || row(x.*)::text FROM work_schedule x
+    UNION ALL SELECT 'Y' || row(x.*)::text FROM absence_type x
+    UNION ALL SELECT 'A' || row(x.*)::text FROM absence x
+    UNION ALL SELECT 'L' || row(x.*)::text FROM absence_allowance x
+    UNION ALL SELECT 'J' || row(x.*)::text FROM time_adjustment x
   ) x`;
 
 async function checksum(): Promise<string> {
