@@ -2,7 +2,7 @@
 // Where the fixed stack alone is above a target (bundle, cold start), the floor is printed beside it.
 import type { Headline } from "./history.ts";
 import type { Bundle } from "./host.ts";
-import { replayName } from "./workload.ts";
+import { PEOPLE_TARGETS, replayName } from "./workload.ts";
 
 type Cold = { api: number; baseline: number; stack: number };
 
@@ -75,7 +75,15 @@ export function judgeTargets(head: Headline, bundle: Bundle, cold: Cold): string
     const note = moneyBare ? `the same SQL from a bare worker: p50 ${moneyBare[1]} ms` : "";
     judge("… with money, p50", `${money[1]} ms (${x.toFixed(2)}×)`, "≤ 1.3× without", x <= 1.3, note);
   }
-  return `## Targets (issue 21 §5), judged on this run
+  // Issue 22: the time account and the team calendar, each at most twice the month summary's p50.
+  for (const name of PEOPLE_TARGETS) {
+    const r = row(name, 1);
+    if (r && month) {
+      const x = r[1] / month[1];
+      judge(`${name}, p50`, `${r[1]} ms (${x.toFixed(2)}× the month summary's)`, "≤ 2× the month summary's", x <= 2);
+    }
+  }
+  return `## Targets (issues 21 §5 and 22), judged on this run
 
 | target | this run | wanted | verdict |
 |---|---|---|---|

@@ -106,7 +106,69 @@ export function targets(stack: Stack, accounts: Account[], projectIds: number[])
       before: () => stack.sql.query("DELETE FROM rate"),
       requests: [{ method: "GET", path: `/reports/summary?from=${monthAgo}&to=${now}&group_by=user,project,day` }],
     },
+    {
+      // A row per date: schedule, holidays, absences, worked time and the opening balance before it.
+      name: PEOPLE_TARGETS[0],
+      base: "api",
+      tokens: [accounts[1]?.token ?? ""],
+      before: () => seedPeople(stack, accounts),
+      requests: [{ method: "GET", path: `/users/${accounts[1]?.id}/time-account?from=${yearAgoDay}&to=${today}` }],
+    },
+    {
+      name: PEOPLE_TARGETS[1],
+      base: "api",
+      tokens: superuser,
+      before: () => seedPeople(stack, accounts),
+      requests: [{ method: "GET", path: `/absences/calendar?team_fk=${BENCH_TEAM}&month=${today.slice(0, 7)}` }],
+    },
   ];
+}
+
+/** Issue 22's two rows (judged against the month summary). */
+export const PEOPLE_TARGETS = [
+  "GET /users/{id}/time-account (one person, a year)",
+  "GET /absences/calendar (team of 200, a month)",
+] as const;
+const today = new Date().toISOString().slice(0, 10);
+const yearAgoDay = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+const BENCH_TEAM = 9001;
+
+/**
+ * Everyone in one team, a holiday calendar with a holiday this month and last, and two absences per
+ * person this month (a sick day and a half-day vacation), seeded without triggers and idempotently
+ * (each stack runs it before each of these rows).
+ */
+async function seedPeople(stack: Stack, accounts: Account[]) {
+  const ids = `{${accounts.map((a) => a.id).join(",")}}`;
+  await stack.sql.transaction([
+    stack.sql`SELECT set_config('session_replication_role', 'replica', true)`,
+    stack.sql.query(
+      `INSERT INTO holiday_calendar (id, name) OVERRIDING SYSTEM VALUE VALUES (9001, 'bench') ON CONFLICT (id) DO NOTHING`,
+    ),
+    stack.sql.query(
+      `INSERT INTO holiday (calendar_fk, day, name, half_day)
+       SELECT 9001, date_trunc('month', current_date)::date + d, 'bench holiday ' || d, d = 10 FROM unnest('{2,10,40}'::int[]) d
+       ON CONFLICT DO NOTHING`,
+    ),
+    stack.sql.query("UPDATE company_settings SET holiday_calendar_fk = 9001"),
+    stack.sql.query(`INSERT INTO team (id, name) VALUES (${BENCH_TEAM}, 'bench team') ON CONFLICT (id) DO NOTHING`),
+    stack.sql.query(
+      `INSERT INTO team_member (team_fk, user_fk, role)
+       SELECT ${BENCH_TEAM}, u, CASE WHEN o = 1 THEN 'manager' ELSE 'member' END FROM unnest($1::int[]) WITH ORDINALITY x(u, o)
+       ON CONFLICT DO NOTHING`,
+      [ids],
+    ),
+    stack.sql.query(
+      `INSERT INTO absence (user_fk, type_fk, first_day, last_day, half_day, status, requested_by, note)
+       SELECT u, t.type, t.day, t.day, t.half, 'approved', u, 'bench'
+       FROM unnest($1::int[]) WITH ORDINALITY x(u, o)
+       CROSS JOIN LATERAL (VALUES
+         (2, date_trunc('month', current_date)::date + (o % 20)::int, NULL),
+         (1, date_trunc('month', current_date)::date + (o % 20)::int + 1, 'am')) t(type, day, half)
+       WHERE NOT EXISTS (SELECT 1 FROM absence a WHERE a.note = 'bench' AND a.user_fk = u)`,
+      [ids],
+    ),
+  ]);
 }
 
 /** A webhook receiver on loopback that accepts everything, and endpoint 1 pointing at it. */
