@@ -40,8 +40,8 @@ const [first, last] = [Number(span[1]), Number(span[2] ?? span[1])];
 if (first < 1970 || last > 9998 || last < first || last - first > 50) fail("--years: at most 51 years in 1970–9998");
 const calendar = values.calendar === undefined ? undefined : Number(values.calendar);
 if (calendar !== undefined && !(Number.isInteger(calendar) && calendar > 0)) fail("--calendar is a calendar id");
-const url = values.url ?? fail("--url or TIMELOG_URL is required");
-const token = values.token ?? fail("--token or TIMELOG_TOKEN is required (a superuser's API token, scope admin)");
+const url = values.url || fail("--url or TIMELOG_URL is required");
+const token = values.token || fail("--token or TIMELOG_TOKEN is required (a superuser's API token, scope admin)");
 
 try {
   const years = Array.from({ length: last - first + 1 }, (_, i) => first + i);
