@@ -112,19 +112,26 @@ EXECUTE FUNCTION audit_app_user();
 
 -- The team calendar of one month: every date with the company calendar's holiday and the team's
 -- people away (requested or approved absences; dates as each person's absence names them). The
--- reason shows to the person themself, superusers and the person's managers (manages()); to
--- everyone else it is "away" with no type_fk. Who may read the team at all is the caller's WHERE.
+-- reason shows to the person themself, superusers and the person's managers; to everyone else it
+-- is "away" with no type_fk. Who may read the team at all is the caller's WHERE.
+-- `managed` is manages() (0020) for every person at once: a manager of a team the person is a
+-- member of, unless the person also manages them. Calling manages() per person cost ~0.2 ms each
+-- (35 ms for a team of 200); the set costs one join.
 CREATE FUNCTION absence_calendar_json(p_team integer, p_viewer integer, p_month date) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   WITH span AS (SELECT p_month AS first, (p_month + interval '1 month')::date AS after),
+  managed AS (
+    SELECT t.user_fk FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+    WHERE m.user_fk = p_viewer AND m.role = 'manager' AND t.role = 'member' AND t.user_fk <> p_viewer
+    EXCEPT
+    SELECT m.user_fk FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+    WHERE m.role = 'manager' AND t.user_fk = p_viewer AND t.role = 'member'),
   away AS MATERIALIZED (
-    SELECT a.user_fk, u.username, a.first_day, a.last_day, a.half_day, a.status,
-      CASE WHEN a.user_fk = p_viewer OR user_is_superuser(p_viewer) OR manages(p_viewer, a.user_fk)
-           THEN a.type_fk END AS type_fk,
-      CASE WHEN a.user_fk = p_viewer OR user_is_superuser(p_viewer) OR manages(p_viewer, a.user_fk)
-           THEN t.name ELSE 'away' END AS type
+    SELECT a.user_fk, u.username, a.first_day, a.last_day, a.half_day, a.status, a.type_fk, t.name AS type,
+      a.user_fk = p_viewer OR v.su OR a.user_fk IN (SELECT user_fk FROM managed) AS sees
     FROM team_member m
     CROSS JOIN span
+    CROSS JOIN (SELECT user_is_superuser(p_viewer) AS su) v
     JOIN absence a ON a.user_fk = m.user_fk AND a.status IN ('requested', 'approved')
       AND a.first_day < span.after AND a.last_day >= span.first
     JOIN app_user u ON u.id = a.user_fk
@@ -136,7 +143,8 @@ LANGUAGE sql STABLE AS $$
     coalesce(jsonb_agg(
       jsonb_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'away', coalesce(
         (SELECT jsonb_agg(jsonb_build_object('user_fk', w.user_fk, 'username', w.username, 'half_day', w.half_day,
-                  'type_fk', w.type_fk, 'type', w.type, 'status', w.status) ORDER BY w.username, w.user_fk)
+                  'type_fk', CASE WHEN w.sees THEN w.type_fk END, 'type', CASE WHEN w.sees THEN w.type ELSE 'away' END,
+                  'status', w.status) ORDER BY w.username, w.user_fk)
          FROM away w WHERE d.day BETWEEN w.first_day AND w.last_day), '[]'))
       || CASE WHEN h.name IS NULL THEN '{}' ELSE jsonb_build_object('holiday', h.name) END
       ORDER BY d.day), '[]'))

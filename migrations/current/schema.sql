@@ -675,14 +675,18 @@ CREATE OR REPLACE FUNCTION public.absence_calendar_json(p_team integer, p_viewer
  STABLE
 AS $function$
   WITH span AS (SELECT p_month AS first, (p_month + interval '1 month')::date AS after),
+  managed AS (
+    SELECT t.user_fk FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+    WHERE m.user_fk = p_viewer AND m.role = 'manager' AND t.role = 'member' AND t.user_fk <> p_viewer
+    EXCEPT
+    SELECT m.user_fk FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+    WHERE m.role = 'manager' AND t.user_fk = p_viewer AND t.role = 'member'),
   away AS MATERIALIZED (
-    SELECT a.user_fk, u.username, a.first_day, a.last_day, a.half_day, a.status,
-      CASE WHEN a.user_fk = p_viewer OR user_is_superuser(p_viewer) OR manages(p_viewer, a.user_fk)
-           THEN a.type_fk END AS type_fk,
-      CASE WHEN a.user_fk = p_viewer OR user_is_superuser(p_viewer) OR manages(p_viewer, a.user_fk)
-           THEN t.name ELSE 'away' END AS type
+    SELECT a.user_fk, u.username, a.first_day, a.last_day, a.half_day, a.status, a.type_fk, t.name AS type,
+      a.user_fk = p_viewer OR v.su OR a.user_fk IN (SELECT user_fk FROM managed) AS sees
     FROM team_member m
     CROSS JOIN span
+    CROSS JOIN (SELECT user_is_superuser(p_viewer) AS su) v
     JOIN absence a ON a.user_fk = m.user_fk AND a.status IN ('requested', 'approved')
       AND a.first_day < span.after AND a.last_day >= span.first
     JOIN app_user u ON u.id = a.user_fk
@@ -694,7 +698,8 @@ AS $function$
     coalesce(jsonb_agg(
       jsonb_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'away', coalesce(
         (SELECT jsonb_agg(jsonb_build_object('user_fk', w.user_fk, 'username', w.username, 'half_day', w.half_day,
-                  'type_fk', w.type_fk, 'type', w.type, 'status', w.status) ORDER BY w.username, w.user_fk)
+                  'type_fk', CASE WHEN w.sees THEN w.type_fk END, 'type', CASE WHEN w.sees THEN w.type ELSE 'away' END,
+                  'status', w.status) ORDER BY w.username, w.user_fk)
          FROM away w WHERE d.day BETWEEN w.first_day AND w.last_day), '[]'))
       || CASE WHEN h.name IS NULL THEN '{}' ELSE jsonb_build_object('holiday', h.name) END
       ORDER BY d.day), '[]'))

@@ -1,7 +1,7 @@
 // GET /absences/calendar: who of a team is away when, and what each viewer may see of why.
 import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
-import { createTeamWorld, seedSql, unique } from "../helpers/factories";
+import { createTeamWorld, createUser, putMember, seedSql, unique } from "../helpers/factories";
 
 type Month = {
   team_fk: number;
@@ -99,6 +99,18 @@ describe("GET /absences/calendar", () => {
       "2027-01-03",
       "2027-01-04",
     ]);
+  });
+
+  it("managers see the reasons of the people they manage only: a co-manager is away to them", async () => {
+    const { admin, manager, ann, team } = await createTeamWorld();
+    const mia = await createUser();
+    await putMember(admin, team.id, mia.id, "manager");
+    await absence(mia.id, SICK, "2026-12-14", "2026-12-14", "approved");
+    await absence(ann.id, SICK, "2026-12-14", "2026-12-14", "approved");
+    const seen = on(await month(manager.token, team.id), "2026-12-14");
+    expect(Object.fromEntries(seen.map((a) => [a.user_fk, a.type]))).toEqual({ [mia.id]: "away", [ann.id]: "Sick" });
+    const own = on(await month(mia.token, team.id), "2026-12-14");
+    expect(Object.fromEntries(own.map((a) => [a.user_fk, a.type]))).toEqual({ [mia.id]: "Sick", [ann.id]: "Sick" });
   });
 
   it("someone outside the team gets 404, as for a team that does not exist; bad months are 422", async () => {
