@@ -132,6 +132,15 @@ describe("holiday calendars", () => {
     }
   });
 
+  it("parallel PUTs of one new day: exactly one creates it, the others find it (one row, one event)", async () => {
+    const admin = await createSuperuser();
+    const cal = await createCalendar(admin.token);
+    const put = () => call("PUT", dayPath(cal.id, "2027-08-15"), { token: admin.token, body: { name: "Assumption" } });
+    const statuses = (await Promise.all(Array.from({ length: 6 }, put))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(await auditOf("holiday.set", `${cal.id}/2027-08-15`)).toHaveLength(1);
+  });
+
   it("every operation is one round trip", async () => {
     const [admin, ann] = await Promise.all([createSuperuser(), createUser()]);
     const cal = await createCalendar(admin.token);
