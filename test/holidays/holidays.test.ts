@@ -36,6 +36,8 @@ describe("holiday calendars", () => {
       items: { id: number }[];
     };
     expect(page.items.map((c) => c.id)).toContain(created.id);
+    const bad = await call("GET", "/holiday-calendars?cursor=not-ours", { token: ann.token });
+    expect(await expectProblem(bad, 422)).toMatchObject({ code: "invalid_cursor" });
 
     const taken = await call("POST", "/holiday-calendars", { token: admin.token, body: { name } });
     expect(await expectProblem(taken, 409)).toMatchObject({ code: "name_taken" });

@@ -187,7 +187,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's name, position, status or role (superusers); deactivation ends their logins
-         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken.
+         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar.
          */
         patch: operations["patchUsersById"];
         trace?: never;
@@ -1051,7 +1051,7 @@ export interface paths {
         head?: never;
         /**
          * Change the limits (superusers); existing logs are not rewritten
-         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.
+         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar).
          */
         patch: operations["patchSettings"];
         trace?: never;
