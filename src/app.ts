@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { absenceCalendar } from "./absences/calendar-routes";
 import { allTokens, myTokens } from "./api-tokens/routes";
 import { audit, history } from "./audit/routes";
 import { publicRoute } from "./auth/middleware";
@@ -15,6 +16,7 @@ import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
 import { health } from "./health/routes";
+import { holidays } from "./holidays/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
@@ -142,6 +144,10 @@ app.route("/audit", audit);
 app.route("/reports", reports);
 app.route("/settings", company);
 app.route("/webhooks", webhooks);
+// Issue 22 §2 (h-hol): holiday calendars; the team absence calendar, mounted BEFORE any
+// /absences/{id} route so that "calendar" is never read as an id.
+app.route("/holiday-calendars", holidays);
+app.route("/absences", absenceCalendar);
 app.route("/.well-known", wellKnown);
 
 finishDocument(app);

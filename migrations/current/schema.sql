@@ -669,6 +669,45 @@ CREATE INDEX webhook_event_created ON public.webhook_event USING btree (created_
 
 -- Functions
 
+CREATE OR REPLACE FUNCTION public.absence_calendar_json(p_team integer, p_viewer integer, p_month date)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  WITH span AS (SELECT p_month AS first, (p_month + interval '1 month')::date AS after),
+  managed AS (
+    SELECT t.user_fk FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+    WHERE m.user_fk = p_viewer AND m.role = 'manager' AND t.role = 'member' AND t.user_fk <> p_viewer
+    EXCEPT
+    SELECT m.user_fk FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+    WHERE m.role = 'manager' AND t.user_fk = p_viewer AND t.role = 'member'),
+  away AS MATERIALIZED (
+    SELECT a.user_fk, u.username, a.first_day, a.last_day, a.half_day, a.status, a.type_fk, t.name AS type,
+      a.user_fk = p_viewer OR v.su OR a.user_fk IN (SELECT user_fk FROM managed) AS sees
+    FROM team_member m
+    CROSS JOIN span
+    CROSS JOIN (SELECT user_is_superuser(p_viewer) AS su) v
+    JOIN absence a ON a.user_fk = m.user_fk AND a.status IN ('requested', 'approved')
+      AND a.first_day < span.after AND a.last_day >= span.first
+    JOIN app_user u ON u.id = a.user_fk
+    JOIN absence_type t ON t.id = a.type_fk
+    WHERE m.team_fk = p_team),
+  dated AS (
+    SELECT g::date AS day FROM span, generate_series(span.first::timestamp, (span.after - 1)::timestamp, interval '1 day') g)
+  SELECT jsonb_build_object('team_fk', p_team, 'month', to_char(p_month, 'YYYY-MM'), 'days',
+    coalesce(jsonb_agg(
+      jsonb_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'away', coalesce(
+        (SELECT jsonb_agg(jsonb_build_object('user_fk', w.user_fk, 'username', w.username, 'half_day', w.half_day,
+                  'type_fk', CASE WHEN w.sees THEN w.type_fk END, 'type', CASE WHEN w.sees THEN w.type ELSE 'away' END,
+                  'status', w.status) ORDER BY w.username, w.user_fk)
+         FROM away w WHERE d.day BETWEEN w.first_day AND w.last_day), '[]'))
+      || CASE WHEN h.name IS NULL THEN '{}' ELSE jsonb_build_object('holiday', h.name) END
+      ORDER BY d.day), '[]'))
+  FROM dated d
+  CROSS JOIN company_settings s
+  LEFT JOIN holiday h ON h.calendar_fk = s.holiday_calendar_fk AND h.day = d.day
+$function$
+;
 CREATE OR REPLACE FUNCTION public.api_time(t timestamp with time zone)
  RETURNS text
  LANGUAGE sql
@@ -759,9 +798,11 @@ AS $function$
 BEGIN
   PERFORM audit_append(NEW.id, 'user.updated', 'user', NEW.id::text,
     jsonb_build_object('is_superuser', OLD.is_superuser, 'is_active', OLD.is_active, 'position_fk', OLD.position_fk,
-                       'time_zone', OLD.time_zone, 'weekly_hours', OLD.weekly_hours),
+                       'time_zone', OLD.time_zone, 'weekly_hours', OLD.weekly_hours,
+                       'holiday_calendar_fk', OLD.holiday_calendar_fk),
     jsonb_build_object('is_superuser', NEW.is_superuser, 'is_active', NEW.is_active, 'position_fk', NEW.position_fk,
-                       'time_zone', NEW.time_zone, 'weekly_hours', NEW.weekly_hours));
+                       'time_zone', NEW.time_zone, 'weekly_hours', NEW.weekly_hours,
+                       'holiday_calendar_fk', NEW.holiday_calendar_fk));
   RETURN NULL;
 END
 $function$
@@ -821,6 +862,32 @@ CREATE OR REPLACE FUNCTION public.audit_genesis()
  LANGUAGE sql
  IMMUTABLE
 AS $function$ SELECT repeat('0', 64) $function$
+;
+CREATE OR REPLACE FUNCTION public.audit_holiday()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  h holiday := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  PERFORM audit_append(0, CASE TG_OP WHEN 'DELETE' THEN 'holiday.deleted' ELSE 'holiday.set' END, 'holiday',
+    h.calendar_fk || '/' || to_char(h.day, 'YYYY-MM-DD'),
+    CASE WHEN TG_OP <> 'INSERT' THEN holiday_json(OLD) END,
+    CASE WHEN TG_OP <> 'DELETE' THEN holiday_json(NEW) END);
+  RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_holiday_calendar()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM audit_append(0, 'holiday_calendar.created', 'holiday_calendar', NEW.id::text, NULL,
+    holiday_calendar_json(NEW));
+  RETURN NULL;
+END
+$function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_refuse()
  RETURNS trigger
@@ -1244,7 +1311,8 @@ CREATE OR REPLACE FUNCTION public.company_settings_json(s company_settings)
 AS $function$
   SELECT jsonb_build_object(
     'timelog_earliest', api_time(s.timelog_earliest), 'timelog_max_seconds', s.timelog_max_seconds,
-    'default_time_zone', s.default_time_zone, 'locked_before', api_time(s.locked_before), 'currency', s.currency)
+    'default_time_zone', s.default_time_zone, 'locked_before', api_time(s.locked_before), 'currency', s.currency,
+    'holiday_calendar_fk', s.holiday_calendar_fk)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.csv_hm(ms bigint)
@@ -1290,6 +1358,53 @@ CREATE OR REPLACE FUNCTION public.csv_time(t timestamp with time zone, tz text)
 AS $function$
   SELECT to_char(t AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS.MS')
          || csv_offset(extract(epoch FROM (t AT TIME ZONE tz) - (t AT TIME ZONE 'UTC'))::integer)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.holiday_calendar_json(c holiday_calendar)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('id', c.id, 'name', c.name, 'region', c.region, 'created_at', api_time(c.created_at))
+$function$
+;
+CREATE OR REPLACE FUNCTION public.holiday_json(h holiday)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('calendar_fk', h.calendar_fk, 'date', to_char(h.day, 'YYYY-MM-DD'), 'name', h.name,
+    'half_day', h.half_day)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.holiday_lock_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  s company_settings;
+  locked boolean := false;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  SELECT * INTO s FROM company_settings;
+  IF s.locked_before IS NOT NULL THEN
+    IF TG_OP <> 'INSERT' THEN
+      locked := OLD.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
+    END IF;
+    -- An upsert's insert fires this before it meets the existing row: that row's update decides
+    -- (holiday_lock_update, which lets an unchanged row pass).
+    IF TG_OP = 'UPDATE' OR (TG_OP = 'INSERT' AND NOT EXISTS (
+         SELECT 1 FROM holiday h WHERE h.calendar_fk = NEW.calendar_fk AND h.day = NEW.day)) THEN
+      locked := locked OR NEW.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
+    END IF;
+  END IF;
+  IF locked THEN
+    RAISE EXCEPTION 'Days before % are locked: payroll is closed.', api_time(s.locked_before)
+      USING ERRCODE = 'TL409', HINT = 'period_locked',
+            DETAIL = jsonb_build_object('locked_before', api_time(s.locked_before))::text;
+  END IF;
+  RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.idempotency_begin(p_user integer, p_key text, p_hash text)
@@ -1995,7 +2110,7 @@ AS $function$
     'id', u.id, 'email', u.email, 'username', u.username, 'position_fk', u.position_fk,
     'is_active', u.is_active, 'is_superuser', u.is_superuser, 'is_verified', u.is_verified,
     'registered_at', api_time(u.registered_at), 'time_zone', u.time_zone,
-    'weekly_hours', u.weekly_hours::float8)
+    'weekly_hours', u.weekly_hours::float8, 'holiday_calendar_fk', u.holiday_calendar_fk)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.user_time_zone(p_user integer)
@@ -2244,7 +2359,7 @@ $function$
 -- Triggers (per table, in firing order: alphabetical within the same timing and event)
 
 CREATE TRIGGER api_token_limit BEFORE INSERT ON public.api_token FOR EACH ROW EXECUTE FUNCTION api_token_limit();
-CREATE TRIGGER app_user_audit AFTER UPDATE ON public.app_user FOR EACH ROW WHEN ((((((old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active)) OR (old.position_fk IS DISTINCT FROM new.position_fk)) OR (old.time_zone IS DISTINCT FROM new.time_zone)) OR (old.weekly_hours IS DISTINCT FROM new.weekly_hours))) EXECUTE FUNCTION audit_app_user();
+CREATE TRIGGER app_user_audit AFTER UPDATE ON public.app_user FOR EACH ROW WHEN (((((((old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active)) OR (old.position_fk IS DISTINCT FROM new.position_fk)) OR (old.time_zone IS DISTINCT FROM new.time_zone)) OR (old.weekly_hours IS DISTINCT FROM new.weekly_hours)) OR (old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk))) EXECUTE FUNCTION audit_app_user();
 CREATE TRIGGER app_user_created_webhook AFTER INSERT ON public.app_user FOR EACH ROW EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION api_token_revoke_on_deactivation();
 CREATE TRIGGER app_user_deactivated_webhook AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION webhook_user();
@@ -2257,6 +2372,11 @@ CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();
 CREATE TRIGGER company_settings_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN ((old.locked_before IS DISTINCT FROM new.locked_before)) EXECUTE FUNCTION audit_company_lock();
 CREATE TRIGGER company_settings_time_zone BEFORE INSERT OR UPDATE OF default_time_zone ON public.company_settings FOR EACH ROW EXECUTE FUNCTION check_time_zone();
+CREATE TRIGGER holiday_audit AFTER INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION audit_holiday();
+CREATE TRIGGER holiday_audit_update AFTER UPDATE ON public.holiday FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION audit_holiday();
+CREATE TRIGGER holiday_lock BEFORE INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION holiday_lock_guard();
+CREATE TRIGGER holiday_lock_update BEFORE UPDATE ON public.holiday FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION holiday_lock_guard();
+CREATE TRIGGER holiday_calendar_audit AFTER INSERT ON public.holiday_calendar FOR EACH ROW EXECUTE FUNCTION audit_holiday_calendar();
 CREATE TRIGGER rate_spans AFTER INSERT OR DELETE OR UPDATE OF kind, project_fk, user_fk, position_fk, effective_from ON public.rate FOR EACH STATEMENT EXECUTE FUNCTION rate_spans();
 CREATE TRIGGER tag_in_use BEFORE DELETE ON public.tag FOR EACH ROW EXECUTE FUNCTION tag_in_use();
 CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION audit_team_member();

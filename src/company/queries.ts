@@ -10,7 +10,13 @@ export const readSettings = (db: Db) => db.selectFrom("company_settings").select
 
 export const updateSettings = (
   db: Db,
-  patch: { timelog_earliest?: string; timelog_max_seconds?: number; default_time_zone?: string; currency?: string },
+  patch: {
+    timelog_earliest?: string;
+    timelog_max_seconds?: number;
+    default_time_zone?: string;
+    currency?: string;
+    holiday_calendar_fk?: number | null;
+  },
 ) => db.updateTable("company_settings").set(patch).returning(body);
 
 /** The lock is moved by the database's company_set_lock(), which waits for time-log writes in flight. */

@@ -35,7 +35,8 @@ export const company = createRouter()
       tags,
       summary: "Change the limits (superusers); existing logs are not rewritten",
       description:
-        "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.",
+        "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. " +
+        "holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar).",
       ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(UpdateSettings) },
       responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 409, 422) },

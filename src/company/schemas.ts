@@ -1,6 +1,6 @@
 // The company's settings as the API shows and changes them.
 import { z } from "@hono/zod-openapi";
-import { Timestamp, Zone } from "../lib/schemas";
+import { Id, Timestamp, Zone } from "../lib/schemas";
 import { DateTime } from "../projects/schemas";
 
 const MAX_SECONDS = 31 * 86_400;
@@ -12,6 +12,9 @@ export const CompanySettings = z
     default_time_zone: z.string().openapi({ description: "weeks of users without a time_zone run in this zone" }),
     locked_before: Timestamp.nullable().openapi({ description: "payroll closed: no log starting before it changes" }),
     currency: z.string().openapi({ description: "ISO 4217: every amount is in its minor units", example: "EUR" }),
+    holiday_calendar_fk: Id.nullable().openapi({
+      description: "the public holidays of everyone without a calendar of their own (null: none)",
+    }),
   })
   .openapi("CompanySettings");
 
@@ -25,6 +28,9 @@ export const UpdateSettings = z
       .regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR")
       .optional()
       .openapi({ description: "fixed once rates exist (409 currency_in_use)" }),
+    holiday_calendar_fk: Id.nullable()
+      .optional()
+      .openapi({ description: "the company's holiday calendar; an unknown id is 422 unknown_holiday_calendar" }),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");

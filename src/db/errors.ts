@@ -36,6 +36,17 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   team_member_user_fk_fkey: { code: "not_found", detail: "No such user." },
   team_member_team_fk_fkey: { code: "not_found", detail: "No such team." },
   timesheet_reject_says_why: { code: "validation_failed", detail: "A rejection needs a comment." },
+  // Public holidays (issue 22 §2, h-hol)
+  holiday_calendar_name_key: { code: "name_taken", detail: "A holiday calendar with this name exists." },
+  holiday_calendar_fk_fkey: { code: "not_found", detail: "No such holiday calendar." },
+  company_settings_holiday_calendar_fk_fkey: {
+    code: "unknown_holiday_calendar",
+    detail: "holiday_calendar_fk does not name a holiday calendar.",
+  },
+  app_user_holiday_calendar_fk_fkey: {
+    code: "unknown_holiday_calendar",
+    detail: "holiday_calendar_fk does not name a holiday calendar.",
+  },
   timelog_one_open_per_user: {
     code: "already_running",
     detail: "You already have a running time log; close it or switch.",

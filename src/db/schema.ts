@@ -26,6 +26,7 @@ export interface AppUserTable {
   password_hash: string;
   time_zone: string | null;
   weekly_hours: ColumnType<string | null, number | null | undefined, number | null>;
+  holiday_calendar_fk: number | null;
 }
 
 export interface SessionTable {
@@ -45,6 +46,7 @@ export interface CompanySettingsTable {
   default_time_zone: Generated<string>;
   locked_before: Timestamp | null;
   currency: Generated<string>;
+  holiday_calendar_fk: number | null;
 }
 
 export interface Database {
@@ -69,6 +71,23 @@ export interface Database {
   rate: RateTable;
   webhook_event: WebhookEventTable;
   webhook_delivery: WebhookDeliveryTable;
+  // Issue 22 §2 (h-hol): migrations/0026, 0028
+  holiday_calendar: HolidayCalendarTable;
+  holiday: HolidayTable;
+}
+
+export interface HolidayCalendarTable {
+  id: GeneratedAlways<number>;
+  name: string;
+  region: string | null;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface HolidayTable {
+  calendar_fk: number;
+  day: ColumnType<string, string, string>;
+  name: string;
+  half_day: Generated<boolean>;
 }
 
 export interface WebhookEndpointTable {

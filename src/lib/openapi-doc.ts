@@ -20,6 +20,9 @@ export const TAGS = [
   { name: "audit", description: "The tamper-evident audit trail" },
   { name: "settings", description: "Company-wide settings and the payroll lock" },
   { name: "webhooks", description: "Signed notifications of changes to registered endpoints (superusers)" },
+  // Issue 22 (h-hol): public holidays; the team absence calendar (the absences branch names this tag too).
+  { name: "holidays", description: "Public holiday calendars and their days" },
+  { name: "absences", description: "Absences: time off, its types, balances and the team calendar" },
 ];
 
 const pascal = (s: string) =>

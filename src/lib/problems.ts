@@ -77,6 +77,8 @@ export const PROBLEMS = {
   unknown_tag: [422, "No such tag"],
   task_archived: [422, "The task is archived"],
   limit_reached: [422, "A limit is reached"],
+  // Public holidays and the team absence calendar (issue 22 §2, h-hol)
+  unknown_holiday_calendar: [422, "No such holiday calendar"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

@@ -94,6 +94,7 @@ export function updateUser(
     password_hash: string;
     time_zone: string | null;
     weekly_hours: number | null;
+    holiday_calendar_fk: number | null;
   }>,
 ) {
   return db.updateTable("app_user").set(patch).where("id", "=", id).returning(body);

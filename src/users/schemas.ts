@@ -19,6 +19,7 @@ export const User = z
     registered_at: z.iso.datetime({ offset: true }),
     time_zone: z.string().nullable().openapi({ description: "IANA; null: the company's default_time_zone" }),
     weekly_hours: z.number().nullable().openapi({ description: "expected hours a week; null: the position's" }),
+    holiday_calendar_fk: Id.nullable().openapi({ description: "this person's public holidays; null: the company's" }),
   })
   .openapi("User");
 export type User = z.infer<typeof User>;
@@ -107,6 +108,9 @@ export const UpdateUser = z
     is_verified: z.boolean().optional(),
     time_zone: Zone.nullable().optional(),
     weekly_hours: WeeklyHours.nullable().optional(),
+    holiday_calendar_fk: Id.nullable()
+      .optional()
+      .openapi({ description: "null: the company's calendar; an unknown id is 422 unknown_holiday_calendar" }),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateUser");

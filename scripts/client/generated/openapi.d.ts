@@ -187,7 +187,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's name, position, status or role (superusers); deactivation ends their logins
-         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken.
+         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar.
          */
         patch: operations["patchUsersById"];
         trace?: never;
@@ -1051,7 +1051,7 @@ export interface paths {
         head?: never;
         /**
          * Change the limits (superusers); existing logs are not rewritten
-         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on.
+         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar).
          */
         patch: operations["patchSettings"];
         trace?: never;
@@ -1182,6 +1182,118 @@ export interface paths {
          * @description The same event and webhook-id: receivers that already have it can ignore it.
          */
         post: operations["postWebhooksByIdDeliveriesByDeliveryIdRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/holiday-calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Holiday calendars, by id, a page at a time
+         * @description Every signed-in user may read them. Pass next_cursor back as cursor.
+         */
+        get: operations["getHolidayCalendars"];
+        put?: never;
+        /**
+         * Create a holiday calendar (superusers)
+         * @description Superusers only (403). A name in use is 409 name_taken. Fill it with PUT …/days/{date}.
+         */
+        post: operations["postHolidayCalendars"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/holiday-calendars/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One holiday calendar (its days: GET …/days?year=)
+         * @description Every signed-in user may read it.
+         */
+        get: operations["getHolidayCalendarsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/holiday-calendars/{id}/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A calendar's holidays of one year, in date order
+         * @description A plain list, not a page: a year has at most 366 days. An unknown calendar is 404.
+         */
+        get: operations["getHolidayCalendarsByIdDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/holiday-calendars/{id}/days/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One holiday of a calendar
+         * @description 404 when the calendar has no holiday on that date (or does not exist).
+         */
+        get: operations["getHolidayCalendarsByIdDaysByDate"];
+        /**
+         * Set a holiday (superusers): 201 when the date was not one, 200 when it replaced it
+         * @description Superusers only (403). Idempotent: the same PUT again changes nothing (and audits nothing). A day that starts (in the company's zone) before the payroll lock is 409 period_locked. An unknown calendar is 404.
+         */
+        put: operations["putHolidayCalendarsByIdDaysByDate"];
+        post?: never;
+        /**
+         * Remove a holiday (superusers)
+         * @description Superusers only (403). 404 when there is no holiday on that date. A day that starts (in the company's zone) before the payroll lock is 409 period_locked.
+         */
+        delete: operations["deleteHolidayCalendarsByIdDaysByDate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/absences/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who of a team is away on which day of a month (its members, managers and superusers)
+         * @description Every date of the month with the company calendar's holiday and the team's requested and approved absences (status says which). The reason (type, type_fk) shows for your own absences and, to superusers and managers, for the people they manage; otherwise type is "away" and type_fk null. A team you are not in is 404 unless you are a superuser.
+         */
+        get: operations["getAbsencesCalendar"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1582,6 +1694,11 @@ export interface components {
             time_zone: string | null;
             /** @description expected hours a week; null: the position's */
             weekly_hours: number | null;
+            /**
+             * Format: int32
+             * @description this person's public holidays; null: the company's
+             */
+            holiday_calendar_fk: number | null;
         };
         WebhookUserDeactivated: {
             /** @enum {string} */
@@ -1622,7 +1739,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -1684,6 +1801,11 @@ export interface components {
             time_zone: string | null;
             /** @description expected hours a week; null: the position's */
             weekly_hours: number | null;
+            /**
+             * Format: int32
+             * @description this person's public holidays; null: the company's
+             */
+            holiday_calendar_fk: number | null;
         };
         Problem403: components["schemas"]["Problem"] & {
             /**
@@ -1719,7 +1841,7 @@ export interface components {
              * @description the catalogue's codes with status 422. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached";
+            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar";
         };
         Register: {
             /**
@@ -1842,6 +1964,11 @@ export interface components {
             /** @example Europe/Berlin */
             time_zone?: string | null;
             weekly_hours?: number | null;
+            /**
+             * Format: int32
+             * @description null: the company's calendar; an unknown id is 422 unknown_holiday_calendar
+             */
+            holiday_calendar_fk?: number | null;
         };
         NewApiToken: components["schemas"]["ApiToken"] & {
             /**
@@ -2646,6 +2773,11 @@ export interface components {
              * @example EUR
              */
             currency: string;
+            /**
+             * Format: int32
+             * @description the public holidays of everyone without a calendar of their own (null: none)
+             */
+            holiday_calendar_fk: number | null;
         };
         UpdateCompanySettings: {
             /**
@@ -2659,6 +2791,11 @@ export interface components {
             default_time_zone?: string;
             /** @description fixed once rates exist (409 currency_in_use) */
             currency?: string;
+            /**
+             * Format: int32
+             * @description the company's holiday calendar; an unknown id is 422 unknown_holiday_calendar
+             */
+            holiday_calendar_fk?: number | null;
         };
         CompanyLock: {
             /**
@@ -2779,6 +2916,82 @@ export interface components {
              * @example 2026-03-29T07:00:00.000Z
              */
             created_at: string;
+        };
+        HolidayCalendarPage: {
+            items: components["schemas"]["HolidayCalendar"][];
+            /** @description opaque; null on the last page */
+            next_cursor: string | null;
+        };
+        HolidayCalendar: {
+            /** Format: int32 */
+            id: number;
+            name: string;
+            /** @description e.g. DE-BY: where its days come from (informational) */
+            region: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        CreateHolidayCalendar: {
+            /** @example Bavaria */
+            name: string;
+            /** @example DE-BY */
+            region?: string | null;
+        };
+        HolidayList: {
+            /** @description the year's days in date order (at most 366) */
+            items: components["schemas"]["Holiday"][];
+        };
+        Holiday: {
+            /** Format: int32 */
+            calendar_fk: number;
+            /** Format: date */
+            date: string;
+            name: string;
+            /** @description half a working day off (expected time halves) */
+            half_day: boolean;
+        };
+        PutHoliday: {
+            /** @example Christmas Day */
+            name: string;
+            /** @default false */
+            half_day: boolean;
+        };
+        AbsenceCalendar: {
+            /** Format: int32 */
+            team_fk: number;
+            /** @example 2026-12 */
+            month: string;
+            /** @description every date of the month, in order */
+            days: components["schemas"]["CalendarDay"][];
+        };
+        CalendarDay: {
+            /** Format: date */
+            date: string;
+            /** @description the company calendar's holiday on this date */
+            holiday?: string;
+            away: components["schemas"]["CalendarAway"][];
+        };
+        CalendarAway: {
+            /** Format: int32 */
+            user_fk: number;
+            username: string;
+            /**
+             * @description null: the whole day
+             * @enum {string|null}
+             */
+            half_day: "am" | "pm" | null;
+            /**
+             * Format: int32
+             * @description null when the reason is not yours to see
+             */
+            type_fk: number | null;
+            /**
+             * @description the absence type's name, or "away" when the reason is not yours to see
+             * @example Vacation
+             */
+            type: string;
+            /** @enum {string} */
+            status: "requested" | "approved";
         };
         Jwks: {
             keys: {
@@ -13736,6 +13949,1085 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHolidayCalendars: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page (opaque) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of calendars */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidayCalendarPage"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postHolidayCalendars: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateHolidayCalendar"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidayCalendar"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHolidayCalendarsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidayCalendar"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHolidayCalendarsByIdDays: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The year's holidays */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidayList"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHolidayCalendarsByIdDaysByDate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The holiday */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holiday"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putHolidayCalendarsByIdDaysByDate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutHoliday"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holiday"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holiday"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteHolidayCalendarsByIdDaysByDate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAbsencesCalendar: {
+        parameters: {
+            query: {
+                team_fk: number;
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbsenceCalendar"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
             /** @description Problem (422) */
