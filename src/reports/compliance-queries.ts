@@ -50,8 +50,8 @@ function violations(f: ComplianceFilter) {
     people AS (
       SELECT u.id, u.username, user_time_zone(u.id) AS tz
       FROM app_user u
-      WHERE ${people(f)} AND EXISTS (
-        SELECT 1 FROM timelog t WHERE t.user_fk = u.id AND tstzrange(t.start_time, t.end_time, '[)')
+      WHERE ${people(f)} AND u.id IN (
+        SELECT t.user_fk FROM timelog t WHERE tstzrange(t.start_time, t.end_time, '[)')
           && tstzrange((${f.from}::date - 1)::timestamp AT TIME ZONE 'UTC', (${f.to}::date + 2)::timestamp AT TIME ZONE 'UTC', '[)'))),
     days AS (
       SELECT p.id AS user_fk, p.username, p.tz, w.*

@@ -1,46 +1,9 @@
 // GET /reports/compliance: the break rules at their edges (6 h 00 m vs 6 h 01 m), breaks taken
-// between logs, the daily maximum, rest across midnight in a person's zone, and work_days()'s
-// automatic deduction, which the time account counts with.
+// between logs, the daily maximum, rest across midnight in a person's zone, who may ask.
 import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
-import {
-  addEntry,
-  createProject,
-  createSuperuser,
-  createTeam,
-  createUser,
-  seedSql,
-  type TestUser,
-} from "../helpers/factories";
-
-const ARBZG = [
-  { after_hours: 6, minutes: 30 },
-  { after_hours: 9, minutes: 45 },
-];
-
-let admin: TestUser;
-let project: number;
-
-async function rules(body: Record<string, unknown>) {
-  admin ??= await createSuperuser();
-  const defaults = { break_rules: ARBZG, max_daily_hours: null, min_rest_hours: null, break_deduction: "none" };
-  const res = await call("PATCH", "/settings", { token: admin.token, body: { ...defaults, ...body } });
-  expect(res.status).toBe(200);
-  project ??= (await createProject(admin)).id;
-}
-
-/** A log of `user` from `start` (an instant) lasting `minutes`. */
-const work = (user: TestUser, start: string, minutes: number) =>
-  addEntry(user, project, new Date(start), new Date(Date.parse(start) + minutes * 60_000));
-
-async function report(user: TestUser, qs: string) {
-  const res = await call("GET", `/reports/compliance?${qs}`, { token: user.token });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { items: { user_fk: number; date: string; violations: Record<string, unknown>[] }[] };
-}
-
-const workDays = async (user: TestUser, day: string) =>
-  (await seedSql("SELECT * FROM work_days($1, $2, $2)", [user.id, day]))[0];
+import { createTeam, createUser, putMember, seedSql } from "../helpers/factories";
+import { report, rules, work, workDays } from "./world";
 
 describe("GET /reports/compliance", () => {
   it("exactly 6 h 00 m without a break needs none; 6 h 01 m is break_short 30/0, in one round trip", async () => {
@@ -184,16 +147,12 @@ describe("GET /reports/compliance", () => {
   });
 
   it("as the other reports: yourself, your people as a manager, anyone as a superuser; not another member", async () => {
-    await rules({});
+    const { admin } = await rules({});
     const [ann, bob, manager] = await Promise.all([createUser(), createUser(), createUser()]);
     const team = await createTeam(admin);
-    for (const [who, role] of [
-      [manager, "manager"],
-      [ann, "member"],
-      [bob, "member"],
-    ] as const) {
-      await call("PUT", `/teams/${team.id}/members/${who.id}`, { token: admin.token, body: { role } });
-    }
+    await putMember(admin, team.id, manager.id, "manager");
+    await putMember(admin, team.id, ann.id, "member");
+    await putMember(admin, team.id, bob.id, "member");
     await work(ann, "2026-03-16T08:00:00Z", 400);
     await work(bob, "2026-03-16T08:00:00Z", 400);
     const range = "from=2026-03-16&to=2026-03-16";
@@ -228,5 +187,13 @@ describe("GET /reports/compliance", () => {
       expect(problem.code, qs).toBe(code);
     }
     expect((await report(ann, "from=2026-01-01&to=2026-12-31")).items).toEqual([]);
+    // A token without reports:read may not ask.
+    const minted = await call("POST", "/users/me/tokens", {
+      token: ann.token,
+      body: { name: "time only", scopes: ["timelog:read"] },
+    });
+    const { token } = (await minted.json()) as { token: string };
+    const scoped = await call("GET", "/reports/compliance?from=2026-01-01&to=2026-01-31", { token });
+    expect((await expectProblem(scoped, 403)).code).toBe("insufficient_scope");
   });
 });
