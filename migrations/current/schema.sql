@@ -2293,17 +2293,21 @@ CREATE OR REPLACE FUNCTION public.work_days(p_user integer, p_from date, p_to da
  LANGUAGE sql
  STABLE
 AS $function$
-  WITH zone AS (SELECT user_time_zone(p_user) AS tz),
-  days AS (
-    SELECT g::date AS day, g AT TIME ZONE zone.tz AS lo, (g + interval '1 day') AT TIME ZONE zone.tz AS hi
-    FROM zone, generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g),
-  span AS (SELECT min(lo) AS lo, max(hi) AS hi FROM days),
+  -- MATERIALIZED: the zone is looked up once, not in every AT TIME ZONE below.
+  WITH zone AS MATERIALIZED (SELECT user_time_zone(p_user) AS tz),
+  days AS (SELECT g::date AS day FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g),
+  -- Each log in range, cut into the local dates it touches (a log per date, not every log
+  -- against every date: a year of a person's logs is linear, not 365 × logs).
   pieces AS (
     SELECT d.day, greatest(t.start_time, d.lo) AS s, least(coalesce(t.end_time, now()), d.hi) AS e
-    FROM span
-    JOIN timelog t ON t.user_fk = p_user
-      AND tstzrange(t.start_time, t.end_time, '[)') && tstzrange(span.lo, span.hi, '[)')
-    JOIN days d ON t.start_time < d.hi AND coalesce(t.end_time, now()) > d.lo),
+    FROM zone
+    JOIN timelog t ON t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)')
+      && tstzrange(p_from::timestamp AT TIME ZONE zone.tz, (p_to + 1)::timestamp AT TIME ZONE zone.tz, '[)')
+    CROSS JOIN LATERAL (
+      SELECT g::date AS day, g AT TIME ZONE zone.tz AS lo, (g + interval '1 day') AT TIME ZONE zone.tz AS hi
+      FROM generate_series(greatest((t.start_time AT TIME ZONE zone.tz)::date, p_from)::timestamp,
+                           least((coalesce(t.end_time, now()) AT TIME ZONE zone.tz)::date, p_to)::timestamp,
+                           interval '1 day') g) d),
   gaps AS (
     SELECT p.day, p.s, p.e, p.s - lag(p.e) OVER (PARTITION BY p.day ORDER BY p.s) AS gap
     FROM pieces p WHERE p.e > p.s),
@@ -2311,7 +2315,8 @@ AS $function$
     SELECT g.day, round(sum(extract(epoch FROM g.e - g.s)))::bigint AS worked,
            coalesce(round(sum(extract(epoch FROM g.gap))), 0)::bigint AS taken, min(g.s) AS first_start, max(g.e) AS last_end
     FROM gaps g GROUP BY g.day),
-  rules AS (
+  -- MATERIALIZED: the rules are read once, not for every date.
+  rules AS MATERIALIZED (
     SELECT (e ->> 'after_hours')::numeric * 3600 AS after_s, (e ->> 'minutes')::int * 60 AS break_s,
            s.break_deduction = 'automatic' AS deduct
     FROM company_settings s CROSS JOIN jsonb_array_elements(s.break_rules) e)
