@@ -49,7 +49,12 @@ describe("PATCH /settings: break rules, daily maximum, minimum rest, deduction",
       min_rest_hours: 11,
       break_deduction: "automatic",
     });
-    await patch(admin, { break_rules: [], min_rest_hours: null, break_deduction: "none" });
+    // The edges are allowed: 10 rules, 24 hours, 240 minutes.
+    const ten = Array.from({ length: 10 }, (_, i) => ({ after_hours: 24 - i, minutes: 240 - i }));
+    const edges = await patch(admin, { break_rules: ten, max_daily_hours: 24, min_rest_hours: 24 });
+    expect(edges.status).toBe(200);
+    expect(await edges.json()).toMatchObject({ break_rules: [...ten].reverse(), max_daily_hours: 24 });
+    await patch(admin, { break_rules: [], max_daily_hours: null, min_rest_hours: null, break_deduction: "none" });
   });
 
   it("refuses out-of-range and malformed rules with 422 and changes nothing; members get 403", async () => {
