@@ -24,6 +24,8 @@ import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
+// Breaks and working-time compliance (issue 22 §4).
+import { compliance } from "./reports/compliance-routes";
 import { reports } from "./reports/routes";
 import { tagRoutes } from "./tags/routes";
 import { tasks } from "./tasks/routes";
@@ -142,6 +144,8 @@ app.route("/teams", teams);
 app.route("/timesheets", timesheets);
 app.route("/audit", audit);
 app.route("/reports", reports);
+// Breaks and working-time compliance (issue 22 §4).
+app.route("/reports", compliance);
 app.route("/settings", company);
 app.route("/webhooks", webhooks);
 // Issue 22 §2 (h-hol): holiday calendars; the team absence calendar, mounted BEFORE any

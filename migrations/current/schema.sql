@@ -119,7 +119,11 @@ CREATE TABLE company_settings (
   default_time_zone text NOT NULL DEFAULT 'UTC'::text,
   locked_before timestamp(3) with time zone,
   currency text NOT NULL DEFAULT 'EUR'::text,
-  holiday_calendar_fk integer
+  holiday_calendar_fk integer,
+  break_rules jsonb NOT NULL DEFAULT '[]'::jsonb,
+  max_daily_hours numeric,
+  min_rest_hours numeric,
+  break_deduction text NOT NULL DEFAULT 'none'::text
 );
 CREATE TABLE holiday (
   calendar_fk integer NOT NULL,
@@ -419,12 +423,18 @@ ALTER TABLE client ADD CONSTRAINT client_name_length CHECK (((char_length(name) 
 ALTER TABLE client ADD CONSTRAINT client_name_not_null NOT NULL name;
 ALTER TABLE client ADD CONSTRAINT client_pkey PRIMARY KEY (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_currency CHECK ((currency ~ '^[A-Z]{3}$'::text));
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_break_deduction CHECK ((break_deduction = ANY (ARRAY['none'::text, 'automatic'::text])));
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_break_deduction_not_null NOT NULL break_deduction;
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_break_rules CHECK (break_rules_valid(break_rules));
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_break_rules_not_null NOT NULL break_rules;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_currency_not_null NOT NULL currency;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_default_time_zone_not_null NOT NULL default_time_zone;
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_earliest_range CHECK ((timelog_earliest >= '1970-01-01 00:00:00+00'::timestamp with time zone));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_holiday_calendar_fk_fkey FOREIGN KEY (holiday_calendar_fk) REFERENCES holiday_calendar(id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_id_not_null NOT NULL id;
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_max_daily_hours CHECK (((max_daily_hours > (0)::numeric) AND (max_daily_hours <= (24)::numeric)));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_max_seconds_range CHECK (((timelog_max_seconds >= 60) AND (timelog_max_seconds <= 2678400)));
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_min_rest_hours CHECK (((min_rest_hours > (0)::numeric) AND (min_rest_hours <= (24)::numeric)));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_one_row CHECK (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_pkey PRIMARY KEY (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_timelog_earliest_not_null NOT NULL timelog_earliest;
@@ -1229,6 +1239,37 @@ AS $function$
   ORDER BY x.user_fk IS NULL, x.effective_from DESC LIMIT 1
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.break_rules_valid(r jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+DECLARE
+  e jsonb;
+  seen numeric[] := '{}';
+  h numeric;
+  m numeric;
+BEGIN
+  IF jsonb_typeof(r) <> 'array' OR jsonb_array_length(r) > 10 THEN
+    RETURN false;
+  END IF;
+  FOR e IN SELECT x FROM jsonb_array_elements(r) x LOOP
+    IF jsonb_typeof(e) <> 'object' OR (SELECT count(*) FROM jsonb_object_keys(e)) <> 2
+       OR jsonb_typeof(e -> 'after_hours') IS DISTINCT FROM 'number'
+       OR jsonb_typeof(e -> 'minutes') IS DISTINCT FROM 'number' THEN
+      RETURN false;
+    END IF;
+    h := (e ->> 'after_hours')::numeric;
+    m := (e ->> 'minutes')::numeric;
+    IF NOT (h > 0 AND h <= 24 AND m BETWEEN 1 AND 240 AND m = trunc(m)) OR h = ANY (seen) THEN
+      RETURN false;
+    END IF;
+    seen := seen || h;
+  END LOOP;
+  RETURN true;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.check_time_zone()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1312,7 +1353,13 @@ AS $function$
   SELECT jsonb_build_object(
     'timelog_earliest', api_time(s.timelog_earliest), 'timelog_max_seconds', s.timelog_max_seconds,
     'default_time_zone', s.default_time_zone, 'locked_before', api_time(s.locked_before), 'currency', s.currency,
-    'holiday_calendar_fk', s.holiday_calendar_fk)
+    'holiday_calendar_fk', s.holiday_calendar_fk,
+    'break_rules', coalesce((
+      SELECT jsonb_agg(jsonb_build_object('after_hours', (e ->> 'after_hours')::float8, 'minutes', (e ->> 'minutes')::int)
+                       ORDER BY (e ->> 'after_hours')::numeric)
+      FROM jsonb_array_elements(s.break_rules) e), '[]'),
+    'max_daily_hours', s.max_daily_hours::float8, 'min_rest_hours', s.min_rest_hours::float8,
+    'break_deduction', s.break_deduction)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.csv_hm(ms bigint)
@@ -2353,6 +2400,50 @@ CREATE OR REPLACE FUNCTION public.week_span(p_monday date, p_tz text)
  STABLE
 AS $function$
   SELECT tstzrange(p_monday::timestamp AT TIME ZONE p_tz, (p_monday + 7)::timestamp AT TIME ZONE p_tz, '[)')
+$function$
+;
+CREATE OR REPLACE FUNCTION public.work_days(p_user integer, p_from date, p_to date)
+ RETURNS TABLE(day date, worked_seconds bigint, break_seconds bigint, required_break_seconds bigint, deducted_seconds bigint, first_start timestamp with time zone, last_end timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  -- MATERIALIZED: the zone is looked up once, not in every AT TIME ZONE below.
+  WITH zone AS MATERIALIZED (SELECT user_time_zone(p_user) AS tz),
+  days AS (SELECT g::date AS day FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g),
+  -- Each log in range, cut into the local dates it touches (a log per date, not every log
+  -- against every date: a year of a person's logs is linear, not 365 × logs).
+  pieces AS (
+    SELECT d.day, greatest(t.start_time, d.lo) AS s, least(coalesce(t.end_time, now()), d.hi) AS e
+    FROM zone
+    JOIN timelog t ON t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)')
+      && tstzrange(p_from::timestamp AT TIME ZONE zone.tz, (p_to + 1)::timestamp AT TIME ZONE zone.tz, '[)')
+    CROSS JOIN LATERAL (
+      SELECT g::date AS day, g AT TIME ZONE zone.tz AS lo, (g + interval '1 day') AT TIME ZONE zone.tz AS hi
+      FROM generate_series(greatest((t.start_time AT TIME ZONE zone.tz)::date, p_from)::timestamp,
+                           least((coalesce(t.end_time, now()) AT TIME ZONE zone.tz)::date, p_to)::timestamp,
+                           interval '1 day') g) d),
+  gaps AS (
+    SELECT p.day, p.s, p.e, p.s - lag(p.e) OVER (PARTITION BY p.day ORDER BY p.s) AS gap
+    FROM pieces p WHERE p.e > p.s),
+  per_day AS (
+    SELECT g.day, round(sum(extract(epoch FROM g.e - g.s)))::bigint AS worked,
+           coalesce(round(sum(extract(epoch FROM g.gap))), 0)::bigint AS taken, min(g.s) AS first_start, max(g.e) AS last_end
+    FROM gaps g GROUP BY g.day),
+  -- MATERIALIZED: the rules are read once, not for every date.
+  rules AS MATERIALIZED (
+    SELECT (e ->> 'after_hours')::numeric * 3600 AS after_s, (e ->> 'minutes')::int * 60 AS break_s,
+           s.break_deduction = 'automatic' AS deduct
+    FROM company_settings s CROSS JOIN jsonb_array_elements(s.break_rules) e)
+  SELECT d.day, coalesce(w.worked, 0), coalesce(w.taken, 0), coalesce(b.required, 0), coalesce(b.deducted, 0),
+         w.first_start, w.last_end
+  FROM days d
+  LEFT JOIN per_day w ON w.day = d.day
+  LEFT JOIN LATERAL (
+    SELECT max(r.break_s)::bigint AS required,
+           max(CASE WHEN r.deduct THEN greatest(0, floor(least(r.break_s - w.taken, w.worked - r.after_s))) ELSE 0 END)::bigint
+             AS deducted
+    FROM rules r WHERE w.worked > r.after_s) b ON true
+  ORDER BY d.day
 $function$
 ;
 

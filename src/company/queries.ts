@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema";
-import type { CompanySettings } from "./schemas";
+import type { CompanySettings, UpdateSettings } from "./schemas";
 
 type Db = Kysely<Database>;
 /** The settings as the API shows them, built by the database's company_settings_json(). */
@@ -8,16 +8,11 @@ const body = sql<CompanySettings>`company_settings_json(company_settings)`.as("b
 
 export const readSettings = (db: Db) => db.selectFrom("company_settings").select(body);
 
-export const updateSettings = (
-  db: Db,
-  patch: {
-    timelog_earliest?: string;
-    timelog_max_seconds?: number;
-    default_time_zone?: string;
-    currency?: string;
-    holiday_calendar_fk?: number | null;
-  },
-) => db.updateTable("company_settings").set(patch).returning(body);
+export const updateSettings = (db: Db, { break_rules, ...patch }: UpdateSettings) =>
+  db
+    .updateTable("company_settings")
+    .set({ ...patch, ...(break_rules ? { break_rules: sql`${JSON.stringify(break_rules)}::jsonb` } : {}) })
+    .returning(body);
 
 /** The lock is moved by the database's company_set_lock(), which waits for time-log writes in flight. */
 export const setLock = (db: Db, lockedBefore: string | null) =>

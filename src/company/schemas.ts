@@ -4,6 +4,20 @@ import { Id, Timestamp, Zone } from "../lib/schemas";
 import { DateTime } from "../projects/schemas";
 
 const MAX_SECONDS = 31 * 86_400;
+const Hours = z.number().gt(0).max(24);
+
+export const BreakRule = z
+  .strictObject({
+    after_hours: Hours.openapi({ description: "worked time strictly above this many hours needs the break" }),
+    minutes: z.number().int().min(1).max(240).openapi({ description: "the break it needs, in minutes" }),
+  })
+  .openapi("BreakRule", { example: { after_hours: 6, minutes: 30 } });
+
+const BreakDeduction = z.enum(["none", "automatic"]).openapi({
+  description:
+    "automatic: the time account deducts the missing part of a required break from worked time " +
+    "(never below the rule's after_hours)",
+});
 
 export const CompanySettings = z
   .object({
@@ -15,6 +29,11 @@ export const CompanySettings = z
     holiday_calendar_fk: Id.nullable().openapi({
       description: "the public holidays of everyone without a calendar of their own (null: none)",
     }),
+    // Breaks and working-time compliance (issue 22 §4).
+    break_rules: z.array(BreakRule).openapi({ description: "in after_hours order; [] requires no breaks" }),
+    max_daily_hours: z.number().nullable().openapi({ description: "GET /reports/compliance: over_max_daily above it" }),
+    min_rest_hours: z.number().nullable().openapi({ description: "GET /reports/compliance: rest_short below it" }),
+    break_deduction: BreakDeduction,
   })
   .openapi("CompanySettings");
 
@@ -31,6 +50,17 @@ export const UpdateSettings = z
     holiday_calendar_fk: Id.nullable()
       .optional()
       .openapi({ description: "the company's holiday calendar; an unknown id is 422 unknown_holiday_calendar" }),
+    break_rules: z
+      .array(BreakRule)
+      .max(10)
+      .refine((rules) => new Set(rules.map((r) => r.after_hours)).size === rules.length, {
+        message: "after_hours must be unique",
+      })
+      .optional()
+      .openapi({ description: "replaces all rules; at most 10, e.g. Germany's 6 h → 30 min, 9 h → 45 min" }),
+    max_daily_hours: Hours.nullable().optional().openapi({ description: "null: no daily maximum" }),
+    min_rest_hours: Hours.nullable().optional().openapi({ description: "null: no minimum rest" }),
+    break_deduction: BreakDeduction.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");
@@ -43,3 +73,4 @@ export const Lock = z
   })
   .openapi("CompanyLock");
 export type CompanySettings = z.infer<typeof CompanySettings>;
+export type UpdateSettings = z.infer<typeof UpdateSettings>;

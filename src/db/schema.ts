@@ -2,6 +2,8 @@
 import type { ColumnType, Generated, GeneratedAlways } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** company_settings.break_rules (a CHECK validates the JSON). */
+type BreakRule = { after_hours: number; minutes: number };
 type JsonValue = string | number | boolean | { [key: string]: JsonValue } | JsonValue[];
 
 export interface PositionTable {
@@ -47,6 +49,10 @@ export interface CompanySettingsTable {
   locked_before: Timestamp | null;
   currency: Generated<string>;
   holiday_calendar_fk: number | null;
+  break_rules: ColumnType<BreakRule[], string | undefined, string>;
+  max_daily_hours: ColumnType<string | null, number | null, number | null>;
+  min_rest_hours: ColumnType<string | null, number | null, number | null>;
+  break_deduction: Generated<"none" | "automatic">;
 }
 
 export interface Database {

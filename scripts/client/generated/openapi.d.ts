@@ -1032,6 +1032,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Violations of the break and working-time rules (PATCH /settings), per person and date
+         * @description Only person-days with a violation: break_short (the gaps between the day's logs are shorter than the break rules require; exactly after_hours needs none), over_max_daily (worked more than max_daily_hours), rest_short (less than min_rest_hours between the end of the previous log and the date's first start). Employees see their own days; managers those of the people in their teams (user_fk, team_fk); superusers everyone's. Dates are each person's local dates (their time zone), from and to included.
+         */
+        get: operations["getReportsCompliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/compliance.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The compliance report as RFC 4180 CSV, a row per violation
+         * @description The same filter and violations as GET /reports/compliance. Employees see their own days; managers those of the people in their teams (user_fk, team_fk); superusers everyone's. Dates are each person's local dates (their time zone), from and to included. Columns: user_id, username, date, violation, required_minutes, taken_minutes, max_hours, worked_hours, required_hours, rest_hours, previous_end, next_start; a violation fills its own columns, times are in the person's zone with their offset.
+         */
+        get: operations["getReportsComplianceCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/settings": {
         parameters: {
             query?: never;
@@ -2748,6 +2788,70 @@ export interface components {
             /** @description projects with a budget: over it in its current period (GET /projects/{id}/budget) */
             over_budget?: boolean;
         };
+        Compliance: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            items: components["schemas"]["ComplianceDay"][];
+        };
+        ComplianceDay: {
+            /** Format: int32 */
+            user_fk: number;
+            /** Format: date */
+            date: string;
+            violations: components["schemas"]["Violation"][];
+        };
+        Violation: components["schemas"]["BreakShort"] | components["schemas"]["OverMaxDaily"] | components["schemas"]["RestShort"];
+        BreakShort: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            code: "break_short";
+            /**
+             * Format: int64
+             * @description the longest break of the rules the day's work exceeds
+             */
+            required_minutes: number;
+            /**
+             * Format: int64
+             * @description gaps between the day's logs, rounded down
+             */
+            taken_minutes: number;
+        };
+        OverMaxDaily: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            code: "over_max_daily";
+            max_hours: number;
+            /** @description before any automatic deduction; rounded up to 0.01 h */
+            worked_hours: number;
+        };
+        RestShort: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            code: "rest_short";
+            required_hours: number;
+            /** @description from previous_end to next_start, rounded down to 0.01 h */
+            rest_hours: number;
+            /**
+             * Format: date-time
+             * @description the end of the log before next_start
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            previous_end: string;
+            /**
+             * Format: date-time
+             * @description the start of the first log that starts on this date
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            next_start: string;
+        };
         CompanySettings: {
             /**
              * Format: date-time
@@ -2778,6 +2882,32 @@ export interface components {
              * @description the public holidays of everyone without a calendar of their own (null: none)
              */
             holiday_calendar_fk: number | null;
+            /** @description in after_hours order; [] requires no breaks */
+            break_rules: components["schemas"]["BreakRule"][];
+            /** @description GET /reports/compliance: over_max_daily above it */
+            max_daily_hours: number | null;
+            /** @description GET /reports/compliance: rest_short below it */
+            min_rest_hours: number | null;
+            /**
+             * @description automatic: the time account deducts the missing part of a required break from worked time (never below the rule's after_hours)
+             * @enum {string}
+             */
+            break_deduction: "none" | "automatic";
+        };
+        /**
+         * @example {
+         *       "after_hours": 6,
+         *       "minutes": 30
+         *     }
+         */
+        BreakRule: {
+            /** @description worked time strictly above this many hours needs the break */
+            after_hours: number;
+            /**
+             * Format: int32
+             * @description the break it needs, in minutes
+             */
+            minutes: number;
         };
         UpdateCompanySettings: {
             /**
@@ -2796,6 +2926,17 @@ export interface components {
              * @description the company's holiday calendar; an unknown id is 422 unknown_holiday_calendar
              */
             holiday_calendar_fk?: number | null;
+            /** @description replaces all rules; at most 10, e.g. Germany's 6 h → 30 min, 9 h → 45 min */
+            break_rules?: components["schemas"]["BreakRule"][];
+            /** @description null: no daily maximum */
+            max_daily_hours?: number | null;
+            /** @description null: no minimum rest */
+            min_rest_hours?: number | null;
+            /**
+             * @description automatic: the time account deducts the missing part of a required break from worked time (never below the rule's after_hours)
+             * @enum {string}
+             */
+            break_deduction?: "none" | "automatic";
         };
         CompanyLock: {
             /**
@@ -12472,6 +12613,246 @@ export interface operations {
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
                     /** @description attachment; filename="timelog_….csv" */
+                    "Content-Disposition": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportsCompliance: {
+        parameters: {
+            query: {
+                /** @description a local date of each person (their time zone) */
+                from: string;
+                /** @description the last date reported, included (at most 366 dates) */
+                to: string;
+                /** @description one person: yourself, someone you manage, or anyone for a superuser */
+                user_fk?: number;
+                /** @description the members of a team you manage (any team, for a superuser) */
+                team_fk?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The violations */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compliance"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportsComplianceCsv: {
+        parameters: {
+            query: {
+                /** @description a local date of each person (their time zone) */
+                from: string;
+                /** @description the last date reported, included (at most 366 dates) */
+                to: string;
+                /** @description one person: yourself, someone you manage, or anyone for a superuser */
+                user_fk?: number;
+                /** @description the members of a team you manage (any team, for a superuser) */
+                team_fk?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description attachment; filename="compliance_….csv" */
                     "Content-Disposition": string;
                     [name: string]: unknown;
                 };
