@@ -19,6 +19,7 @@ export const TAGS = [
   { name: "reports", description: "Summaries and the CSV export" },
   { name: "audit", description: "The tamper-evident audit trail" },
   { name: "settings", description: "Company-wide settings and the payroll lock" },
+  { name: "absences", description: "Absence types, absences and their approval, balances and allowances" },
   { name: "webhooks", description: "Signed notifications of changes to registered endpoints (superusers)" },
 ];
 
