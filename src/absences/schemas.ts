@@ -12,7 +12,7 @@ export const LocalDate = z
   .refine((v) => v >= "0001-01-01" && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
     message: "a date that exists, YYYY-MM-DD",
   })
-  .openapi({ type: "string", format: "date", example: "2026-12-24" });
+  .openapi({ format: "date", example: "2026-12-24" });
 
 const Days = z.number().min(0).max(366).multipleOf(0.5);
 const MonthDay = z
