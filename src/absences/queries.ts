@@ -6,7 +6,15 @@ import type { Database } from "../db/schema";
 import type { Absence, AbsenceType, Allowance, Balance } from "./schemas";
 
 type Db = Kysely<Database>;
-const compilable = <R>(db: Db, query: RawBuilder<R>) => ({ compile: () => query.compile(db) });
+/**
+ * A raw statement as read() and write() take it: compiled against the API's Kysely, and usable as
+ * the CTE write() wraps a result in when it stores an Idempotency-Key's answer.
+ */
+const compilable = <R>(db: Db, query: RawBuilder<R>) => ({
+  compile: () => query.compile(db),
+  // A CTE's body must be parenthesised; a raw statement is not by itself.
+  toOperationNode: () => sql`(${query})`.toOperationNode(),
+});
 
 // --- absence types -----------------------------------------------------------------------------
 

@@ -37,6 +37,12 @@ describe("absence types", () => {
     expect(created?.headers.get("location")).toBe(`/absence-types/${type.id}`);
     const again = await call("POST", "/absence-types", { token: admin.token, body });
     expect((await expectProblem(again, 409)).code).toBe("name_taken");
+    // Retried with an Idempotency-Key: the first answer, not a second type.
+    const keyed = { token: admin.token, body: { name: "Parental" }, headers: { "idempotency-key": `t-${admin.id}` } };
+    const first = await call("POST", "/absence-types", keyed);
+    const replay = await call("POST", "/absence-types", keyed);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await first.json());
 
     const patched = await call("PATCH", `/absence-types/${type.id}`, {
       token: admin.token,

@@ -172,6 +172,26 @@ describe("absences", () => {
       expect((await expectProblem(r, 409)).code).toBe("absence_overlap");
     }
   });
+
+  it("every write is one round trip: edit, reject, cancel", async () => {
+    const { manager, ann } = await createTeamWorld();
+    const a = await requested(ann, { from: "2027-11-08", to: "2027-11-09" });
+    const b = await requested(ann, { from: "2027-11-15", to: "2027-11-15" });
+    for (const step of [
+      () => call("PATCH", `/absences/${a.id}`, { token: ann.token, body: { note: "moved" } }),
+      () => act(manager, a.id, "reject", { comment: "sorry" }),
+      () => act(ann, b.id, "cancel"),
+      () => call("GET", `/absences?user_fk=${ann.id}`, { token: manager.token }),
+    ]) {
+      let res: Response | undefined;
+      expect(
+        await countRoundTrips(async () => {
+          res = await step();
+        }),
+      ).toBe(1);
+      expect(res?.status).toBe(200);
+    }
+  });
 });
 
 async function teamOf(managerId: number): Promise<number | undefined> {
