@@ -100,8 +100,12 @@ describe("absence days and balances", () => {
     expect((await expectProblem(half, 409)).code).toBe("insufficient_balance");
     // Raised again, the same request fits.
     expect((await allow(admin, ann.id, VACATION, 2027, 2.5)).status).toBe(200);
-    expect((await requested(ann, { from: "2027-03-03", to: "2027-03-03", half_day: "am" })).days).toBe(0.5);
+    const morning = await requested(ann, { from: "2027-03-03", to: "2027-03-03", half_day: "am" });
+    expect(morning.days).toBe(0.5);
     expect(await balanceOf(ann, ann.id, 2027)).toMatchObject({ entitlement: 2.5, remaining: 0 });
+    // Making a requested half day a whole one is refused the same way.
+    const whole = await call("PATCH", `/absences/${morning.id}`, { token: ann.token, body: { half_day: null } });
+    expect((await expectProblem(whole, 409)).code).toBe("insufficient_balance");
 
     // A type that allows a negative balance takes it.
     const advance = await createType(admin, { annual_allowance_days: 1, allow_negative: true, needs_approval: false });
