@@ -2,7 +2,7 @@
 // them — no new absence in it, no decision, no cancel, no edit.
 import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/api";
-import { createTeamWorld, type TestUser } from "../helpers/factories";
+import { createTeamWorld, seedSql, type TestUser } from "../helpers/factories";
 import { act, request, requested, SICK } from "./helpers";
 
 const week = (who: TestUser, path: string) => call("POST", `/timesheets/${path}`, { token: who.token, body: {} });
@@ -46,7 +46,7 @@ describe("locked absences", () => {
   });
 
   it("the company's payroll lock refuses absences before it", async () => {
-    const { admin, ann } = await createTeamWorld();
+    const { admin, ann, bob } = await createTeamWorld();
     const before = await requested(ann, { type_fk: SICK, from: "2026-10-05", to: "2026-10-06" });
     const lock = await call("PUT", "/settings/lock", {
       token: admin.token,
@@ -59,7 +59,12 @@ describe("locked absences", () => {
       locked_before: "2026-11-01T00:00:00.000Z",
     });
     expect((await expectProblem(await act(ann, before.id, "cancel"), 409)).code).toBe("period_locked");
-    expect((await requested(ann, { type_fk: SICK, from: "2026-11-02", to: "2026-11-02" })).status).toBe("approved");
+    expect((await requested(ann, { type_fk: SICK, from: "2026-11-01", to: "2026-11-01" })).status).toBe("approved");
+    // A date is the person's: 1 November in Auckland (UTC+13) begins on 31 October UTC, before the lock.
+    await seedSql("UPDATE app_user SET time_zone = 'Pacific/Auckland' WHERE id = $1", [bob.id]);
+    const kiwi = await request(bob, { type_fk: SICK, from: "2026-11-01", to: "2026-11-01" });
+    expect((await expectProblem(kiwi, 409)).code).toBe("period_locked");
+    expect((await requested(bob, { type_fk: SICK, from: "2026-11-02", to: "2026-11-02" })).status).toBe("approved");
     await call("PUT", "/settings/lock", { token: admin.token, body: { locked_before: null } });
   });
 });
