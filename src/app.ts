@@ -3,7 +3,10 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { absenceBalances } from "./absences/balance-routes";
 import { absenceCalendar } from "./absences/calendar-routes";
+import { absences } from "./absences/routes";
+import { absenceTypes } from "./absences/type-routes";
 import { allTokens, myTokens } from "./api-tokens/routes";
 import { audit, history } from "./audit/routes";
 import { publicRoute } from "./auth/middleware";
@@ -153,6 +156,11 @@ app.route("/webhooks", webhooks);
 app.route("/holiday-calendars", holidays);
 app.route("/absences", absenceCalendar);
 app.route("/.well-known", wellKnown);
+// Absences (issue 22 §1). A team calendar at /absences/calendar must be mounted before these:
+// GET /absences/{id} would take "calendar" for an id.
+app.route("/absence-types", absenceTypes);
+app.route("/absences", absences);
+app.route("/users", absenceBalances);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

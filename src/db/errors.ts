@@ -51,6 +51,22 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
     code: "already_running",
     detail: "You already have a running time log; close it or switch.",
   },
+  // Absences (issue 22 §1)
+  absence_overlap: { code: "absence_overlap", detail: "This overlaps another absence of the person." },
+  absence_days_range: { code: "invalid_value", detail: "Absence dates must be between 1970-01-01 and 9998-12-31." },
+  absence_days_order: { code: "validation_failed", detail: "to must not be before from." },
+  absence_days_length: { code: "range_too_long", detail: "An absence spans at most 366 days." },
+  absence_half_day_single: { code: "half_day_not_allowed", detail: "half_day only for a single day (from == to)." },
+  absence_note_length: { code: "invalid_value", detail: "note is longer than 1000 characters." },
+  absence_type_fk_fkey: { code: "unknown_reference", detail: "type_fk does not name an absence type." },
+  absence_user_fk_fkey: { code: "unknown_user", detail: "user_fk does not name a user." },
+  absence_type_name_key: { code: "name_taken", detail: "An absence type with this name exists." },
+  absence_type_carry_over_expires: {
+    code: "invalid_value",
+    detail: "carry_over_expires is MM-DD of a real calendar day.",
+  },
+  absence_allowance_user_fk_fkey: { code: "not_found", detail: "No such user." },
+  absence_allowance_type_fk_fkey: { code: "not_found", detail: "No such absence type." },
 };
 
 /** A delete refused because rows still point at the row (a RESTRICT key), by that key's name. */
@@ -61,6 +77,7 @@ const IN_USE: Record<string, { code: ProblemCode; detail: string }> = {
   },
   project_client_fk_fkey: { code: "client_in_use", detail: "Projects belong to this client; archive it instead." },
   timelog_task_of_project: { code: "task_in_use", detail: "Time logs name this task; archive it instead." },
+  absence_type_fk_fkey: { code: "absence_type_in_use", detail: "Absences have this type; archive it instead." },
 };
 
 const RETRY = { "Retry-After": "2" };

@@ -79,6 +79,15 @@ export const PROBLEMS = {
   limit_reached: [422, "A limit is reached"],
   // Public holidays and the team absence calendar (issue 22 §2, h-hol)
   unknown_holiday_calendar: [422, "No such holiday calendar"],
+  // Absences (issue 22 §1)
+  own_absence: [403, "Nobody approves or rejects their own absence"],
+  absence_type_in_use: [409, "Absences have this type"],
+  absence_overlap: [409, "Overlaps another absence of the person"],
+  absence_not_requested: [409, "The absence is no longer requested"],
+  absence_not_live: [409, "The absence is already rejected or cancelled"],
+  insufficient_balance: [409, "Not enough days left of this absence type"],
+  absence_type_archived: [422, "The absence type is archived"],
+  half_day_not_allowed: [422, "A half day is not allowed here"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

@@ -3,6 +3,7 @@
 // triggers (webhook_timelog, webhook_timesheet, webhook_user); test/webhooks checks every received
 // body against these schemas.
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { Absence } from "../absences/schemas";
 import { Id, Timestamp } from "../lib/schemas";
 import { Timelog } from "../timelog/schemas";
 import { User } from "../users/schemas";
@@ -21,6 +22,7 @@ const TimesheetData = z
   })
   .openapi("WebhookTimesheetData");
 const UserData = User.openapi("WebhookUserData");
+const AbsenceData = Absence.openapi("WebhookAbsenceData");
 
 const DATA: Record<(typeof EVENT_TYPES)[number], z.ZodType> = {
   "timelog.created": LogData,
@@ -34,6 +36,10 @@ const DATA: Record<(typeof EVENT_TYPES)[number], z.ZodType> = {
   "timesheet.reopened": TimesheetData,
   "user.created": UserData,
   "user.deactivated": UserData,
+  "absence.requested": AbsenceData,
+  "absence.approved": AbsenceData,
+  "absence.rejected": AbsenceData,
+  "absence.cancelled": AbsenceData,
 };
 
 const name = (type: string) =>

@@ -15,6 +15,10 @@ export const EVENT_TYPES = [
   "timesheet.reopened",
   "user.created",
   "user.deactivated",
+  "absence.requested",
+  "absence.approved",
+  "absence.rejected",
+  "absence.cancelled",
 ] as const;
 const EventType = z.enum(EVENT_TYPES).openapi("WebhookEventType", { "x-extensible-enum": true, description: GROWS });
 const Events = z

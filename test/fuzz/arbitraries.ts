@@ -281,6 +281,25 @@ function validBody(route: Route, fx: Fixtures): fc.Arbitrary<Record<string, unkn
     case "POST /timesheets/{user_id}/{week}/reject":
     case "POST /timesheets/{user_id}/{week}/reopen":
       return fc.record({ comment: text });
+    // Absences (issue 22 §1): days around today, whole or half, of the three default types.
+    case "POST /absences":
+      return fc
+        .record({
+          type_fk: fc.constantFrom(1, 2, 3),
+          day: fc.integer({ min: -400, max: 400 }),
+          len: fc.nat({ max: 9 }),
+        })
+        .map(({ type_fk, day, len }) => {
+          const date = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+          return { type_fk, from: date(day), to: date(day + len) };
+        });
+    case "POST /absences/{id}/approve":
+    case "POST /absences/{id}/cancel":
+      return fc.constant({});
+    case "POST /absences/{id}/reject":
+      return fc.record({ comment: text });
+    case "PUT /users/{id}/allowances/{type_fk}/{year}":
+      return fc.record({ days: fc.integer({ min: 0, max: 60 }) });
     case "PUT /settings/lock":
       return fc.record({
         locked_before: fc.oneof(

@@ -24,6 +24,15 @@ describe("webhook bodies as documented", () => {
     await week(`${ann.id}/2026-W44/approve`);
     expect((await week(`${ann.id}/2026-W44/reopen`, admin, { comment: "payroll fix" })).status).toBe(200);
     await call("PATCH", `/users/${newcomer.id}`, { token: admin.token, body: { is_active: false } });
+    // Absences: requested, approved, rejected, cancelled.
+    const absence = (from: string) =>
+      call("POST", "/absences", { token: ann.token, body: { type_fk: 1, from, to: from } }).then(
+        async (r) => ((await r.json()) as { id: number }).id,
+      );
+    const [away, refused] = [await absence("2027-01-11"), await absence("2027-01-12")];
+    await call("POST", `/absences/${away}/approve`, { token: manager.token });
+    await call("POST", `/absences/${refused}/reject`, { token: manager.token });
+    await call("POST", `/absences/${away}/cancel`, { token: ann.token });
     const types = new Set((await received("all")).map((m) => m.type));
     expect([...types].sort()).toEqual([...EVENT_TYPES].sort());
   });
