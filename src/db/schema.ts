@@ -69,6 +69,30 @@ export interface Database {
   rate: RateTable;
   webhook_event: WebhookEventTable;
   webhook_delivery: WebhookDeliveryTable;
+  // Issue 22 §3 (time account)
+  work_schedule: WorkScheduleTable;
+  time_adjustment: TimeAdjustmentTable;
+}
+
+export interface WorkScheduleTable {
+  id: GeneratedAlways<number>;
+  position_fk: number | null;
+  user_fk: number | null;
+  effective_from: ColumnType<string, string, never>;
+  /** numeric(4,2)[] for Monday … Sunday: the driver reads it as text. */
+  hours: ColumnType<string, unknown, never>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface TimeAdjustmentTable {
+  id: GeneratedAlways<number>;
+  user_fk: number;
+  day: ColumnType<string, string, never>;
+  /** bigint: the driver reads it as text. */
+  seconds: ColumnType<string, number, never>;
+  reason: string;
+  created_by: number | null;
+  created_at: ColumnType<Date, never, never>;
 }
 
 export interface WebhookEndpointTable {

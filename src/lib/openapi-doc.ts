@@ -20,6 +20,9 @@ export const TAGS = [
   { name: "audit", description: "The tamper-evident audit trail" },
   { name: "settings", description: "Company-wide settings and the payroll lock" },
   { name: "webhooks", description: "Signed notifications of changes to registered endpoints (superusers)" },
+  // Issue 22 §3
+  { name: "work-schedules", description: "Hours per weekday for positions and people, effective-dated" },
+  { name: "time-account", description: "The working-time account: expected, worked, credited, balance per day" },
 ];
 
 const pascal = (s: string) =>
