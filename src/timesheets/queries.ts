@@ -82,11 +82,9 @@ export function listTimesheets(db: Db, f: ListFilter) {
     -- neighbouring stored spans; worked time is one probe of the (person, span) index per cell. One
     -- function call per cell was ~2.5 ms on PostgreSQL 15 (SQL functions are planned per call).
     grid AS (
-      SELECT p.id AS user_fk, w.week, coalesce(u.time_zone, cs.default_time_zone) AS tz,
-             round(coalesce(u.weekly_hours, po.weekly_hours) * 3600)::bigint AS expected
+      SELECT p.id AS user_fk, w.week, coalesce(u.time_zone, cs.default_time_zone) AS tz
       FROM people p
       JOIN app_user u ON u.id = p.id
-      JOIN position po ON po.id = u.position_fk
       CROSS JOIN company_settings cs
       CROSS JOIN LATERAL (SELECT generate_series(b.lo, b.hi, interval '1 week')::date AS week FROM bounds b) w
       WHERE (SELECT count(*) FROM people) * (SELECT (hi - lo) / 7 + 1 FROM bounds) <= ${MAX_CELLS}
@@ -105,7 +103,8 @@ export function listTimesheets(db: Db, f: ListFilter) {
     cells AS (
       SELECT c.user_fk, c.week, jsonb_build_object('user_fk', c.user_fk, 'week', iso_week(c.week),
                'from', api_time(lower(c.span)), 'to', api_time(upper(c.span)), 'status', coalesce(c.status, 'open'),
-               'worked_seconds', x.worked, 'expected_seconds', c.expected, 'balance_seconds', x.worked - c.expected,
+               'worked_seconds', x.worked, 'expected_seconds', e.expected, 'credited_seconds', e.credited,
+               'balance_seconds', x.worked - e.expected + e.credited,
                'submitted_seconds', c.submitted_seconds, 'acted_by', c.acted_by, 'acted_at', api_time(c.acted_at),
                'comment', c.comment) AS j
       FROM spanned c
@@ -115,6 +114,12 @@ export function listTimesheets(db: Db, f: ListFilter) {
         FROM timelog t
         WHERE t.user_fk = c.user_fk AND tstzrange(t.start_time, t.end_time, '[)') && c.span
       ) x
+      -- Expected and credited time as timesheet_json() counts them (migrations/0029): the week's
+      -- dates from person_expected_days, which PostgreSQL inlines into this plan.
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(d.expected_seconds), 0)::bigint AS expected, coalesce(sum(d.credited_seconds), 0)::bigint AS credited
+        FROM person_expected_days(c.user_fk, c.week, c.week + 6) d
+      ) e
     ),
     summed AS (
       SELECT c.user_fk, c.week, c.j || jsonb_build_object('cumulative_balance_seconds',
