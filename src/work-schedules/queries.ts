@@ -19,10 +19,12 @@ export const assertMayRead = (db: Db, viewerId: number, owner: Owner) =>
     ),
   );
 
-export function listSchedules(db: Db, owner: Owner, after: number | undefined, limit: number) {
+export function listSchedules(db: Db, viewerId: number, owner: Owner, after: number | undefined, limit: number) {
   let q = db
     .selectFrom("work_schedule")
     .select(["id", body])
+    // Without a filter: every position's, and the people's the viewer may act for.
+    .where(sql<boolean>`(position_fk IS NOT NULL OR may_act_for(${viewerId}::int, user_fk))`)
     .orderBy("id")
     .limit(limit + 1);
   if (owner.user_fk !== undefined) q = q.where("user_fk", "=", owner.user_fk);

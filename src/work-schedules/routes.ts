@@ -43,10 +43,10 @@ export const workSchedules = createRouter()
       method: "get",
       path: "/",
       tags,
-      summary: "A position's or a person's work schedules, by id",
+      summary: "Work schedules of positions and people, by id",
       description:
-        "Exactly one of position_fk and user_fk. A position's schedules: every signed-in user. A person's: " +
-        "that person, their managers and superusers (403 otherwise).",
+        "A position's schedules: every signed-in user. A person's: that person, their managers and superusers " +
+        "(user_fk of anyone else: 403). Without filters: every position's and those of the people you may see.",
       ...access({ scope: "timelog:read" }),
       request: { query: WorkScheduleQuery },
       responses: { 200: json(WorkSchedulePage, "A page of schedules"), ...problems(401, 403, 422) },
@@ -54,9 +54,10 @@ export const workSchedules = createRouter()
     async (c) => {
       const { limit, cursor, position_fk, user_fk } = c.req.valid("query");
       const { db } = c.get("database");
+      const viewer = c.get("auth").userId;
       const owner = { position_fk, user_fk };
-      const checks = user_fk === undefined ? [] : [q.assertMayRead(db, c.get("auth").userId, owner)];
-      const { results } = await read(c, [q.listSchedules(db, owner, idAfter(cursor), limit)], { checks });
+      const checks = user_fk === undefined ? [] : [q.assertMayRead(db, viewer, owner)];
+      const { results } = await read(c, [q.listSchedules(db, viewer, owner, idAfter(cursor), limit)], { checks });
       return c.json(
         pageOf(results[0], limit, (r) => [r.id]),
         200,

@@ -41,6 +41,4 @@ export const CreateWorkSchedule = z
 export const WorkScheduleQuery = PageQuery.extend({
   position_fk: queryId().optional(),
   user_fk: queryId().optional(),
-}).refine((q) => (q.position_fk === undefined) !== (q.user_fk === undefined), {
-  message: "exactly one of position_fk and user_fk",
 });

@@ -1216,8 +1216,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A position's or a person's work schedules, by id
-         * @description Exactly one of position_fk and user_fk. A position's schedules: every signed-in user. A person's: that person, their managers and superusers (403 otherwise).
+         * Work schedules of positions and people, by id
+         * @description A position's schedules: every signed-in user. A person's: that person, their managers and superusers (user_fk of anyone else: 403). Without filters: every position's and those of the people you may see.
          */
         get: operations["getWorkSchedules"];
         put?: never;
