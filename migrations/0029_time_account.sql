@@ -197,13 +197,13 @@ $$;
 
 -- The account over p_from..p_to as the API shows it: the days, their totals, and the balance
 -- before p_from (every balance from the account's start, plus every adjustment dated earlier,
--- including ones before the start such as a carried-in opening balance). NULL: no such person.
+-- including ones before the start such as a carried-in opening balance). One pass of
+-- time_account_days from the earlier of the start and p_from: the dates before p_from make the
+-- opening balance (the function is planned once, not once per part). NULL: no such person.
 CREATE FUNCTION time_account_json(p_user integer, p_from date, p_to date) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  WITH days AS (SELECT * FROM time_account_days(p_user, p_from, p_to)),
+  WITH every AS (SELECT * FROM time_account_days(p_user, least(time_account_start(p_user), p_from), p_to)),
   opening AS (
-    SELECT coalesce((SELECT sum(d.worked + d.credited - d.expected)
-                     FROM time_account_days(p_user, greatest(time_account_start(p_user), date '1970-01-01'), p_from - 1) d
-                     WHERE p_from > time_account_start(p_user)), 0)
+    SELECT coalesce((SELECT sum(e.worked + e.credited - e.expected) FROM every e WHERE e.day < p_from), 0)
          + coalesce((SELECT sum(a.seconds) FROM time_adjustment a WHERE a.user_fk = p_user AND a.day < p_from), 0)
            AS balance),
   totals AS (
@@ -212,7 +212,7 @@ CREATE FUNCTION time_account_json(p_user integer, p_from date, p_to date) RETURN
            coalesce(sum(balance), 0) AS balance,
            coalesce(jsonb_agg(jsonb_build_object('date', day::text, 'expected', expected, 'worked', worked,
              'credited', credited, 'adjustments', adjustments, 'balance', balance) ORDER BY day), '[]') AS days
-    FROM days)
+    FROM every WHERE day >= p_from)
   SELECT jsonb_build_object('user_fk', u.id, 'from', p_from::text, 'to', p_to::text, 'days', t.days,
     'totals', jsonb_build_object('expected', t.expected::bigint, 'worked', t.worked::bigint,
       'credited', t.credited::bigint, 'adjustments', t.adjustments::bigint, 'balance', t.balance::bigint),
