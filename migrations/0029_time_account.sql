@@ -78,6 +78,26 @@ CREATE FUNCTION time_adjustment_json(a time_adjustment) RETURNS jsonb LANGUAGE s
     'reason', a.reason, 'created_by', a.created_by, 'created_at', api_time(a.created_at))
 $$;
 
+-- Closed payroll stays closed: an adjustment dated before the company lock (read in the company's
+-- zone) would change balances already paid out. Weeks do not count adjustments, so a submitted
+-- week does not refuse one.
+CREATE FUNCTION time_adjustment_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  reason jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  SELECT jsonb_build_object('locked_before', api_time(s.locked_before)) INTO reason FROM company_settings s
+  WHERE NEW.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Time before % is locked: payroll is closed.', reason->>'locked_before'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON time_adjustment
+FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
+
 CREATE FUNCTION audit_time_adjustment() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM audit_append(NEW.user_fk, 'time_account.adjusted', 'time_adjustment', NEW.id::text, NULL,

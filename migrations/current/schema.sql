@@ -1441,19 +1441,24 @@ AS $function$
            coalesce(u.holiday_calendar_fk, s.holiday_calendar_fk) AS calendar
     FROM app_user u JOIN "position" p ON p.id = u.position_fk CROSS JOIN company_settings s
     WHERE u.id = p_user),
+  own AS (
+    SELECT w.hours, w.effective_from AS lo, lead(w.effective_from) OVER (ORDER BY w.effective_from) AS hi
+    FROM work_schedule w WHERE w.user_fk = p_user AND w.effective_from <= p_to),
+  held AS (
+    SELECT w.hours, w.effective_from AS lo, lead(w.effective_from) OVER (ORDER BY w.effective_from) AS hi
+    FROM work_schedule w JOIN who ON w.position_fk = who.position_fk WHERE w.effective_from <= p_to),
   dated AS (
     SELECT g::date AS day, extract(isodow FROM g)::int AS dow
     FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g),
   planned AS (
     SELECT d.day, h.name AS holiday, h.half_day,
-      coalesce(
-        (SELECT w.hours[d.dow] FROM work_schedule w
-         WHERE w.user_fk = who.id AND w.effective_from <= d.day ORDER BY w.effective_from DESC LIMIT 1),
+      coalesce(o.hours[d.dow],
         CASE WHEN who.own_weekly IS NULL THEN NULL WHEN d.dow <= 5 THEN who.own_weekly / 5 ELSE 0 END,
-        (SELECT w.hours[d.dow] FROM work_schedule w
-         WHERE w.position_fk = who.position_fk AND w.effective_from <= d.day ORDER BY w.effective_from DESC LIMIT 1),
+        ps.hours[d.dow],
         CASE WHEN d.dow <= 5 THEN who.position_weekly / 5 ELSE 0 END) AS hours
     FROM dated d CROSS JOIN who
+    LEFT JOIN own o ON d.day >= o.lo AND (o.hi IS NULL OR d.day < o.hi)
+    LEFT JOIN held ps ON d.day >= ps.lo AND (ps.hi IS NULL OR d.day < ps.hi)
     LEFT JOIN holiday h ON h.calendar_fk = who.calendar AND h.day = d.day)
   SELECT x.day, round(x.hours * 3600)::bigint, x.share, round(x.hours * 3600 * x.share)::bigint, x.holiday
   FROM (SELECT planned.*, CASE WHEN hours = 0 THEN 0 WHEN holiday IS NULL THEN 1 WHEN half_day THEN 0.5 ELSE 0 END AS share
@@ -1466,14 +1471,18 @@ CREATE OR REPLACE FUNCTION public.person_expected_days(p_user integer, p_from da
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT d.day, d.expected_seconds, coalesce(c.credited, 0)::bigint
+  SELECT d.day, d.expected_seconds,
+         coalesce(round(sum(least(d.work_share, CASE WHEN a.half_day IS NULL THEN 1 ELSE 0.5 END) * d.scheduled_seconds)
+                        FILTER (WHERE a.first_day IS NOT NULL)), 0)::bigint
   FROM person_days(p_user, p_from, p_to) d
-  LEFT JOIN LATERAL (
-    SELECT round(sum(least(d.work_share, CASE WHEN a.half_day IS NULL THEN 1 ELSE 0.5 END) * d.scheduled_seconds)) AS credited
+  LEFT JOIN (
+    SELECT a.first_day, a.last_day, a.half_day
     FROM absence a JOIN absence_type ty ON ty.id = a.type_fk
     WHERE a.user_fk = p_user AND a.status = 'approved' AND ty.counts_as_work
-      AND a.first_day <= d.day AND a.last_day >= d.day
-  ) c ON true
+      AND a.first_day BETWEEN p_from - 366 AND p_to AND a.last_day >= p_from
+  ) a ON d.day BETWEEN a.first_day AND a.last_day
+  GROUP BY d.day, d.expected_seconds
+  ORDER BY d.day
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.position_json(p "position", p_salary boolean)
@@ -1732,11 +1741,9 @@ CREATE OR REPLACE FUNCTION public.time_account_json(p_user integer, p_from date,
  LANGUAGE sql
  STABLE
 AS $function$
-  WITH days AS (SELECT * FROM time_account_days(p_user, p_from, p_to)),
+  WITH every AS (SELECT * FROM time_account_days(p_user, least(time_account_start(p_user), p_from), p_to)),
   opening AS (
-    SELECT coalesce((SELECT sum(d.worked + d.credited - d.expected)
-                     FROM time_account_days(p_user, greatest(time_account_start(p_user), date '1970-01-01'), p_from - 1) d
-                     WHERE p_from > time_account_start(p_user)), 0)
+    SELECT coalesce((SELECT sum(e.worked + e.credited - e.expected) FROM every e WHERE e.day < p_from), 0)
          + coalesce((SELECT sum(a.seconds) FROM time_adjustment a WHERE a.user_fk = p_user AND a.day < p_from), 0)
            AS balance),
   totals AS (
@@ -1745,7 +1752,7 @@ AS $function$
            coalesce(sum(balance), 0) AS balance,
            coalesce(jsonb_agg(jsonb_build_object('date', day::text, 'expected', expected, 'worked', worked,
              'credited', credited, 'adjustments', adjustments, 'balance', balance) ORDER BY day), '[]') AS days
-    FROM days)
+    FROM every WHERE day >= p_from)
   SELECT jsonb_build_object('user_fk', u.id, 'from', p_from::text, 'to', p_to::text, 'days', t.days,
     'totals', jsonb_build_object('expected', t.expected::bigint, 'worked', t.worked::bigint,
       'credited', t.credited::bigint, 'adjustments', t.adjustments::bigint, 'balance', t.balance::bigint),
@@ -1763,6 +1770,24 @@ AS $function$
                (SELECT (min(t.start_time) AT TIME ZONE z.tz)::date FROM timelog t WHERE t.user_fk = u.id))
   FROM app_user u CROSS JOIN LATERAL (SELECT user_time_zone(u.id) AS tz) z
   WHERE u.id = p_user
+$function$
+;
+CREATE OR REPLACE FUNCTION public.time_adjustment_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  reason jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  SELECT jsonb_build_object('locked_before', api_time(s.locked_before)) INTO reason FROM company_settings s
+  WHERE NEW.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Time before % is locked: payroll is closed.', reason->>'locked_before'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NEW;
+END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.time_adjustment_json(a time_adjustment)
@@ -2438,6 +2463,7 @@ CREATE TRIGGER rate_spans AFTER INSERT OR DELETE OR UPDATE OF kind, project_fk, 
 CREATE TRIGGER tag_in_use BEFORE DELETE ON public.tag FOR EACH ROW EXECUTE FUNCTION tag_in_use();
 CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION audit_team_member();
 CREATE TRIGGER time_adjustment_audit AFTER INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION audit_time_adjustment();
+CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
 CREATE TRIGGER timelog_after_delete AFTER DELETE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_after_delete();
 CREATE TRIGGER timelog_audit AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION audit_timelog();

@@ -95,10 +95,11 @@ export const timeAccount = createRouter()
       summary: "Adjust a person's time account: an opening balance, overtime paid out (superusers)",
       description:
         "Superusers only (403). hours is decimal (negative takes time off the account), stored as whole " +
-        "seconds; audited as time_account.adjusted. Adjustments count in the account, not in timesheets.",
+        "seconds; audited as time_account.adjusted. Adjustments count in the account, not in timesheets. " +
+        "A date before the company lock (in the company's zone) is 409 period_locked.",
       ...access({ scope: "admin", role: "superuser" }),
       request: { params: UserParam, headers: IdempotencyHeader, body: body(CreateAdjustment) },
-      responses: { 201: json(AdjustmentSchema, "Added"), ...problems(401, 403, 404, 422) },
+      responses: { 201: json(AdjustmentSchema, "Added"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { db } = c.get("database");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import {
   addEntry,
+  clockIn,
   createProject,
   createSuperuser,
   createTeamWorld,
@@ -170,6 +171,39 @@ describe("the working-time account", () => {
       [String(body.id)],
     );
     expect(audit).toEqual([{ kind: "time_account.adjusted", chain: ann.id, actor_fk: admin.id }]);
+  });
+
+  it("a running timer counts to now", async () => {
+    const admin = await createSuperuser();
+    const project = await createProject(admin);
+    const ann = await createUser();
+    await seedSql("UPDATE app_user SET time_zone = 'UTC' WHERE id = $1", [ann.id]);
+    const started = await clockIn(ann, project.id);
+    expect(started.status).toBe(201);
+    // Started half an hour ago (the API starts a timer now).
+    const { id } = (await started.json()) as { id: number };
+    await seedSql("UPDATE timelog SET start_time = now() - interval '30 minutes' WHERE id = $1", [id]);
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const { totals } = await account(ann, ann.id, yesterday, today);
+    expect(totals.worked).toBeGreaterThanOrEqual(30 * 60 - 2);
+    expect(totals.worked).toBeLessThan(40 * 60);
+  });
+
+  it("an adjustment before the company lock is refused: payroll is closed", async () => {
+    const admin = await createSuperuser();
+    const ann = await createUser();
+    await seedSql("UPDATE company_settings SET locked_before = '2026-06-01T00:00:00Z'");
+    try {
+      const res = await adjust(admin, ann.id, { date: "2026-05-31", hours: 3, reason: "late correction" });
+      expect(await expectProblem(res, 409)).toMatchObject({
+        code: "period_locked",
+        locked_before: "2026-06-01T00:00:00.000Z",
+      });
+      expect((await adjust(admin, ann.id, { date: "2026-06-01", hours: 3, reason: "June" })).status).toBe(201);
+    } finally {
+      await seedSql("UPDATE company_settings SET locked_before = NULL");
+    }
   });
 
   it("adjustments: superusers only, not zero, at most 10,000 hours, replay-safe", async () => {

@@ -143,6 +143,17 @@ describe("work schedules", () => {
     ]);
   });
 
+  it("parallel requests for one owner and date: exactly one is added", async () => {
+    const admin = await createSuperuser();
+    const ann = await createUser();
+    const body = { user_fk: ann.id, effective_from: "2026-05-04", hours: week };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(admin, body)));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    expect(await seedSql("SELECT count(*)::int AS n FROM work_schedule WHERE user_fk = $1", [ann.id])).toEqual([
+      { n: 1 },
+    ]);
+  });
+
   it("precedence: the person's schedule, else their weekly_hours, else the position's schedule, else its weekly_hours", async () => {
     const admin = await createSuperuser();
     const position = await newPosition(admin, 30);

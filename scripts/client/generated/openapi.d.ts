@@ -1287,7 +1287,7 @@ export interface paths {
         put?: never;
         /**
          * Adjust a person's time account: an opening balance, overtime paid out (superusers)
-         * @description Superusers only (403). hours is decimal (negative takes time off the account), stored as whole seconds; audited as time_account.adjusted. Adjustments count in the account, not in timesheets.
+         * @description Superusers only (403). hours is decimal (negative takes time off the account), stored as whole seconds; audited as time_account.adjusted. Adjustments count in the account, not in timesheets. A date before the company lock (in the company's zone) is 409 period_locked.
          */
         post: operations["postUsersByIdTimeAccountAdjustments"];
         delete?: never;
