@@ -89,6 +89,21 @@ describe("the working-time account", () => {
       });
       // Mon 29, Tue 30, half the 31st, Fri 2nd: New Year's Day is a holiday.
       expect(newYear).toMatchObject({ expected_seconds: 28 * H, credited_seconds: 0, balance_seconds: -28 * H });
+      // A morning off on the 29th credits half its 8 h; a full day off on the half-day 31st credits
+      // the 4 h expected of it, not 8.
+      await seedSql(
+        `INSERT INTO absence (user_fk, type_fk, first_day, last_day, half_day, status, requested_by)
+         VALUES ($1, 1, '2025-12-29', '2025-12-29', 'am', 'approved', $1),
+                ($1, 3, '2025-12-30', '2025-12-30', NULL, 'approved', $1),
+                ($1, 1, '2025-12-31', '2025-12-31', NULL, 'approved', $1),
+                ($1, 1, '2026-01-02', '2026-01-02', NULL, 'requested', $1)`,
+        [ann.id],
+      );
+      const after = byDate(await account(ann, ann.id, "2025-12-29", "2026-01-04"));
+      expect(after["2025-12-29"]).toMatchObject({ expected: 8 * H, credited: 4 * H });
+      expect(after["2025-12-30"]).toMatchObject({ expected: 8 * H, credited: 0 }); // unpaid leave does not count
+      expect(after["2025-12-31"]).toMatchObject({ expected: 4 * H, credited: 4 * H, balance: 0 });
+      expect(after["2026-01-02"]).toMatchObject({ expected: 8 * H, credited: 0 }); // only approved absences credit
       // timesheet_json (a write's answer) counts the same: submitting the week answers balance 0.
       const submitted = await call("POST", "/timesheets/2025-W52/submit", { token: ann.token });
       expect(await submitted.json()).toMatchObject({
