@@ -33,6 +33,7 @@ import { reports } from "./reports/routes";
 import { tagRoutes } from "./tags/routes";
 import { tasks } from "./tasks/routes";
 import { teams } from "./teams/routes";
+import { timeAccount } from "./time-account/routes";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
@@ -41,6 +42,7 @@ import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
 import { webhooks } from "./webhooks/routes";
 import { noteQueued } from "./webhooks/signal";
+import { workSchedules } from "./work-schedules/routes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -161,6 +163,9 @@ app.route("/.well-known", wellKnown);
 app.route("/absence-types", absenceTypes);
 app.route("/absences", absences);
 app.route("/users", absenceBalances);
+// Issue 22 §3: work schedules and the working-time account
+app.route("/work-schedules", workSchedules);
+app.route("/users", timeAccount);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

@@ -1251,6 +1251,17 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.audit_time_adjustment()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM audit_append(NEW.user_fk, 'time_account.adjusted', 'time_adjustment', NEW.id::text, NULL,
+    time_adjustment_json(NEW));
+  RETURN NULL;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.audit_timelog()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1378,6 +1389,22 @@ BEGIN
       jsonb_build_object('url', webhook_url_redacted(OLD.url), 'events', OLD.events, 'status', OLD.status) END,
     CASE WHEN TG_OP <> 'DELETE' THEN
       jsonb_build_object('url', webhook_url_redacted(NEW.url), 'events', NEW.events, 'status', NEW.status) END);
+  RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_work_schedule()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  w work_schedule := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  PERFORM audit_append(coalesce(w.user_fk, 0),
+    'work_schedule.' || CASE TG_OP WHEN 'INSERT' THEN 'created' ELSE 'deleted' END,
+    'work_schedule', w.id::text,
+    CASE WHEN TG_OP = 'DELETE' THEN work_schedule_json(w) END,
+    CASE WHEN TG_OP = 'INSERT' THEN work_schedule_json(w) END);
   RETURN NULL;
 END
 $function$
@@ -1901,24 +1928,48 @@ AS $function$
            coalesce(u.holiday_calendar_fk, s.holiday_calendar_fk) AS calendar
     FROM app_user u JOIN "position" p ON p.id = u.position_fk CROSS JOIN company_settings s
     WHERE u.id = p_user),
+  own AS (
+    SELECT w.hours, w.effective_from AS lo, lead(w.effective_from) OVER (ORDER BY w.effective_from) AS hi
+    FROM work_schedule w WHERE w.user_fk = p_user AND w.effective_from <= p_to),
+  held AS (
+    SELECT w.hours, w.effective_from AS lo, lead(w.effective_from) OVER (ORDER BY w.effective_from) AS hi
+    FROM work_schedule w JOIN who ON w.position_fk = who.position_fk WHERE w.effective_from <= p_to),
   dated AS (
     SELECT g::date AS day, extract(isodow FROM g)::int AS dow
     FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g),
   planned AS (
     SELECT d.day, h.name AS holiday, h.half_day,
-      coalesce(
-        (SELECT w.hours[d.dow] FROM work_schedule w
-         WHERE w.user_fk = who.id AND w.effective_from <= d.day ORDER BY w.effective_from DESC LIMIT 1),
+      coalesce(o.hours[d.dow],
         CASE WHEN who.own_weekly IS NULL THEN NULL WHEN d.dow <= 5 THEN who.own_weekly / 5 ELSE 0 END,
-        (SELECT w.hours[d.dow] FROM work_schedule w
-         WHERE w.position_fk = who.position_fk AND w.effective_from <= d.day ORDER BY w.effective_from DESC LIMIT 1),
+        ps.hours[d.dow],
         CASE WHEN d.dow <= 5 THEN who.position_weekly / 5 ELSE 0 END) AS hours
     FROM dated d CROSS JOIN who
+    LEFT JOIN own o ON d.day >= o.lo AND (o.hi IS NULL OR d.day < o.hi)
+    LEFT JOIN held ps ON d.day >= ps.lo AND (ps.hi IS NULL OR d.day < ps.hi)
     LEFT JOIN holiday h ON h.calendar_fk = who.calendar AND h.day = d.day)
   SELECT x.day, round(x.hours * 3600)::bigint, x.share, round(x.hours * 3600 * x.share)::bigint, x.holiday
   FROM (SELECT planned.*, CASE WHEN hours = 0 THEN 0 WHEN holiday IS NULL THEN 1 WHEN half_day THEN 0.5 ELSE 0 END AS share
         FROM planned) x
   ORDER BY x.day
+$function$
+;
+CREATE OR REPLACE FUNCTION public.person_expected_days(p_user integer, p_from date, p_to date)
+ RETURNS TABLE(day date, expected_seconds bigint, credited_seconds bigint)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT d.day, d.expected_seconds,
+         coalesce(round(sum(least(d.work_share, CASE WHEN a.half_day IS NULL THEN 1 ELSE 0.5 END) * d.scheduled_seconds)
+                        FILTER (WHERE a.first_day IS NOT NULL)), 0)::bigint
+  FROM person_days(p_user, p_from, p_to) d
+  LEFT JOIN (
+    SELECT a.first_day, a.last_day, a.half_day
+    FROM absence a JOIN absence_type ty ON ty.id = a.type_fk
+    WHERE a.user_fk = p_user AND a.status = 'approved' AND ty.counts_as_work
+      AND a.first_day BETWEEN p_from - 366 AND p_to AND a.last_day >= p_from
+  ) a ON d.day BETWEEN a.first_day AND a.last_day
+  GROUP BY d.day, d.expected_seconds
+  ORDER BY d.day
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.position_json(p "position", p_salary boolean)
@@ -2132,6 +2183,107 @@ CREATE OR REPLACE FUNCTION public.task_json(t task)
 AS $function$
   SELECT jsonb_build_object('id', t.id, 'project_fk', t.project_fk, 'name', t.name, 'is_archived', t.is_archived,
     'created_at', api_time(t.created_at))
+$function$
+;
+CREATE OR REPLACE FUNCTION public.time_account_days(p_user integer, p_from date, p_to date)
+ RETURNS TABLE(day date, expected bigint, worked bigint, credited bigint, adjustments bigint, balance bigint)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  WITH z AS (
+    SELECT user_time_zone(p_user) AS tz, time_account_start(p_user) AS start,
+           p_from::timestamp AT TIME ZONE user_time_zone(p_user) AS lo,
+           (p_to + 1)::timestamp AT TIME ZONE user_time_zone(p_user) AS hi),
+  logs AS (
+    SELECT greatest(t.start_time, z.lo) AS s, least(coalesce(t.end_time, now()), now(), z.hi) AS e, z.tz
+    FROM timelog t CROSS JOIN z
+    WHERE t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)') && tstzrange(z.lo, z.hi, '[)')),
+  -- Each log split at local midnights: one piece per date it touches (usually one).
+  pieces AS (
+    SELECT g.day, sum(greatest(0, extract(epoch FROM
+             least(l.e, (g.day + 1)::timestamp AT TIME ZONE l.tz) - greatest(l.s, g.day::timestamp AT TIME ZONE l.tz)))) AS secs
+    FROM logs l
+    CROSS JOIN LATERAL (SELECT x::date AS day FROM generate_series((l.s AT TIME ZONE l.tz)::date::timestamp,
+                                                                   (l.e AT TIME ZONE l.tz)::date::timestamp, interval '1 day') x) g
+    WHERE l.e > l.s
+    GROUP BY g.day),
+  adjusted AS (
+    SELECT a.day, sum(a.seconds)::bigint AS secs FROM time_adjustment a
+    WHERE a.user_fk = p_user AND a.day BETWEEN p_from AND p_to GROUP BY a.day),
+  counted AS (
+    SELECT d.day,
+           CASE WHEN d.day < z.start THEN 0 ELSE d.expected_seconds END AS expected,
+           coalesce(round(p.secs), 0)::bigint AS worked,
+           CASE WHEN d.day < z.start THEN 0 ELSE d.credited_seconds END AS credited,
+           coalesce(a.secs, 0) AS adjustments
+    FROM person_expected_days(p_user, p_from, p_to) d CROSS JOIN z
+    LEFT JOIN pieces p ON p.day = d.day
+    LEFT JOIN adjusted a ON a.day = d.day)
+  SELECT c.day, c.expected, c.worked, c.credited, c.adjustments, c.worked + c.credited + c.adjustments - c.expected
+  FROM counted c ORDER BY c.day
+$function$
+;
+CREATE OR REPLACE FUNCTION public.time_account_json(p_user integer, p_from date, p_to date)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  WITH every AS (SELECT * FROM time_account_days(p_user, least(time_account_start(p_user), p_from), p_to)),
+  opening AS (
+    SELECT coalesce((SELECT sum(e.worked + e.credited - e.expected) FROM every e WHERE e.day < p_from), 0)
+         + coalesce((SELECT sum(a.seconds) FROM time_adjustment a WHERE a.user_fk = p_user AND a.day < p_from), 0)
+           AS balance),
+  totals AS (
+    SELECT coalesce(sum(expected), 0) AS expected, coalesce(sum(worked), 0) AS worked,
+           coalesce(sum(credited), 0) AS credited, coalesce(sum(adjustments), 0) AS adjustments,
+           coalesce(sum(balance), 0) AS balance,
+           coalesce(jsonb_agg(jsonb_build_object('date', day::text, 'expected', expected, 'worked', worked,
+             'credited', credited, 'adjustments', adjustments, 'balance', balance) ORDER BY day), '[]') AS days
+    FROM every WHERE day >= p_from)
+  SELECT jsonb_build_object('user_fk', u.id, 'from', p_from::text, 'to', p_to::text, 'days', t.days,
+    'totals', jsonb_build_object('expected', t.expected::bigint, 'worked', t.worked::bigint,
+      'credited', t.credited::bigint, 'adjustments', t.adjustments::bigint, 'balance', t.balance::bigint),
+    'opening_balance', o.balance::bigint, 'closing_balance', (o.balance + t.balance)::bigint)
+  FROM app_user u CROSS JOIN totals t CROSS JOIN opening o
+  WHERE u.id = p_user
+$function$
+;
+CREATE OR REPLACE FUNCTION public.time_account_start(p_user integer)
+ RETURNS date
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT least((u.registered_at AT TIME ZONE z.tz)::date,
+               (SELECT (min(t.start_time) AT TIME ZONE z.tz)::date FROM timelog t WHERE t.user_fk = u.id))
+  FROM app_user u CROSS JOIN LATERAL (SELECT user_time_zone(u.id) AS tz) z
+  WHERE u.id = p_user
+$function$
+;
+CREATE OR REPLACE FUNCTION public.time_adjustment_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  reason jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  SELECT jsonb_build_object('locked_before', api_time(s.locked_before)) INTO reason FROM company_settings s
+  WHERE NEW.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Time before % is locked: payroll is closed.', reason->>'locked_before'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NEW;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.time_adjustment_json(a time_adjustment)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('id', a.id, 'user_fk', a.user_fk, 'date', a.day::text, 'seconds', a.seconds,
+    'reason', a.reason, 'created_by', a.created_by, 'created_at', api_time(a.created_at))
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.timelog_after_delete()
@@ -2390,15 +2542,17 @@ CREATE OR REPLACE FUNCTION public.timesheet_json(p_user integer, p_monday date)
 AS $function$
   SELECT jsonb_build_object('user_fk', u.id, 'week', iso_week(p_monday),
     'from', api_time(lower(sp.span)), 'to', api_time(upper(sp.span)), 'status', coalesce(s.status, 'open'),
-    'worked_seconds', x.worked, 'expected_seconds', x.expected, 'balance_seconds', x.worked - x.expected,
+    'worked_seconds', x.worked, 'expected_seconds', e.expected, 'credited_seconds', e.credited,
+    'balance_seconds', x.worked - e.expected + e.credited,
     'submitted_seconds', s.submitted_seconds, 'acted_by', s.acted_by, 'acted_at', api_time(s.acted_at),
     'comment', s.comment)
   FROM app_user u
-  JOIN position p ON p.id = u.position_fk
   LEFT JOIN timesheet s ON s.user_fk = u.id AND s.week = p_monday
   CROSS JOIN LATERAL (SELECT timesheet_span(u.id, p_monday) AS span) sp
-  CROSS JOIN LATERAL (SELECT timesheet_worked(u.id, sp.span) AS worked,
-                             round(coalesce(u.weekly_hours, p.weekly_hours) * 3600)::bigint AS expected) x
+  CROSS JOIN LATERAL (SELECT timesheet_worked(u.id, sp.span) AS worked) x
+  CROSS JOIN LATERAL (SELECT coalesce(sum(d.expected_seconds), 0)::bigint AS expected,
+                             coalesce(sum(d.credited_seconds), 0)::bigint AS credited
+                      FROM person_expected_days(u.id, p_monday, p_monday + 6) d) e
   WHERE u.id = p_user
 $function$
 ;
@@ -2772,6 +2926,54 @@ AS $function$
   ORDER BY d.day
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.work_schedule_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  w work_schedule := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+  person integer;
+  reason jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  SELECT jsonb_build_object('locked_before', api_time(s.locked_before)) INTO reason FROM company_settings s
+  WHERE w.effective_from::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Time before % is locked: a schedule from % would change it.', reason->>'locked_before', w.effective_from
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  FOR person IN
+    SELECT u.id FROM app_user u
+    WHERE u.id = w.user_fk OR (u.position_fk = w.position_fk AND u.weekly_hours IS NULL)
+    ORDER BY u.id
+  LOOP
+    PERFORM pg_advisory_xact_lock(7011, person);
+  END LOOP;
+  SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status) INTO reason
+  FROM timesheet t JOIN app_user u ON u.id = t.user_fk
+  WHERE (u.id = w.user_fk OR (u.position_fk = w.position_fk AND u.weekly_hours IS NULL))
+    AND t.status IN ('submitted', 'approved')
+    AND upper(t.span) > w.effective_from::timestamp AT TIME ZONE user_time_zone(u.id)
+  ORDER BY t.week LIMIT 1;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % of user % is %: a schedule from % would change its expected time.',
+      reason->>'week', reason->>'user_fk', reason->>'timesheet_status', w.effective_from
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN w;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.work_schedule_json(w work_schedule)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('id', w.id, 'position_fk', w.position_fk, 'user_fk', w.user_fk,
+    'effective_from', w.effective_from::text, 'hours', to_jsonb(w.hours::float8[]),
+    'created_at', api_time(w.created_at))
+$function$
+;
 
 -- Triggers (per table, in firing order: alphabetical within the same timing and event)
 
@@ -2803,6 +3005,8 @@ CREATE TRIGGER holiday_calendar_audit AFTER INSERT ON public.holiday_calendar FO
 CREATE TRIGGER rate_spans AFTER INSERT OR DELETE OR UPDATE OF kind, project_fk, user_fk, position_fk, effective_from ON public.rate FOR EACH STATEMENT EXECUTE FUNCTION rate_spans();
 CREATE TRIGGER tag_in_use BEFORE DELETE ON public.tag FOR EACH ROW EXECUTE FUNCTION tag_in_use();
 CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION audit_team_member();
+CREATE TRIGGER time_adjustment_audit AFTER INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION audit_time_adjustment();
+CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
 CREATE TRIGGER timelog_after_delete AFTER DELETE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_after_delete();
 CREATE TRIGGER timelog_audit AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION audit_timelog();
@@ -2814,3 +3018,5 @@ CREATE TRIGGER timesheet_webhook AFTER INSERT OR UPDATE ON public.timesheet FOR 
 CREATE TRIGGER webhook_endpoint_audit AFTER INSERT OR DELETE OR UPDATE ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION audit_webhook_endpoint();
 CREATE TRIGGER webhook_endpoint_limit BEFORE INSERT ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION webhook_endpoint_limit();
 CREATE TRIGGER webhook_secret_rotated BEFORE UPDATE OF secret ON public.webhook_endpoint FOR EACH ROW WHEN ((old.secret IS DISTINCT FROM new.secret)) EXECUTE FUNCTION webhook_secret_rotated();
+CREATE TRIGGER work_schedule_audit AFTER INSERT OR DELETE ON public.work_schedule FOR EACH ROW EXECUTE FUNCTION audit_work_schedule();
+CREATE TRIGGER work_schedule_guard BEFORE INSERT OR DELETE ON public.work_schedule FOR EACH ROW EXECUTE FUNCTION work_schedule_guard();

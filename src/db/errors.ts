@@ -47,6 +47,12 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
     code: "unknown_holiday_calendar",
     detail: "holiday_calendar_fk does not name a holiday calendar.",
   },
+  // Work schedules and the time account (issue 22 §3)
+  work_schedule_position_from: { code: "schedule_exists", detail: "This position has a schedule from this date." },
+  work_schedule_user_from: { code: "schedule_exists", detail: "This person has a schedule from this date." },
+  work_schedule_position_fk_fkey: { code: "unknown_position", detail: "position_fk does not name a position." },
+  work_schedule_user_fk_fkey: { code: "unknown_user", detail: "user_fk does not name a user." },
+  time_adjustment_user_fk_fkey: { code: "not_found", detail: "No such user." },
   timelog_one_open_per_user: {
     code: "already_running",
     detail: "You already have a running time log; close it or switch.",

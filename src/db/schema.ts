@@ -80,6 +80,13 @@ export interface Database {
   // Issue 22 §2 (h-hol): migrations/0026, 0028
   holiday_calendar: HolidayCalendarTable;
   holiday: HolidayTable;
+  // Issue 22 §3 (time account)
+  work_schedule: WorkScheduleTable;
+  time_adjustment: TimeAdjustmentTable;
+  // Issue 22 §1 (absences): written and read through SQL functions; typed for the schema check.
+  absence_type: AbsenceTypeTable;
+  absence: AbsenceTable;
+  absence_allowance: AbsenceAllowanceTable;
 }
 
 export interface HolidayCalendarTable {
@@ -94,6 +101,69 @@ export interface HolidayTable {
   day: ColumnType<string, string, string>;
   name: string;
   half_day: Generated<boolean>;
+}
+
+export interface AbsenceTypeTable {
+  id: GeneratedAlways<number>;
+  name: string;
+  paid: Generated<boolean>;
+  counts_as_work: Generated<boolean>;
+  needs_approval: Generated<boolean>;
+  unit: Generated<string>;
+  /** numeric: the driver reads it as text. */
+  annual_allowance_days: ColumnType<string | null, number | null | undefined, number | null>;
+  carry_over_days: ColumnType<string | null, number | null | undefined, number | null>;
+  carry_over_expires: string | null;
+  allow_negative: Generated<boolean>;
+  is_archived: Generated<boolean>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface AbsenceTable {
+  id: GeneratedAlways<number>;
+  user_fk: number;
+  type_fk: number;
+  first_day: string;
+  last_day: string;
+  half_day: string | null;
+  note: string | null;
+  status: string;
+  comment: string | null;
+  requested_by: number;
+  acted_by: number | null;
+  acted_at: Timestamp | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date | string>;
+  changed_xid: ColumnType<string, never, never>;
+  slots: ColumnType<string | null, never, never>;
+}
+
+export interface AbsenceAllowanceTable {
+  user_fk: number;
+  type_fk: number;
+  year: number;
+  days: ColumnType<string, number, number>;
+}
+
+export interface WorkScheduleTable {
+  id: GeneratedAlways<number>;
+  position_fk: number | null;
+  user_fk: number | null;
+  effective_from: ColumnType<string, string, never>;
+  /** numeric(4,2)[] for Monday … Sunday: the driver reads it as text. */
+  hours: ColumnType<string, unknown, never>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface TimeAdjustmentTable {
+  id: GeneratedAlways<number>;
+  user_fk: number;
+  day: ColumnType<string, string, never>;
+  /** bigint: the driver reads it as text. */
+  seconds: ColumnType<string, number, never>;
+  reason: string;
+  created_by: number | null;
+  created_at: ColumnType<Date, never, never>;
 }
 
 export interface WebhookEndpointTable {

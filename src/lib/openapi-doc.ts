@@ -23,6 +23,9 @@ export const TAGS = [
   // Issue 22 (h-hol): public holidays; the team absence calendar (the absences branch names this tag too).
   { name: "holidays", description: "Public holiday calendars and their days" },
   { name: "absences", description: "Absences: time off, its types, balances and the team calendar" },
+  // Issue 22 §3
+  { name: "work-schedules", description: "Hours per weekday for positions and people, effective-dated" },
+  { name: "time-account", description: "The working-time account: expected, worked, credited, balance per day" },
 ];
 
 const pascal = (s: string) =>

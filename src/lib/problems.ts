@@ -44,6 +44,8 @@ export const PROBLEMS = {
   client_in_use: [409, "Projects belong to this client"],
   task_in_use: [409, "Time logs name this task"],
   tag_in_use: [409, "Time logs carry this tag"],
+  // Work schedules and the time account (issue 22 §3)
+  schedule_exists: [409, "A schedule for this position or person starts on this date already"],
   secret_not_replayed: [409, "Created by an earlier request with this Idempotency-Key: the secret is shown only once"],
   // 422: understood, but not acceptable
   validation_failed: [422, "The request is invalid"],

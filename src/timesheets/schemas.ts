@@ -18,8 +18,15 @@ export const Timesheet = z
     to: z.iso.datetime().openapi({ description: "the next Monday 00:00 (167 or 169 h away across DST)" }),
     status: Status,
     worked_seconds: z.number().int(),
-    expected_seconds: z.number().int(),
-    balance_seconds: z.number().int().openapi({ description: "worked − expected" }),
+    expected_seconds: z.number().int().openapi({
+      description: "the week's dates' scheduled time (work schedules), less public holidays (half on a half-day one)",
+    }),
+    credited_seconds: z.number().int().openapi({
+      description: "expected time credited by approved absences whose type counts as work (a vacation day)",
+    }),
+    balance_seconds: z.number().int().openapi({
+      description: "worked − expected + credited (time-account adjustments stay in the account)",
+    }),
     cumulative_balance_seconds: z
       .number()
       .int()
