@@ -2186,40 +2186,25 @@ AS $function$
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.time_account_days(p_user integer, p_from date, p_to date)
- RETURNS TABLE(day date, expected bigint, worked bigint, credited bigint, adjustments bigint, balance bigint)
+ RETURNS TABLE(day date, expected bigint, worked bigint, break_deducted bigint, credited bigint, adjustments bigint, balance bigint)
  LANGUAGE sql
  STABLE
 AS $function$
-  WITH z AS (
-    SELECT user_time_zone(p_user) AS tz, time_account_start(p_user) AS start,
-           p_from::timestamp AT TIME ZONE user_time_zone(p_user) AS lo,
-           (p_to + 1)::timestamp AT TIME ZONE user_time_zone(p_user) AS hi),
-  logs AS (
-    SELECT greatest(t.start_time, z.lo) AS s, least(coalesce(t.end_time, now()), now(), z.hi) AS e, z.tz
-    FROM timelog t CROSS JOIN z
-    WHERE t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)') && tstzrange(z.lo, z.hi, '[)')),
-  -- Each log split at local midnights: one piece per date it touches (usually one).
-  pieces AS (
-    SELECT g.day, sum(greatest(0, extract(epoch FROM
-             least(l.e, (g.day + 1)::timestamp AT TIME ZONE l.tz) - greatest(l.s, g.day::timestamp AT TIME ZONE l.tz)))) AS secs
-    FROM logs l
-    CROSS JOIN LATERAL (SELECT x::date AS day FROM generate_series((l.s AT TIME ZONE l.tz)::date::timestamp,
-                                                                   (l.e AT TIME ZONE l.tz)::date::timestamp, interval '1 day') x) g
-    WHERE l.e > l.s
-    GROUP BY g.day),
+  WITH start AS (SELECT time_account_start(p_user) AS day),
   adjusted AS (
     SELECT a.day, sum(a.seconds)::bigint AS secs FROM time_adjustment a
     WHERE a.user_fk = p_user AND a.day BETWEEN p_from AND p_to GROUP BY a.day),
   counted AS (
     SELECT d.day,
-           CASE WHEN d.day < z.start THEN 0 ELSE d.expected_seconds END AS expected,
-           coalesce(round(p.secs), 0)::bigint AS worked,
-           CASE WHEN d.day < z.start THEN 0 ELSE d.credited_seconds END AS credited,
+           CASE WHEN d.day < s.day THEN 0 ELSE d.expected_seconds END AS expected,
+           w.worked_seconds - w.deducted_seconds AS worked, w.deducted_seconds AS break_deducted,
+           CASE WHEN d.day < s.day THEN 0 ELSE d.credited_seconds END AS credited,
            coalesce(a.secs, 0) AS adjustments
-    FROM person_expected_days(p_user, p_from, p_to) d CROSS JOIN z
-    LEFT JOIN pieces p ON p.day = d.day
+    FROM person_expected_days(p_user, p_from, p_to) d CROSS JOIN start s
+    JOIN work_days(p_user, p_from, p_to) w ON w.day = d.day
     LEFT JOIN adjusted a ON a.day = d.day)
-  SELECT c.day, c.expected, c.worked, c.credited, c.adjustments, c.worked + c.credited + c.adjustments - c.expected
+  SELECT c.day, c.expected, c.worked, c.break_deducted, c.credited, c.adjustments,
+         c.worked + c.credited + c.adjustments - c.expected
   FROM counted c ORDER BY c.day
 $function$
 ;
@@ -2235,13 +2220,16 @@ AS $function$
            AS balance),
   totals AS (
     SELECT coalesce(sum(expected), 0) AS expected, coalesce(sum(worked), 0) AS worked,
+           coalesce(sum(break_deducted), 0) AS break_deducted,
            coalesce(sum(credited), 0) AS credited, coalesce(sum(adjustments), 0) AS adjustments,
            coalesce(sum(balance), 0) AS balance,
            coalesce(jsonb_agg(jsonb_build_object('date', day::text, 'expected', expected, 'worked', worked,
-             'credited', credited, 'adjustments', adjustments, 'balance', balance) ORDER BY day), '[]') AS days
+             'break_deducted', break_deducted, 'credited', credited, 'adjustments', adjustments, 'balance', balance)
+             ORDER BY day), '[]') AS days
     FROM every WHERE day >= p_from)
   SELECT jsonb_build_object('user_fk', u.id, 'from', p_from::text, 'to', p_to::text, 'days', t.days,
     'totals', jsonb_build_object('expected', t.expected::bigint, 'worked', t.worked::bigint,
+      'break_deducted', t.break_deducted::bigint,
       'credited', t.credited::bigint, 'adjustments', t.adjustments::bigint, 'balance', t.balance::bigint),
     'opening_balance', o.balance::bigint, 'closing_balance', (o.balance + t.balance)::bigint)
   FROM app_user u CROSS JOIN totals t CROSS JOIN opening o
@@ -2542,14 +2530,16 @@ CREATE OR REPLACE FUNCTION public.timesheet_json(p_user integer, p_monday date)
 AS $function$
   SELECT jsonb_build_object('user_fk', u.id, 'week', iso_week(p_monday),
     'from', api_time(lower(sp.span)), 'to', api_time(upper(sp.span)), 'status', coalesce(s.status, 'open'),
-    'worked_seconds', x.worked, 'expected_seconds', e.expected, 'credited_seconds', e.credited,
-    'balance_seconds', x.worked - e.expected + e.credited,
+    'worked_seconds', x.worked, 'break_deducted_seconds', x.deducted,
+    'expected_seconds', e.expected, 'credited_seconds', e.credited,
+    'balance_seconds', x.worked - x.deducted - e.expected + e.credited,
     'submitted_seconds', s.submitted_seconds, 'acted_by', s.acted_by, 'acted_at', api_time(s.acted_at),
     'comment', s.comment)
   FROM app_user u
   LEFT JOIN timesheet s ON s.user_fk = u.id AND s.week = p_monday
   CROSS JOIN LATERAL (SELECT timesheet_span(u.id, p_monday) AS span) sp
-  CROSS JOIN LATERAL (SELECT timesheet_worked(u.id, sp.span) AS worked) x
+  CROSS JOIN LATERAL (SELECT timesheet_worked(u.id, sp.span) AS worked,
+                             week_break_deducted(u.id, p_monday) AS deducted) x
   CROSS JOIN LATERAL (SELECT coalesce(sum(d.expected_seconds), 0)::bigint AS expected,
                              coalesce(sum(d.credited_seconds), 0)::bigint AS credited
                       FROM person_expected_days(u.id, p_monday, p_monday + 6) d) e
@@ -2872,6 +2862,16 @@ BEGIN
   PERFORM webhook_enqueue(CASE TG_OP WHEN 'INSERT' THEN 'user.created' ELSE 'user.deactivated' END, user_json(NEW));
   RETURN NULL;
 END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.week_break_deducted(p_user integer, p_monday date)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT CASE WHEN (SELECT break_deduction FROM company_settings) = 'automatic'
+              THEN (SELECT coalesce(sum(w.deducted_seconds), 0) FROM work_days(p_user, p_monday, p_monday + 6) w)
+              ELSE 0 END::bigint
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.week_span(p_monday date, p_tz text)

@@ -14,7 +14,12 @@ const seconds = (description: string) =>
 
 const Amounts = {
   expected: seconds("the schedule's time for the date(s), less public holidays (half on a half-day holiday)"),
-  worked: seconds("the person's logged time within the local date(s), a running timer counted to now"),
+  worked: seconds(
+    "the person's logged time within the local date(s), a running timer counted to now, less break_deducted",
+  ),
+  break_deducted: seconds(
+    "with the company's break_deduction automatic: the missing part of a required break, taken off worked",
+  ),
   credited: seconds("expected time credited by approved absences whose type counts as work"),
   adjustments: seconds("time-account adjustments dated on the date(s)"),
   balance: seconds("worked + credited + adjustments − expected"),

@@ -100,6 +100,16 @@ export function listTimesheets(db: Db, f: ListFilter) {
       WHERE (SELECT count(*) FROM people) * ((b.hi - b.lo) / 7 + 1) <= ${MAX_CELLS} AND NOT ${refused}
       GROUP BY 1, 2
     ),
+    -- With automatic break deduction (migration 0031), work_days() once per person over the range;
+    -- the one-time filter skips it entirely otherwise.
+    deducted AS (
+      SELECT p.id AS user_fk, w.day - (extract(isodow FROM w.day)::int - 1) AS week,
+             sum(w.deducted_seconds)::bigint AS secs
+      FROM people p CROSS JOIN bounds b CROSS JOIN LATERAL work_days(p.id, b.lo, b.hi + 6) w
+      WHERE (SELECT break_deduction FROM company_settings) = 'automatic'
+        AND (SELECT count(*) FROM people) * ((b.hi - b.lo) / 7 + 1) <= ${MAX_CELLS} AND NOT ${refused}
+      GROUP BY 1, 2
+    ),
     spanned AS (
       SELECT g.*, s.status, s.submitted_seconds, s.acted_by, s.acted_at, s.comment,
              coalesce(s.span, tstzrange(
@@ -113,9 +123,9 @@ export function listTimesheets(db: Db, f: ListFilter) {
     cells AS (
       SELECT c.user_fk, c.week, jsonb_build_object('user_fk', c.user_fk, 'week', iso_week(c.week),
                'from', api_time(lower(c.span)), 'to', api_time(upper(c.span)), 'status', coalesce(c.status, 'open'),
-               'worked_seconds', x.worked, 'expected_seconds', coalesce(e.expected, 0),
-               'credited_seconds', coalesce(e.credited, 0),
-               'balance_seconds', x.worked - coalesce(e.expected, 0) + coalesce(e.credited, 0),
+               'worked_seconds', x.worked, 'break_deducted_seconds', coalesce(k.secs, 0),
+               'expected_seconds', coalesce(e.expected, 0), 'credited_seconds', coalesce(e.credited, 0),
+               'balance_seconds', x.worked - coalesce(k.secs, 0) - coalesce(e.expected, 0) + coalesce(e.credited, 0),
                'submitted_seconds', c.submitted_seconds, 'acted_by', c.acted_by, 'acted_at', api_time(c.acted_at),
                'comment', c.comment) AS j
       FROM spanned c
@@ -126,6 +136,7 @@ export function listTimesheets(db: Db, f: ListFilter) {
         WHERE t.user_fk = c.user_fk AND tstzrange(t.start_time, t.end_time, '[)') && c.span
       ) x
       LEFT JOIN owed e ON e.user_fk = c.user_fk AND e.week = c.week
+      LEFT JOIN deducted k ON k.user_fk = c.user_fk AND k.week = c.week
     ),
     summed AS (
       SELECT c.user_fk, c.week, c.j || jsonb_build_object('cumulative_balance_seconds',

@@ -17,7 +17,10 @@ export const Timesheet = z
     from: z.iso.datetime().openapi({ description: "Monday 00:00 in the person's time zone" }),
     to: z.iso.datetime().openapi({ description: "the next Monday 00:00 (167 or 169 h away across DST)" }),
     status: Status,
-    worked_seconds: z.number().int(),
+    worked_seconds: z.number().int().openapi({ description: "the logged time in the week's span" }),
+    break_deducted_seconds: z.number().int().openapi({
+      description: "with break_deduction automatic: the missing parts of required breaks, taken off the balance",
+    }),
     expected_seconds: z.number().int().openapi({
       description: "the week's dates' scheduled time (work schedules), less public holidays (half on a half-day one)",
     }),
@@ -25,7 +28,7 @@ export const Timesheet = z
       description: "expected time credited by approved absences whose type counts as work (a vacation day)",
     }),
     balance_seconds: z.number().int().openapi({
-      description: "worked − expected + credited (time-account adjustments stay in the account)",
+      description: "worked − break_deducted − expected + credited (time-account adjustments stay in the account)",
     }),
     cumulative_balance_seconds: z
       .number()

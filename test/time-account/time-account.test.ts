@@ -15,6 +15,7 @@ import {
 interface Amounts {
   expected: number;
   worked: number;
+  break_deducted: number;
   credited: number;
   adjustments: number;
   balance: number;
@@ -73,11 +74,32 @@ describe("the working-time account", () => {
 
       const week = await account(ann, ann.id, "2025-12-22", "2025-12-28");
       const days = byDate(week);
-      expect(days["2025-12-22"]).toEqual({ expected: 8 * H, worked: 0, credited: 8 * H, adjustments: 0, balance: 0 });
-      expect(days["2025-12-24"]).toEqual({ expected: 4 * H, worked: 4 * H, credited: 0, adjustments: 0, balance: 0 });
+      expect(days["2025-12-22"]).toEqual({
+        expected: 8 * H,
+        worked: 0,
+        break_deducted: 0,
+        credited: 8 * H,
+        adjustments: 0,
+        balance: 0,
+      });
+      expect(days["2025-12-24"]).toEqual({
+        expected: 4 * H,
+        worked: 4 * H,
+        break_deducted: 0,
+        credited: 0,
+        adjustments: 0,
+        balance: 0,
+      });
       expect(days["2025-12-25"]?.expected).toBe(0);
       expect(days["2025-12-27"]?.expected).toBe(0);
-      expect(week.totals).toEqual({ expected: 20 * H, worked: 4 * H, credited: 16 * H, adjustments: 0, balance: 0 });
+      expect(week.totals).toEqual({
+        expected: 20 * H,
+        worked: 4 * H,
+        break_deducted: 0,
+        credited: 16 * H,
+        adjustments: 0,
+        balance: 0,
+      });
 
       const res = await call("GET", `/timesheets/?user_fk=${ann.id}&from=2025-W52&to=2026-W01`, { token: ann.token });
       const [christmas, newYear] = ((await res.json()) as { items: Record<string, number>[] }).items;
@@ -166,6 +188,7 @@ describe("the working-time account", () => {
     expect(byDate(march)["2026-03-04"]).toEqual({
       expected: 8 * H,
       worked: 0,
+      break_deducted: 0,
       credited: 0,
       adjustments: -2 * H,
       balance: -10 * H,

@@ -3077,8 +3077,16 @@ export interface components {
              */
             to: string;
             status: components["schemas"]["TimesheetStatus"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description the logged time in the week's span
+             */
             worked_seconds: number;
+            /**
+             * Format: int64
+             * @description with break_deduction automatic: the missing parts of required breaks, taken off the balance
+             */
+            break_deducted_seconds: number;
             /**
              * Format: int64
              * @description the week's dates' scheduled time (work schedules), less public holidays (half on a half-day one)
@@ -3091,7 +3099,7 @@ export interface components {
             credited_seconds: number;
             /**
              * Format: int64
-             * @description worked − expected + credited (time-account adjustments stay in the account)
+             * @description worked − break_deducted − expected + credited (time-account adjustments stay in the account)
              */
             balance_seconds: number;
             /**
@@ -3890,9 +3898,14 @@ export interface components {
             expected: number;
             /**
              * Format: int64
-             * @description integer seconds: the person's logged time within the local date(s), a running timer counted to now
+             * @description integer seconds: the person's logged time within the local date(s), a running timer counted to now, less break_deducted
              */
             worked: number;
+            /**
+             * Format: int64
+             * @description integer seconds: with the company's break_deduction automatic: the missing part of a required break, taken off worked
+             */
+            break_deducted: number;
             /**
              * Format: int64
              * @description integer seconds: expected time credited by approved absences whose type counts as work
@@ -3917,9 +3930,14 @@ export interface components {
             expected: number;
             /**
              * Format: int64
-             * @description integer seconds: the person's logged time within the local date(s), a running timer counted to now
+             * @description integer seconds: the person's logged time within the local date(s), a running timer counted to now, less break_deducted
              */
             worked: number;
+            /**
+             * Format: int64
+             * @description integer seconds: with the company's break_deduction automatic: the missing part of a required break, taken off worked
+             */
+            break_deducted: number;
             /**
              * Format: int64
              * @description integer seconds: expected time credited by approved absences whose type counts as work
