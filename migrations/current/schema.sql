@@ -2190,7 +2190,7 @@ CREATE OR REPLACE FUNCTION public.time_account_days(p_user integer, p_from date,
  LANGUAGE sql
  STABLE
 AS $function$
-  WITH start AS (SELECT time_account_start(p_user) AS day),
+  WITH start AS MATERIALIZED (SELECT time_account_start(p_user) AS day),
   adjusted AS (
     SELECT a.day, sum(a.seconds)::bigint AS secs FROM time_adjustment a
     WHERE a.user_fk = p_user AND a.day BETWEEN p_from AND p_to GROUP BY a.day),
@@ -2213,7 +2213,8 @@ CREATE OR REPLACE FUNCTION public.time_account_json(p_user integer, p_from date,
  LANGUAGE sql
  STABLE
 AS $function$
-  WITH every AS (SELECT * FROM time_account_days(p_user, least(time_account_start(p_user), p_from), p_to)),
+  WITH first AS MATERIALIZED (SELECT least(time_account_start(p_user), p_from) AS day),
+  every AS (SELECT d.* FROM first CROSS JOIN LATERAL time_account_days(p_user, first.day, p_to) d),
   opening AS (
     SELECT coalesce((SELECT sum(e.worked + e.credited - e.expected) FROM every e WHERE e.day < p_from), 0)
          + coalesce((SELECT sum(a.seconds) FROM time_adjustment a WHERE a.user_fk = p_user AND a.day < p_from), 0)
