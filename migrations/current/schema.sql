@@ -869,7 +869,7 @@ CREATE OR REPLACE FUNCTION public.absence_days(p_user integer, p_first date, p_l
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT coalesce(sum(least(d.work_share, CASE WHEN p_half IS NULL THEN 1 ELSE 0.5 END)), 0)
+  SELECT coalesce(sum(absence_share(d.work_share, p_half)), 0)
   FROM person_days(p_user, p_first, p_last) d
 $function$
 ;
@@ -997,6 +997,17 @@ BEGIN
   RETURNING * INTO r;
   RETURN NEXT r;
 END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.absence_share(p_work_share numeric, p_half text)
+ RETURNS numeric
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT CASE p_half
+           WHEN 'am' THEN least(p_work_share, 0.5)
+           WHEN 'pm' THEN greatest(p_work_share - 0.5, 0)
+           ELSE p_work_share END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.absence_type_json(t absence_type)
@@ -1959,7 +1970,7 @@ CREATE OR REPLACE FUNCTION public.person_expected_days(p_user integer, p_from da
  STABLE
 AS $function$
   SELECT d.day, d.expected_seconds,
-         coalesce(round(sum(least(d.work_share, CASE WHEN a.half_day IS NULL THEN 1 ELSE 0.5 END) * d.scheduled_seconds)
+         coalesce(round(sum(absence_share(d.work_share, a.half_day) * d.scheduled_seconds)
                         FILTER (WHERE a.first_day IS NOT NULL)), 0)::bigint
   FROM person_days(p_user, p_from, p_to) d
   LEFT JOIN (
