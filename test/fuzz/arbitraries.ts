@@ -237,6 +237,9 @@ export interface Case {
   id: string;
   userId: string;
   week: string;
+  /** A date segment ({date}) and a year segment ({year}) for issue 22's routes. */
+  day: string;
+  year: string;
   query: [string, string][];
   body: { kind: "json"; value: unknown } | { kind: "raw"; value: string } | { kind: "none" };
   contentType: string | undefined;
@@ -344,6 +347,25 @@ const weekSegment = fc.oneof(
   fc.integer({ min: 1, max: 53 }).map((w) => `2026-W${String(w).padStart(2, "0")}`),
 );
 
+/** Dates and years, real and not: ancient, far-future, impossible, and not dates at all. */
+const daySegment = fc.oneof(
+  fc.constantFrom(
+    "2026-12-24",
+    "2026-02-29",
+    "2024-02-29",
+    "1969-12-31",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-13-01",
+    "x",
+  ),
+  fc.integer({ min: 0, max: 400 }).map((d) => new Date(Date.UTC(2026, 0, 1 + d)).toISOString().slice(0, 10)),
+);
+const yearSegment = fc.oneof(
+  fc.constantFrom("2026", "2027", "1969", "0", "99999", "-1", "2026.5", "x"),
+  fc.integer({ min: 1960, max: 10_000 }).map(String),
+);
+
 /** Mostly hostile requests, and some well-formed ones from signed-in users that change the state. */
 export function caseArb(fx: Fixtures): fc.Arbitrary<Case> {
   return fc.oneof({ arbitrary: wellFormedArb(fx), weight: 1 }, { arbitrary: hostileArb(fx), weight: 3 });
@@ -357,6 +379,8 @@ function wellFormedArb(fx: Fixtures): fc.Arbitrary<Case> {
       id: fc.constant(null).map(() => String(fx.logIds().at(-1) ?? 1)),
       userId: fc.constantFrom(...fx.userIds.map(String)),
       week: weekSegment,
+      day: daySegment,
+      year: yearSegment,
       query: fc.constant([] as [string, string][]),
       body: (validBody(route, fx) ?? fc.constant({})).map((value) => ({ kind: "json" as const, value })),
       contentType: fc.constant("application/json"),
@@ -373,6 +397,8 @@ function hostileArb(fx: Fixtures): fc.Arbitrary<Case> {
       id: idSegment(fx),
       userId: idSegment(fx),
       week: weekSegment,
+      day: daySegment,
+      year: yearSegment,
       query: fc.array(
         fc.tuple(
           fc.oneof(fc.constantFrom(...(route.query ?? ["x"])), fc.string({ maxLength: 6 })),

@@ -132,7 +132,10 @@ function requestOf(c: Case) {
   const path = c.route.path
     .replace("{id}", segment(c.id))
     .replace("{user_id}", segment(c.userId))
-    .replace("{week}", segment(c.week));
+    .replace("{week}", segment(c.week))
+    .replace("{date}", segment(c.day))
+    .replace("{year}", segment(c.year))
+    .replace("{type_fk}", segment(c.userId));
   const qs = new URLSearchParams(c.query).toString();
   let body: string | undefined;
   if (!["GET", "HEAD"].includes(c.route.method)) {
