@@ -17,8 +17,8 @@ export interface Column {
   type: string;
 }
 
-/** Tables the migrations themselves fill (the default position, the one settings row). */
-export const SEEDED = new Set(["position", "company_settings"]);
+/** Tables the migrations themselves fill (the default position, the one settings row, the default absence types). */
+export const SEEDED = new Set(["position", "company_settings", "absence_type"]);
 
 /** Migration bookkeeping, exported apart as the schema version. */
 const NOT_DATA = new Set(["schema_migrations"]);

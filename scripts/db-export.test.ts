@@ -92,6 +92,17 @@ BEGIN
   VALUES (ann, 'k-1', 'h', '{"status": 201, "body": {"n": 1.5e300}}');
   INSERT INTO auth_attempt (account, client, trusted, succeeded) VALUES ('ann@example.com', '203.0.113.9', false, true);
   INSERT INTO registration_attempt (client) VALUES ('203.0.113.9');
+  -- Issue 22: holidays, schedules, absences, allowances, adjustments.
+  INSERT INTO holiday_calendar (name, region) VALUES ('DE-BY', 'DE-BY');
+  INSERT INTO holiday (calendar_fk, day, name, half_day)
+  VALUES ((SELECT max(id) FROM holiday_calendar), '2026-12-24', 'Heiligabend', true),
+         ((SELECT max(id) FROM holiday_calendar), '2026-12-25', '1. Weihnachtstag', false);
+  UPDATE company_settings SET holiday_calendar_fk = (SELECT max(id) FROM holiday_calendar);
+  INSERT INTO work_schedule (user_fk, effective_from, hours) VALUES (ann, '2026-12-01', '{8,8,8,8,4.5,0,0}');
+  INSERT INTO absence_allowance (user_fk, type_fk, year, days) VALUES (ann, 1, 2026, 27.5);
+  INSERT INTO absence (user_fk, type_fk, first_day, last_day, half_day, status, requested_by, note)
+  VALUES (ann, 1, '2026-12-21', '2026-12-21', 'am', 'approved', boss, 'Weihnachten ✓');
+  INSERT INTO time_adjustment (user_fk, day, seconds, reason, created_by) VALUES (ann, '2026-01-01', 18000, 'opening', boss);
   PERFORM audit_verify_page(NULL, 1000);
 END
 $seed$`;

@@ -17,8 +17,19 @@ async function everyReadIs401(user: TestUser, ids: { log: number; team: number }
     const path = template
       .replace("{id}", String(template.startsWith("/teams") ? ids.team : ids.log))
       .replace("{user_id}", String(user.id))
-      .replace("{week}", "2026-W40");
-    const qs = path.startsWith("/reports") ? "?from=2026-11-01&to=2026-11-02" : "";
+      .replace("{week}", "2026-W40")
+      .replace("{date}", "2026-12-24")
+      .replace("{year}", "2026")
+      .replace("{type_fk}", "1");
+    // Required query parameters: without them the request is a 422 before the login is checked.
+    const qs =
+      path.startsWith("/reports") || path.endsWith("/time-account")
+        ? "?from=2026-11-01&to=2026-11-02"
+        : path === "/absences/calendar"
+          ? `?team_fk=${ids.team}&month=2026-11`
+          : path.endsWith("/days")
+            ? "?year=2026"
+            : "";
     const res = await call("GET", path + qs, { token: user.token });
     const problem = await expectProblem(res, 401);
     expect(problem.code, path).toBe("session_ended");
