@@ -65,6 +65,11 @@ describe("time log limits", () => {
       default_time_zone: "UTC",
       locked_before: null,
       currency: "EUR",
+      holiday_calendar_fk: null,
+      break_rules: [],
+      max_daily_hours: null,
+      min_rest_hours: null,
+      break_deduction: "none",
     });
     await expectProblem(
       await call("PATCH", "/settings", { token: alice.token, body: { timelog_max_seconds: 3600 } }),

@@ -31,6 +31,7 @@ describe("POST /users/register", () => {
         "username",
         "time_zone",
         "weekly_hours",
+        "holiday_calendar_fk",
       ].sort(),
     );
     expect(user).toMatchObject({
