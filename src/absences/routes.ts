@@ -87,7 +87,8 @@ export const absences = createRouter()
       summary: "Absences, latest first day first",
       description:
         "Without user_fk or team_fk: yours and those of the people you manage (everyone's, for a superuser). " +
-        "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser (403).",
+        "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser (403); " +
+        "both together: both checks, and the person's absences only if they are in the team.",
       ...access({ scope: "timelog:read" }),
       request: { query: AbsenceQuery },
       responses: { 200: json(AbsencePage, "A page of absences"), ...problems(401, 403, 422) },
