@@ -88,6 +88,10 @@ BEGIN
   IF t.allow_negative THEN
     RETURN NULL;
   END IF;
+  IF t.annual_allowance_days IS NULL AND NOT EXISTS (
+    SELECT 1 FROM absence_allowance l WHERE l.user_fk = NEW.user_fk AND l.type_fk = NEW.type_fk) THEN
+    RETURN NULL; -- unlimited every year (Sick, Unpaid leave): years of them need no counting
+  END IF;
   PERFORM pg_advisory_xact_lock(7011, NEW.user_fk);
   SELECT least(greatest(extract(year FROM NEW.last_day)::int, extract(year FROM max(a.last_day))::int),
                extract(year FROM NEW.last_day)::int + 20, 9998)

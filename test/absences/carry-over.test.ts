@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/api";
 import { createSuperuser, createUser, seedSql, type TestUser, unique } from "../helpers/factories";
-import { act, createType, request, requested, VACATION } from "./helpers";
+import { act, createType, request, requested, SICK, VACATION } from "./helpers";
 
 async function balanceOf(who: TestUser, year: number, typeId: number) {
   const res = await call("GET", `/users/${who.id}/absence-balance?year=${year}`, { token: who.token });
@@ -102,5 +102,18 @@ describe("balances across years", () => {
       [ann.id],
     ); // 25 days in 2025: nothing left to carry into 2026
     expect(await balanceOf(ann, 2026, VACATION)).toMatchObject({ carried_over: 0, remaining: 25 });
+  });
+
+  it("a type without an annual allowance is unlimited, unless the person has an allowance for it", async () => {
+    const [admin, ann] = await Promise.all([createSuperuser(), newcomer()]);
+    const sick = (from: string, to: string) => request(ann, { type_fk: SICK, from, to });
+    expect((await sick("2027-09-06", "2027-09-17")).status).toBe(201); // 10 days: no limit
+    const put = await call("PUT", `/users/${ann.id}/allowances/${SICK}/2028`, {
+      token: admin.token,
+      body: { days: 1 },
+    });
+    expect(put.status).toBe(200);
+    expect(await expectProblem(await sick("2028-09-04", "2028-09-05"), 409)).toMatchObject({ year: 2028 });
+    expect((await sick("2028-09-04", "2028-09-04")).status).toBe(201);
   });
 });
