@@ -638,6 +638,7 @@ ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_user_from UNIQUE (user_fk
 
 -- Indexes (other than those of constraints)
 
+CREATE INDEX absence_newest ON public.absence USING btree (first_day DESC, id DESC);
 CREATE INDEX absence_type_fk ON public.absence USING btree (type_fk);
 CREATE INDEX absence_user_days ON public.absence USING btree (user_fk, first_day);
 CREATE INDEX api_token_by_user ON public.api_token USING btree (user_fk, id);
@@ -699,6 +700,53 @@ $function$
 ;
 CREATE OR REPLACE FUNCTION public.absence_balance(p_user integer, p_type integer, p_year integer)
  RETURNS TABLE(entitlement numeric, carried_over numeric, carried_over_expires date, taken numeric, planned numeric, remaining numeric)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT b.entitlement, b.carried_over, b.carried_over_expires, b.taken, b.planned, b.remaining
+  FROM absence_balance_years(p_user, p_type, p_year, p_year) b
+$function$
+;
+CREATE OR REPLACE FUNCTION public.absence_balance_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  t absence_type;
+  v_from integer := extract(year FROM NEW.first_day)::int;
+  v_to integer;
+  b record;
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.status IN ('requested', 'approved')
+     AND (OLD.type_fk, OLD.first_day, OLD.last_day, OLD.half_day)
+         IS NOT DISTINCT FROM (NEW.type_fk, NEW.first_day, NEW.last_day, NEW.half_day) THEN
+    RETURN NULL; -- a decision on unchanged days spends nothing new
+  END IF;
+  SELECT * INTO t FROM absence_type WHERE id = NEW.type_fk;
+  IF t.allow_negative THEN
+    RETURN NULL;
+  END IF;
+  IF t.annual_allowance_days IS NULL AND NOT EXISTS (
+    SELECT 1 FROM absence_allowance l WHERE l.user_fk = NEW.user_fk AND l.type_fk = NEW.type_fk) THEN
+    RETURN NULL; -- unlimited every year (Sick, Unpaid leave): years of them need no counting
+  END IF;
+  PERFORM pg_advisory_xact_lock(7011, NEW.user_fk);
+  SELECT least(greatest(extract(year FROM NEW.last_day)::int, extract(year FROM max(a.last_day))::int),
+               extract(year FROM NEW.last_day)::int + 20, 9998)
+  INTO v_to FROM absence a
+  WHERE a.user_fk = NEW.user_fk AND a.type_fk = NEW.type_fk AND a.status IN ('requested', 'approved');
+  FOR b IN SELECT * FROM absence_balance_years(NEW.user_fk, NEW.type_fk, v_from, v_to) LOOP
+    IF b.usable < 0 THEN
+      RAISE EXCEPTION 'Not enough % left in %: this would leave % days.', t.name, b.year, b.usable
+        USING ERRCODE = 'TL409', HINT = 'insufficient_balance', DETAIL = json_build_object('year', b.year)::text;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.absence_balance_years(p_user integer, p_type integer, p_from_year integer, p_to_year integer)
+ RETURNS TABLE(year integer, entitlement numeric, carried_over numeric, carried_over_expires date, taken numeric, planned numeric, remaining numeric, usable numeric)
  LANGUAGE plpgsql
  STABLE
 AS $function$
@@ -711,13 +759,12 @@ DECLARE
   v_used_by_expiry numeric;
 BEGIN
   SELECT * INTO t FROM absence_type WHERE id = p_type;
-  SELECT min(s.y) INTO v_first FROM (
-    SELECT l.year AS y FROM absence_allowance l WHERE l.user_fk = p_user AND l.type_fk = p_type
-    UNION ALL
-    SELECT extract(year FROM min(a.first_day))::int FROM absence a
-    WHERE a.user_fk = p_user AND a.type_fk = p_type AND a.status IN ('requested', 'approved')) s;
-  v_first := greatest(least(coalesce(v_first, p_year), p_year), p_year - 20);
-  FOR v_year IN v_first .. p_year LOOP
+  SELECT least(extract(year FROM u.registered_at AT TIME ZONE user_time_zone(u.id))::int,
+               (SELECT min(l.year) FROM absence_allowance l WHERE l.user_fk = p_user AND l.type_fk = p_type))
+  INTO v_first FROM app_user u WHERE u.id = p_user;
+  v_first := greatest(least(coalesce(v_first, p_from_year), p_from_year), p_from_year - 20);
+  FOR v_year IN v_first .. p_to_year LOOP
+    year := v_year;
     entitlement := coalesce((SELECT l.days FROM absence_allowance l
                              WHERE l.user_fk = p_user AND l.type_fk = p_type AND l.year = v_year),
                             t.annual_allowance_days);
@@ -729,50 +776,24 @@ BEGIN
            coalesce(sum(x.share) FILTER (WHERE NOT (x.status = 'approved' AND x.day <= v_today)), 0),
            coalesce(sum(x.share) FILTER (WHERE x.day <= carried_over_expires), 0)
     INTO taken, planned, v_used_by_expiry
-    FROM (SELECT a.status, d.day, least(d.work_share, CASE WHEN a.half_day IS NULL THEN 1 ELSE 0.5 END) AS share
+    FROM (SELECT a.status, d.day, absence_share(d.work_share, a.half_day) AS share
           FROM absence a
           CROSS JOIN LATERAL person_days(a.user_fk, greatest(a.first_day, make_date(v_year, 1, 1)),
                                          least(a.last_day, make_date(v_year, 12, 31))) d
           WHERE a.user_fk = p_user AND a.type_fk = p_type AND a.status IN ('requested', 'approved')
             AND a.first_day <= make_date(v_year, 12, 31) AND a.last_day >= make_date(v_year, 1, 1)) x;
-    IF carried_over_expires IS NOT NULL AND v_today > carried_over_expires THEN
-      v_prev := entitlement + least(carried_over, v_used_by_expiry) - taken - planned;
+    IF carried_over_expires IS NULL THEN
+      usable := entitlement + carried_over - taken - planned;
     ELSE
-      v_prev := entitlement + carried_over - taken - planned;
+      usable := entitlement + least(carried_over, v_used_by_expiry) - taken - planned;
+    END IF;
+    remaining := CASE WHEN carried_over_expires IS NOT NULL AND v_today <= carried_over_expires
+                      THEN entitlement + carried_over - taken - planned ELSE usable END;
+    v_prev := usable;
+    IF v_year >= p_from_year THEN
+      RETURN NEXT;
     END IF;
   END LOOP;
-  remaining := v_prev;
-  RETURN NEXT;
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.absence_balance_guard()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  t absence_type;
-  v_year integer;
-  v_left numeric;
-BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.status IN ('requested', 'approved')
-     AND (OLD.type_fk, OLD.first_day, OLD.last_day, OLD.half_day)
-         IS NOT DISTINCT FROM (NEW.type_fk, NEW.first_day, NEW.last_day, NEW.half_day) THEN
-    RETURN NULL; -- a decision on unchanged days spends nothing new
-  END IF;
-  SELECT * INTO t FROM absence_type WHERE id = NEW.type_fk;
-  IF t.allow_negative THEN
-    RETURN NULL;
-  END IF;
-  PERFORM pg_advisory_xact_lock(7011, NEW.user_fk);
-  FOR v_year IN extract(year FROM NEW.first_day)::int .. extract(year FROM NEW.last_day)::int LOOP
-    SELECT b.remaining INTO v_left FROM absence_balance(NEW.user_fk, NEW.type_fk, v_year) b;
-    IF v_left < 0 THEN
-      RAISE EXCEPTION 'Not enough % left in %: this would leave % days.', t.name, v_year, v_left
-        USING ERRCODE = 'TL409', HINT = 'insufficient_balance';
-    END IF;
-  END LOOP;
-  RETURN NULL;
 END
 $function$
 ;
@@ -2581,6 +2602,7 @@ DECLARE
   old timesheet;
   s tstzrange;
   worked bigint;
+  pending integer;
   result timesheet;
 BEGIN
   PERFORM pg_advisory_xact_lock(7011, p_user);
@@ -2597,6 +2619,13 @@ BEGIN
   IF EXISTS (SELECT 1 FROM timelog WHERE user_fk = p_user AND end_time IS NULL AND start_time < upper(s)) THEN
     RAISE EXCEPTION 'A timer is running in week %; stop it before submitting.', p_week
       USING ERRCODE = 'TL409', HINT = 'timer_running';
+  END IF;
+  SELECT min(a.id) INTO pending FROM absence a
+  WHERE a.user_fk = p_user AND a.status = 'requested' AND a.first_day <= monday + 6 AND a.last_day >= monday;
+  IF pending IS NOT NULL THEN
+    RAISE EXCEPTION 'Absence % in week % is still requested; have it decided or cancel it before submitting.',
+      pending, p_week USING ERRCODE = 'TL409', HINT = 'absence_pending',
+      DETAIL = json_build_object('absence_id', pending)::text;
   END IF;
   worked := timesheet_worked(p_user, s);
   INSERT INTO timesheet AS t (user_fk, week, span, status, submitted_seconds, comment, acted_by, acted_at)

@@ -8,7 +8,7 @@ import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
 import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
-import { Absence, AbsencePage, AbsenceQuery, CreateAbsence, Decision, PatchAbsence } from "./schemas";
+import { Absence, AbsencePage, AbsenceQuery, CreateAbsence, Decision, PatchAbsence, RejectAbsence } from "./schemas";
 
 const tags = ["absences"];
 const notFound = () => new ApiError("not_found", "No such absence.");
@@ -23,7 +23,7 @@ function absenceAfter(cursor: string | undefined) {
 
 const DECISIONS = {
   approve: "Approve a requested absence (the person's manager or a superuser, never your own)",
-  reject: "Reject a requested absence (the person's manager or a superuser, never your own)",
+  reject: "Reject a requested absence, saying why in comment (the person's manager or a superuser, never your own)",
   cancel: "Cancel a requested or approved absence (the person, their manager or a superuser)",
 } as const;
 
@@ -42,12 +42,15 @@ const decisionRoute = (path: keyof typeof DECISIONS) =>
     request: {
       params: IdParam,
       headers: IdempotencyHeader,
-      body: { required: false, content: { "application/json": { schema: Decision } } },
+      body:
+        path === "reject"
+          ? { required: true, content: { "application/json": { schema: RejectAbsence } } }
+          : { required: false, content: { "application/json": { schema: Decision } } },
     },
     responses: { 200: json(Absence, "Decided"), ...problems(401, 403, 404, 409, 422) },
   });
 
-/** The body is optional: { comment } at most. */
+/** { comment }: required to reject (422 without), optional to approve or cancel. */
 function decide(c: Context<AppEnv>, id: number, decision: keyof typeof DECISIONS, given: unknown) {
   const comment = (given as { comment?: string } | undefined)?.comment ?? null;
   const query = q.decide(c.get("database").db, c.get("auth").userId, id, decision, comment);
@@ -84,7 +87,8 @@ export const absences = createRouter()
       summary: "Absences, latest first day first",
       description:
         "Without user_fk or team_fk: yours and those of the people you manage (everyone's, for a superuser). " +
-        "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser (403).",
+        "user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser (403); " +
+        "both together: both checks, and the person's absences only if they are in the team.",
       ...access({ scope: "timelog:read" }),
       request: { query: AbsenceQuery },
       responses: { 200: json(AbsencePage, "A page of absences"), ...problems(401, 403, 422) },

@@ -107,7 +107,10 @@ export const PatchAbsence = z
   .refine(ordered, { message: "to must not be before from", path: ["to"] })
   .openapi("PatchAbsence");
 
-export const Decision = z.strictObject({ comment: z.string().max(1000).optional() }).openapi("AbsenceDecision");
+const Comment = z.string().trim().max(1000);
+export const Decision = z.strictObject({ comment: Comment.optional() }).openapi("AbsenceDecision");
+/** A rejection says why (issue 22: `reject {comment}`), as a timesheet's does. */
+export const RejectAbsence = z.strictObject({ comment: Comment.min(1) }).openapi("RejectAbsence");
 
 export const AbsenceQuery = z.object({
   user_fk: queryId().optional().openapi({ description: "one person's (themselves, their managers, superusers)" }),

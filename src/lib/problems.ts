@@ -90,6 +90,7 @@ export const PROBLEMS = {
   insufficient_balance: [409, "Not enough days left of this absence type"],
   absence_type_archived: [422, "The absence type is archived"],
   half_day_not_allowed: [422, "A half day is not allowed here"],
+  absence_pending: [409, "A requested absence in the week awaits a decision"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

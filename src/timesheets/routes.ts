@@ -116,7 +116,9 @@ export const timesheets = createRouter()
       tags,
       summary: "Submit your week: its time is locked until a manager rejects it or a superuser reopens it",
       description:
-        "week is an ISO week such as 2026-W14. 409 while a timer runs in the week, or when it is already submitted or approved.",
+        "week is an ISO week such as 2026-W14. 409 while a timer runs in the week (timer_running), when it is already " +
+        "submitted or approved (already_submitted), or while a requested absence overlaps the week (absence_pending, " +
+        "with its absence_id): have it decided or cancel it first.",
       ...access({ scope: "timelog:write" }),
       request: { params: WeekParam, headers: IdempotencyHeader },
       responses: { 200: json(Timesheet, "Submitted"), ...problems(401, 409, 422) },

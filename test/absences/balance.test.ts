@@ -26,6 +26,15 @@ async function balanceOf(who: TestUser, userId: number, year: number, typeId = V
 const allow = (admin: TestUser, userId: number, typeId: number, year: number, days: number) =>
   call("PUT", `/users/${userId}/allowances/${typeId}/${year}`, { token: admin.token, body: { days } });
 
+/**
+ * Balances start in the person's registration year (a fresh user's is 2026, whose unused days carry
+ * into 2027); tests about one later year start the person there.
+ */
+async function registeredIn2027<T extends TestUser>(who: T): Promise<T> {
+  await seedSql("UPDATE app_user SET registered_at = '2027-01-01T12:00:00Z' WHERE id = $1", [who.id]);
+  return who;
+}
+
 /** Approved absences in the past, as they would have been approved then (the API cannot backdate). */
 const seedApproved = (userId: number, from: string, to: string) =>
   seedSql(
@@ -36,7 +45,7 @@ const seedApproved = (userId: number, from: string, to: string) =>
 
 describe("absence days and balances", () => {
   it("a Mon–Fri vacation over a public holiday takes 4 days; a full day on a half-day holiday 0.5", async () => {
-    const ann = await createUser();
+    const ann = await registeredIn2027(await createUser());
     const [cal] = await seedSql("INSERT INTO holiday_calendar (name) VALUES ('DE-BY ' || $1) RETURNING id", [ann.id]);
     await seedSql(
       `INSERT INTO holiday (calendar_fk, day, name, half_day) VALUES ($1, '2027-05-13', 'Ascension', false),
@@ -66,7 +75,8 @@ describe("absence days and balances", () => {
     const body = (await res?.json()) as { user_fk: number; year: number; types: TypeBalance[] };
     expect(body).toMatchObject({ user_fk: ann.id, year: 2027 });
     expect(body.types.map((t) => t.type_fk)).toEqual([1, 2, 3]);
-    expect(body.types[0]).toMatchObject({ entitlement: 25, carried_over: 0, taken: 0, planned: 2, remaining: 23 });
+    // Registered in 2026 without taking a day: 5 of 2026's 25 carry into 2027 (issue 22 review F5).
+    expect(body.types[0]).toMatchObject({ entitlement: 25, carried_over: 5, taken: 0, planned: 2, remaining: 28 });
     expect(body.types[1]).toMatchObject({ entitlement: null, remaining: null, taken: 0 });
     expect((await balanceOf(admin, ann.id, 2027))?.planned).toBe(2);
     for (const other of [bob, stranger]) {
@@ -80,7 +90,7 @@ describe("absence days and balances", () => {
   });
 
   it("allowances: superusers set a person's entitlement for a year; beyond it is refused", async () => {
-    const [admin, ann] = await Promise.all([createSuperuser(), createUser()]);
+    const [admin, ann] = await Promise.all([createSuperuser(), createUser().then(registeredIn2027)]);
     let res: Response | undefined;
     expect(
       await countRoundTrips(async () => {
@@ -119,7 +129,7 @@ describe("absence days and balances", () => {
   });
 
   it("parallel requests for different days never overdraw together", async () => {
-    const [admin, ann] = await Promise.all([createSuperuser(), createUser()]);
+    const [admin, ann] = await Promise.all([createSuperuser(), createUser().then(registeredIn2027)]);
     await allow(admin, ann.id, VACATION, 2027, 3);
     const days = ["2027-09-06", "2027-09-07", "2027-09-08", "2027-09-09", "2027-09-10"];
     const results = await Promise.all(days.map((d) => request(ann, { from: d, to: d })));
@@ -132,6 +142,8 @@ describe("absence days and balances", () => {
 
   it("carry-over: last year's rest up to 5 days; unused by 03-31 it lapses, and the next year's has not", async () => {
     const ann = await createUser();
+    // Registered in 2026, with 2025's history: an allowance for 2025 starts the balance there.
+    await seedSql("INSERT INTO absence_allowance (user_fk, type_fk, year, days) VALUES ($1, 1, 2025, 25)", [ann.id]);
     // 2025: 22 of 25 days taken → 3 carried into 2026.
     await seedApproved(ann.id, "2025-08-04", "2025-08-29");
     await seedApproved(ann.id, "2025-09-01", "2025-09-02");

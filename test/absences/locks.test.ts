@@ -8,13 +8,17 @@ import { act, request, requested, SICK } from "./helpers";
 const week = (who: TestUser, path: string) => call("POST", `/timesheets/${path}`, { token: who.token, body: {} });
 
 describe("locked absences", () => {
-  it("an approved week refuses a new absence, a cancel, an approval and an edit in it", async () => {
+  it("an approved week refuses a new absence, a cancel and an edit in it", async () => {
     const { admin, manager, ann } = await createTeamWorld();
     // 2026-W48 is Mon 23 – Sun 29 November, in the past.
     const sick = await requested(ann, { type_fk: SICK, from: "2026-11-24", to: "2026-11-24" });
     const vacation = await requested(ann, { from: "2026-11-26", to: "2026-11-27" });
     // Straddling the week's end: its first days are locked too.
     const straddling = await requested(ann, { from: "2026-11-29", to: "2026-12-01" });
+    // Requests in the week are decided first (absence_pending: see pending.test.ts).
+    expect((await expectProblem(await week(ann, "2026-W48/submit"), 409)).code).toBe("absence_pending");
+    expect((await act(manager, vacation.id, "approve")).status).toBe(200);
+    expect((await act(manager, straddling.id, "approve")).status).toBe(200);
     expect((await week(ann, "2026-W48/submit")).status).toBe(200);
     expect((await week(manager, `${ann.id}/2026-W48/approve`)).status).toBe(200);
 
@@ -23,11 +27,8 @@ describe("locked absences", () => {
     for (const who of [ann, manager, admin]) {
       expect((await expectProblem(await act(who, sick.id, "cancel"), 409)).code).toBe("period_locked");
     }
-    expect((await expectProblem(await act(manager, vacation.id, "approve"), 409)).code).toBe("period_locked");
-    expect((await expectProblem(await act(manager, straddling.id, "reject"), 409)).code).toBe("period_locked");
-    const edit = await call("PATCH", `/absences/${vacation.id}`, { token: ann.token, body: { to: "2026-11-26" } });
-    expect((await expectProblem(edit, 409)).code).toBe("period_locked");
-    // Moving an open absence into the locked week is refused as well.
+    expect((await expectProblem(await act(ann, straddling.id, "cancel"), 409)).code).toBe("period_locked");
+    // Moving an open absence into the locked week is refused.
     const later = await requested(ann, { from: "2026-12-14", to: "2026-12-14" });
     const moved = await call("PATCH", `/absences/${later.id}`, {
       token: ann.token,
@@ -35,19 +36,20 @@ describe("locked absences", () => {
     });
     expect((await expectProblem(moved, 409)).code).toBe("period_locked");
 
-    // Reopened, the week's absences can be decided again.
+    // Reopened, the week's absences can be cancelled again.
     expect((await week(admin, `${ann.id}/2026-W48/reopen`)).status).toBe(422); // reopen needs a comment
     const reopened = await call("POST", `/timesheets/${ann.id}/2026-W48/reopen`, {
       token: admin.token,
       body: { comment: "fix absences" },
     });
     expect(reopened.status).toBe(200);
-    expect(await (await act(manager, vacation.id, "approve")).json()).toMatchObject({ status: "approved" });
+    expect(await (await act(ann, vacation.id, "cancel")).json()).toMatchObject({ status: "cancelled" });
   });
 
   it("the company's payroll lock refuses absences before it", async () => {
-    const { admin, ann, bob } = await createTeamWorld();
+    const { admin, manager, ann, bob } = await createTeamWorld();
     const before = await requested(ann, { type_fk: SICK, from: "2026-10-05", to: "2026-10-06" });
+    const asked = await requested(ann, { from: "2026-10-07", to: "2026-10-07" });
     const lock = await call("PUT", "/settings/lock", {
       token: admin.token,
       body: { locked_before: "2026-11-01T00:00:00Z" },
@@ -59,6 +61,10 @@ describe("locked absences", () => {
       locked_before: "2026-11-01T00:00:00.000Z",
     });
     expect((await expectProblem(await act(ann, before.id, "cancel"), 409)).code).toBe("period_locked");
+    // A request before the lock can no longer be decided either.
+    expect((await expectProblem(await act(manager, asked.id, "approve"), 409)).code).toBe("period_locked");
+    const reject = await act(manager, asked.id, "reject", { comment: "payroll is closed" });
+    expect((await expectProblem(reject, 409)).code).toBe("period_locked");
     expect((await requested(ann, { type_fk: SICK, from: "2026-11-01", to: "2026-11-01" })).status).toBe("approved");
     // A date is the person's: 1 November in Auckland (UTC+13) begins on 31 October UTC, before the lock.
     await seedSql("UPDATE app_user SET time_zone = 'Pacific/Auckland' WHERE id = $1", [bob.id]);

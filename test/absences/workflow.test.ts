@@ -44,7 +44,7 @@ describe("absences", () => {
 
     // Nobody decides their own.
     expect((await expectProblem(await act(ann, a.id, "approve"), 403)).code).toBe("own_absence");
-    expect((await expectProblem(await act(ann, a.id, "reject"), 403)).code).toBe("own_absence");
+    expect((await expectProblem(await act(ann, a.id, "reject", { comment: "no" }), 403)).code).toBe("own_absence");
     let approved: Response | undefined;
     expect(
       await countRoundTrips(async () => {
@@ -54,7 +54,8 @@ describe("absences", () => {
     expect(await approved?.json()).toMatchObject({ status: "approved", acted_by: manager.id, comment: "enjoy" });
 
     // Decided: no second decision, no edit; cancel still possible, then nothing.
-    expect((await expectProblem(await act(manager, a.id, "reject"), 409)).code).toBe("absence_not_requested");
+    const again = await act(manager, a.id, "reject", { comment: "no" });
+    expect((await expectProblem(again, 409)).code).toBe("absence_not_requested");
     const late = await call("PATCH", `/absences/${a.id}`, { token: ann.token, body: { note: "x" } });
     expect((await expectProblem(late, 409)).code).toBe("absence_not_requested");
     expect(await (await act(ann, a.id, "cancel")).json()).toMatchObject({ status: "cancelled" });
@@ -101,6 +102,11 @@ describe("absences", () => {
     ]);
     await expectProblem(await call("GET", "/absences?from=2027-05-01&to=2027-04-01", { token: ann.token }), 422);
 
+    // A rejection says why (review F10): no body, no comment or a blank one is 422, and it stays requested.
+    for (const body of [undefined, {}, { comment: "  " }]) {
+      expect((await expectProblem(await act(manager, a2.id, "reject", body), 422)).code).toBe("validation_failed");
+    }
+    expect(await get(manager, `/absences/${a2.id}`)).toMatchObject({ status: "requested", comment: null });
     const rejected = await act(manager, a2.id, "reject", { comment: "busy week" });
     expect(await rejected.json()).toMatchObject({ status: "rejected", comment: "busy week" });
     // A rejected absence no longer holds its days.

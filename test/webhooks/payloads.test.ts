@@ -31,7 +31,7 @@ describe("webhook bodies as documented", () => {
       );
     const [away, refused] = [await absence("2027-01-11"), await absence("2027-01-12")];
     await call("POST", `/absences/${away}/approve`, { token: manager.token });
-    await call("POST", `/absences/${refused}/reject`, { token: manager.token });
+    await call("POST", `/absences/${refused}/reject`, { token: manager.token, body: { comment: "that week is full" } });
     await call("POST", `/absences/${away}/cancel`, { token: ann.token });
     const types = new Set((await received("all")).map((m) => m.type));
     expect([...types].sort()).toEqual([...EVENT_TYPES].sort());

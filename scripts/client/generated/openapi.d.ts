@@ -883,7 +883,7 @@ export interface paths {
         put?: never;
         /**
          * Submit your week: its time is locked until a manager rejects it or a superuser reopens it
-         * @description week is an ISO week such as 2026-W14. 409 while a timer runs in the week, or when it is already submitted or approved.
+         * @description week is an ISO week such as 2026-W14. 409 while a timer runs in the week (timer_running), when it is already submitted or approved (already_submitted), or while a requested absence overlaps the week (absence_pending, with its absence_id): have it decided or cancel it first.
          */
         post: operations["postTimesheetsByWeekSubmit"];
         delete?: never;
@@ -1421,7 +1421,7 @@ export interface paths {
         };
         /**
          * Absences, latest first day first
-         * @description Without user_fk or team_fk: yours and those of the people you manage (everyone's, for a superuser). user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser (403).
+         * @description Without user_fk or team_fk: yours and those of the people you manage (everyone's, for a superuser). user_fk needs that person, their manager or a superuser; team_fk a manager of the team or a superuser (403); both together: both checks, and the person's absences only if they are in the team.
          */
         get: operations["getAbsences"];
         put?: never;
@@ -1490,7 +1490,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reject a requested absence (the person's manager or a superuser, never your own)
+         * Reject a requested absence, saying why in comment (the person's manager or a superuser, never your own)
          * @description 403 own_absence for your own; 409 (absence_not_requested) unless requested; 409 (period_locked) in a locked week. An absence you may not see is 404.
          */
         post: operations["postAbsencesByIdReject"];
@@ -2230,7 +2230,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -2320,7 +2320,7 @@ export interface components {
              * @description the catalogue's codes with status 409. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance";
+            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_pending";
         };
         Problem422: components["schemas"]["Problem"] & {
             /**
@@ -3775,6 +3775,9 @@ export interface components {
         };
         AbsenceDecision: {
             comment?: string;
+        };
+        RejectAbsence: {
+            comment: string;
         };
         AbsenceBalance: {
             /** Format: int32 */
@@ -17754,9 +17757,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["AbsenceDecision"];
+                "application/json": components["schemas"]["RejectAbsence"];
             };
         };
         responses: {
