@@ -202,3 +202,48 @@ LANGUAGE sql STABLE AS $$
   GROUP BY d.day, d.expected_seconds, s.day
   ORDER BY d.day
 $$;
+
+-- The start is the earlier of registration and the first log, so a log dated before registration
+-- moves it (adding, moving or deleting the earliest one), and with it the expected time of the
+-- dates in between — among them the registration week, which may already be submitted. Such a
+-- write is refused when a submitted or approved week overlaps the dates whose expected time
+-- changes. Only logs before the person's registration get past the first test; the time-log lock
+-- guard (timelog_a_lock_guard) has already taken the person's lock.
+CREATE FUNCTION timelog_account_start_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  person integer := CASE TG_OP WHEN 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END;
+  registered timestamptz := (SELECT u.registered_at FROM app_user u WHERE u.id = person);
+  tz text;
+  before date;
+  after date;
+  reason jsonb;
+BEGIN
+  IF NOT ((TG_OP <> 'DELETE' AND NEW.start_time < registered) OR (TG_OP <> 'INSERT' AND OLD.start_time < registered)) THEN
+    RETURN NULL;
+  END IF;
+  tz := user_time_zone(person);
+  after := time_account_start(person);
+  -- The start without this write: the other logs, and the old row if there was one.
+  before := least((registered AT TIME ZONE tz)::date,
+    (SELECT (min(t.start_time) AT TIME ZONE tz)::date FROM timelog t
+     WHERE t.user_fk = person AND t.id <> CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END),
+    CASE WHEN TG_OP <> 'INSERT' THEN (OLD.start_time AT TIME ZONE tz)::date END);
+  IF before = after THEN
+    RETURN NULL;
+  END IF;
+  SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status) INTO reason
+  FROM timesheet t
+  WHERE t.user_fk = person AND t.status IN ('submitted', 'approved')
+    AND t.span && tstzrange(least(before, after)::timestamp AT TIME ZONE tz,
+                            greatest(before, after)::timestamp AT TIME ZONE tz, '[)')
+  ORDER BY t.week LIMIT 1;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % is %: this log moves the account start from % to % and would change its expected time.',
+      reason->>'week', reason->>'timesheet_status', before, after
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER timelog_account_start_guard AFTER INSERT OR DELETE OR UPDATE OF start_time ON timelog FOR EACH ROW
+EXECUTE FUNCTION timelog_account_start_guard();

@@ -2425,6 +2425,46 @@ AS $function$
     'reason', a.reason, 'created_by', a.created_by, 'created_at', api_time(a.created_at))
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.timelog_account_start_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  person integer := CASE TG_OP WHEN 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END;
+  registered timestamptz := (SELECT u.registered_at FROM app_user u WHERE u.id = person);
+  tz text;
+  before date;
+  after date;
+  reason jsonb;
+BEGIN
+  IF NOT ((TG_OP <> 'DELETE' AND NEW.start_time < registered) OR (TG_OP <> 'INSERT' AND OLD.start_time < registered)) THEN
+    RETURN NULL;
+  END IF;
+  tz := user_time_zone(person);
+  after := time_account_start(person);
+  -- The start without this write: the other logs, and the old row if there was one.
+  before := least((registered AT TIME ZONE tz)::date,
+    (SELECT (min(t.start_time) AT TIME ZONE tz)::date FROM timelog t
+     WHERE t.user_fk = person AND t.id <> CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END),
+    CASE WHEN TG_OP <> 'INSERT' THEN (OLD.start_time AT TIME ZONE tz)::date END);
+  IF before = after THEN
+    RETURN NULL;
+  END IF;
+  SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status) INTO reason
+  FROM timesheet t
+  WHERE t.user_fk = person AND t.status IN ('submitted', 'approved')
+    AND t.span && tstzrange(least(before, after)::timestamp AT TIME ZONE tz,
+                            greatest(before, after)::timestamp AT TIME ZONE tz, '[)')
+  ORDER BY t.week LIMIT 1;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % is %: this log moves the account start from % to % and would change its expected time.',
+      reason->>'week', reason->>'timesheet_status', before, after
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NULL;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.timelog_after_delete()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3162,6 +3202,7 @@ CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team
 CREATE TRIGGER time_adjustment_audit AFTER INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION audit_time_adjustment();
 CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
+CREATE TRIGGER timelog_account_start_guard AFTER INSERT OR DELETE OR UPDATE OF start_time ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_account_start_guard();
 CREATE TRIGGER timelog_after_delete AFTER DELETE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_after_delete();
 CREATE TRIGGER timelog_audit AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION audit_timelog();
 CREATE TRIGGER timelog_before_write BEFORE INSERT OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_before_write();
