@@ -108,6 +108,29 @@ describe("holiday days inside closed weeks", () => {
   });
 });
 
+describe("races", () => {
+  it("a holiday PUT racing a submit: the submitted week keeps the expected time it was submitted with", async () => {
+    const admin = await createSuperuser();
+    for (let i = 0; i < 4; i++) {
+      const cal = await calendar();
+      const ann = await createUser();
+      await seedSql(
+        "UPDATE app_user SET time_zone = 'UTC', weekly_hours = 40, holiday_calendar_fk = $2 WHERE id = $1",
+        [ann.id, cal],
+      );
+      const [put, submit] = await Promise.all([
+        call("PUT", `/holiday-calendars/${cal}/days/2026-11-04`, { token: admin.token, body: { name: "race" } }),
+        call("POST", "/timesheets/2026-W45/submit", { token: ann.token }),
+      ]);
+      expect(submit.status).toBe(200);
+      const submitted = ((await submit.json()) as { expected_seconds: number }).expected_seconds;
+      // The holiday either got in first (the week was submitted with it) or was refused.
+      expect([put.status, submitted]).toEqual(put.status === 201 ? [201, 32 * 3600] : [409, 40 * 3600]);
+      expect(await expected(admin, ann)).toBe(submitted);
+    }
+  });
+});
+
 describe("switching calendars", () => {
   it("PATCH /users/{id}: 409 when the calendars differ inside a closed week, fine when they agree there", async () => {
     const admin = await createSuperuser();
