@@ -1019,8 +1019,9 @@ DECLARE
   reason jsonb;
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  -- Requested ones too: approving one (under its person's lock) must not slip in between.
   FOR person IN
-    SELECT DISTINCT a.user_fk FROM absence a WHERE a.type_fk = NEW.id AND a.status = 'approved' ORDER BY 1
+    SELECT DISTINCT a.user_fk FROM absence a WHERE a.type_fk = NEW.id AND a.status IN ('requested', 'approved') ORDER BY 1
   LOOP
     PERFORM pg_advisory_xact_lock(7011, person);
   END LOOP;
