@@ -51,7 +51,7 @@ try {
     `calendar ${done.calendar}: ${days.length} days from date-holidays ${region} ${first}–${last}; ` +
       `${done.created.length} added, ${done.replaced.length} already there or updated` +
       (done.locked.length
-        ? `, ${done.locked.length} left as they were (before the payroll lock): ${done.locked.join(", ")}`
+        ? `, ${done.locked.length} refused and left as they were (closed time: the payroll lock or a submitted/approved week): ${done.locked.join(", ")}`
         : ""),
   );
 } catch (e) {

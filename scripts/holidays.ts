@@ -59,7 +59,10 @@ export interface Imported {
   calendar: number;
   created: string[];
   replaced: string[];
-  /** Dates before the payroll lock whose holiday would change: left as they are (409 period_locked). */
+  /**
+   * Dates in closed time whose holiday would change: before the payroll lock or inside a submitted or
+   * approved week of someone on the calendar. Left as they are (409 period_locked).
+   */
   locked: string[];
 }
 

@@ -1031,6 +1031,48 @@ AS $function$
            ELSE p_work_share END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.absence_type_credit_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  person integer;
+  reason jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  -- Requested ones too: approving one (under its person's lock) must not slip in between.
+  FOR person IN
+    SELECT DISTINCT a.user_fk FROM absence a WHERE a.type_fk = NEW.id AND a.status IN ('requested', 'approved') ORDER BY 1
+  LOOP
+    PERFORM pg_advisory_xact_lock(7011, person);
+  END LOOP;
+  SELECT coalesce(
+    (SELECT jsonb_build_object('locked_before', api_time(s.locked_before), 'absence_fk', min(a.id))
+     FROM absence a CROSS JOIN company_settings s
+     WHERE a.type_fk = NEW.id AND a.status = 'approved'
+       AND a.first_day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before
+     GROUP BY s.locked_before),
+    (SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status,
+                               'absence_fk', a.id)
+     FROM absence a CROSS JOIN LATERAL (SELECT user_time_zone(a.user_fk) AS tz) z
+     JOIN timesheet t ON t.user_fk = a.user_fk AND t.status IN ('submitted', 'approved')
+       AND t.span && tstzrange(a.first_day::timestamp AT TIME ZONE z.tz, (a.last_day + 1)::timestamp AT TIME ZONE z.tz, '[)')
+     WHERE a.type_fk = NEW.id AND a.status = 'approved'
+     ORDER BY t.week, t.user_fk LIMIT 1))
+  INTO reason;
+  IF reason ? 'locked_before' THEN
+    RAISE EXCEPTION 'Time before % is locked: absence % of this type would change its credit.',
+      reason->>'locked_before', reason->>'absence_fk'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  ELSIF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % of user % is %: absence % of this type would change its credit.',
+      reason->>'week', reason->>'user_fk', reason->>'timesheet_status', reason->>'absence_fk'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NEW;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.absence_type_json(t absence_type)
  RETURNS jsonb
  LANGUAGE sql
@@ -1083,6 +1125,19 @@ AS $function$
 BEGIN
   UPDATE api_token SET revoked_at = now() WHERE user_fk = NEW.id AND revoked_at IS NULL;
   RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.app_user_calendar_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  company integer := (SELECT holiday_calendar_fk FROM company_settings);
+BEGIN
+  PERFORM holiday_calendar_switch_check(ARRAY[NEW.id], coalesce(OLD.holiday_calendar_fk, company),
+                                        coalesce(NEW.holiday_calendar_fk, company));
+  RETURN NEW;
 END
 $function$
 ;
@@ -1686,6 +1741,18 @@ AS $function$
   SELECT jsonb_build_object('id', c.id, 'name', c.name, 'is_archived', c.is_archived, 'created_at', api_time(c.created_at))
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.company_calendar_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM holiday_calendar_switch_check(
+    ARRAY(SELECT u.id FROM app_user u WHERE u.holiday_calendar_fk IS NULL ORDER BY u.id),
+    OLD.holiday_calendar_fk, NEW.holiday_calendar_fk);
+  RETURN NEW;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.company_currency_fixed()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1799,6 +1866,54 @@ AS $function$
   SELECT jsonb_build_object('id', c.id, 'name', c.name, 'region', c.region, 'created_at', api_time(c.created_at))
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.holiday_calendar_switch_check(p_people integer[], p_old integer, p_new integer)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  s company_settings;
+  person integer;
+  reason jsonb;
+BEGIN
+  IF p_old IS NOT DISTINCT FROM p_new OR cardinality(p_people) = 0 THEN
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(7012, 0);
+  FOR person IN SELECT DISTINCT x FROM unnest(p_people) x ORDER BY x LOOP
+    PERFORM pg_advisory_xact_lock(7011, person);
+  END LOOP;
+  SELECT * INTO s FROM company_settings;
+  WITH differ AS MATERIALIZED (
+    SELECT coalesce(a.day, b.day) AS day
+    FROM (SELECT day, half_day FROM holiday WHERE calendar_fk = p_old) a
+    FULL JOIN (SELECT day, half_day FROM holiday WHERE calendar_fk = p_new) b ON a.day = b.day
+    WHERE a.half_day IS DISTINCT FROM b.half_day),
+  people AS MATERIALIZED (
+    SELECT x AS id, time_account_start(x) AS start, user_time_zone(x) AS tz FROM unnest(p_people) x)
+  SELECT coalesce(
+    (SELECT jsonb_build_object('locked_before', api_time(s.locked_before), 'date', min(d.day)::text)
+     FROM differ d WHERE d.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before
+       AND d.day >= (SELECT min(p.start) FROM people p)
+     HAVING count(*) > 0),
+    (SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status,
+                               'date', d.day::text)
+     FROM people p JOIN differ d ON d.day >= p.start
+     JOIN timesheet t ON t.user_fk = p.id AND t.status IN ('submitted', 'approved')
+       AND t.week BETWEEN d.day - 7 AND d.day + 1
+       AND t.span && tstzrange(d.day::timestamp AT TIME ZONE p.tz, (d.day + 1)::timestamp AT TIME ZONE p.tz, '[)')
+     ORDER BY t.week, t.user_fk LIMIT 1))
+  INTO reason;
+  IF reason ? 'locked_before' THEN
+    RAISE EXCEPTION 'Time before % is locked: the calendars differ on %.', reason->>'locked_before', reason->>'date'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  ELSIF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % of user % is %: the calendars differ on %.',
+      reason->>'week', reason->>'user_fk', reason->>'timesheet_status', reason->>'date'
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.holiday_json(h holiday)
  RETURNS jsonb
  LANGUAGE sql
@@ -1814,27 +1929,50 @@ CREATE OR REPLACE FUNCTION public.holiday_lock_guard()
 AS $function$
 DECLARE
   s company_settings;
-  locked boolean := false;
+  h holiday := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+  days date[] := '{}';
+  person integer;
+  reason jsonb;
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(7012, 0);
   SELECT * INTO s FROM company_settings;
-  IF s.locked_before IS NOT NULL THEN
-    IF TG_OP <> 'INSERT' THEN
-      locked := OLD.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
-    END IF;
-    -- An upsert's insert fires this before it meets the existing row: that row's update decides
-    -- (holiday_lock_update, which lets an unchanged row pass).
-    IF TG_OP = 'UPDATE' OR (TG_OP = 'INSERT' AND NOT EXISTS (
-         SELECT 1 FROM holiday h WHERE h.calendar_fk = NEW.calendar_fk AND h.day = NEW.day)) THEN
-      locked := locked OR NEW.day::timestamp AT TIME ZONE s.default_time_zone < s.locked_before;
-    END IF;
+  IF TG_OP <> 'INSERT' THEN
+    days := days || OLD.day;
   END IF;
-  IF locked THEN
+  -- An upsert's insert fires this before it meets the existing row: that row's update decides
+  -- (holiday_lock_update, which lets an unchanged row pass).
+  IF TG_OP = 'UPDATE' OR (TG_OP = 'INSERT' AND NOT EXISTS (
+       SELECT 1 FROM holiday x WHERE x.calendar_fk = NEW.calendar_fk AND x.day = NEW.day)) THEN
+    days := days || NEW.day;
+  END IF;
+  IF days = '{}' THEN
+    RETURN h;
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(days) d WHERE d::timestamp AT TIME ZONE s.default_time_zone < s.locked_before) THEN
     RAISE EXCEPTION 'Days before % are locked: payroll is closed.', api_time(s.locked_before)
       USING ERRCODE = 'TL409', HINT = 'period_locked',
             DETAIL = jsonb_build_object('locked_before', api_time(s.locked_before))::text;
   END IF;
-  RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+  FOR person IN
+    SELECT u.id FROM app_user u
+    WHERE coalesce(u.holiday_calendar_fk, s.holiday_calendar_fk) = h.calendar_fk
+    ORDER BY u.id
+  LOOP
+    PERFORM pg_advisory_xact_lock(7011, person);
+  END LOOP;
+  SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status) INTO reason
+  FROM app_user u CROSS JOIN unnest(days) d
+  JOIN timesheet t ON t.user_fk = u.id AND t.status IN ('submitted', 'approved')
+    AND t.span && tstzrange(d::timestamp AT TIME ZONE user_time_zone(u.id),
+                            (d + 1)::timestamp AT TIME ZONE user_time_zone(u.id), '[)')
+  WHERE coalesce(u.holiday_calendar_fk, s.holiday_calendar_fk) = h.calendar_fk
+  ORDER BY t.week, t.user_fk LIMIT 1;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % of user % is %: a holiday on % would change its expected time.',
+      reason->>'week', reason->>'user_fk', reason->>'timesheet_status', h.day
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN h;
 END
 $function$
 ;
@@ -1990,17 +2128,19 @@ CREATE OR REPLACE FUNCTION public.person_expected_days(p_user integer, p_from da
  LANGUAGE sql
  STABLE
 AS $function$
-  SELECT d.day, d.expected_seconds,
-         coalesce(round(sum(absence_share(d.work_share, a.half_day) * d.scheduled_seconds)
-                        FILTER (WHERE a.first_day IS NOT NULL)), 0)::bigint
-  FROM person_days(p_user, p_from, p_to) d
+  WITH start AS MATERIALIZED (SELECT time_account_start(p_user) AS day)
+  SELECT d.day, CASE WHEN d.day < s.day THEN 0 ELSE d.expected_seconds END,
+         CASE WHEN d.day < s.day THEN 0 ELSE
+           coalesce(round(sum(absence_share(d.work_share, a.half_day) * d.scheduled_seconds)
+                          FILTER (WHERE a.first_day IS NOT NULL)), 0)::bigint END
+  FROM person_days(p_user, p_from, p_to) d CROSS JOIN start s
   LEFT JOIN (
     SELECT a.first_day, a.last_day, a.half_day
     FROM absence a JOIN absence_type ty ON ty.id = a.type_fk
     WHERE a.user_fk = p_user AND a.status = 'approved' AND ty.counts_as_work
       AND a.first_day BETWEEN p_from - 366 AND p_to AND a.last_day >= p_from
   ) a ON d.day BETWEEN a.first_day AND a.last_day
-  GROUP BY d.day, d.expected_seconds
+  GROUP BY d.day, d.expected_seconds, s.day
   ORDER BY d.day
 $function$
 ;
@@ -2305,6 +2445,46 @@ CREATE OR REPLACE FUNCTION public.time_adjustment_json(a time_adjustment)
 AS $function$
   SELECT jsonb_build_object('id', a.id, 'user_fk', a.user_fk, 'date', a.day::text, 'seconds', a.seconds,
     'reason', a.reason, 'created_by', a.created_by, 'created_at', api_time(a.created_at))
+$function$
+;
+CREATE OR REPLACE FUNCTION public.timelog_account_start_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  person integer := CASE TG_OP WHEN 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END;
+  registered timestamptz := (SELECT u.registered_at FROM app_user u WHERE u.id = person);
+  tz text;
+  before date;
+  after date;
+  reason jsonb;
+BEGIN
+  IF NOT ((TG_OP <> 'DELETE' AND NEW.start_time < registered) OR (TG_OP <> 'INSERT' AND OLD.start_time < registered)) THEN
+    RETURN NULL;
+  END IF;
+  tz := user_time_zone(person);
+  after := time_account_start(person);
+  -- The start without this write: the other logs, and the old row if there was one.
+  before := least((registered AT TIME ZONE tz)::date,
+    (SELECT (min(t.start_time) AT TIME ZONE tz)::date FROM timelog t
+     WHERE t.user_fk = person AND t.id <> CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END),
+    CASE WHEN TG_OP <> 'INSERT' THEN (OLD.start_time AT TIME ZONE tz)::date END);
+  IF before = after THEN
+    RETURN NULL;
+  END IF;
+  SELECT jsonb_build_object('week', iso_week(t.week), 'user_fk', t.user_fk, 'timesheet_status', t.status) INTO reason
+  FROM timesheet t
+  WHERE t.user_fk = person AND t.status IN ('submitted', 'approved')
+    AND t.span && tstzrange(least(before, after)::timestamp AT TIME ZONE tz,
+                            greatest(before, after)::timestamp AT TIME ZONE tz, '[)')
+  ORDER BY t.week LIMIT 1;
+  IF reason IS NOT NULL THEN
+    RAISE EXCEPTION 'Week % is %: this log moves the account start from % to % and would change its expected time.',
+      reason->>'week', reason->>'timesheet_status', before, after
+      USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
+  END IF;
+  RETURN NULL;
+END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.timelog_after_delete()
@@ -3024,8 +3204,10 @@ CREATE TRIGGER absence_balance_guard AFTER INSERT OR UPDATE ON public.absence FO
 CREATE TRIGGER absence_before_write BEFORE INSERT OR UPDATE ON public.absence FOR EACH ROW EXECUTE FUNCTION absence_before_write();
 CREATE TRIGGER absence_allowance_audit AFTER INSERT OR UPDATE ON public.absence_allowance FOR EACH ROW EXECUTE FUNCTION audit_allowance();
 CREATE TRIGGER absence_type_audit AFTER INSERT OR DELETE OR UPDATE ON public.absence_type FOR EACH ROW EXECUTE FUNCTION audit_absence_type();
+CREATE TRIGGER absence_type_credit_guard BEFORE UPDATE OF counts_as_work ON public.absence_type FOR EACH ROW WHEN ((old.counts_as_work IS DISTINCT FROM new.counts_as_work)) EXECUTE FUNCTION absence_type_credit_guard();
 CREATE TRIGGER api_token_limit BEFORE INSERT ON public.api_token FOR EACH ROW EXECUTE FUNCTION api_token_limit();
 CREATE TRIGGER app_user_audit AFTER UPDATE ON public.app_user FOR EACH ROW WHEN (((((((old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active)) OR (old.position_fk IS DISTINCT FROM new.position_fk)) OR (old.time_zone IS DISTINCT FROM new.time_zone)) OR (old.weekly_hours IS DISTINCT FROM new.weekly_hours)) OR (old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk))) EXECUTE FUNCTION audit_app_user();
+CREATE TRIGGER app_user_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.app_user FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION app_user_calendar_guard();
 CREATE TRIGGER app_user_created_webhook AFTER INSERT ON public.app_user FOR EACH ROW EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION api_token_revoke_on_deactivation();
 CREATE TRIGGER app_user_deactivated_webhook AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION webhook_user();
@@ -3035,6 +3217,7 @@ CREATE TRIGGER audit_checkpoint_append_only BEFORE DELETE OR UPDATE ON public.au
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON public.audit_checkpoint FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER company_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.company_settings FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION company_calendar_guard();
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();
 CREATE TRIGGER company_settings_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN ((old.locked_before IS DISTINCT FROM new.locked_before)) EXECUTE FUNCTION audit_company_lock();
 CREATE TRIGGER company_settings_time_zone BEFORE INSERT OR UPDATE OF default_time_zone ON public.company_settings FOR EACH ROW EXECUTE FUNCTION check_time_zone();
@@ -3049,6 +3232,7 @@ CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team
 CREATE TRIGGER time_adjustment_audit AFTER INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION audit_time_adjustment();
 CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
+CREATE TRIGGER timelog_account_start_guard AFTER INSERT OR DELETE OR UPDATE OF start_time ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_account_start_guard();
 CREATE TRIGGER timelog_after_delete AFTER DELETE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_after_delete();
 CREATE TRIGGER timelog_audit AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION audit_timelog();
 CREATE TRIGGER timelog_before_write BEFORE INSERT OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_before_write();

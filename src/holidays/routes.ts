@@ -22,7 +22,9 @@ import {
 const tags = ["holidays"];
 const noCalendar = () => new ApiError("not_found", "No such holiday calendar.");
 const noDay = () => new ApiError("not_found", "This calendar has no holiday on that date.");
-const LOCK = "A day that starts (in the company's zone) before the payroll lock is 409 period_locked.";
+const LOCK =
+  "A day that starts (in the company's zone) before the payroll lock, or lies in a submitted or approved week of " +
+  "anyone whose calendar this is (their own, or the company's for people without one), is 409 period_locked.";
 
 export const holidays = createRouter()
   .openapi(

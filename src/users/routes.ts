@@ -114,7 +114,7 @@ export const users = createRouter()
       tags: ["users"],
       summary: "Change a user's name, position, status or role (superusers); deactivation ends their logins",
       description:
-        "Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar.",
+        "Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar; 409 period_locked when the old and new calendars differ (a holiday in one only, or full vs half day) on a date from the person's account start on that lies before the payroll lock or in one of their submitted or approved weeks.",
       ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, body: body(UpdateUser) },
       responses: { 200: json(User, "Updated"), ...problems(401, 403, 404, 409, 422) },

@@ -134,6 +134,9 @@ describe("the working-time account", () => {
         balance_seconds: 0,
       });
     } finally {
+      // Her submitted week keeps its calendar (switching it is 409, migration 0035): she takes the
+      // same calendar as her own before the company's default is cleared for the other tests.
+      await seedSql("UPDATE app_user SET holiday_calendar_fk = $2 WHERE id = $1", [ann.id, calendar?.id]);
       await seedSql("UPDATE company_settings SET holiday_calendar_fk = NULL");
     }
   });

@@ -187,7 +187,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's name, position, status or role (superusers); deactivation ends their logins
-         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar.
+         * @description Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar; 409 period_locked when the old and new calendars differ (a holiday in one only, or full vs half day) on a date from the person's account start on that lies before the payroll lock or in one of their submitted or approved weeks.
          */
         patch: operations["patchUsersById"];
         trace?: never;
@@ -1091,7 +1091,7 @@ export interface paths {
         head?: never;
         /**
          * Change the limits (superusers); existing logs are not rewritten
-         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar).
+         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar; 409 period_locked when the old and new calendars differ on a date, from the account start of someone without their own, that lies before the payroll lock or in their submitted or approved weeks).
          */
         patch: operations["patchSettings"];
         trace?: never;
@@ -1306,13 +1306,13 @@ export interface paths {
         get: operations["getHolidayCalendarsByIdDaysByDate"];
         /**
          * Set a holiday (superusers): 201 when the date was not one, 200 when it replaced it
-         * @description Superusers only (403). Idempotent: the same PUT again changes nothing (and audits nothing). A day that starts (in the company's zone) before the payroll lock is 409 period_locked. An unknown calendar is 404.
+         * @description Superusers only (403). Idempotent: the same PUT again changes nothing (and audits nothing). A day that starts (in the company's zone) before the payroll lock, or lies in a submitted or approved week of anyone whose calendar this is (their own, or the company's for people without one), is 409 period_locked. An unknown calendar is 404.
          */
         put: operations["putHolidayCalendarsByIdDaysByDate"];
         post?: never;
         /**
          * Remove a holiday (superusers)
-         * @description Superusers only (403). 404 when there is no holiday on that date. A day that starts (in the company's zone) before the payroll lock is 409 period_locked.
+         * @description Superusers only (403). 404 when there is no holiday on that date. A day that starts (in the company's zone) before the payroll lock, or lies in a submitted or approved week of anyone whose calendar this is (their own, or the company's for people without one), is 409 period_locked.
          */
         delete: operations["deleteHolidayCalendarsByIdDaysByDate"];
         options?: never;
