@@ -142,6 +142,7 @@ describe("absence days and balances", () => {
 
   it("carry-over: last year's rest up to 5 days; unused by 03-31 it lapses, and the next year's has not", async () => {
     const ann = await createUser();
+    await seedSql("UPDATE app_user SET registered_at = '2026-06-01T12:00:00Z' WHERE id = $1", [ann.id]);
     // Registered in 2026, with 2025's history: an allowance for 2025 starts the balance there.
     await seedSql("INSERT INTO absence_allowance (user_fk, type_fk, year, days) VALUES ($1, 1, 2025, 25)", [ann.id]);
     // 2025: 22 of 25 days taken → 3 carried into 2026.

@@ -91,7 +91,8 @@ describe("balances across years", () => {
   });
 
   it("F5: carry-over starts in the registration year, whether or not the person took a day off in it", async () => {
-    const ann = await createUser(); // registered today (2026): Vacation's 25 unused, 5 carried into 2027
+    const ann = await createUser(); // registered in 2026: Vacation's 25 unused, 5 carried into 2027
+    await seedSql("UPDATE app_user SET registered_at = '2026-06-01T12:00:00Z' WHERE id = $1", [ann.id]);
     expect(await balanceOf(ann, 2027, VACATION)).toMatchObject({ carried_over: 5, remaining: 30 });
     await requested(ann, { from: "2026-12-26", to: "2026-12-26" }); // a Saturday: 0 days
     expect(await balanceOf(ann, 2027, VACATION)).toMatchObject({ carried_over: 5, remaining: 30 });
