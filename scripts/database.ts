@@ -76,6 +76,10 @@ export async function openDatabase(url = process.env.DATABASE_URL): Promise<Open
     label: `PGlite (${PGLITE_DIR})`,
     async close() {
       await pool.end();
+      // After a failed statement PGlite's pg adapter still finishes the protocol exchange on a
+      // later tick; closing under it crashed the tool with an unhandled 'error' event (and a stack
+      // trace instead of the "migrate first" sentence). Let it finish first.
+      await new Promise((resolve) => setTimeout(resolve, 50));
       await pglite.close();
       release();
     },
