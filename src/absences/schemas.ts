@@ -6,10 +6,17 @@ import { Id, queryId, Timestamp } from "../lib/schemas";
  * A local date "YYYY-MM-DD" that exists on the calendar. Its range (1970–9998) is the database's
  * rule (absence_days_range), answered as 422 like every other refusal of a value.
  */
+const isDay = (v: string) => {
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+};
+
 export const LocalDate = z
   .string()
   .regex(/^\d{4}-\d\d-\d\d$/, { message: "a date YYYY-MM-DD" })
-  .refine((v) => v >= "0001-01-01" && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+  // Zod runs this even when the regex failed: anything not shaped like a date must not reach
+  // toISOString(), which throws on an invalid Date (a 500 found by the fuzz).
+  .refine((v) => /^\d{4}-\d\d-\d\d$/.test(v) && v >= "0001-01-01" && isDay(v), {
     message: "a date that exists, YYYY-MM-DD",
   })
   .openapi({ format: "date", example: "2026-12-24" });

@@ -159,6 +159,9 @@ describe("absences", () => {
       ["2027-01-02", "2027-01-01"],
       ["2027-02-30", "2027-03-01"],
       ["0000-01-01", "0000-01-02"],
+      // Not dates at all: an instant, and text (a 500 the fuzz found when the date check threw).
+      ["2026-02-09T09:41:08.652Z", "2026-02-10"],
+      ["2027-01-01", "tomorrow"],
     ]) {
       await expectProblem(await request(ann, { type_fk: SICK, from, to }), 422);
     }
