@@ -1,5 +1,6 @@
 // Applied migrations carry checksums: an applied file that was edited stops the runner with a
 // sentence saying what to do, instead of leaving databases that differ by when they migrated.
+import pg from "pg";
 import { expect, it } from "vitest";
 import { EditedMigration, migrate } from "./migrate.ts";
 import { pglitePoolForFile } from "./test-pglite.ts";
@@ -29,3 +30,30 @@ it("records a checksum per migration and refuses an applied one that changed", a
   expect(String((refused as Error).message)).toMatch(/migrations\/0005_\w+\.sql was edited after it was applied/);
   expect(String((refused as Error).message)).toContain("new migration");
 }, 60_000);
+
+// PostgreSQL only: PGlite has one session, compiled without JIT, and ignores statement_timeout.
+it.skipIf(!process.env.TEST_DATABASE_URL)(
+  "leaves its pool serving with the database's settings, not the migrating session's",
+  async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL ?? "");
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    await admin.query("DROP DATABASE IF EXISTS timelog_migrate_settings WITH (FORCE)");
+    await admin.query("CREATE DATABASE timelog_migrate_settings");
+    url.pathname = "/timelog_migrate_settings";
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      expect((await migrate(pool)).length).toBeGreaterThan(20);
+      // max: 1, so a pooled migrating session would be the one answering here.
+      const { rows } = await pool.query(
+        "SELECT current_setting('jit') AS jit, current_setting('statement_timeout') AS t",
+      );
+      expect(rows[0]).toEqual({ jit: "off", t: "4s" });
+    } finally {
+      await pool.end();
+      await admin.query("DROP DATABASE IF EXISTS timelog_migrate_settings WITH (FORCE)");
+      await admin.end();
+    }
+  },
+  60_000,
+);

@@ -68,7 +68,12 @@ export async function migrate(pool: pg.Pool, log: (line: string) => void = () =>
     }
   } finally {
     await client.query("SELECT pg_advisory_unlock(7402551)").catch(() => {});
-    client.release();
+    // This session turned its timeout off and opened before the settings the migrations give the
+    // database (statement_timeout: 0008, jit = off: 0019), which only later sessions read. Pooled,
+    // it would serve requests without either (the upgrade test's old Worker JIT-compiled every
+    // timesheet for 1.6 s), so it is closed instead.
+    await client.query("RESET statement_timeout").catch(() => {});
+    client.release(true);
   }
   return applied;
 }
