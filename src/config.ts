@@ -51,6 +51,21 @@ export const ConfigSchema = z.object({
   TURNSTILE_SECRET: z.string().min(1).max(200).optional(),
   /** Where Turnstile tokens are verified (tests and `npm run dev` point it at a loopback verifier). */
   TURNSTILE_VERIFY_URL: z.url().default("https://challenges.cloudflare.com/turnstile/v0/siteverify"),
+  // Email (issue 23 §1): unset EMAIL_PROVIDER sends nothing (emails wait in the outbox, GET /emails
+  // says why). `log` prints each email with its links: for `npm run dev` only, never production.
+  EMAIL_PROVIDER: z.enum(["cloudflare", "http", "log"]).optional(),
+  /** The sender: an address on a domain set up for sending (Cloudflare Email Routing, or the HTTP provider's). */
+  EMAIL_FROM: z.string().min(3).max(320).default("TimeLog <timelog@localhost>"),
+  /** EMAIL_PROVIDER=http: a Resend-compatible endpoint (POST {from, to, subject, text, html}) and its API key. */
+  EMAIL_HTTP_URL: z.url().optional(),
+  EMAIL_HTTP_TOKEN: z.string().min(1).max(1000).optional(),
+  /** The front end's address: links in emails point under it (README, Email links). */
+  PUBLIC_APP_URL: z.url().default("http://localhost:5173"),
+  /** TOTP secrets are encrypted at rest with this key: 32 random bytes, base64 (`wrangler secret put`). */
+  TOTP_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "32 bytes, base64")
+    .optional(),
   /** Webhook receivers on plain http://127.0.0.1 (or localhost, [::1]): for `npm run dev` and tests. */
   WEBHOOK_ALLOW_LOOPBACK: bool.default(false),
 });

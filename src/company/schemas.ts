@@ -19,6 +19,18 @@ const BreakDeduction = z.enum(["none", "automatic"]).openapi({
     "(never below the rule's after_hours)",
 });
 
+const Registration = z.enum(["open", "invite_only"]).openapi({
+  description:
+    "invite_only: POST /users/register is 403 registration_closed; people join by invitation (recommended for companies)",
+});
+const ReminderTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour")
+  .openapi({
+    description: "on Mondays, in each person's zone: last week not yet submitted is reminded (timesheet.overdue)",
+    example: "12:00",
+  });
+
 export const CompanySettings = z
   .object({
     timelog_earliest: Timestamp.openapi({ description: "no time log may start before this instant" }),
@@ -34,6 +46,16 @@ export const CompanySettings = z
     max_daily_hours: z.number().nullable().openapi({ description: "GET /reports/compliance: over_max_daily above it" }),
     min_rest_hours: z.number().nullable().openapi({ description: "GET /reports/compliance: rest_short below it" }),
     break_deduction: BreakDeduction,
+    // Accounts (issue 23).
+    registration: Registration,
+    require_2fa: z.boolean().openapi({
+      description:
+        "signed-in accounts without two-factor sign-in get 403 2fa_required until they enrol (API tokens are not affected)",
+    }),
+    reminder_timer_hours: z
+      .number()
+      .openapi({ description: "a timer running longer than this is reminded (timer.forgotten)" }),
+    reminder_submit_time: ReminderTime,
   })
   .openapi("CompanySettings");
 
@@ -61,6 +83,10 @@ export const UpdateSettings = z
     max_daily_hours: Hours.nullable().optional().openapi({ description: "null: no daily maximum" }),
     min_rest_hours: Hours.nullable().optional().openapi({ description: "null: no minimum rest" }),
     break_deduction: BreakDeduction.optional(),
+    registration: Registration.optional(),
+    require_2fa: z.boolean().optional(),
+    reminder_timer_hours: z.number().gt(0).max(168).multipleOf(0.25).optional(),
+    reminder_submit_time: ReminderTime.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");

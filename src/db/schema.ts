@@ -29,6 +29,7 @@ export interface AppUserTable {
   time_zone: string | null;
   weekly_hours: ColumnType<string | null, number | null | undefined, number | null>;
   holiday_calendar_fk: number | null;
+  erased_at: Timestamp | null;
 }
 
 export interface SessionTable {
@@ -53,6 +54,10 @@ export interface CompanySettingsTable {
   max_daily_hours: ColumnType<string | null, number | null, number | null>;
   min_rest_hours: ColumnType<string | null, number | null, number | null>;
   break_deduction: Generated<"none" | "automatic">;
+  registration: Generated<"open" | "invite_only">;
+  require_2fa: Generated<boolean>;
+  reminder_timer_hours: ColumnType<string, number | undefined, number>;
+  reminder_submit_time: ColumnType<string, string | undefined, string>;
 }
 
 export interface Database {
@@ -87,6 +92,88 @@ export interface Database {
   absence_type: AbsenceTypeTable;
   absence: AbsenceTable;
   absence_allowance: AbsenceAllowanceTable;
+  // Issue 23: migrations/0036 and after
+  email_outbox: EmailOutboxTable;
+  invitation: InvitationTable;
+  account_token: AccountTokenTable;
+  user_totp: UserTotpTable;
+  totp_recovery_code: TotpRecoveryCodeTable;
+  notification_setting: NotificationSettingTable;
+  reminder_sent: ReminderSentTable;
+}
+
+export interface EmailOutboxTable {
+  id: GeneratedAlways<string>;
+  user_fk: number | null;
+  to_address: string;
+  template: string;
+  data: ColumnType<JsonValue, string | undefined, string>;
+  /** The one-time token a link carries, until the email is sent. */
+  secret: string | null;
+  status: Generated<"pending" | "sent" | "failed">;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Timestamp>;
+  last_error: string | null;
+  lease: string | null;
+  lease_until: Timestamp | null;
+  created_at: ColumnType<Date, never, never>;
+  sent_at: Timestamp | null;
+}
+
+export interface InvitationTable {
+  id: GeneratedAlways<number>;
+  email: string;
+  position_fk: number | null;
+  team_fk: number | null;
+  role: Generated<"member" | "manager">;
+  token_hash: string;
+  invited_by: number | null;
+  created_at: ColumnType<Date, never, never>;
+  expires_at: Timestamp;
+  sent_at: Generated<Timestamp>;
+  accepted_at: Timestamp | null;
+  accepted_user_fk: number | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface AccountTokenTable {
+  id: GeneratedAlways<string>;
+  kind: "email_verification" | "email_change" | "password_reset";
+  user_fk: number;
+  token_hash: string;
+  email: string | null;
+  created_at: ColumnType<Date, never, never>;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface UserTotpTable {
+  user_fk: number;
+  secret_encrypted: string;
+  created_at: ColumnType<Date, never, never>;
+  confirmed_at: Timestamp | null;
+  /** bigint: the driver reads it as text. */
+  last_step: ColumnType<string, string | number | undefined, string | number>;
+}
+
+export interface TotpRecoveryCodeTable {
+  user_fk: number;
+  code_hash: string;
+  used_at: Timestamp | null;
+}
+
+export interface NotificationSettingTable {
+  user_fk: number;
+  timer_forgotten: Generated<boolean>;
+  timesheet_overdue: Generated<boolean>;
+  absence_pending: Generated<boolean>;
+}
+
+export interface ReminderSentTable {
+  kind: "timer_forgotten" | "timesheet_overdue" | "absence_pending";
+  user_fk: number;
+  occasion: string;
+  sent_at: ColumnType<Date, never, never>;
 }
 
 export interface HolidayCalendarTable {

@@ -15,11 +15,16 @@ export const User = z
     position_fk: Id,
     is_active: z.boolean(),
     is_superuser: z.boolean(),
-    is_verified: z.boolean(),
+    is_verified: z.boolean().openapi({ description: "the same as email_verified (kept for existing clients)" }),
+    email_verified: z
+      .boolean()
+      .openapi({ description: "the person confirmed their email address (or accepted an invitation)" }),
+    two_factor_enabled: z.boolean().openapi({ description: "sign-in asks for a TOTP code after the password" }),
     registered_at: z.iso.datetime({ offset: true }),
     time_zone: z.string().nullable().openapi({ description: "IANA; null: the company's default_time_zone" }),
     weekly_hours: z.number().nullable().openapi({ description: "expected hours a week; null: the position's" }),
     holiday_calendar_fk: Id.nullable().openapi({ description: "this person's public holidays; null: the company's" }),
+    erased: z.boolean().openapi({ description: "erased (GDPR): name and email are a pseudonym, the records stay" }),
   })
   .openapi("User");
 export type User = z.infer<typeof User>;

@@ -2083,7 +2083,12 @@ export interface components {
             position_fk: number;
             is_active: boolean;
             is_superuser: boolean;
+            /** @description the same as email_verified (kept for existing clients) */
             is_verified: boolean;
+            /** @description the person confirmed their email address (or accepted an invitation) */
+            email_verified: boolean;
+            /** @description sign-in asks for a TOTP code after the password */
+            two_factor_enabled: boolean;
             /** Format: date-time */
             registered_at: string;
             /** @description IANA; null: the company's default_time_zone */
@@ -2095,6 +2100,8 @@ export interface components {
              * @description this person's public holidays; null: the company's
              */
             holiday_calendar_fk: number | null;
+            /** @description erased (GDPR): name and email are a pseudonym, the records stay */
+            erased: boolean;
         };
         WebhookUserDeactivated: {
             /** @enum {string} */
@@ -2285,7 +2292,12 @@ export interface components {
             position_fk: number;
             is_active: boolean;
             is_superuser: boolean;
+            /** @description the same as email_verified (kept for existing clients) */
             is_verified: boolean;
+            /** @description the person confirmed their email address (or accepted an invitation) */
+            email_verified: boolean;
+            /** @description sign-in asks for a TOTP code after the password */
+            two_factor_enabled: boolean;
             /** Format: date-time */
             registered_at: string;
             /** @description IANA; null: the company's default_time_zone */
@@ -2297,6 +2309,8 @@ export interface components {
              * @description this person's public holidays; null: the company's
              */
             holiday_calendar_fk: number | null;
+            /** @description erased (GDPR): name and email are a pseudonym, the records stay */
+            erased: boolean;
         };
         Problem403: components["schemas"]["Problem"] & {
             /**
@@ -3360,6 +3374,20 @@ export interface components {
              * @enum {string}
              */
             break_deduction: "none" | "automatic";
+            /**
+             * @description invite_only: POST /users/register is 403 registration_closed; people join by invitation (recommended for companies)
+             * @enum {string}
+             */
+            registration: "open" | "invite_only";
+            /** @description signed-in accounts without two-factor sign-in get 403 2fa_required until they enrol (API tokens are not affected) */
+            require_2fa: boolean;
+            /** @description a timer running longer than this is reminded (timer.forgotten) */
+            reminder_timer_hours: number;
+            /**
+             * @description on Mondays, in each person's zone: last week not yet submitted is reminded (timesheet.overdue)
+             * @example 12:00
+             */
+            reminder_submit_time: string;
         };
         /**
          * @example {
@@ -3404,6 +3432,18 @@ export interface components {
              * @enum {string}
              */
             break_deduction?: "none" | "automatic";
+            /**
+             * @description invite_only: POST /users/register is 403 registration_closed; people join by invitation (recommended for companies)
+             * @enum {string}
+             */
+            registration?: "open" | "invite_only";
+            require_2fa?: boolean;
+            reminder_timer_hours?: number;
+            /**
+             * @description on Mondays, in each person's zone: last week not yet submitted is reminded (timesheet.overdue)
+             * @example 12:00
+             */
+            reminder_submit_time?: string;
         };
         CompanyLock: {
             /**
