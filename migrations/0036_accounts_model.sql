@@ -152,3 +152,38 @@ CREATE OR REPLACE FUNCTION user_json(u app_user) RETURNS jsonb LANGUAGE sql STAB
     'weekly_hours', u.weekly_hours::float8, 'holiday_calendar_fk', u.holiday_calendar_fk,
     'erased', u.erased_at IS NOT NULL)
 $$;
+
+-- 7. Audit kinds and entities for issue 23 (the API's enums are tested against this list). Each
+-- flow appends its own events in its migration; no later migration of this issue redefines these.
+ALTER TABLE audit_event DROP CONSTRAINT audit_event_kind_known;
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK (kind IN (
+  'timelog.created', 'timelog.updated', 'timelog.deleted',
+  'timesheet.submitted', 'timesheet.approved', 'timesheet.rejected', 'timesheet.reopened',
+  'team_member.added', 'team_member.changed', 'team_member.removed',
+  'user.updated', 'company.lock_changed',
+  'webhook.created', 'webhook.updated', 'webhook.secret_rotated', 'webhook.deleted',
+  'absence.requested', 'absence.updated', 'absence.approved', 'absence.rejected', 'absence.cancelled',
+  'absence_type.created', 'absence_type.updated', 'absence_type.deleted', 'allowance.set',
+  'holiday_calendar.created', 'holiday.set', 'holiday.deleted',
+  'work_schedule.created', 'work_schedule.deleted', 'time_account.adjusted',
+  'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted',
+  'user.email_verified', 'user.email_changed', 'user.password_reset', 'user.totp_enabled', 'user.totp_disabled',
+  'user.exported', 'user.erased', 'company.settings_changed'));
+ALTER TABLE audit_event DROP CONSTRAINT audit_event_entity_known;
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK (entity IN (
+  'timelog', 'timesheet', 'team', 'user', 'settings', 'webhook',
+  'absence', 'absence_type', 'allowance', 'holiday_calendar', 'holiday', 'work_schedule', 'time_adjustment',
+  'invitation'));
+
+-- Who may register and whether a second factor is required are security settings: audited.
+CREATE FUNCTION audit_company_account_settings() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM audit_append(0, 'company.settings_changed', 'settings', 'accounts',
+    jsonb_build_object('registration', OLD.registration, 'require_2fa', OLD.require_2fa),
+    jsonb_build_object('registration', NEW.registration, 'require_2fa', NEW.require_2fa));
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER company_settings_accounts_audit AFTER UPDATE ON company_settings FOR EACH ROW
+WHEN (OLD.registration IS DISTINCT FROM NEW.registration OR OLD.require_2fa IS DISTINCT FROM NEW.require_2fa)
+EXECUTE FUNCTION audit_company_account_settings();

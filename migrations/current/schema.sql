@@ -480,11 +480,11 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_at_not_null NOT NULL at;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_not_null NOT NULL chain;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_seq UNIQUE (chain, seq);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_id_not_null NOT NULL entity_id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_not_null NOT NULL entity;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_hash_not_null NOT NULL hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_id_not_null NOT NULL id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text, 'invitation.created'::text, 'invitation.resent'::text, 'invitation.revoked'::text, 'invitation.accepted'::text, 'user.email_verified'::text, 'user.email_changed'::text, 'user.password_reset'::text, 'user.totp_enabled'::text, 'user.totp_disabled'::text, 'user.exported'::text, 'user.erased'::text, 'company.settings_changed'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_not_null NOT NULL kind;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
@@ -1400,6 +1400,18 @@ BEGIN
   e.hash := audit_digest(e);
   INSERT INTO audit_event (chain, seq, at, actor_fk, request_id, kind, entity, entity_id, before, after, prev_hash, hash)
   VALUES (e.chain, e.seq, e.at, e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id, e.before, e.after, e.prev_hash, e.hash);
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_company_account_settings()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM audit_append(0, 'company.settings_changed', 'settings', 'accounts',
+    jsonb_build_object('registration', OLD.registration, 'require_2fa', OLD.require_2fa),
+    jsonb_build_object('registration', NEW.registration, 'require_2fa', NEW.require_2fa));
+  RETURN NULL;
 END
 $function$
 ;
@@ -3386,6 +3398,7 @@ CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_e
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER company_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.company_settings FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION company_calendar_guard();
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();
+CREATE TRIGGER company_settings_accounts_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN (((old.registration IS DISTINCT FROM new.registration) OR (old.require_2fa IS DISTINCT FROM new.require_2fa))) EXECUTE FUNCTION audit_company_account_settings();
 CREATE TRIGGER company_settings_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN ((old.locked_before IS DISTINCT FROM new.locked_before)) EXECUTE FUNCTION audit_company_lock();
 CREATE TRIGGER company_settings_time_zone BEFORE INSERT OR UPDATE OF default_time_zone ON public.company_settings FOR EACH ROW EXECUTE FUNCTION check_time_zone();
 CREATE TRIGGER holiday_audit AFTER INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION audit_holiday();

@@ -35,6 +35,18 @@ export const KINDS = [
   "work_schedule.created",
   "work_schedule.deleted",
   "time_account.adjusted",
+  "invitation.created",
+  "invitation.resent",
+  "invitation.revoked",
+  "invitation.accepted",
+  "user.email_verified",
+  "user.email_changed",
+  "user.password_reset",
+  "user.totp_enabled",
+  "user.totp_disabled",
+  "user.exported",
+  "user.erased",
+  "company.settings_changed",
 ] as const;
 /** What an event is about; with KINDS, the list the database allows (audit_event_entity_known). */
 export const ENTITIES = [
@@ -51,6 +63,7 @@ export const ENTITIES = [
   "holiday",
   "work_schedule",
   "time_adjustment",
+  "invitation",
 ] as const;
 export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 

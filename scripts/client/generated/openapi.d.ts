@@ -3003,7 +3003,7 @@ export interface components {
              */
             user_fk: number | null;
             /** @enum {string} */
-            entity: "timelog" | "timesheet" | "team" | "user" | "settings" | "webhook" | "absence" | "absence_type" | "allowance" | "holiday_calendar" | "holiday" | "work_schedule" | "time_adjustment";
+            entity: "timelog" | "timesheet" | "team" | "user" | "settings" | "webhook" | "absence" | "absence_type" | "allowance" | "holiday_calendar" | "holiday" | "work_schedule" | "time_adjustment" | "invitation";
             entity_id: string;
             before: {
                 [key: string]: unknown;
@@ -3025,7 +3025,7 @@ export interface components {
          * @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
          * @enum {string}
          */
-        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed" | "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted" | "absence.requested" | "absence.updated" | "absence.approved" | "absence.rejected" | "absence.cancelled" | "absence_type.created" | "absence_type.updated" | "absence_type.deleted" | "allowance.set" | "holiday_calendar.created" | "holiday.set" | "holiday.deleted" | "work_schedule.created" | "work_schedule.deleted" | "time_account.adjusted";
+        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed" | "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted" | "absence.requested" | "absence.updated" | "absence.approved" | "absence.rejected" | "absence.cancelled" | "absence_type.created" | "absence_type.updated" | "absence_type.deleted" | "allowance.set" | "holiday_calendar.created" | "holiday.set" | "holiday.deleted" | "work_schedule.created" | "work_schedule.deleted" | "time_account.adjusted" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "user.email_verified" | "user.email_changed" | "user.password_reset" | "user.totp_enabled" | "user.totp_disabled" | "user.exported" | "user.erased" | "company.settings_changed";
         TeamPage: {
             items: components["schemas"]["Team"][];
             /** @description opaque; null on the last page */
