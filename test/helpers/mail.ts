@@ -6,7 +6,8 @@ import { seedSql } from "./factories";
 export interface Email {
   to: string;
   template: string;
-  data: Record<string, unknown>;
+  /** The plain-text body (interim: the row's data as JSON; the receiver's version: the real text). */
+  text: string;
   /** The one-time token the email's link carries (null for notices). */
   token: string | null;
 }
@@ -20,7 +21,7 @@ export async function emailsTo(to: string): Promise<Email[]> {
   return rows.map((r) => ({
     to: String(r.to_address),
     template: String(r.template),
-    data: r.data as Record<string, unknown>,
+    text: JSON.stringify(r.data),
     token: (r.secret as string | null) ?? null,
   }));
 }
