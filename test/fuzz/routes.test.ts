@@ -52,6 +52,12 @@ const CHECKSUM = `
     UNION ALL SELECT 'A' || row(x.*)::text FROM absence x
     UNION ALL SELECT 'L' || row(x.*)::text FROM absence_allowance x
     UNION ALL SELECT 'J' || row(x.*)::text FROM time_adjustment x
+    UNION ALL SELECT 'I' || row(x.*)::text FROM invitation x
+    UNION ALL SELECT 'T' || row(x.*)::text FROM account_token x
+    UNION ALL SELECT 'O' || row(x.*)::text FROM user_totp x
+    UNION ALL SELECT 'Q' || row(x.*)::text FROM totp_recovery_code x
+    UNION ALL SELECT 'N' || row(x.*)::text FROM notification_setting x
+    UNION ALL SELECT 'E' || row(id, to_address, template, data, status)::text FROM email_outbox
   ) x`;
 
 async function checksum(): Promise<string> {
