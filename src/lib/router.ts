@@ -11,6 +11,8 @@ interface Secrets {
   JWT_PRIVATE_KEY: string;
   JWT_PUBLIC_KEYS?: string;
   NEON_FETCH_ENDPOINT?: string;
+  /** Cloudflare's send_email binding (wrangler.toml), for EMAIL_PROVIDER=cloudflare. */
+  EMAIL?: SendEmail;
 }
 
 /** Who is calling, once the token's signature has been checked (src/auth/middleware.ts). */
@@ -35,6 +37,8 @@ export interface AppEnv {
     counted?: boolean;
     /** A write queued webhook events: deliver them after the response (src/webhooks/dispatch.ts). */
     webhooksQueued?: boolean;
+    /** A write queued emails: deliver them after the response (src/email/dispatch.ts). */
+    emailsQueued?: boolean;
   };
 }
 
