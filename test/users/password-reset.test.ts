@@ -116,6 +116,27 @@ describe("password reset", () => {
     await login(erin.email, "changed the usual way");
   });
 
+  it("a login's rehash of the same password is no change: no notice, the pending reset stays", async () => {
+    const judy = await createUser();
+    // A legacy hash of the same password at 1,000 iterations: the next login upgrades it.
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(judy.password), "PBKDF2", false, [
+      "deriveBits",
+    ]);
+    const bits = new Uint8Array(
+      await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: 1000 }, key, 256),
+    );
+    const enc = (b: Uint8Array) => btoa(String.fromCharCode(...b));
+    await seedSql("SELECT password_rehash($1, $2)", [judy.id, `pbkdf2_sha256$1000$${enc(salt)}$${enc(bits)}`]);
+    await ask(judy.email);
+    const { token } = await lastEmail(judy.email, "password_reset");
+    await login(judy.email, judy.password);
+    const [row] = await seedSql("SELECT password_hash FROM app_user WHERE id = $1", [judy.id]);
+    expect(String(row?.password_hash)).toMatch(/^pbkdf2_sha256\$100000\$/);
+    expect((await emailsTo(judy.email)).map((e) => e.template)).toEqual(["password_reset"]);
+    expect((await confirm(token ?? "")).status).toBe(204);
+  });
+
   it("known and unknown addresses: the same status, body and round trips, and comparable time", async () => {
     const frank = await createUser();
     const unknown = `nobody-${unique()}@example.com`;
