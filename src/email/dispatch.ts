@@ -122,17 +122,26 @@ const NEXT_DUE = `SELECT email_prune() IS NULL AS pruned,
 export async function emailTick(database: Db, settings: Config, kv?: KVNamespace, binding?: SendEmail) {
   try {
     const now = Date.now();
+    let seen: string | null = null;
     if (kv) {
-      const [seen, checked] = await Promise.all([kv.get(DUE), kv.get(CHECKED)]);
-      const due = seen !== null && Date.parse(seen) <= now;
-      if (!due && checked !== null && now - Date.parse(checked) < RECOVERY_MS) return;
+      const [due, checked] = await Promise.all([kv.get(DUE), kv.get(CHECKED)]);
+      seen = due;
+      const isDue = due !== null && Date.parse(due) <= now;
+      if (!isDue && checked !== null && now - Date.parse(checked) < RECOVERY_MS) return;
     }
     await deliverEmails(database, settings, binding, 40_000);
     deliveryRoundTrips.count += 1;
     const [row] = await single<{ next_due: string | null }>(database, NEXT_DUE, []);
     if (!kv) return;
-    if (row?.next_due) await kv.put(DUE, row.next_due);
-    else await kv.delete(DUE);
+    // The note becomes the earliest pending retry, unless a write noted newer work during the tick.
+    const next = row?.next_due ?? null;
+    const current = await kv.get(DUE);
+    if (current === seen || current === null) {
+      if (next === null) await kv.delete(DUE);
+      else await kv.put(DUE, next);
+    } else if (next !== null && Date.parse(next) < Date.parse(current)) {
+      await kv.put(DUE, next);
+    }
     await kv.put(CHECKED, new Date(now).toISOString());
   } catch (err) {
     console.error("scheduled email work", err instanceof Error ? err.message : "failed");
