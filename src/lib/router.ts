@@ -11,8 +11,6 @@ interface Secrets {
   JWT_PRIVATE_KEY: string;
   JWT_PUBLIC_KEYS?: string;
   NEON_FETCH_ENDPOINT?: string;
-  /** Cloudflare's send_email binding (wrangler.toml), for EMAIL_PROVIDER=cloudflare. */
-  EMAIL?: SendEmail;
 }
 
 /** Who is calling, once the token's signature has been checked (src/auth/middleware.ts). */
