@@ -1,7 +1,7 @@
 // Password reset end to end through the loopback mail receiver: ask → email → confirm → every old
 // login dead → the new password signs in; and the attacker's side: reuse, races, enumeration.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
 import { createUser, login, randomIp, seedSql, type TestUser, unique } from "../helpers/factories";
@@ -56,6 +56,24 @@ describe("password reset", () => {
     );
     expect(event).toBeDefined();
     expect(JSON.stringify(event)).not.toContain(mail.token);
+  });
+
+  it("the token and the new password reach no log (ask, a refused confirm, a confirm, a replay)", async () => {
+    const spies = (["log", "info", "warn", "error", "debug"] as const).map((level) => vi.spyOn(console, level));
+    try {
+      const kim = await createUser();
+      await ask(kim.email);
+      const { token } = await lastEmail(kim.email, "password_reset");
+      await confirm(token ?? "", "short");
+      await confirm(token ?? "");
+      await confirm(token ?? "");
+      const printed = spies.flatMap((s) => s.mock.calls.map((c) => c.map(String).join(" "))).join("\n");
+      expect(token).toMatch(/^tl_rst_/);
+      expect(printed).not.toContain(token);
+      expect(printed).not.toContain(NEW_PASSWORD);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 
   it("each step's round trips: the request one, the confirm two (check, then apply)", async () => {
