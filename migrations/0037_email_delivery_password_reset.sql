@@ -81,6 +81,9 @@ BEGIN
 END
 $$;
 
+-- GET /emails?to=: an operator looks up one person's emails, newest first.
+CREATE INDEX email_outbox_by_address ON email_outbox (lower(to_address), id DESC);
+
 -- Sent rows are kept 30 days (what an operator looks at), failed ones 90 days; at most 1000 a call.
 CREATE FUNCTION email_prune() RETURNS void LANGUAGE sql AS $$
   DELETE FROM email_outbox WHERE id IN (

@@ -804,6 +804,7 @@ CREATE INDEX auth_attempt_age ON public.auth_attempt USING btree (at);
 CREATE INDEX auth_attempt_by_account ON public.auth_attempt USING btree (account, at) WHERE (NOT succeeded);
 CREATE INDEX auth_attempt_by_client ON public.auth_attempt USING btree (client, at) WHERE (NOT succeeded);
 CREATE UNIQUE INDEX client_name_key ON public.client USING btree (lower(name));
+CREATE INDEX email_outbox_by_address ON public.email_outbox USING btree (lower(to_address), id DESC);
 CREATE INDEX email_outbox_by_user ON public.email_outbox USING btree (user_fk);
 CREATE INDEX email_outbox_due ON public.email_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 CREATE INDEX email_outbox_newest ON public.email_outbox USING btree (id DESC);
