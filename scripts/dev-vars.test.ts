@@ -1,6 +1,6 @@
 // What `npm run dev` prints about webhook receivers on loopback is what the worker will do.
 import { describe, expect, it } from "vitest";
-import { parseDevVars, webhookLoopback } from "./dev-vars.ts";
+import { emailProvider, parseDevVars, webhookLoopback } from "./dev-vars.ts";
 
 describe("npm run dev: webhook receivers on loopback", () => {
   it("allows them when .dev.vars does not say, and passes the setting to wrangler", () => {
@@ -34,5 +34,15 @@ describe("npm run dev: webhook receivers on loopback", () => {
       "# WEBHOOK_ALLOW_LOOPBACK=true\nWEBHOOK_ALLOW_LOOPBACK=true\nWEBHOOK_ALLOW_LOOPBACK=false",
     );
     expect(vars).toEqual({ WEBHOOK_ALLOW_LOOPBACK: "false" });
+  });
+});
+
+describe("npm run dev: email", () => {
+  it("prints emails (log) unless .dev.vars names a provider", () => {
+    expect(emailProvider(parseDevVars("A=1\n")).args).toEqual(["--var", "EMAIL_PROVIDER:log"]);
+    expect(emailProvider(parseDevVars("EMAIL_PROVIDER=\n")).args).toEqual(["--var", "EMAIL_PROVIDER:log"]);
+    const http = emailProvider(parseDevVars("EMAIL_PROVIDER=http\n"));
+    expect(http.args).toEqual([]);
+    expect(http.message).toMatch(/EMAIL_PROVIDER=http/);
   });
 });

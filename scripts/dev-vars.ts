@@ -31,3 +31,15 @@ export function webhookLoopback(vars: Record<string, string>): { args: string[];
     message: `.dev.vars sets WEBHOOK_ALLOW_LOOPBACK=${JSON.stringify(value)}, which is neither true nor false: the worker will refuse every request (settings)`,
   };
 }
+
+/**
+ * Email under `npm run dev`: the `log` provider (each email printed with its links, so every flow
+ * can be clicked through offline) unless .dev.vars names a provider.
+ */
+export function emailProvider(vars: Record<string, string>): { args: string[]; message: string } {
+  const value = vars.EMAIL_PROVIDER;
+  if (value === undefined || value === "") {
+    return { args: ["--var", "EMAIL_PROVIDER:log"], message: "printed here with their links (EMAIL_PROVIDER=log)" };
+  }
+  return { args: [], message: `sent by EMAIL_PROVIDER=${value} (.dev.vars)` };
+}

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase } from "./database.ts";
-import { parseDevVars, webhookLoopback } from "./dev-vars.ts";
+import { emailProvider, parseDevVars, webhookLoopback } from "./dev-vars.ts";
 import { newSigningKey } from "./keys.ts";
 import { migrate } from "./migrate.ts";
 import { fixedBackend } from "./neon-local/backend.ts";
@@ -48,6 +48,9 @@ console.log(
     "a local receiver: npm run webhooks:listen -- --secret whsec_… on http://127.0.0.1:8788/ (README, Webhooks)",
 );
 
+const email = emailProvider(vars);
+console.log(`emails: ${email.message}`);
+
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const wrangler = spawn(
   process.execPath,
@@ -62,6 +65,8 @@ const wrangler = spawn(
     ...(process.env.TIMELOG_DEV_VARS ? ["--env-file", DEV_VARS] : []),
     // Webhook receivers on loopback http, unless .dev.vars says otherwise.
     ...loopback.args,
+    // Emails printed with their links, unless .dev.vars names a provider.
+    ...email.args,
     // Local dev does not fire Cron Triggers: this exposes /__scheduled, which the timer below calls.
     "--test-scheduled",
   ],

@@ -18,6 +18,9 @@ import { configOf } from "./config";
 import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
+// Email (issue 23 §1) and password reset (§3), h-mail.
+import { deliverEmailsSoon, noteEmailsQueued } from "./email/dispatch";
+import { emails } from "./email/routes";
 import { health } from "./health/routes";
 import { holidays } from "./holidays/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
@@ -37,6 +40,7 @@ import { timeAccount } from "./time-account/routes";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
+import { passwordReset } from "./users/password-reset-routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
@@ -129,10 +133,22 @@ app.use(async (c, next) => {
   if (c.get("webhooksQueued")) {
     c.executionCtx.waitUntil(Promise.all([deliverSoon(c.get("database"), c.get("config")), noteQueued(c.env.SIGNALS)]));
   }
+  // The same for emails the write queued (src/email/dispatch.ts), with their own KV note.
+  if (c.get("emailsQueued")) {
+    c.executionCtx.waitUntil(
+      Promise.all([
+        deliverEmailsSoon(c.get("database"), c.get("config"), c.env.EMAIL),
+        noteEmailsQueued(c.env.SIGNALS),
+      ]),
+    );
+  }
 });
 
 app.route("/health", health);
 app.route("/users", sessions);
+// Email (issue 23 §1) and password reset (§3), h-mail: before /users/{id}.
+app.route("/users", passwordReset);
+app.route("/emails", emails);
 app.route("/users", users);
 app.route("/users", myTokens);
 app.route("/tokens", allTokens);

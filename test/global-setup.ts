@@ -16,6 +16,7 @@ declare module "vitest" {
     databaseKind: "pglite" | "postgres";
     fuzzRuns: number;
     webhookReceiver: string;
+    mailReceiver: string;
     turnstileVerifier: string;
     operationCollector: string;
   }
@@ -69,6 +70,59 @@ async function startReceiver() {
       }
       res.writeHead(answer, answer === 302 ? { location: "http://127.0.0.1:1/elsewhere" } : {});
       res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * A mail API on loopback, as Resend's POST /emails (the worker's EMAIL_PROVIDER=http): POST /send
+ * records the JSON body and Authorization by recipient (to[0]); PUT /fail/<address>?times=N
+ * answers 500 to that address's next N posts. GET /mail/<address> tells the tests what arrived
+ * (and was answered 200) and how many attempts there were.
+ */
+async function startMailReceiver() {
+  const boxes = new Map<string, { attempts: number; failing: number; received: unknown[] }>();
+  const box = (address: string) => {
+    const key = address.toLowerCase();
+    const found = boxes.get(key) ?? { attempts: 0, failing: 0, received: [] };
+    boxes.set(key, found);
+    return found;
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const [, kind, name = ""] = url.pathname.split("/");
+    const address = decodeURIComponent(name);
+    if (req.method === "GET" && kind === "mail") {
+      const { attempts, received } = box(address);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ attempts, received }));
+      return;
+    }
+    if (req.method === "PUT" && kind === "fail") {
+      box(address).failing = Number(url.searchParams.get("times") ?? 1);
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const mail = JSON.parse(body || "{}") as { to?: string[] };
+      const entry = box(mail.to?.[0] ?? "");
+      entry.attempts += 1;
+      if (entry.failing > 0) {
+        entry.failing -= 1;
+        res.writeHead(500);
+        res.end();
+        return;
+      }
+      entry.received.push({ ...mail, authorization: req.headers.authorization ?? "" });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: crypto.randomUUID() }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -132,6 +186,8 @@ export default async function setup(project: TestProject) {
   project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 300));
   const receiver = await startReceiver();
   project.provide("webhookReceiver", receiver.url);
+  const mail = await startMailReceiver();
+  project.provide("mailReceiver", mail.url);
   const verifier = await startVerifier();
   project.provide("turnstileVerifier", verifier.url);
   const collector = await startOperationCollector();
@@ -139,6 +195,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     down.close();
     receiver.server.close();
+    mail.server.close();
     verifier.server.close();
     collector.server.close();
     await local.close();

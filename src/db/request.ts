@@ -105,11 +105,19 @@ const GUARD_TOKEN = "SELECT auth_guard_token($1, $2::int, $3::text, $4, $5::text
 const compiled = (text: string, parameters: unknown[]): Compilable<unknown> => ({
   compile: () => CompiledQuery.raw(text, parameters),
 });
-/** Last in a write's batch: whether its triggers queued webhook events (the same statement always). */
-const QUEUED = compiled("SELECT coalesce(current_setting('timelog.webhooks', true), '') = 'queued' AS queued", []);
-/** Takes QUEUED's answer off a batch's results: the write queued webhook events to deliver after it. */
+/**
+ * Last in a write's batch: whether it queued webhook events, and emails (email_enqueue sets
+ * timelog.emails): one statement, the same always, no extra round trip.
+ */
+const QUEUED = compiled(
+  "SELECT coalesce(current_setting('timelog.webhooks', true), '') = 'queued' AS queued, coalesce(current_setting('timelog.emails', true), '') = 'queued' AS emails",
+  [],
+);
+/** Takes QUEUED's answer off a batch's results: what to deliver after the response. */
 function noteQueued(c: Context<AppEnv>, results: unknown[][]): unknown[][] {
-  if ((results.pop() as { queued: boolean }[])[0]?.queued) c.set("webhooksQueued", true);
+  const [flags] = results.pop() as { queued: boolean; emails: boolean }[];
+  if (flags?.queued) c.set("webhooksQueued", true);
+  if (flags?.emails) c.set("emailsQueued", true);
   return results;
 }
 

@@ -100,6 +100,15 @@ export interface Database {
   totp_recovery_code: TotpRecoveryCodeTable;
   notification_setting: NotificationSettingTable;
   reminder_sent: ReminderSentTable;
+  // Issue 23 §3 (h-mail): migrations/0037, written only by password_reset_budget().
+  password_reset_attempt: PasswordResetAttemptTable;
+}
+
+export interface PasswordResetAttemptTable {
+  id: GeneratedAlways<string>;
+  account: string;
+  client: string;
+  at: Generated<Timestamp>;
 }
 
 export interface EmailOutboxTable {

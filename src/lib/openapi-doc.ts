@@ -26,6 +26,8 @@ export const TAGS = [
   // Issue 22 §3
   { name: "work-schedules", description: "Hours per weekday for positions and people, effective-dated" },
   { name: "time-account", description: "The working-time account: expected, worked, credited, balance per day" },
+  // Issue 23 §1 (h-mail)
+  { name: "emails", description: "The email outbox: what was sent, what waits, what failed (superusers)" },
 ];
 
 const pascal = (s: string) =>

@@ -96,6 +96,9 @@ export const PROBLEMS = {
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],
   too_many_registrations: [429, "Too many accounts created from here"],
   rate_limited: [429, "Too many requests"],
+  // Password reset (issue 23 §3, h-mail); link_invalid is shared with h-inv's verification links
+  link_invalid: [410, "This link is not valid (unknown, used, expired or superseded)"],
+  too_many_resets: [429, "Too many password reset requests"],
   // 5xx
   internal: [500, "Internal error"],
   misconfigured: [500, "The server is misconfigured"],

@@ -35,6 +35,8 @@ export interface AppEnv {
     counted?: boolean;
     /** A write queued webhook events: deliver them after the response (src/webhooks/dispatch.ts). */
     webhooksQueued?: boolean;
+    /** A write queued emails: deliver them after the response (src/email/dispatch.ts). */
+    emailsQueued?: boolean;
   };
 }
 

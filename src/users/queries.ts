@@ -27,8 +27,12 @@ export function createSession(db: Db, userId: number, ttlSeconds: number) {
     .returning(["id", "expires_at"]);
 }
 
+/**
+ * A login's rehash: the same password under today's parameters. Not a password change, so it
+ * neither ends pending resets nor emails a notice (the app_user_password_changed trigger, 0037).
+ */
 export function setPasswordHash(db: Db, userId: number, hash: string) {
-  return db.updateTable("app_user").set({ password_hash: hash }).where("id", "=", userId);
+  return db.selectNoFrom(sql<null>`password_rehash(${userId}::int, ${hash})`.as("rehashed"));
 }
 
 export function rotateRefresh(db: Db, sessionId: string, userId: number, generation: number) {

@@ -2,10 +2,13 @@
 // Every test file gets its own database, cloned from the migrated template on first use.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { inject } from "vitest";
+import { deliveryRoundTrips } from "../../src/email/dispatch";
 import worker from "../../src/index";
 import { checkResponse, useDocument } from "./contract";
 
 const endpoint = inject("neonEndpoint");
+/** The bearer token the worker sends to the mail receiver. */
+export const MAIL_TOKEN = "test-mail-api-key";
 export const databaseName = `test_${crypto.randomUUID().replaceAll("-", "")}`;
 export const testEnv: Record<string, unknown> = {
   ...env,
@@ -14,6 +17,10 @@ export const testEnv: Record<string, unknown> = {
   // Without the KV notes every Cron tick works, as the webhook tests expect of it (they make
   // deliveries due in SQL); test/webhooks/idle.test.ts passes the binding.
   SIGNALS: undefined,
+  // Every email goes to the loopback mail receiver (test/global-setup.ts, test/helpers/mail.ts).
+  EMAIL_PROVIDER: "http",
+  EMAIL_HTTP_URL: `${inject("mailReceiver")}/send`,
+  EMAIL_HTTP_TOKEN: MAIL_TOKEN,
 };
 
 export interface CallOptions {
@@ -64,19 +71,25 @@ async function stats(): Promise<{ requests: number; transactions: number }> {
   return (await (await fetch(url)).json()) as { requests: number; transactions: number };
 }
 
-/** How many database round trips `fn` caused. */
+/**
+ * How many database round trips `fn`'s requests made. Email delivery after a response (waitUntil,
+ * which call() waits for) is not the request's: its round trips are left out (src/email/dispatch.ts).
+ */
 export async function countRoundTrips(fn: () => Promise<unknown>): Promise<number> {
   const before = await roundTrips();
+  const delivery = deliveryRoundTrips.count;
   await fn();
-  return (await roundTrips()) - before;
+  return (await roundTrips()) - before - (deliveryRoundTrips.count - delivery);
 }
 
 /** How many round trips `fn` caused, and how many of them were transactions (batches). */
 export async function countStatements(fn: () => Promise<unknown>): Promise<{ requests: number; transactions: number }> {
   const before = await stats();
+  const delivery = deliveryRoundTrips.count;
   await fn();
   const after = await stats();
-  return { requests: after.requests - before.requests, transactions: after.transactions - before.transactions };
+  const requests = after.requests - before.requests - (deliveryRoundTrips.count - delivery);
+  return { requests, transactions: after.transactions - before.transactions };
 }
 
 /** Asserts an RFC 9457 problem response and returns its body. */
