@@ -60,7 +60,6 @@ export async function loadConfigSchema(): Promise<Schema> {
 export interface Checked {
   /** The Worker's secret names, or why they could not be listed; undefined: not checked. */
   secrets?: string[] | { failure: string };
-  allowOpenRegistration?: boolean;
 }
 
 export function deployProblems(config: DeployConfig, schema: Schema, checked: Checked): string[] {
@@ -125,10 +124,11 @@ function settingProblems(vars: Record<string, unknown>, settings: Record<string,
       "NEON_FETCH_ENDPOINT is set: it is for local development only (the worker would send its queries there); remove it",
     );
   }
-  if (settings.REGISTRATION_OPEN === true && !checked.allowOpenRegistration) {
-    const value = "REGISTRATION_OPEN" in vars ? 'is "true"' : "is not set (it defaults to true)";
+  // Who may register is the company setting `registration` now (in the database, changed by
+  // PATCH /settings): a leftover var would suggest a closed deployment that is open.
+  if ("REGISTRATION_OPEN" in vars) {
     problems.push(
-      `REGISTRATION_OPEN ${value}: anyone on the internet can create an account in the Employee position; set REGISTRATION_OPEN = "false" for a company, or pass --allow-open-registration to confirm`,
+      'REGISTRATION_OPEN is no longer read: registration is the company setting (PATCH /settings {"registration": "invite_only"} closes it, before this deploy); remove the var',
     );
   }
   for (const origin of (settings.CORS_ORIGINS as string[] | undefined) ?? []) {

@@ -20,6 +20,9 @@ import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
 import { health } from "./health/routes";
 import { holidays } from "./holidays/routes";
+// Invitations, email verification and change (issue 23 §2, h-inv)
+import { acceptInvitation } from "./invitations/accept-routes";
+import { invitations } from "./invitations/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
@@ -37,6 +40,7 @@ import { timeAccount } from "./time-account/routes";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
+import { emailRoutes } from "./users/email-routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
@@ -135,6 +139,10 @@ app.route("/health", health);
 app.route("/users", sessions);
 app.route("/users", users);
 app.route("/users", myTokens);
+// Invitations, email verification and change (issue 23 §2, h-inv)
+app.route("/users", emailRoutes);
+app.route("/invitations", acceptInvitation);
+app.route("/invitations", invitations);
 app.route("/tokens", allTokens);
 app.route("/positions", positions);
 app.route("/clients", clients);

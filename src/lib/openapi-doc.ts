@@ -26,6 +26,8 @@ export const TAGS = [
   // Issue 22 §3
   { name: "work-schedules", description: "Hours per weekday for positions and people, effective-dated" },
   { name: "time-account", description: "The working-time account: expected, worked, credited, balance per day" },
+  // Issue 23 §2 (h-inv)
+  { name: "invitations", description: "Inviting people to create their account by email" },
 ];
 
 const pascal = (s: string) =>

@@ -91,6 +91,12 @@ export const PROBLEMS = {
   absence_type_archived: [422, "The absence type is archived"],
   half_day_not_allowed: [422, "A half day is not allowed here"],
   absence_pending: [409, "A requested absence in the week awaits a decision"],
+  // Invitations, email verification and change (issue 23 §2, h-inv)
+  invitation_pending: [409, "This email has a pending invitation; resend it instead"],
+  invitation_not_pending: [409, "The invitation is no longer pending"],
+  already_verified: [409, "The email address is verified already"],
+  invitation_invalid: [410, "The invitation link is not valid (used, revoked, expired or unknown)"],
+  link_invalid: [410, "The link is not valid (used, expired or unknown)"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],
