@@ -85,6 +85,8 @@ export function deployProblems(config: DeployConfig, schema: Schema, checked: Ch
  * Every setting through the worker's schema, field by field so one bad value does not hide the
  * others; defaults apply as in the worker. Placeholders stand in for the secrets' unreadable values.
  */
+const RETIRED = ["REGISTRATION_OPEN"];
+
 function parseSettings(vars: Record<string, unknown>, schema: Schema) {
   const env: Record<string, unknown> = { DATABASE_URL: "postgres://check:check@localhost/check", JWT_PRIVATE_KEY: "x" };
   Object.assign(env, vars);
@@ -101,7 +103,8 @@ function parseSettings(vars: Record<string, unknown>, schema: Schema) {
       problems.push(`${where} = ${JSON.stringify(env[name])} is refused by the worker's settings: ${issue.message}`);
     }
   }
-  for (const name of Object.keys(vars).filter((n) => !(n in schema.shape))) {
+  // Retired settings have their own line, saying what replaced them (settingProblems).
+  for (const name of Object.keys(vars).filter((n) => !(n in schema.shape) && !RETIRED.includes(n))) {
     problems.push(`${name} in [vars] is not a setting the worker reads (a typo?): remove or rename it`);
   }
   return { settings, problems };
