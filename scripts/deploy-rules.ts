@@ -65,7 +65,7 @@ export interface Checked {
 export function deployProblems(config: DeployConfig, schema: Schema, checked: Checked): string[] {
   const vars = config.vars;
   const { settings, problems } = parseSettings(vars, schema);
-  problems.push(...settingProblems(vars, settings, checked), ...bindingProblems(config, settings));
+  problems.push(...settingProblems(vars, settings), ...bindingProblems(config, settings));
   const secrets = checked.secrets;
   if (secrets && "failure" in secrets) problems.push(secrets.failure);
   else if (secrets) {
@@ -110,7 +110,7 @@ function parseSettings(vars: Record<string, unknown>, schema: Schema) {
   return { settings, problems };
 }
 
-function settingProblems(vars: Record<string, unknown>, settings: Record<string, unknown>, checked: Checked) {
+function settingProblems(vars: Record<string, unknown>, settings: Record<string, unknown>) {
   const problems: string[] = [];
   for (const name of SECRET_SETTINGS.filter((n) => n in vars)) {
     problems.push(
