@@ -259,8 +259,9 @@ BEGIN
       RAISE EXCEPTION 'That email was registered meanwhile.' USING ERRCODE = 'TL409', HINT = 'email_taken';
     END IF;
     UPDATE app_user SET email = t.email, is_verified = true WHERE id = t.user_fk;
-    UPDATE account_token SET used_at = now() WHERE user_fk = t.user_fk AND used_at IS NULL
-      AND kind IN ('email_change', 'email_verification');
+    -- Every link still out ends, a password reset's too: it went to the old address, which the
+    -- person may be leaving because someone else reads it.
+    UPDATE account_token SET used_at = now() WHERE user_fk = t.user_fk AND used_at IS NULL;
     PERFORM audit_append(t.user_fk, 'user.email_changed', 'user', t.user_fk::text, NULL, NULL);
   ELSE
     UPDATE app_user SET is_verified = true WHERE id = t.user_fk AND NOT is_verified;

@@ -23,6 +23,10 @@ describe("POST /users/me/email", () => {
     expect(((await (await call("GET", "/users/me", { token: ada.token })).json()) as { email: string }).email).toBe(
       ada.email,
     );
+    await seedSql(
+      "INSERT INTO account_token (kind, user_fk, token_hash, expires_at) VALUES ('password_reset', $1, $2, now() + interval '1 hour')",
+      [ada.id, `reset-${unique()}`],
+    );
     const done = await confirm(link.token as string);
     expect(done.status).toBe(200);
     expect(await done.json()).toEqual({ kind: "email_change", email_verified: true });
@@ -32,6 +36,8 @@ describe("POST /users/me/email", () => {
     };
     expect(meNow).toMatchObject({ email: next, email_verified: true });
     await login(next, ada.password);
+    // A password reset link sent to the old address dies with the change.
+    expect(await seedSql("SELECT id FROM account_token WHERE user_fk = $1 AND used_at IS NULL", [ada.id])).toEqual([]);
     await expectProblem(await confirm(link.token as string), 410);
     const audit = await seedSql(
       "SELECT before, after FROM audit_event WHERE kind = 'user.email_changed' AND entity_id = $1",
