@@ -54,6 +54,17 @@ describe("POST /invitations", () => {
       expect((await expectProblem(res, 403)).code).toBe("not_manager");
       expect(await emailsTo(email)).toEqual([]);
     }
+    // No way to a superuser: no such field, and a superuser's address already has an account.
+    const extra = await call("POST", "/invitations", {
+      token: manager.token,
+      body: { email: inviteeEmail(), team_fk: team.id, is_superuser: true },
+    });
+    expect(extra.status).toBe(422);
+    const superuser = await call("POST", "/invitations", {
+      token: manager.token,
+      body: { email: admin.email, team_fk: team.id },
+    });
+    expect((await expectProblem(superuser, 409)).code).toBe("email_taken");
     const byMember = await call("POST", "/invitations", {
       token: ann.token,
       body: { email: inviteeEmail(), team_fk: team.id },
