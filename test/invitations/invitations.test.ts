@@ -43,6 +43,16 @@ describe("POST /invitations", () => {
     expect((await emailsTo(admin.email)).filter((e) => e.template === "invitation")).toEqual([]);
   });
 
+  it("parallel invitations of one address: exactly one is created (the database serialises them)", async () => {
+    const admin = await createSuperuser();
+    const email = inviteeEmail();
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => call("POST", "/invitations", { token: admin.token, body: { email } })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    expect((await emailsTo(email)).filter((e) => e.template === "invitation")).toHaveLength(1);
+  });
+
   it("a team manager invites members into their own team only; never a manager, never another team, never without a team", async () => {
     const { admin, manager, ann, team } = await createTeamWorld();
     const other = await createTeam(admin);
