@@ -14,14 +14,11 @@ import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import { createSession, findUser } from "../users/queries";
-import { TokenPair, User } from "../users/schemas";
 import * as q from "./queries";
-import { AcceptInvitation } from "./schemas";
+import { AcceptedInvitation, AcceptInvitation } from "./schemas";
 
 /** Accepts one client may attempt an hour: an office behind one address onboards many people. */
 const ACCEPTS_PER_HOUR = 30;
-
-const Accepted = TokenPair.extend({ user: User }).openapi("AcceptedInvitation");
 
 export const acceptInvitation = createRouter().openapi(
   createRoute({
@@ -33,7 +30,7 @@ export const acceptInvitation = createRouter().openapi(
       "Public. Answers the account and tokens as POST /users/login does (and sets its cookies). 410 invitation_invalid for a token that is used, revoked, expired or unknown (one answer for all); 409 username_taken (the invitation stays usable), email_taken when the address got an account meanwhile; 429 when this client tried too often in the last hour.",
     ...access("public"),
     request: { body: body(AcceptInvitation) },
-    responses: { 201: json(Accepted, "Account created and signed in"), ...problems(403, 409, 410, 422, 429) },
+    responses: { 201: json(AcceptedInvitation, "Account created and signed in"), ...problems(403, 409, 410, 422, 429) },
   }),
   async (c) => {
     refuseCrossSite(c);

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuery, pageSchema } from "../lib/page";
 import { Id } from "../lib/schemas";
-import { Email, Password, Username } from "../users/schemas";
+import { Email, Password, TokenPair, User, Username } from "../users/schemas";
 
 const Role = z.enum(["member", "manager"]);
 const Status = z.enum(["pending", "accepted", "revoked", "expired"]);
@@ -49,3 +49,6 @@ export const AcceptInvitation = z
     password: Password,
   })
   .openapi("AcceptInvitation");
+
+/** The new account, signed in: the tokens of POST /users/login and the user. */
+export const AcceptedInvitation = TokenPair.extend({ user: User }).openapi("AcceptedInvitation");
