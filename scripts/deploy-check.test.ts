@@ -34,7 +34,6 @@ function edited(...changes: [from: string | RegExp, to: string][]): string {
   return text;
 }
 const SAFE: [string, string][] = [
-  ['REGISTRATION_OPEN = "true"', 'REGISTRATION_OPEN = "false"'],
   ['id = "00000000000000000000000000000000"', 'id = "0123456789abcdef0123456789abcdef"'],
   ['CORS_ORIGINS = ""', 'CORS_ORIGINS = "https://app.example.com,https://admin.example.com:8443"'],
 ];
@@ -72,14 +71,11 @@ function check(args: string[], env: NodeJS.ProcessEnv = process.env) {
   });
 }
 
-it("refuses the repository's wrangler.toml: placeholder KV id and open registration", async () => {
+it("refuses the repository's wrangler.toml: placeholder KV id", async () => {
   const { code, problems } = await check(["--secrets-json", BOTH_SECRETS]);
   expect(code).toBe(1);
-  expect(problems).toHaveLength(2);
+  expect(problems).toHaveLength(1);
   expect(problems[0]).toMatch(
-    /REGISTRATION_OPEN is "true": anyone on the internet can create an account in the Employee position; set REGISTRATION_OPEN = "false" for a company, or pass --allow-open-registration/,
-  );
-  expect(problems[1]).toMatch(
     /SIGNALS KV namespace id is the placeholder 0{32}: run `npx wrangler kv namespace create SIGNALS`/,
   );
 });
@@ -102,9 +98,9 @@ describe("refuses each unsafe setting alone, with its line", () => {
       /WEBHOOK_ALLOW_LOOPBACK is "true": .*set WEBHOOK_ALLOW_LOOPBACK = "false"/,
     ],
     [
-      "registration left open by default",
-      [['REGISTRATION_OPEN = "false"', ""]],
-      /REGISTRATION_OPEN is not set \(it defaults to true\): anyone on the internet/,
+      "a leftover REGISTRATION_OPEN (the company setting decides now)",
+      [['WEBHOOK_ALLOW_LOOPBACK = "false"', 'WEBHOOK_ALLOW_LOOPBACK = "false"\nREGISTRATION_OPEN = "false"']],
+      /REGISTRATION_OPEN is no longer read: registration is the company setting \(PATCH \/settings/,
     ],
     ["the placeholder KV id", [['id = "0123456789abcdef0123456789abcdef"', `id = "${"0".repeat(32)}"`]], /placeholder/],
     [
@@ -175,12 +171,6 @@ describe("refuses each unsafe setting alone, with its line", () => {
     const config = readDeployConfig(configFile(edited(...SAFE)));
     expect(deployProblems(config, schema, { secrets: ["DATABASE_URL", "JWT_PRIVATE_KEY"] })).toEqual([]);
   });
-});
-
-it("accepts open registration when --allow-open-registration confirms it", async () => {
-  const open = configFile(edited(...SAFE.slice(1)));
-  const { code } = await check(["--config", open, "--secrets-json", BOTH_SECRETS, "--allow-open-registration"]);
-  expect(code).toBe(0);
 });
 
 it("refuses a Worker without its secrets", async () => {

@@ -5,7 +5,6 @@
 //
 //   --config <path>              the Wrangler configuration (default: wrangler.toml)
 //   --env <name>                 its [env.<name>], as `wrangler deploy --env <name>`
-//   --allow-open-registration    confirms that REGISTRATION_OPEN=true is meant
 //   --skip-secrets               does not ask Cloudflare which secrets are set
 //   --secrets-json <file>        what `wrangler secret list --format json` would print, from a file
 import { spawnSync } from "node:child_process";
@@ -23,7 +22,6 @@ const args = (() => {
       options: {
         config: { type: "string" },
         env: { type: "string" },
-        "allow-open-registration": { type: "boolean", default: false },
         "skip-secrets": { type: "boolean", default: false },
         "secrets-json": { type: "string" },
       },
@@ -92,7 +90,6 @@ try {
 }
 const problems = deployProblems(config, await loadConfigSchema(), {
   secrets: args["skip-secrets"] ? undefined : secretNames(),
-  allowOpenRegistration: args["allow-open-registration"],
 });
 if (problems.length) {
   console.error(`deploy check: ${shown} is refused (${problems.length} problem${problems.length > 1 ? "s" : ""}):`);

@@ -60,13 +60,12 @@ export async function loadConfigSchema(): Promise<Schema> {
 export interface Checked {
   /** The Worker's secret names, or why they could not be listed; undefined: not checked. */
   secrets?: string[] | { failure: string };
-  allowOpenRegistration?: boolean;
 }
 
 export function deployProblems(config: DeployConfig, schema: Schema, checked: Checked): string[] {
   const vars = config.vars;
   const { settings, problems } = parseSettings(vars, schema);
-  problems.push(...settingProblems(vars, settings, checked), ...bindingProblems(config, settings));
+  problems.push(...settingProblems(vars, settings), ...bindingProblems(config, settings));
   const secrets = checked.secrets;
   if (secrets && "failure" in secrets) problems.push(secrets.failure);
   else if (secrets) {
@@ -86,6 +85,8 @@ export function deployProblems(config: DeployConfig, schema: Schema, checked: Ch
  * Every setting through the worker's schema, field by field so one bad value does not hide the
  * others; defaults apply as in the worker. Placeholders stand in for the secrets' unreadable values.
  */
+const RETIRED = ["REGISTRATION_OPEN"];
+
 function parseSettings(vars: Record<string, unknown>, schema: Schema) {
   const env: Record<string, unknown> = { DATABASE_URL: "postgres://check:check@localhost/check", JWT_PRIVATE_KEY: "x" };
   Object.assign(env, vars);
@@ -102,13 +103,14 @@ function parseSettings(vars: Record<string, unknown>, schema: Schema) {
       problems.push(`${where} = ${JSON.stringify(env[name])} is refused by the worker's settings: ${issue.message}`);
     }
   }
-  for (const name of Object.keys(vars).filter((n) => !(n in schema.shape))) {
+  // Retired settings have their own line, saying what replaced them (settingProblems).
+  for (const name of Object.keys(vars).filter((n) => !(n in schema.shape) && !RETIRED.includes(n))) {
     problems.push(`${name} in [vars] is not a setting the worker reads (a typo?): remove or rename it`);
   }
   return { settings, problems };
 }
 
-function settingProblems(vars: Record<string, unknown>, settings: Record<string, unknown>, checked: Checked) {
+function settingProblems(vars: Record<string, unknown>, settings: Record<string, unknown>) {
   const problems: string[] = [];
   for (const name of SECRET_SETTINGS.filter((n) => n in vars)) {
     problems.push(
@@ -125,10 +127,11 @@ function settingProblems(vars: Record<string, unknown>, settings: Record<string,
       "NEON_FETCH_ENDPOINT is set: it is for local development only (the worker would send its queries there); remove it",
     );
   }
-  if (settings.REGISTRATION_OPEN === true && !checked.allowOpenRegistration) {
-    const value = "REGISTRATION_OPEN" in vars ? 'is "true"' : "is not set (it defaults to true)";
+  // Who may register is the company setting `registration` now (in the database, changed by
+  // PATCH /settings): a leftover var would suggest a closed deployment that is open.
+  if ("REGISTRATION_OPEN" in vars) {
     problems.push(
-      `REGISTRATION_OPEN ${value}: anyone on the internet can create an account in the Employee position; set REGISTRATION_OPEN = "false" for a company, or pass --allow-open-registration to confirm`,
+      'REGISTRATION_OPEN is no longer read: registration is the company setting (PATCH /settings {"registration": "invite_only"} closes it, before this deploy); remove the var',
     );
   }
   for (const origin of (settings.CORS_ORIGINS as string[] | undefined) ?? []) {

@@ -23,6 +23,9 @@ import { deliverEmailsSoon, noteEmailsQueued } from "./email/dispatch";
 import { emails } from "./email/routes";
 import { health } from "./health/routes";
 import { holidays } from "./holidays/routes";
+// Invitations, email verification and change (issue 23 §2, h-inv)
+import { acceptInvitation } from "./invitations/accept-routes";
+import { invitations } from "./invitations/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
@@ -41,6 +44,7 @@ import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
 import { passwordReset } from "./users/password-reset-routes";
+import { emailRoutes } from "./users/email-routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
@@ -151,6 +155,10 @@ app.route("/users", passwordReset);
 app.route("/emails", emails);
 app.route("/users", users);
 app.route("/users", myTokens);
+// Invitations, email verification and change (issue 23 §2, h-inv)
+app.route("/users", emailRoutes);
+app.route("/invitations", acceptInvitation);
+app.route("/invitations", invitations);
 app.route("/tokens", allTokens);
 app.route("/positions", positions);
 app.route("/clients", clients);

@@ -41,7 +41,6 @@ export const ConfigSchema = z.object({
     .min(300)
     .max(90 * 86_400)
     .default(30 * 86_400),
-  REGISTRATION_OPEN: bool.default(true),
   /** Accounts one client (address) may create by self-registration per hour. */
   REGISTRATION_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
   /**

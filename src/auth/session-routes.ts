@@ -1,34 +1,24 @@
 // Sessions: register, sign in, refresh, sign out. Mounted under /users (the old service's paths).
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie } from "hono/cookie";
 import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
+import { newLinkToken } from "../lib/link-token";
 import { body, json, noContent } from "../lib/openapi";
 import { countRequest } from "../lib/rate-limit";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
-import {
-  DEVICE_TOKEN_TTL,
-  issueDeviceToken,
-  issueTokens,
-  unauthorized,
-  verifyDeviceToken,
-  verifyRefreshToken,
-} from "./jwt";
-import { AUTH_COOKIE, access, checkOrigin } from "./middleware";
+import { issueTokens, unauthorized, verifyDeviceToken, verifyRefreshToken } from "./jwt";
+import { AUTH_COOKIE, access } from "./middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
+import { DEVICE_COOKIE, refuseCrossSite, setAuthCookie, signIn } from "./sign-in";
 import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
 import { turnstilePassed } from "./turnstile";
 
-const DEVICE_COOKIE = "device_cookie";
 const tags = ["users"];
-
-function setAuthCookie(c: Context<AppEnv>, name: string, token: string, maxAge: number, path = "/") {
-  setCookie(c, name, token, { httpOnly: true, secure: true, sameSite: "Strict", path, maxAge });
-}
 
 const invalidLogin = () => new ApiError("invalid_credentials", "Wrong email or password.");
 
@@ -50,16 +40,13 @@ export const sessions = createRouter()
       tags,
       summary: "Create an account (a few per client an hour, into positions open for self-registration)",
       description:
-        "Public. 403 when registration is closed or the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).",
+        "Public. The new account's address is unverified: an email_verification email goes to it (see POST /users/email-verification). 403 registration_closed when the company setting registration is invite_only (checked first, before anything is hashed); 403 when the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).",
       ...access("public"),
       request: { body: body(Register) },
       responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
     }),
     async (c) => {
       const settings = c.get("config");
-      if (!settings.REGISTRATION_OPEN) {
-        throw new ApiError("registration_closed", "Registration is closed; ask an administrator for an account.");
-      }
       const { password, ...input } = c.req.valid("json");
       const database = c.get("database");
       // Round trip 1: the budget (and the position), before any hashing: a refused registration
@@ -71,9 +58,10 @@ export const sessions = createRouter()
         settings.REGISTRATION_PER_HOUR,
       );
       await anonymous(c, [guard]);
-      // Round trip 2: the account.
+      // Round trip 2: the account, and the link that verifies its address (queued with it).
       const password_hash = await hashPassword(password);
-      const [[row]] = await anonymous(c, [q.insertUser(database.db, { ...input, password_hash })]);
+      const link = await newLinkToken("ver");
+      const [[row]] = await anonymous(c, [q.insertUser(database.db, { ...input, password_hash }, link)]);
       if (!row) throw new ApiError("email_taken", "That email is already registered.");
       return c.json(row.body, 201);
     },
@@ -102,12 +90,7 @@ export const sessions = createRouter()
       },
     }),
     async (c) => {
-      // Login CSRF: a page elsewhere must not sign a browser in to the attacker's account. Browsers
-      // send Origin on cross-site POSTs, and Sec-Fetch-Site; apps send neither.
-      if (c.req.header("origin") !== undefined) checkOrigin(c);
-      if (c.req.header("sec-fetch-site") === "cross-site") {
-        throw new ApiError("csrf_rejected", "Sign-in from another site is not allowed.");
-      }
+      refuseCrossSite(c);
       const { email, password, device_token, turnstile_token } = credentials(c);
       const settings = c.get("config");
       const database = c.get("database");
@@ -131,12 +114,7 @@ export const sessions = createRouter()
       ]);
       const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
       if (!session || !fingerprint) throw invalidLogin();
-      const tokens = await issueTokens(settings, { userId, sessionId: session.id, generation: 0 }, session.expires_at);
-      const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
-      const deviceToken = await issueDeviceToken(settings, { userId, deviceId, passwordFingerprint: fingerprint });
-      setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
-      setAuthCookie(c, DEVICE_COOKIE, deviceToken, DEVICE_TOKEN_TTL, "/users/login");
-      return c.json({ ...tokens, device_token: deviceToken }, 200);
+      return c.json(await signIn(c, { userId, session, fingerprint, device }), 200);
     },
   )
   .openapi(

@@ -3,7 +3,7 @@
 // error while reserving fails the request before any password is checked. This file derives the
 // client's key and builds the statements; every password check in the API goes through them.
 import type { Context } from "hono";
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
 import { sha256Hex } from "../lib/hash";
 import { clientAddress } from "../lib/rate-limit";
@@ -64,7 +64,7 @@ export function attemptSucceeded(db: Db, attempt: string) {
 }
 
 /** The user's password fingerprint as it is now (after a rehash in the same batch). */
-export function currentFingerprint(db: Db, userId: number) {
+export function currentFingerprint(db: Db, userId: number | RawBuilder<number>) {
   const fingerprint = sql<string>`password_fingerprint(password_hash)`.as("fingerprint");
   return db.selectFrom("app_user").select(fingerprint).where("id", "=", userId);
 }

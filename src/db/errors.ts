@@ -73,6 +73,11 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   },
   absence_allowance_user_fk_fkey: { code: "not_found", detail: "No such user." },
   absence_allowance_type_fk_fkey: { code: "not_found", detail: "No such absence type." },
+  // Invitations and email links (issue 23 §2, h-inv)
+  invitation_email_shape: { code: "invalid_value", detail: "email must be one plain address." },
+  invitation_position_fk_fkey: { code: "unknown_position", detail: "position_fk does not name a position." },
+  invitation_team_fk_fkey: { code: "unknown_reference", detail: "team_fk does not name a team." },
+  account_token_email_shape: { code: "invalid_value", detail: "email must be one plain address." },
 };
 
 /** A delete refused because rows still point at the row (a RESTRICT key), by that key's name. */

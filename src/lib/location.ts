@@ -9,6 +9,8 @@ import type { AppEnv } from "./router";
 const ELSEWHERE: Record<string, (body: Record<string, unknown>) => unknown> = {
   "/users/register": (b) => `/users/${b.id}`,
   "/timelog/switch": (b) => `/timelog/${(b.started as { id?: unknown } | undefined)?.id}`,
+  // Issue 23 §2 (h-inv): the account an accepted invitation created.
+  "/invitations/accept": (b) => `/users/${(b.user as { id?: unknown } | undefined)?.id}`,
 };
 
 /** Names a created resource from its body: what write() does for every 201 it answers. */

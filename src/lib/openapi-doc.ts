@@ -28,6 +28,8 @@ export const TAGS = [
   { name: "time-account", description: "The working-time account: expected, worked, credited, balance per day" },
   // Issue 23 §1 (h-mail)
   { name: "emails", description: "The email outbox: what was sent, what waits, what failed (superusers)" },
+  // Issue 23 §2 (h-inv)
+  { name: "invitations", description: "Inviting people to create their account by email" },
 ];
 
 const pascal = (s: string) =>

@@ -91,13 +91,18 @@ export const PROBLEMS = {
   absence_type_archived: [422, "The absence type is archived"],
   half_day_not_allowed: [422, "A half day is not allowed here"],
   absence_pending: [409, "A requested absence in the week awaits a decision"],
+  // Invitations, email verification and change (issue 23 §2, h-inv)
+  invitation_pending: [409, "This email has a pending invitation; resend it instead"],
+  invitation_not_pending: [409, "The invitation is no longer pending"],
+  already_verified: [409, "The email address is verified already"],
+  invitation_invalid: [410, "The invitation link is not valid (used, revoked, expired or unknown)"],
+  link_invalid: [410, "This link is not valid (unknown, used, expired or superseded)"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],
   too_many_registrations: [429, "Too many accounts created from here"],
   rate_limited: [429, "Too many requests"],
-  // Password reset (issue 23 §3, h-mail); link_invalid is shared with h-inv's verification links
-  link_invalid: [410, "This link is not valid (unknown, used, expired or superseded)"],
+  // Password reset (issue 23 §3, h-mail); link_invalid (above) is shared with the verification links
   too_many_resets: [429, "Too many password reset requests"],
   // 5xx
   internal: [500, "Internal error"],

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/schema";
 import type { User, UserWithPosition } from "./schemas";
 
@@ -10,17 +10,24 @@ const body = sql<User>`user_json(app_user)`.as("body");
 export function insertUser(
   db: Db,
   values: { email: string; username: string; position_fk: number; password_hash: string },
+  verification: { token: string; hash: string },
 ) {
-  // A taken email inserts nothing (the route answers 409) instead of failing the batch. A taken
-  // username fails it (app_user_username_key, 409 too); the attempt counted in the round trip before.
-  return db
-    .insertInto("app_user")
-    .values(values)
-    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
-    .returning(body);
+  // A taken email inserts nothing (the route answers 409) and queues nothing, instead of failing
+  // the batch. A taken username fails it (app_user_username_key, 409 too); the attempt counted in
+  // the round trip before. The verification link is issued for the inserted row only.
+  const query = sql<{ body: User; verification: unknown }>`
+    WITH u AS (
+      INSERT INTO app_user (email, username, position_fk, password_hash)
+      VALUES (${values.email}, ${values.username}, ${values.position_fk}::int, ${values.password_hash})
+      ON CONFLICT (lower(email)) DO NOTHING
+      RETURNING *)
+    SELECT user_json(u) AS body, email_verification_issue(u.id, ${verification.hash}, ${verification.token}) AS verification
+    FROM u`;
+  return { compile: () => query.compile(db) };
 }
 
-export function createSession(db: Db, userId: number, ttlSeconds: number) {
+/** The session of a new login; the user may be a subquery of the same batch (an accepted invitation). */
+export function createSession(db: Db, userId: number | RawBuilder<number>, ttlSeconds: number) {
   return db
     .insertInto("session")
     .values({ user_fk: userId, expires_at: sql`now() + make_interval(secs => ${ttlSeconds})` })
@@ -61,7 +68,7 @@ export function revokeUserSessions(db: Db, userId: number, reason: string, excep
   return q;
 }
 
-export function findUser(db: Db, id: number) {
+export function findUser(db: Db, id: number | RawBuilder<number>) {
   return db.selectFrom("app_user").select(body).where("id", "=", id);
 }
 

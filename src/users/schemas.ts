@@ -2,8 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../lib/page";
 import { Id, WeeklyHours, Zone } from "../lib/schemas";
 
-const Email = z.email().max(320).openapi({ example: "ada@example.com" });
-const Username = z.string().trim().min(1).max(25).openapi({ example: "ada" });
+export const Email = z.email().max(320).openapi({ example: "ada@example.com" });
+export const Username = z.string().trim().min(1).max(25).openapi({ example: "ada" });
 // NIST SP 800-63B: length is the rule (at least 8, long passphrases welcome), no composition rules.
 export const Password = z
   .string()

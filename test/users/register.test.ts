@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, countRoundTrips, expectProblem, testEnv } from "../helpers/api";
+import { call, countRoundTrips, expectProblem } from "../helpers/api";
 import { randomIp, seedSql } from "../helpers/factories";
 
 const valid = () => ({
@@ -91,14 +91,6 @@ describe("POST /users/register", () => {
       headers: { "content-type": "application/json" },
     });
     await expectProblem(res, 400);
-  });
-
-  it("is closed with 403 when the setting says so", async () => {
-    const res = await call("POST", "/users/register", {
-      body: valid(),
-      env: { ...testEnv, REGISTRATION_OPEN: "false" },
-    });
-    expect((await expectProblem(res, 403)).code).toBe("registration_closed");
   });
 
   describe("hashing comes after the budget", () => {

@@ -1,6 +1,8 @@
 // Every email the API sends, by the name the outbox row carries (email_outbox.template). Each area
 // adds its templates here: a row whose template is missing fails delivery with that reason.
 import type { Template } from "../template";
+// Invitations, email verification and change (h-inv)
+import { emailChange, emailChangeNotice, emailVerification, invitation } from "./accounts";
 // Password reset (issue 23 §3, h-mail)
 import { passwordChanged, passwordReset } from "./password";
 
@@ -8,4 +10,9 @@ export const templates: Record<string, Template> = {
   // Password reset (issue 23 §3, h-mail)
   password_reset: passwordReset,
   password_changed: passwordChanged,
+  // Invitations, email verification and change (h-inv)
+  invitation,
+  email_verification: emailVerification,
+  email_change: emailChange,
+  email_change_notice: emailChangeNotice,
 };
