@@ -2519,7 +2519,7 @@ AS $function$
   WITH s AS MATERIALIZED (SELECT * FROM company_settings),
   -- Only active people who were not erased get anything, and only about their own active work.
   people AS MATERIALIZED (
-    SELECT u.id, u.email, u.username, u.is_superuser, u.registered_at,
+    SELECT u.id, u.email, u.username, u.is_superuser, u.registered_at, u.weekly_hours, u.position_fk,
            coalesce(u.time_zone, s.default_time_zone) AS tz,
            coalesce(n.timer_forgotten, true) AS want_timer, coalesce(n.timesheet_overdue, true) AS want_sheet,
            coalesce(n.absence_pending, true) AS want_absence,
@@ -2540,19 +2540,25 @@ AS $function$
     WHERE t.end_time IS NULL AND t.start_time <= p_now - s.reminder_timer_hours * interval '1 hour'),
   -- Last ISO week, for each person whose local time is past this week's Monday submit time (also
   -- later in the week: a tick missed on Monday is made up), not reminded of it yet, and whose
-  -- account existed before that week ended. MATERIALIZED: the costly test below runs on these few.
+  -- account existed before that week ended. MATERIALIZED: the tests below run on these few.
   sheet_candidates AS MATERIALIZED (
-    SELECT p.*, w.monday, w.due, coalesce(ts.status, 'open') AS status
+    SELECT p.*, w.monday, w.due, w.week_start, w.week_end, coalesce(ts.status, 'open') AS status
     FROM people p CROSS JOIN s
     CROSS JOIN LATERAL (SELECT date_trunc('week', p_now AT TIME ZONE p.tz) AS local_monday) l
     CROSS JOIN LATERAL (SELECT (l.local_monday - interval '7 days')::date AS monday,
-                               (l.local_monday + s.reminder_submit_time) AT TIME ZONE p.tz AS due) w
+                               (l.local_monday + s.reminder_submit_time) AT TIME ZONE p.tz AS due,
+                               (l.local_monday - interval '7 days') AT TIME ZONE p.tz AS week_start,
+                               l.local_monday AT TIME ZONE p.tz AS week_end) w
     LEFT JOIN timesheet ts ON ts.user_fk = p.id AND ts.week = w.monday
-    WHERE p_now >= w.due AND p.registered_at < l.local_monday AT TIME ZONE p.tz
+    WHERE p_now >= w.due AND p.registered_at < w.week_end
       AND coalesce(ts.status, 'open') IN ('open', 'rejected')
       AND NOT EXISTS (SELECT FROM reminder_sent r
                       WHERE r.kind = 'timesheet_overdue' AND r.user_fk = p.id AND r.occasion = iso_week(w.monday))),
-  -- A week owes a timesheet when the person was expected to work in it or logged time in it.
+  -- A week owes a timesheet when the person logged time in it or is scheduled to work: the
+  -- schedule in force at the week's end (their dated schedule, else their weekly_hours, else their
+  -- position's schedule, else its weekly_hours, as the working-time account decides per day) has
+  -- hours. Holidays and absences do not make a week owe nothing: it is still submitted. Index
+  -- lookups only, no per-day calculation: thousands of people fit in a tick's statement timeout.
   sheets AS (
     SELECT 'timesheet_overdue'::text AS kind, c.id AS user_fk, iso_week(c.monday) AS occasion, c.email,
            c.want_sheet AND c.mailable AS mail,
@@ -2562,9 +2568,18 @@ AS $function$
            jsonb_build_object('user_fk', c.id, 'week', iso_week(c.monday), 'status', c.status,
              'due_at', api_time(c.due)) AS event_data
     FROM sheet_candidates c
-    WHERE EXISTS (SELECT FROM timelog t, LATERAL (SELECT timesheet_span(c.id, c.monday) AS span) sp
-                  WHERE t.user_fk = c.id AND t.start_time >= lower(sp.span) AND t.start_time < upper(sp.span))
-       OR (SELECT sum(d.expected_seconds) FROM person_expected_days(c.id, c.monday, c.monday + 6) d) > 0),
+    WHERE EXISTS (SELECT FROM timelog t
+                  WHERE t.user_fk = c.id AND t.start_time >= c.week_start AND t.start_time < c.week_end)
+       OR coalesce(
+            (SELECT sum(h) > 0 FROM work_schedule w, unnest(w.hours) h
+             WHERE w.id = (SELECT x.id FROM work_schedule x WHERE x.user_fk = c.id AND x.effective_from <= c.monday + 6
+                           ORDER BY x.effective_from DESC LIMIT 1)),
+            c.weekly_hours > 0,
+            (SELECT sum(h) > 0 FROM work_schedule w, unnest(w.hours) h
+             WHERE w.id = (SELECT x.id FROM work_schedule x
+                           WHERE x.position_fk = c.position_fk AND x.effective_from <= c.monday + 6
+                           ORDER BY x.effective_from DESC LIMIT 1)),
+            (SELECT ps.weekly_hours > 0 FROM "position" ps WHERE ps.id = c.position_fk))),
   pending AS MATERIALIZED (
     SELECT a.id, a.user_fk FROM absence a JOIN people o ON o.id = a.user_fk
     WHERE a.status = 'requested' AND a.created_at <= p_now - interval '24 hours'),

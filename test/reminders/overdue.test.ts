@@ -103,13 +103,23 @@ describe("an overdue timesheet", () => {
     );
   });
 
-  it("only for weeks that owed something: expected time or logged time", async () => {
-    const [idle, logger] = [await createUser(), await createUser()];
+  it("only for weeks that owed something: scheduled hours or logged time", async () => {
+    const [idle, logger, partTime, unscheduled] = [
+      await createUser(),
+      await createUser(),
+      await createUser(),
+      await createUser(),
+    ];
     await seedSql("UPDATE app_user SET weekly_hours = 0 WHERE id = ANY($1)", [[idle.id, logger.id]]);
     const project = await createProject(admin);
     await addEntry(logger, project.id, new Date("2026-12-02T09:00:00Z"), new Date("2026-12-02T11:00:00Z"));
-    const sent = await runAt("2026-12-07T12:00:00Z", [idle, logger]);
-    expect(sent.map((s) => s.who)).toEqual([logger.id]);
+    // A dated schedule of their own decides over the position's 40 hours: with hours, or none.
+    await seedSql(
+      "INSERT INTO work_schedule (user_fk, effective_from, hours) VALUES ($1, '2026-06-01', '{0,0,4,0,0,0,0}'), ($2, '2026-06-01', '{0,0,0,0,0,0,0}')",
+      [partTime.id, unscheduled.id],
+    );
+    const sent = await runAt("2026-12-07T12:00:00Z", [idle, logger, partTime, unscheduled]);
+    expect(sent.map((s) => s.who).sort()).toEqual([logger.id, partTime.id].sort());
   });
 
   it("not for people registered after the week, inactive or erased people; opted out: no email", async () => {
