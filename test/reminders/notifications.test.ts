@@ -4,7 +4,16 @@
 import { describe, expect, it } from "vitest";
 import { templates } from "../../src/email/templates";
 import { call, countRoundTrips, expectProblem } from "../helpers/api";
-import { createUser } from "../helpers/factories";
+import { createUser, type TestUser } from "../helpers/factories";
+
+/** An API token that may read reports only. */
+async function mintReportsOnly(who: TestUser) {
+  const res = await call("POST", "/users/me/tokens", {
+    token: who.token,
+    body: { name: "r", scopes: ["reports:read"] },
+  });
+  return ((await res.json()) as { token: string }).token;
+}
 
 const ALL_ON = { timer_forgotten: true, timesheet_overdue: true, absence_pending: true };
 
@@ -58,6 +67,17 @@ describe("GET/PATCH /users/me/notifications", () => {
       422,
     );
     await expectProblem(await call("GET", "/users/me/notifications", {}), 401);
+    // An API token needs timelog:read to read them and timelog:write to change them (403).
+    const minted = await call("POST", "/users/me/tokens", {
+      token: ann.token,
+      body: { name: "reports", scopes: ["reports:read", "timelog:read"] },
+    });
+    const { token } = (await minted.json()) as { token: string };
+    const denied = await call("GET", "/users/me/notifications", { token: await mintReportsOnly(ann) });
+    expect((await expectProblem(denied, 403)).code).toBe("insufficient_scope");
+    expect(await (await call("GET", "/users/me/notifications", { token })).json()).toEqual(ALL_ON);
+    const readOnly = await call("PATCH", "/users/me/notifications", { token, body: { timer_forgotten: false } });
+    expect((await expectProblem(readOnly, 403)).code).toBe("insufficient_scope");
     await expectProblem(await call("PATCH", "/users/me/notifications", { body: { timer_forgotten: false } }), 401);
     // Nothing changed.
     expect(await (await call("GET", "/users/me/notifications", { token: ann.token })).json()).toEqual(ALL_ON);
