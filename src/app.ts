@@ -33,6 +33,8 @@ import { createRouter } from "./lib/router";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
+// Reminders and notification settings (issue 23 §5, h-rem)
+import { notifications } from "./reminders/routes";
 // Breaks and working-time compliance (issue 22 §4).
 import { compliance } from "./reports/compliance-routes";
 import { reports } from "./reports/routes";
@@ -190,6 +192,8 @@ app.route("/users", absenceBalances);
 // Issue 22 §3: work schedules and the working-time account
 app.route("/work-schedules", workSchedules);
 app.route("/users", timeAccount);
+// Reminders and notification settings (issue 23 §5, h-rem)
+app.route("/users", notifications);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

@@ -1,7 +1,7 @@
 // What each webhook event's body carries, published in the document's `webhooks` section (OpenAPI
 // 3.1) so a receiver's generated types need no cast. The payloads are built by the database's
-// triggers (webhook_timelog, webhook_timesheet, webhook_user); test/webhooks checks every received
-// body against these schemas.
+// triggers (webhook_timelog, webhook_timesheet, webhook_user) and reminders_run(); test/webhooks
+// checks every received body against these schemas.
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { Absence } from "../absences/schemas";
 import { Id, Timestamp } from "../lib/schemas";
@@ -23,6 +23,21 @@ const TimesheetData = z
   .openapi("WebhookTimesheetData");
 const UserData = User.openapi("WebhookUserData");
 const AbsenceData = Absence.openapi("WebhookAbsenceData");
+// Reminders (issue 23 §5): built by reminders_run() (migrations/0040).
+const OverdueData = z
+  .object({
+    user_fk: Id,
+    week: z.string().regex(/^\d{4}-W\d\d$/),
+    status: z.enum(["open", "rejected"]),
+    due_at: Timestamp.openapi({ description: "Monday's reminder_submit_time in the person's zone" }),
+  })
+  .openapi("WebhookTimesheetOverdueData");
+const PendingAbsenceData = z
+  .object({
+    recipient_fk: Id.openapi({ description: "the manager (or, without one, superuser) reminded" }),
+    absence: AbsenceData,
+  })
+  .openapi("WebhookAbsencePendingReminderData");
 
 const DATA: Record<(typeof EVENT_TYPES)[number], z.ZodType> = {
   "timelog.created": LogData,
@@ -40,11 +55,14 @@ const DATA: Record<(typeof EVENT_TYPES)[number], z.ZodType> = {
   "absence.approved": AbsenceData,
   "absence.rejected": AbsenceData,
   "absence.cancelled": AbsenceData,
+  "timer.forgotten": LogData,
+  "timesheet.overdue": OverdueData,
+  "absence.pending_reminder": PendingAbsenceData,
 };
 
 const name = (type: string) =>
   `Webhook${type
-    .split(".")
+    .split(/[._]/)
     .map((w) => (w[0] ?? "").toUpperCase() + w.slice(1))
     .join("")}`;
 

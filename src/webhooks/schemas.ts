@@ -19,6 +19,10 @@ export const EVENT_TYPES = [
   "absence.approved",
   "absence.rejected",
   "absence.cancelled",
+  // Reminders (issue 23 §5): sent by the Cron Trigger, once per occasion.
+  "timer.forgotten",
+  "timesheet.overdue",
+  "absence.pending_reminder",
 ] as const;
 const EventType = z.enum(EVENT_TYPES).openapi("WebhookEventType", { "x-extensible-enum": true, description: GROWS });
 const Events = z

@@ -1,9 +1,12 @@
 // Every event type a receiver can get, received for real and checked against the document's
 // `webhooks` section (test/helpers/webhooks.ts checks each body it hands out).
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { REMINDERS_CRON } from "../../src/reminders/run";
 import { EVENT_TYPES } from "../../src/webhooks/schemas";
-import { call } from "../helpers/api";
-import { addEntry, clockIn, createTeamWorld, createUser } from "../helpers/factories";
+import { call, testEnv } from "../helpers/api";
+import { addEntry, clockIn, createTeamWorld, createUser, seedRowsWithoutTriggers, seedSql } from "../helpers/factories";
 import { received, registerEndpoint } from "../helpers/webhooks";
 
 describe("webhook bodies as documented", () => {
@@ -33,6 +36,26 @@ describe("webhook bodies as documented", () => {
     await call("POST", `/absences/${away}/approve`, { token: manager.token });
     await call("POST", `/absences/${refused}/reject`, { token: manager.token, body: { comment: "that week is full" } });
     await call("POST", `/absences/${away}/cancel`, { token: ann.token });
+    // Reminders (issue 23 §5): a timer and an absence left waiting, an overdue week (its Monday
+    // noon placed through p_now), then the minute tick delivers what the reminders queued.
+    await clockIn(manager, project.id);
+    const waiting = await absence("2027-01-13");
+    await seedRowsWithoutTriggers(
+      "timelog",
+      "UPDATE timelog SET start_time = now() - interval '11 hours' WHERE user_fk = $1 AND end_time IS NULL",
+      [manager.id],
+    );
+    await seedRowsWithoutTriggers(
+      "absence",
+      "UPDATE absence SET created_at = now() - interval '2 days' WHERE id = $1",
+      [waiting],
+    );
+    await seedSql("SELECT count(*) FROM reminders_run('2026-12-07T12:00:00Z')");
+    for (const cron of [REMINDERS_CRON, "* * * * *"]) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron }), testEnv as never, ctx);
+      await waitOnExecutionContext(ctx);
+    }
     const types = new Set((await received("all")).map((m) => m.type));
     expect([...types].sort()).toEqual([...EVENT_TYPES].sort());
   });

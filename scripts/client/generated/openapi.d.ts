@@ -1792,6 +1792,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which reminder emails you get
+         * @description Every kind is on until you turn it off.
+         */
+        get: operations["getUsersMeNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Turn reminder emails on or off, per kind
+         * @description Send only the kinds to change; the answer is all of them. Turning a kind off stops its email, not the webhook event the company receives for it.
+         */
+        patch: operations["patchUsersMeNotifications"];
+        trace?: never;
+    };
 }
 export interface webhooks {
     "timelog.created": {
@@ -2043,6 +2067,57 @@ export interface webhooks {
         put?: never;
         /** absence.cancelled: sent to endpoints subscribed to it (Standard Webhooks signature) */
         post: operations["webhookAbsenceCancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timer.forgotten": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timer.forgotten: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimerForgotten"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "timesheet.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** timesheet.overdue: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookTimesheetOverdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "absence.pending_reminder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** absence.pending_reminder: sent to endpoints subscribed to it (Standard Webhooks signature) */
+        post: operations["webhookAbsencePendingReminder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2352,6 +2427,60 @@ export interface components {
              */
             timestamp: string;
             data: components["schemas"]["WebhookAbsenceData"];
+        };
+        WebhookTimerForgotten: {
+            /** @enum {string} */
+            type: "timer.forgotten";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimelogData"];
+        };
+        WebhookTimesheetOverdue: {
+            /** @enum {string} */
+            type: "timesheet.overdue";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTimesheetOverdueData"];
+        };
+        WebhookTimesheetOverdueData: {
+            /** Format: int32 */
+            user_fk: number;
+            week: string;
+            /** @enum {string} */
+            status: "open" | "rejected";
+            /**
+             * Format: date-time
+             * @description Monday's reminder_submit_time in the person's zone
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            due_at: string;
+        };
+        WebhookAbsencePendingReminder: {
+            /** @enum {string} */
+            type: "absence.pending_reminder";
+            /**
+             * Format: date-time
+             * @description when the change committed
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookAbsencePendingReminderData"];
+        };
+        WebhookAbsencePendingReminderData: {
+            /**
+             * Format: int32
+             * @description the manager (or, without one, superuser) reminded
+             */
+            recipient_fk: number;
+            absence: components["schemas"]["WebhookAbsenceData"];
         };
         Health: {
             /** @enum {string} */
@@ -3718,7 +3847,7 @@ export interface components {
          * @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
          * @enum {string}
          */
-        WebhookEventType: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timer.started" | "timer.stopped" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "user.created" | "user.deactivated" | "absence.requested" | "absence.approved" | "absence.rejected" | "absence.cancelled";
+        WebhookEventType: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timer.started" | "timer.stopped" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "user.created" | "user.deactivated" | "absence.requested" | "absence.approved" | "absence.rejected" | "absence.cancelled" | "timer.forgotten" | "timesheet.overdue" | "absence.pending_reminder";
         WebhookEndpoint: {
             /** Format: int32 */
             id: number;
@@ -4291,6 +4420,19 @@ export interface components {
             hours: number;
             /** @example overtime paid out with the March payroll */
             reason: string;
+        };
+        Notifications: {
+            /** @description email me when my timer has run longer than the company's reminder_timer_hours */
+            timer_forgotten: boolean;
+            /** @description email me when last week's timesheet is not submitted by Monday's reminder_submit_time */
+            timesheet_overdue: boolean;
+            /** @description email me when an absence I decide on has waited for more than a day */
+            absence_pending: boolean;
+        };
+        UpdateNotifications: {
+            timer_forgotten?: boolean;
+            timesheet_overdue?: boolean;
+            absence_pending?: boolean;
         };
     };
     responses: never;
@@ -20436,6 +20578,235 @@ export interface operations {
             };
         };
     };
+    getUsersMeNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your settings */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notifications"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchUsersMeNotifications: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotifications"];
+            };
+        };
+        responses: {
+            /** @description Your settings */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notifications"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     webhookTimelogCreated: {
         parameters: {
             query?: never;
@@ -20859,6 +21230,93 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WebhookAbsenceCancelled"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimerForgotten: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimerForgotten"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTimesheetOverdue: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTimesheetOverdue"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookAbsencePendingReminder: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description msg_<event id>: the same on every retry; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated when two secrets sign */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookAbsencePendingReminder"];
             };
         };
         responses: {

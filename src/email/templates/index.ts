@@ -5,6 +5,8 @@ import type { Template } from "../template";
 import { emailChange, emailChangeNotice, emailVerification, invitation } from "./accounts";
 // Password reset (issue 23 §3, h-mail)
 import { passwordChanged, passwordReset } from "./password";
+// Reminders (issue 23 §5, h-rem)
+import { absencePending, timerForgotten, timesheetOverdue } from "./reminders";
 
 export const templates: Record<string, Template> = {
   // Password reset (issue 23 §3, h-mail)
@@ -15,4 +17,8 @@ export const templates: Record<string, Template> = {
   email_verification: emailVerification,
   email_change: emailChange,
   email_change_notice: emailChangeNotice,
+  // Reminders (issue 23 §5, h-rem)
+  timer_forgotten: timerForgotten,
+  timesheet_overdue: timesheetOverdue,
+  absence_pending: absencePending,
 };
