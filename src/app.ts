@@ -18,6 +18,8 @@ import { configOf } from "./config";
 import { createDb } from "./db/client";
 import { fromDbError } from "./db/errors";
 import { docs } from "./docs/routes";
+// Export and erasure (issue 23 §6, h-gdpr)
+import { gdpr } from "./gdpr/routes";
 import { health } from "./health/routes";
 import { holidays } from "./holidays/routes";
 import { ApiError, problem, toApiError } from "./lib/errors";
@@ -135,6 +137,8 @@ app.route("/health", health);
 app.route("/users", sessions);
 app.route("/users", users);
 app.route("/users", myTokens);
+// Export and erasure (issue 23 §6, h-gdpr)
+app.route("/users", gdpr);
 app.route("/tokens", allTokens);
 app.route("/positions", positions);
 app.route("/clients", clients);

@@ -91,6 +91,9 @@ export const PROBLEMS = {
   absence_type_archived: [422, "The absence type is archived"],
   half_day_not_allowed: [422, "A half day is not allowed here"],
   absence_pending: [409, "A requested absence in the week awaits a decision"],
+  // Export and erasure (issue 23 §6, h-gdpr)
+  cannot_erase_self: [403, "Nobody erases their own account"],
+  user_erased: [409, "The account is erased"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],
