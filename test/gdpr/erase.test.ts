@@ -53,14 +53,17 @@ async function personWithHistory(admin: TestUser) {
     body: { type_fk: 2, from: "2027-03-01", to: "2027-03-01", note: "migraine" },
   });
   expect(abs.status).toBe(201);
-  const tok = await call("POST", "/users/me/tokens", { token: ann.token, body: { name: "ann's phone", scopes: ["timelog:read"] } });
+  const tok = await call("POST", "/users/me/tokens", {
+    token: ann.token,
+    body: { name: "ann's phone", scopes: ["timelog:read"] },
+  });
   expect(tok.status).toBe(201);
   const { token: apiToken } = (await tok.json()) as { token: string };
   // An event elsewhere that names her address and username (as an invitation's would).
-  await seedSql("SELECT audit_append(0, 'invitation.created', 'invitation', '1', NULL, jsonb_build_object('email', $1::text, 'by', $2::text))", [
-    ann.email,
-    ann.username,
-  ]);
+  await seedSql(
+    "SELECT audit_append(0, 'invitation.created', 'invitation', '1', NULL, jsonb_build_object('email', $1::text, 'by', $2::text))",
+    [ann.email, ann.username],
+  );
   return { ann, project, apiToken };
 }
 
@@ -115,9 +118,10 @@ describe("POST /users/{id}/erase", () => {
       "SELECT id::int, actor_fk, after FROM audit_event WHERE chain = $1 AND kind = 'user.erased'",
       [ann.id],
     );
-    const redacted = await seedSql("SELECT id::int FROM audit_event WHERE redacted_at IS NOT NULL AND after->>'erasure' = $1 ORDER BY id", [
-      String(erasure?.id),
-    ]);
+    const redacted = await seedSql(
+      "SELECT id::int FROM audit_event WHERE redacted_at IS NOT NULL AND after->>'erasure' = $1 ORDER BY id",
+      [String(erasure?.id)],
+    );
     const named = (erasure?.after as { redacted_ids: number[]; redacted_events: number }).redacted_ids;
     expect(redacted.map((r) => r.id)).toEqual(named);
     expect(named.length).toBeGreaterThan(3);
@@ -165,7 +169,10 @@ describe("POST /users/{id}/erase", () => {
     const [row] = await seedSql("SELECT erased_at FROM app_user WHERE id = $1", [ann.id]);
     expect(row?.erased_at).toBeNull();
     // Pseudonyms are reserved: nobody registers as one.
-    const taken = await call("PATCH", `/users/${bob.id}`, { token: admin.token, body: { username: `erased-${bob.id}` } });
+    const taken = await call("PATCH", `/users/${bob.id}`, {
+      token: admin.token,
+      body: { username: `erased-${bob.id}` },
+    });
     await expectProblem(taken, 422);
   });
 });

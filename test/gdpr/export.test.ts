@@ -13,7 +13,6 @@ interface Export {
   emails: unknown[];
 }
 
-
 describe("GET /users/{id}/export", () => {
   it("gives the person their data in one round trip: logs, absences, tokens' metadata, never a token's hash", async () => {
     const admin = await createSuperuser();
@@ -21,7 +20,12 @@ describe("GET /users/{id}/export", () => {
     const project = await createProject(admin);
     const log = await call("POST", "/timelog", {
       token: ann.token,
-      body: { project_fk: project.id, start_time: "2026-01-05T09:00:00Z", end_time: "2026-01-05T10:00:00Z", note: "dentist" },
+      body: {
+        project_fk: project.id,
+        start_time: "2026-01-05T09:00:00Z",
+        end_time: "2026-01-05T10:00:00Z",
+        note: "dentist",
+      },
     });
     expect(log.status).toBe(201);
     const absence = await call("POST", "/absences", {
@@ -52,7 +56,11 @@ describe("GET /users/{id}/export", () => {
     expect(doc.api_tokens[0]).toMatchObject({ name: "laptop script", scopes: ["timelog:read"] });
     expect(doc.sessions.length).toBeGreaterThan(0);
     expect(doc.audit_events.map((e) => e.kind)).toContain("timelog.created");
-    expect(doc.notification_settings).toEqual({ timer_forgotten: true, timesheet_overdue: true, absence_pending: true });
+    expect(doc.notification_settings).toEqual({
+      timer_forgotten: true,
+      timesheet_overdue: true,
+      absence_pending: true,
+    });
     // No credential of any kind: the raw token, its stored hash, a session id.
     const [stored] = await seedSql("SELECT token_hash FROM api_token WHERE user_fk = $1", [ann.id]);
     const [session] = await seedSql("SELECT id::text FROM session WHERE user_fk = $1 LIMIT 1", [ann.id]);
