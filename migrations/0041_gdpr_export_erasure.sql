@@ -11,8 +11,8 @@
 ALTER TABLE audit_event ADD COLUMN salt text, ADD COLUMN content_hash text, ADD COLUMN redacted_at timestamptz(3);
 
 CREATE FUNCTION audit_salt() RETURNS text LANGUAGE sql VOLATILE AS $$
-  -- gen_random_uuid() draws from the strong random source: two give 244 random bits.
-  SELECT replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')
+  -- gen_random_uuid() draws from the strong random source: 122 random bits, not guessable.
+  SELECT replace(gen_random_uuid()::text, '-', '')
 $$;
 
 CREATE FUNCTION audit_content_hash(p_salt text, p_before jsonb, p_after jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -29,14 +29,19 @@ CREATE FUNCTION audit_redaction_ok(e audit_event) RETURNS boolean LANGUAGE sql S
                    AND x.redacted_at IS NULL AND x.after -> 'redacted_ids' @> to_jsonb(e.id))
 $$;
 
--- Same signature, so audit_verify() and audit_verify_page() use the new rule unchanged.
-CREATE OR REPLACE FUNCTION audit_digest(e audit_event) RETURNS text LANGUAGE sql STABLE AS $$
+-- The link: an event's place, who and what, its content's hash, the previous event's hash.
+CREATE FUNCTION audit_link_hash(e audit_event, p_content text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT encode(sha256(convert_to(jsonb_build_array(
     e.chain, e.seq, api_time(e.at), e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id,
+    p_content, e.prev_hash)::text, 'UTF8')), 'hex')
+$$;
+
+-- Same signature, so audit_verify() and audit_verify_page() use the new rule unchanged.
+CREATE OR REPLACE FUNCTION audit_digest(e audit_event) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT audit_link_hash(e,
     CASE WHEN e.redacted_at IS NULL THEN audit_content_hash(e.salt, e.before, e.after)
          WHEN audit_redaction_ok(e) THEN e.content_hash
-         ELSE 'a redaction no erasure accounts for' END,
-    e.prev_hash)::text, 'UTF8')), 'hex')
+         ELSE 'a redaction no erasure accounts for' END)
 $$;
 
 CREATE OR REPLACE FUNCTION audit_append(p_chain integer, p_kind text, p_entity text, p_entity_id text, p_before jsonb, p_after jsonb)
@@ -61,7 +66,7 @@ BEGIN
   e.salt := audit_salt();
   e.content_hash := audit_content_hash(e.salt, p_before, p_after);
   e.prev_hash := coalesce(last.hash, audit_genesis());
-  e.hash := audit_digest(e);
+  e.hash := audit_link_hash(e, e.content_hash);
   INSERT INTO audit_event (chain, seq, at, actor_fk, request_id, kind, entity, entity_id, before, after, prev_hash, hash,
                            salt, content_hash)
   VALUES (e.chain, e.seq, e.at, e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id, e.before, e.after, e.prev_hash,
@@ -111,7 +116,7 @@ BEGIN
     r.salt := audit_salt();
     r.content_hash := audit_content_hash(r.salt, r.before, r.after);
     r.prev_hash := v_prev;
-    r.hash := audit_digest(r);
+    r.hash := audit_link_hash(r, r.content_hash);
     UPDATE audit_event SET salt = r.salt, content_hash = r.content_hash, prev_hash = r.prev_hash, hash = r.hash
     WHERE id = r.id;
     v_prev := r.hash;

@@ -10,7 +10,7 @@ interface Verification {
 }
 
 /** Every event from the first, in pages of `limit` (the paging variant of GET /audit/verify). */
-export async function verifyAll(admin: TestUser, limit = 7): Promise<Verification[]> {
+async function verifyAll(admin: TestUser, limit = 7): Promise<Verification[]> {
   const pages: Verification[] = [];
   let cursor: string | null = null;
   do {
@@ -122,7 +122,7 @@ describe("POST /users/{id}/erase", () => {
       "SELECT id::int FROM audit_event WHERE redacted_at IS NOT NULL AND after->>'erasure' = $1 ORDER BY id",
       [String(erasure?.id)],
     );
-    const named = (erasure?.after as { redacted_ids: number[]; redacted_events: number }).redacted_ids;
+    const named = (erasure?.after as { redacted_ids: number[] } | undefined)?.redacted_ids ?? [];
     expect(redacted.map((r) => r.id)).toEqual(named);
     expect(named.length).toBeGreaterThan(3);
     expect(erasure?.actor_fk).toBe(admin.id);
