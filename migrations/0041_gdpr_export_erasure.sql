@@ -8,6 +8,19 @@
 -- before is NULL, after is the marker {"redacted": true, "erasure": <id of the user.erased event>}
 -- and the stored content_hash stands in for the removed content — accepted only when that erasure
 -- event lists this event's id (the erasure is itself in a chain, so its list cannot be edited).
+-- First, under the old rule: the trail must verify before it is rehashed (part 2). A trail that
+-- does not stops the migration (repair it first).
+DO $$
+DECLARE
+  b record;
+BEGIN
+  SELECT * INTO b FROM audit_verify();
+  IF b.broken_id IS NOT NULL THEN
+    RAISE EXCEPTION 'The audit trail is broken at event % (%); it is not rehashed.', b.broken_id, b.reason;
+  END IF;
+END
+$$;
+
 ALTER TABLE audit_event ADD COLUMN salt text, ADD COLUMN content_hash text, ADD COLUMN redacted_at timestamptz(3);
 
 CREATE FUNCTION audit_salt() RETURNS text LANGUAGE sql VOLATILE AS $$
@@ -77,18 +90,7 @@ $$;
 -- 2. Events written before this migration: verified under the old rule, then rehashed under the
 -- new one (one rule for every event, so any event can be redacted). What was done is recorded:
 -- each chain's head under the old rule and the new, so an auditor holding an old head hash can
--- tie it to the new chain. A trail that does not verify stops the migration (repair it first).
-DO $$
-DECLARE
-  b record;
-BEGIN
-  SELECT * INTO b FROM audit_verify();
-  IF b.broken_id IS NOT NULL THEN
-    RAISE EXCEPTION 'The audit trail is broken at event % (%); it is not rehashed.', b.broken_id, b.reason;
-  END IF;
-END
-$$;
-
+-- tie it to the new chain. (It was verified under the old rule at the top of this file.)
 CREATE TABLE audit_rehash (
   chain integer PRIMARY KEY,
   seq integer NOT NULL,
