@@ -145,6 +145,58 @@ describe("POST /users/{id}/erase", () => {
     expect((await expectProblem(pseudo, 401)).code).toBe("invalid_credentials");
   });
 
+  it("removes their second factor, one-time links, invitations, queued emails, and scrubs webhook payloads", async () => {
+    const admin = await createSuperuser();
+    const [ann, bob] = await Promise.all([createUser(), createUser()]);
+    const id = ann.id;
+    await seedSql("INSERT INTO user_totp (user_fk, secret_encrypted, confirmed_at) VALUES ($1, 'enc', now())", [id]);
+    await seedSql("INSERT INTO totp_recovery_code (user_fk, code_hash) VALUES ($1, 'h1')", [id]);
+    await seedSql(
+      "INSERT INTO account_token (kind, user_fk, token_hash, expires_at) VALUES ('password_reset', $1, $2, now() + interval '1 hour')",
+      [id, `rst-${id}`],
+    );
+    await seedSql(
+      "INSERT INTO invitation (email, token_hash, expires_at) VALUES (upper($1), $2, now() + interval '7 days')",
+      [ann.email, `inv-${id}`],
+    );
+    await seedSql("SELECT email_enqueue($1, 'password_changed', '{}', $2)", [ann.email, id]);
+    await seedSql("SELECT email_enqueue($1, 'password_changed', '{}', $2)", [bob.email, bob.id]);
+    await seedSql("INSERT INTO notification_setting (user_fk, timer_forgotten) VALUES ($1, false)", [id]);
+    const [created] = await seedSql(
+      "INSERT INTO webhook_event (type, data) SELECT 'user.created', user_json(u) FROM app_user u WHERE u.id = $1 RETURNING id::int",
+      [id],
+    );
+    const [logged] = await seedSql(
+      `INSERT INTO webhook_event (type, data) VALUES ('timelog.created', jsonb_build_object('id', 1, 'user_fk', $1::int, 'note', 'private'))
+       RETURNING id::int`,
+      [id],
+    );
+    const [other] = await seedSql(
+      `INSERT INTO webhook_event (type, data) VALUES ('timelog.created', jsonb_build_object('id', 2, 'user_fk', $1::int, 'note', 'bob''s'))
+       RETURNING id::int`,
+      [bob.id],
+    );
+
+    expect((await call("POST", `/users/${id}/erase`, { token: admin.token })).status).toBe(200);
+
+    for (const table of ["user_totp", "totp_recovery_code", "account_token", "notification_setting"]) {
+      expect(await seedSql(`SELECT 1 FROM ${table} WHERE user_fk = $1`, [id]), table).toEqual([]);
+    }
+    expect(await seedSql("SELECT 1 FROM invitation WHERE token_hash = $1", [`inv-${id}`])).toEqual([]);
+    expect(await seedSql("SELECT 1 FROM email_outbox WHERE user_fk = $1 OR to_address = $2", [id, ann.email])).toEqual(
+      [],
+    );
+    expect(await seedSql("SELECT to_address FROM email_outbox WHERE user_fk = $1", [bob.id])).toEqual([
+      { to_address: bob.email },
+    ]);
+    const payloads = await seedSql("SELECT id::int, data FROM webhook_event WHERE id = ANY($1::bigint[]) ORDER BY id", [
+      [created?.id, logged?.id, other?.id],
+    ]);
+    expect(payloads[0]?.data).toMatchObject({ id, username: `erased-${id}`, email: `erased-${id}@erased.invalid` });
+    expect(payloads[1]?.data).toEqual({ id: 1, user_fk: id });
+    expect(payloads[2]?.data).toEqual({ id: 2, user_fk: bob.id, note: "bob's" });
+  });
+
   it("an erased account stays erased: erasing again and reactivating are 409 user_erased", async () => {
     const admin = await createSuperuser();
     const ann = await createUser();
