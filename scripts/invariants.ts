@@ -19,10 +19,12 @@ export const INVARIANTS_SQL = `
     -- Every log's last audited state is the state it has (every field the event recorded: events
     -- from before a migration added fields lack them); every deletion is audited.
     (SELECT count(*)::int FROM timelog t
-       LEFT JOIN LATERAL (SELECT e.after FROM audit_event e WHERE e.entity = 'timelog' AND e.entity_id = t.id::text
+       LEFT JOIN LATERAL (SELECT e.after, e.redacted_at FROM audit_event e WHERE e.entity = 'timelog' AND e.entity_id = t.id::text
                           ORDER BY e.id DESC LIMIT 1) last ON true
-      WHERE last.after IS NULL OR EXISTS (SELECT 1 FROM jsonb_each(last.after) kv
-                                          WHERE (timelog_json(t) - 'locked') -> kv.key IS DISTINCT FROM kv.value))
+      -- A redacted event (an erasure, migration 0041) keeps no state to compare.
+      WHERE last.redacted_at IS NULL
+        AND (last.after IS NULL OR EXISTS (SELECT 1 FROM jsonb_each(last.after) kv
+                                           WHERE (timelog_json(t) - 'locked') -> kv.key IS DISTINCT FROM kv.value)))
     + (SELECT count(*)::int FROM timelog_tombstone d
         WHERE NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.entity = 'timelog' AND e.entity_id = d.id::text
                           AND e.kind = 'timelog.deleted')) AS audit_missing,

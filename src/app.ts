@@ -21,6 +21,8 @@ import { docs } from "./docs/routes";
 // Email (issue 23 §1) and password reset (§3), h-mail.
 import { deliverEmailsSoon, noteEmailsQueued } from "./email/dispatch";
 import { emails } from "./email/routes";
+// Export and erasure (issue 23 §6, h-gdpr)
+import { gdpr } from "./gdpr/routes";
 import { health } from "./health/routes";
 import { holidays } from "./holidays/routes";
 // Invitations, email verification and change (issue 23 §2, h-inv)
@@ -161,6 +163,8 @@ app.route("/users", myTokens);
 app.route("/users", emailRoutes);
 app.route("/invitations", acceptInvitation);
 app.route("/invitations", invitations);
+// Export and erasure (issue 23 §6, h-gdpr)
+app.route("/users", gdpr);
 app.route("/tokens", allTokens);
 app.route("/positions", positions);
 app.route("/clients", clients);

@@ -107,7 +107,18 @@ CREATE TABLE audit_event (
   before jsonb,
   after jsonb,
   prev_hash text NOT NULL,
-  hash text NOT NULL
+  hash text NOT NULL,
+  salt text NOT NULL,
+  content_hash text NOT NULL,
+  redacted_at timestamp(3) with time zone
+);
+CREATE TABLE audit_rehash (
+  chain integer NOT NULL,
+  seq integer NOT NULL,
+  event_id bigint NOT NULL,
+  old_hash text NOT NULL,
+  new_hash text,
+  at timestamp(3) with time zone NOT NULL DEFAULT now()
 );
 CREATE TABLE auth_attempt (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -431,7 +442,6 @@ ALTER TABLE absence_type ADD CONSTRAINT absence_type_unit_not_null NOT NULL unit
 ALTER TABLE account_token ADD CONSTRAINT account_token_change_has_email CHECK (((kind = 'email_change'::text) = (email IS NOT NULL)));
 ALTER TABLE account_token ADD CONSTRAINT account_token_created_at_not_null NOT NULL created_at;
 ALTER TABLE account_token ADD CONSTRAINT account_token_email_length CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320)));
-ALTER TABLE account_token ADD CONSTRAINT account_token_email_shape CHECK (((email IS NULL) OR ((email !~ '[\r\n\x00,;<>"\s]'::text) AND (email ~ '^[^@]+@[^@]+$'::text))));
 ALTER TABLE account_token ADD CONSTRAINT account_token_expires_at_not_null NOT NULL expires_at;
 ALTER TABLE account_token ADD CONSTRAINT account_token_hash UNIQUE (token_hash);
 ALTER TABLE account_token ADD CONSTRAINT account_token_id_not_null NOT NULL id;
@@ -465,6 +475,7 @@ ALTER TABLE app_user ADD CONSTRAINT app_user_password_hash_not_null NOT NULL pas
 ALTER TABLE app_user ADD CONSTRAINT app_user_pkey PRIMARY KEY (id);
 ALTER TABLE app_user ADD CONSTRAINT app_user_position_fk_fkey FOREIGN KEY (position_fk) REFERENCES "position"(id) ON DELETE RESTRICT;
 ALTER TABLE app_user ADD CONSTRAINT app_user_position_fk_not_null NOT NULL position_fk;
+ALTER TABLE app_user ADD CONSTRAINT app_user_pseudonym_reserved CHECK (((erased_at IS NOT NULL) OR ((username !~* '^erased-[0-9]+$'::text) AND (email !~* '@erased\.invalid$'::text)))) NOT VALID;
 ALTER TABLE app_user ADD CONSTRAINT app_user_registered_at_not_null NOT NULL registered_at;
 ALTER TABLE app_user ADD CONSTRAINT app_user_username_length CHECK (((char_length(username) >= 1) AND (char_length(username) <= 25)));
 ALTER TABLE app_user ADD CONSTRAINT app_user_username_not_null NOT NULL username;
@@ -480,6 +491,7 @@ ALTER TABLE audit_checkpoint ADD CONSTRAINT audit_checkpoint_seq_not_null NOT NU
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_at_not_null NOT NULL at;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_not_null NOT NULL chain;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_seq UNIQUE (chain, seq);
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_content_hash_not_null NOT NULL content_hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_id_not_null NOT NULL entity_id;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_not_null NOT NULL entity;
@@ -489,7 +501,14 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_not_null NOT NULL kind;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_salt_not_null NOT NULL salt;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_seq_not_null NOT NULL seq;
+ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_at_not_null NOT NULL at;
+ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_chain_not_null NOT NULL chain;
+ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_event_id_not_null NOT NULL event_id;
+ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_old_hash_not_null NOT NULL old_hash;
+ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_pkey PRIMARY KEY (chain);
+ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_seq_not_null NOT NULL seq;
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_account_length CHECK ((char_length(account) <= 320));
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_account_not_null NOT NULL account;
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_at_not_null NOT NULL at;
@@ -566,7 +585,6 @@ ALTER TABLE invitation ADD CONSTRAINT invitation_accepted_user_fk_fkey FOREIGN K
 ALTER TABLE invitation ADD CONSTRAINT invitation_created_at_not_null NOT NULL created_at;
 ALTER TABLE invitation ADD CONSTRAINT invitation_email_length CHECK (((char_length(email) >= 3) AND (char_length(email) <= 320)));
 ALTER TABLE invitation ADD CONSTRAINT invitation_email_not_null NOT NULL email;
-ALTER TABLE invitation ADD CONSTRAINT invitation_email_shape CHECK (((email !~ '[\r\n\x00,;<>"\s]'::text) AND (email ~ '^[^@]+@[^@]+$'::text)));
 ALTER TABLE invitation ADD CONSTRAINT invitation_expires_at_not_null NOT NULL expires_at;
 ALTER TABLE invitation ADD CONSTRAINT invitation_id_not_null NOT NULL id;
 ALTER TABLE invitation ADD CONSTRAINT invitation_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES app_user(id) ON DELETE SET NULL;
@@ -781,7 +799,6 @@ ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_user_from UNIQUE (user_fk
 -- Indexes (other than those of constraints)
 
 CREATE INDEX absence_newest ON public.absence USING btree (first_day DESC, id DESC);
-CREATE INDEX absence_requested ON public.absence USING btree (created_at) WHERE (status = 'requested'::text);
 CREATE INDEX absence_type_fk ON public.absence USING btree (type_fk);
 CREATE INDEX absence_user_days ON public.absence USING btree (user_fk, first_day);
 CREATE INDEX account_token_live ON public.account_token USING btree (user_fk, kind) WHERE (used_at IS NULL);
@@ -801,7 +818,6 @@ CREATE INDEX email_outbox_due ON public.email_outbox USING btree (next_attempt_a
 CREATE INDEX email_outbox_newest ON public.email_outbox USING btree (id DESC);
 CREATE INDEX idempotency_key_age ON public.idempotency_key USING btree (created_at);
 CREATE INDEX invitation_by_email ON public.invitation USING btree (lower(email));
-CREATE INDEX invitation_by_team ON public.invitation USING btree (team_fk);
 CREATE INDEX invitation_newest ON public.invitation USING btree (id DESC);
 CREATE INDEX project_client ON public.project USING btree (client_fk);
 CREATE INDEX rate_billable ON public.rate USING btree (project_fk, user_fk, effective_from) WHERE (kind = 'billable'::text);
@@ -837,8 +853,12 @@ AS $function$
 DECLARE
   v_kind text := CASE WHEN TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN NEW.status
                       ELSE 'updated' END;
-  v_body jsonb := absence_json(NEW);
+  v_body jsonb;
 BEGIN
+  IF erasing() THEN
+    RETURN NULL;
+  END IF;
+  v_body := absence_json(NEW);
   PERFORM audit_append(NEW.user_fk, 'absence.' || v_kind, 'absence', NEW.id::text,
     CASE WHEN TG_OP = 'UPDATE' THEN absence_json(OLD) END, v_body);
   IF v_kind <> 'updated' THEN
@@ -1128,6 +1148,9 @@ AS $function$
 DECLARE
   tz text;
 BEGIN
+  IF erasing() AND TG_OP = 'UPDATE' THEN
+    RETURN NEW;
+  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     tz := user_time_zone(OLD.user_fk);
     PERFORM timelog_assert_unlocked(OLD.user_fk, OLD.first_day::timestamp AT TIME ZONE tz,
@@ -1291,6 +1314,21 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.app_user_erased_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF OLD.erased_at IS NOT NULL AND (NEW.erased_at IS DISTINCT FROM OLD.erased_at OR NEW.is_active
+     OR NEW.is_superuser AND NOT OLD.is_superuser OR NEW.email IS DISTINCT FROM OLD.email
+     OR NEW.username IS DISTINCT FROM OLD.username OR NEW.password_hash IS DISTINCT FROM OLD.password_hash) THEN
+    RAISE EXCEPTION 'This account was erased; it cannot be reactivated or given new credentials.'
+      USING ERRCODE = 'TL409', HINT = 'user_erased';
+  END IF;
+  RETURN NEW;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.app_user_token_guard()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1400,10 +1438,14 @@ BEGIN
   e.entity_id := p_entity_id;
   e.before := p_before;
   e.after := p_after;
+  e.salt := audit_salt();
+  e.content_hash := audit_content_hash(e.salt, p_before, p_after);
   e.prev_hash := coalesce(last.hash, audit_genesis());
-  e.hash := audit_digest(e);
-  INSERT INTO audit_event (chain, seq, at, actor_fk, request_id, kind, entity, entity_id, before, after, prev_hash, hash)
-  VALUES (e.chain, e.seq, e.at, e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id, e.before, e.after, e.prev_hash, e.hash);
+  e.hash := audit_link_hash(e, e.content_hash);
+  INSERT INTO audit_event (chain, seq, at, actor_fk, request_id, kind, entity, entity_id, before, after, prev_hash, hash,
+                           salt, content_hash)
+  VALUES (e.chain, e.seq, e.at, e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id, e.before, e.after, e.prev_hash,
+          e.hash, e.salt, e.content_hash);
 END
 $function$
 ;
@@ -1431,14 +1473,41 @@ BEGIN
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.audit_digest(e audit_event)
+CREATE OR REPLACE FUNCTION public.audit_content_hash(p_salt text, p_before jsonb, p_after jsonb)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
 AS $function$
-  SELECT encode(sha256(convert_to(jsonb_build_array(
-    e.chain, e.seq, api_time(e.at), e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id,
-    e.before, e.after, e.prev_hash)::text, 'UTF8')), 'hex')
+  SELECT encode(sha256(convert_to(jsonb_build_array(p_salt, p_before, p_after)::text, 'UTF8')), 'hex')
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_digest(e audit_event)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT audit_link_hash(e,
+    CASE WHEN e.redacted_at IS NULL THEN audit_content_hash(e.salt, e.before, e.after)
+         WHEN audit_redaction_ok(e) THEN e.content_hash
+         ELSE 'a redaction no erasure accounts for' END)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_event_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' AND current_setting('timelog.audit_redaction', true) = 'on'
+     AND OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND NEW.before IS NULL
+     AND NEW.content_hash = audit_content_hash(OLD.salt, OLD.before, OLD.after)
+     AND (NEW.id, NEW.chain, NEW.seq, NEW.at, NEW.actor_fk, NEW.request_id, NEW.kind, NEW.entity, NEW.entity_id,
+          NEW.prev_hash, NEW.hash, NEW.salt)
+         IS NOT DISTINCT FROM (OLD.id, OLD.chain, OLD.seq, OLD.at, OLD.actor_fk, OLD.request_id, OLD.kind, OLD.entity,
+          OLD.entity_id, OLD.prev_hash, OLD.hash, OLD.salt) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'The audit trail is append-only.' USING ERRCODE = 'TL403', HINT = 'audit_append_only';
+END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_genesis()
@@ -1473,6 +1542,29 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.audit_link_hash(e audit_event, p_content text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT encode(sha256(convert_to(jsonb_build_array(
+    e.chain, e.seq, api_time(e.at), e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id,
+    p_content, e.prev_hash)::text, 'UTF8')), 'hex')
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_redaction_ok(e audit_event)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT e.before IS NULL AND jsonb_typeof(e.after -> 'erasure') = 'number'
+     AND e.after = jsonb_build_object('redacted', true, 'erasure', e.after -> 'erasure')
+     AND (e.after ->> 'erasure') ~ '^[0-9]{1,18}$'
+     AND EXISTS (SELECT FROM audit_event x
+                 WHERE x.id = (e.after ->> 'erasure')::bigint AND x.id > e.id AND x.kind = 'user.erased'
+                   AND x.redacted_at IS NULL AND x.after -> 'redacted_ids' @> to_jsonb(e.id))
+$function$
+;
 CREATE OR REPLACE FUNCTION public.audit_refuse()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1480,6 +1572,14 @@ AS $function$
 BEGIN
   RAISE EXCEPTION 'The audit trail is append-only.' USING ERRCODE = 'TL403', HINT = 'audit_append_only';
 END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_salt()
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+  -- gen_random_uuid() draws from the strong random source: 122 random bits, not guessable.
+  SELECT replace(gen_random_uuid()::text, '-', '')
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_team_member()
@@ -1516,6 +1616,9 @@ CREATE OR REPLACE FUNCTION public.audit_timelog()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
+  IF erasing() THEN
+    RETURN NULL;
+  END IF;
   PERFORM audit_append(
     CASE TG_OP WHEN 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END,
     'timelog.' || CASE TG_OP WHEN 'INSERT' THEN 'created' WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END,
@@ -1531,6 +1634,9 @@ CREATE OR REPLACE FUNCTION public.audit_timesheet()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
+  IF erasing() THEN
+    RETURN NULL;
+  END IF;
   PERFORM audit_append(NEW.user_fk,
     'timesheet.' || CASE NEW.status WHEN 'open' THEN 'reopened' ELSE NEW.status END,
     'timesheet', iso_week(NEW.week),
@@ -2023,29 +2129,6 @@ AS $function$
          || csv_offset(extract(epoch FROM (t AT TIME ZONE tz) - (t AT TIME ZONE 'UTC'))::integer)
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.email_change_begin(p_user integer, p_email text, p_hash text, p_secret text)
- RETURNS jsonb
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  u app_user;
-BEGIN
-  SELECT * INTO u FROM app_user WHERE id = p_user FOR UPDATE;
-  IF lower(u.email) = lower(p_email) THEN
-    RAISE EXCEPTION 'That is your email address already.' USING ERRCODE = 'TL422', HINT = 'invalid_value';
-  END IF;
-  IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(p_email)) THEN
-    RAISE EXCEPTION 'That email is already registered.' USING ERRCODE = 'TL409', HINT = 'email_taken';
-  END IF;
-  UPDATE account_token SET used_at = now() WHERE user_fk = p_user AND kind = 'email_change' AND used_at IS NULL;
-  INSERT INTO account_token (kind, user_fk, token_hash, email, expires_at)
-  VALUES ('email_change', p_user, p_hash, p_email, now() + interval '24 hours');
-  PERFORM email_enqueue(p_email, 'email_change', jsonb_build_object('username', u.username), p_user, p_secret);
-  PERFORM email_enqueue(u.email, 'email_change_notice', jsonb_build_object('username', u.username), p_user, NULL);
-  RETURN jsonb_build_object('pending_email', p_email, 'expires_at', api_time(now() + interval '24 hours'));
-END
-$function$
-;
 CREATE OR REPLACE FUNCTION public.email_enqueue(p_to text, p_template text, p_data jsonb, p_user integer, p_secret text DEFAULT NULL::text)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -2061,65 +2144,12 @@ BEGIN
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.email_link_confirm(p_hash text)
- RETURNS jsonb
- LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION public.erasing()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
 AS $function$
-DECLARE
-  t account_token;
-BEGIN
-  UPDATE account_token SET used_at = now()
-  WHERE token_hash = p_hash AND kind IN ('email_verification', 'email_change') AND used_at IS NULL AND expires_at > now()
-  RETURNING * INTO t;
-  IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM app_user WHERE id = t.user_fk AND is_active AND erased_at IS NULL) THEN
-    RAISE EXCEPTION 'This link is not valid (used, expired or unknown); ask for a new one.'
-      USING ERRCODE = 'TL410', HINT = 'link_invalid';
-  END IF;
-  PERFORM set_config('timelog.actor', t.user_fk::text, true);
-  IF t.kind = 'email_change' THEN
-    IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(t.email) AND id <> t.user_fk) THEN
-      RAISE EXCEPTION 'That email was registered meanwhile.' USING ERRCODE = 'TL409', HINT = 'email_taken';
-    END IF;
-    UPDATE app_user SET email = t.email, is_verified = true WHERE id = t.user_fk;
-    -- Every link still out ends, a password reset's too: it went to the old address, which the
-    -- person may be leaving because someone else reads it.
-    UPDATE account_token SET used_at = now() WHERE user_fk = t.user_fk AND used_at IS NULL;
-    PERFORM audit_append(t.user_fk, 'user.email_changed', 'user', t.user_fk::text, NULL, NULL);
-  ELSE
-    UPDATE app_user SET is_verified = true WHERE id = t.user_fk AND NOT is_verified;
-    IF FOUND THEN
-      PERFORM audit_append(t.user_fk, 'user.email_verified', 'user', t.user_fk::text,
-        jsonb_build_object('email_verified', false), jsonb_build_object('email_verified', true));
-    END IF;
-  END IF;
-  RETURN jsonb_build_object('kind', t.kind, 'email_verified', true);
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.email_verification_issue(p_user integer, p_hash text, p_secret text)
- RETURNS jsonb
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  u app_user;
-  wait integer;
-BEGIN
-  SELECT * INTO u FROM app_user WHERE id = p_user FOR UPDATE;
-  IF u.is_verified THEN
-    RAISE EXCEPTION 'Your email address is verified already.' USING ERRCODE = 'TL409', HINT = 'already_verified';
-  END IF;
-  SELECT ceil(extract(epoch FROM max(created_at) + interval '1 minute' - now()))::int INTO wait
-  FROM account_token WHERE user_fk = p_user AND kind = 'email_verification' AND created_at > now() - interval '1 minute';
-  IF wait IS NOT NULL THEN
-    RAISE EXCEPTION 'A link was sent less than a minute ago; try again in % seconds.', greatest(wait, 1)
-      USING ERRCODE = 'TL429', HINT = 'rate_limited', DETAIL = json_build_object('retry_after', greatest(wait, 1))::text;
-  END IF;
-  UPDATE account_token SET used_at = now() WHERE user_fk = p_user AND kind = 'email_verification' AND used_at IS NULL;
-  INSERT INTO account_token (kind, user_fk, token_hash, expires_at)
-  VALUES ('email_verification', p_user, p_hash, now() + interval '24 hours');
-  PERFORM email_enqueue(u.email, 'email_verification', jsonb_build_object('username', u.username), p_user, p_secret);
-  RETURN jsonb_build_object('expires_at', api_time(now() + interval '24 hours'));
-END
+  SELECT coalesce(current_setting('timelog.erasing', true), '') = 'on'
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.holiday_calendar_json(c holiday_calendar)
@@ -2272,162 +2302,6 @@ BEGIN
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.invitation_accept(p_hash text, p_username text, p_password_hash text)
- RETURNS integer
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  i invitation;
-  new_user integer;
-BEGIN
-  UPDATE invitation SET accepted_at = now()
-  WHERE token_hash = p_hash AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-  RETURNING * INTO i;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'This invitation link is not valid (used, revoked, expired or unknown); ask for a new one.'
-      USING ERRCODE = 'TL410', HINT = 'invitation_invalid';
-  END IF;
-  -- No position named: the lowest position id (the installation's first, "Employee" by default).
-  INSERT INTO app_user (email, username, position_fk, password_hash, is_verified)
-  VALUES (i.email, p_username, coalesce(i.position_fk, (SELECT min(id) FROM position)), p_password_hash, true)
-  RETURNING id INTO new_user;
-  UPDATE invitation SET accepted_user_fk = new_user WHERE id = i.id;
-  IF i.team_fk IS NOT NULL THEN
-    INSERT INTO team_member (team_fk, user_fk, role) VALUES (i.team_fk, new_user, i.role);
-  END IF;
-  PERFORM set_config('timelog.actor', new_user::text, true);
-  PERFORM audit_append(0, 'invitation.accepted', 'invitation', i.id::text, NULL,
-    jsonb_build_object('user_fk', new_user));
-  RETURN new_user;
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_accept_begin(p_client text, p_per_hour integer)
- RETURNS void
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  key text := 'accept:' || p_client;
-  recent timestamptz[];
-  wait integer;
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended('register:' || key, 0));
-  recent := ARRAY(SELECT at FROM registration_attempt WHERE client = key AND at > now() - interval '1 hour'
-                  ORDER BY at DESC);
-  IF cardinality(recent) >= p_per_hour THEN
-    wait := greatest(1, ceil(extract(epoch FROM recent[p_per_hour] + interval '1 hour' - now()))::int);
-    RAISE EXCEPTION 'Too many invitation accepts from here; try again in % seconds.', wait
-      USING ERRCODE = 'TL429', HINT = 'too_many_registrations', DETAIL = json_build_object('retry_after', wait)::text;
-  END IF;
-  INSERT INTO registration_attempt (client) VALUES (key);
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_create(p_actor integer, p_email text, p_position integer, p_team integer, p_role text, p_hash text, p_secret text)
- RETURNS jsonb
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  i invitation;
-BEGIN
-  IF NOT user_is_superuser(p_actor) AND (p_team IS NULL OR p_role <> 'member' OR NOT EXISTS (
-      SELECT 1 FROM team_member WHERE team_fk = p_team AND user_fk = p_actor AND role = 'manager')) THEN
-    RAISE EXCEPTION 'Superusers invite anyone; a team''s managers invite members into that team (team_fk, role member).'
-      USING ERRCODE = 'TL403', HINT = 'not_manager';
-  END IF;
-  -- One decision per address at a time: parallel invitations of one address (or an invitation
-  -- racing a registration's unique index) serialise here.
-  PERFORM pg_advisory_xact_lock(hashtextextended('invite:' || lower(p_email), 0));
-  IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(p_email)) THEN
-    RAISE EXCEPTION 'That email already has an account.' USING ERRCODE = 'TL409', HINT = 'email_taken';
-  END IF;
-  IF EXISTS (SELECT 1 FROM invitation v WHERE lower(v.email) = lower(p_email) AND invitation_status(v) = 'pending') THEN
-    RAISE EXCEPTION 'That email has a pending invitation; resend it instead (POST /invitations/{id}/resend).'
-      USING ERRCODE = 'TL409', HINT = 'invitation_pending';
-  END IF;
-  INSERT INTO invitation (email, position_fk, team_fk, role, token_hash, invited_by, expires_at)
-  VALUES (p_email, p_position, p_team, p_role, p_hash, p_actor, now() + interval '7 days')
-  RETURNING * INTO i;
-  PERFORM email_enqueue(i.email, 'invitation', invitation_email_data(i), NULL, p_secret);
-  PERFORM audit_append(0, 'invitation.created', 'invitation', i.id::text, NULL,
-    jsonb_build_object('position_fk', i.position_fk, 'team_fk', i.team_fk, 'role', i.role, 'invited_by', i.invited_by));
-  RETURN invitation_json(i);
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_email_data(i invitation)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT jsonb_build_object(
-    'invited_by', (SELECT username FROM app_user WHERE id = i.invited_by),
-    'team', (SELECT name FROM team WHERE id = i.team_fk),
-    'position', (SELECT title FROM position WHERE id = i.position_fk),
-    'role', i.role, 'expires_at', api_time(i.expires_at))
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_json(i invitation)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT jsonb_build_object(
-    'id', i.id, 'email', i.email, 'position_fk', i.position_fk, 'team_fk', i.team_fk, 'role', i.role,
-    'status', invitation_status(i), 'invited_by', i.invited_by, 'created_at', api_time(i.created_at),
-    'expires_at', api_time(i.expires_at), 'accepted_at', api_time(i.accepted_at),
-    'revoked_at', api_time(i.revoked_at))
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_renew(p_actor integer, p_id integer, p_hash text, p_secret text)
- RETURNS jsonb
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  i invitation;
-BEGIN
-  SELECT * INTO i FROM invitation WHERE id = p_id FOR UPDATE;
-  IF NOT FOUND OR NOT invitation_visible(p_actor, i) THEN
-    RETURN NULL;
-  END IF;
-  IF i.accepted_at IS NOT NULL OR i.revoked_at IS NOT NULL OR (p_hash IS NULL AND i.expires_at <= now()) THEN
-    RAISE EXCEPTION 'This invitation is %.', invitation_status(i)
-      USING ERRCODE = 'TL409', HINT = 'invitation_not_pending';
-  END IF;
-  IF p_hash IS NULL THEN
-    UPDATE invitation SET revoked_at = now() WHERE id = p_id RETURNING * INTO i;
-    PERFORM audit_append(0, 'invitation.revoked', 'invitation', i.id::text, NULL, NULL);
-  ELSE
-    IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(i.email)) THEN
-      RAISE EXCEPTION 'That email has an account by now.' USING ERRCODE = 'TL409', HINT = 'email_taken';
-    END IF;
-    UPDATE invitation SET token_hash = p_hash, expires_at = now() + interval '7 days', sent_at = now()
-    WHERE id = p_id RETURNING * INTO i;
-    PERFORM email_enqueue(i.email, 'invitation', invitation_email_data(i), NULL, p_secret);
-    PERFORM audit_append(0, 'invitation.resent', 'invitation', i.id::text, NULL, NULL);
-  END IF;
-  RETURN invitation_json(i);
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_status(i invitation)
- RETURNS text
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.revoked_at IS NOT NULL THEN 'revoked'
-              WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.invitation_visible(p_viewer integer, i invitation)
- RETURNS boolean
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT user_is_superuser(p_viewer) OR (i.team_fk IS NOT NULL AND EXISTS (
-    SELECT 1 FROM team_member WHERE team_fk = i.team_fk AND user_fk = p_viewer AND role = 'manager'))
-$function$
-;
 CREATE OR REPLACE FUNCTION public.iso_week(d date)
  RETURNS text
  LANGUAGE sql
@@ -2498,30 +2372,6 @@ AS $function$
                THEN (p_rate * (p_ms / 3600000) + p_rate * (p_ms % 3600000) / 3600000) % 2
              ELSE 0 END
     END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.notification_json(p_user integer)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT jsonb_build_object('timer_forgotten', coalesce(n.timer_forgotten, true),
-    'timesheet_overdue', coalesce(n.timesheet_overdue, true), 'absence_pending', coalesce(n.absence_pending, true))
-  FROM (SELECT p_user AS id) u LEFT JOIN notification_setting n ON n.user_fk = u.id
-$function$
-;
-CREATE OR REPLACE FUNCTION public.notification_set(p_user integer, p_timer boolean, p_sheet boolean, p_absence boolean)
- RETURNS jsonb
- LANGUAGE sql
-AS $function$
-  INSERT INTO notification_setting AS n (user_fk, timer_forgotten, timesheet_overdue, absence_pending)
-  VALUES (p_user, coalesce(p_timer, true), coalesce(p_sheet, true), coalesce(p_absence, true))
-  ON CONFLICT (user_fk) DO UPDATE SET
-    timer_forgotten = coalesce(p_timer, n.timer_forgotten),
-    timesheet_overdue = coalesce(p_sheet, n.timesheet_overdue),
-    absence_pending = coalesce(p_absence, n.absence_pending)
-  RETURNING jsonb_build_object('timer_forgotten', n.timer_forgotten,
-    'timesheet_overdue', n.timesheet_overdue, 'absence_pending', n.absence_pending)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.password_fingerprint(hash text)
@@ -2724,10 +2574,6 @@ DECLARE
   recent timestamptz[];
   wait integer;
 BEGIN
-  IF (SELECT registration FROM company_settings) = 'invite_only' THEN
-    RAISE EXCEPTION 'Registration is by invitation only; ask an administrator for an invitation.'
-      USING ERRCODE = 'TL403', HINT = 'registration_closed';
-  END IF;
   SELECT open_for_registration INTO open FROM position WHERE id = p_position FOR SHARE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'position_fk does not name a position.' USING ERRCODE = 'TL422', HINT = 'unknown_position';
@@ -2749,125 +2595,6 @@ BEGIN
     SELECT id FROM registration_attempt WHERE at < now() - interval '1 hour' ORDER BY at LIMIT 10
   );
 END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.reminder_local(t timestamp with time zone, p_tz text)
- RETURNS text
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT to_char(t AT TIME ZONE p_tz, 'YYYY-MM-DD HH24:MI')
-$function$
-;
-CREATE OR REPLACE FUNCTION public.reminders_run(p_now timestamp with time zone DEFAULT now())
- RETURNS TABLE(reminder text, recipient integer, about text, emailed boolean)
- LANGUAGE sql
-AS $function$
-  WITH s AS MATERIALIZED (SELECT * FROM company_settings),
-  -- Only active people who were not erased get anything, and only about their own active work.
-  people AS MATERIALIZED (
-    SELECT u.id, u.email, u.username, u.is_superuser, u.registered_at, u.weekly_hours, u.position_fk,
-           coalesce(u.time_zone, s.default_time_zone) AS tz,
-           coalesce(n.timer_forgotten, true) AS want_timer, coalesce(n.timesheet_overdue, true) AS want_sheet,
-           coalesce(n.absence_pending, true) AS want_absence,
-           -- The outbox's own check (0036): an address it would refuse gets no email, and does
-           -- not make the whole tick fail for everyone else.
-           (char_length(u.email) BETWEEN 3 AND 320 AND u.email !~ '[\r\n\x00,;<>"\s]'
-            AND u.email ~ '^[^@]+@[^@]+$') AS mailable
-    FROM app_user u CROSS JOIN s LEFT JOIN notification_setting n ON n.user_fk = u.id
-    WHERE u.is_active AND u.erased_at IS NULL),
-  timers AS (
-    SELECT 'timer_forgotten'::text AS kind, p.id AS user_fk, t.id::text AS occasion, p.email,
-           p.want_timer AND p.mailable AS mail,
-           jsonb_build_object('time_log_fk', t.id, 'started_at', api_time(t.start_time),
-             'started_local', reminder_local(t.start_time, p.tz), 'time_zone', p.tz,
-             'hours', floor(extract(epoch FROM p_now - t.start_time) / 3600)::int) AS email_data,
-           'timer.forgotten'::text AS event, timelog_json(t) - 'locked' AS event_data
-    FROM timelog t JOIN people p ON p.id = t.user_fk CROSS JOIN s
-    WHERE t.end_time IS NULL AND t.start_time <= p_now - s.reminder_timer_hours * interval '1 hour'),
-  -- Last ISO week, for each person whose local time is past this week's Monday submit time (also
-  -- later in the week: a tick missed on Monday is made up), not reminded of it yet, and whose
-  -- account existed before that week ended. MATERIALIZED: the tests below run on these few.
-  sheet_candidates AS MATERIALIZED (
-    SELECT p.*, w.monday, w.due, w.week_start, w.week_end, coalesce(ts.status, 'open') AS status
-    FROM people p CROSS JOIN s
-    CROSS JOIN LATERAL (SELECT date_trunc('week', p_now AT TIME ZONE p.tz) AS local_monday) l
-    CROSS JOIN LATERAL (SELECT (l.local_monday - interval '7 days')::date AS monday,
-                               (l.local_monday + s.reminder_submit_time) AT TIME ZONE p.tz AS due,
-                               (l.local_monday - interval '7 days') AT TIME ZONE p.tz AS week_start,
-                               l.local_monday AT TIME ZONE p.tz AS week_end) w
-    LEFT JOIN timesheet ts ON ts.user_fk = p.id AND ts.week = w.monday
-    WHERE p_now >= w.due AND p.registered_at < w.week_end
-      AND coalesce(ts.status, 'open') IN ('open', 'rejected')
-      AND NOT EXISTS (SELECT FROM reminder_sent r
-                      WHERE r.kind = 'timesheet_overdue' AND r.user_fk = p.id AND r.occasion = iso_week(w.monday))),
-  -- A week owes a timesheet when the person logged time in it or is scheduled to work: the
-  -- schedule in force at the week's end (their dated schedule, else their weekly_hours, else their
-  -- position's schedule, else its weekly_hours, as the working-time account decides per day) has
-  -- hours. Holidays and absences do not make a week owe nothing: it is still submitted. Index
-  -- lookups only, no per-day calculation: thousands of people fit in a tick's statement timeout.
-  sheets AS (
-    SELECT 'timesheet_overdue'::text AS kind, c.id AS user_fk, iso_week(c.monday) AS occasion, c.email,
-           c.want_sheet AND c.mailable AS mail,
-           jsonb_build_object('week', iso_week(c.monday), 'status', c.status, 'due_at', api_time(c.due),
-             'due_local', reminder_local(c.due, c.tz), 'time_zone', c.tz) AS email_data,
-           'timesheet.overdue'::text AS event,
-           jsonb_build_object('user_fk', c.id, 'week', iso_week(c.monday), 'status', c.status,
-             'due_at', api_time(c.due)) AS event_data
-    FROM sheet_candidates c
-    WHERE EXISTS (SELECT FROM timelog t
-                  WHERE t.user_fk = c.id AND t.start_time >= c.week_start AND t.start_time < c.week_end)
-       OR coalesce(
-            (SELECT sum(h) > 0 FROM work_schedule w, unnest(w.hours) h
-             WHERE w.id = (SELECT x.id FROM work_schedule x WHERE x.user_fk = c.id AND x.effective_from <= c.monday + 6
-                           ORDER BY x.effective_from DESC LIMIT 1)),
-            c.weekly_hours > 0,
-            (SELECT sum(h) > 0 FROM work_schedule w, unnest(w.hours) h
-             WHERE w.id = (SELECT x.id FROM work_schedule x
-                           WHERE x.position_fk = c.position_fk AND x.effective_from <= c.monday + 6
-                           ORDER BY x.effective_from DESC LIMIT 1)),
-            (SELECT ps.weekly_hours > 0 FROM "position" ps WHERE ps.id = c.position_fk))),
-  pending AS MATERIALIZED (
-    SELECT a.id, a.user_fk FROM absence a JOIN people o ON o.id = a.user_fk
-    WHERE a.status = 'requested' AND a.created_at <= p_now - interval '24 hours'),
-  -- Who decides: the person's team managers (manages(): not two people who manage each other);
-  -- only when there is none, the superusers. Never the person themselves.
-  managers AS (
-    SELECT DISTINCT pa.id AS absence_id, mm.user_fk
-    FROM pending pa
-    JOIN team_member t ON t.user_fk = pa.user_fk AND t.role = 'member'
-    JOIN team_member mm ON mm.team_fk = t.team_fk AND mm.role = 'manager'
-    JOIN people m ON m.id = mm.user_fk
-    WHERE manages(mm.user_fk, pa.user_fk)),
-  deciders AS (
-    SELECT absence_id, user_fk FROM managers
-    UNION ALL
-    SELECT pa.id, su.id FROM pending pa JOIN people su ON su.is_superuser AND su.id <> pa.user_fk
-    WHERE NOT EXISTS (SELECT FROM managers x WHERE x.absence_id = pa.id)),
-  absences AS (
-    SELECT 'absence_pending'::text AS kind, m.id AS user_fk, a.id::text AS occasion, m.email,
-           m.want_absence AND m.mailable AS mail,
-           jsonb_build_object('absence_fk', a.id, 'person', o.username, 'from', a.first_day::text,
-             'to', a.last_day::text, 'requested_at', api_time(a.created_at),
-             'requested_local', reminder_local(a.created_at, m.tz), 'time_zone', m.tz) AS email_data,
-           'absence.pending_reminder'::text AS event,
-           jsonb_build_object('recipient_fk', m.id, 'absence', absence_json(a)) AS event_data
-    FROM deciders d JOIN absence a ON a.id = d.absence_id JOIN people m ON m.id = d.user_fk
-    JOIN people o ON o.id = a.user_fk),
-  due AS MATERIALIZED (
-    SELECT * FROM timers UNION ALL SELECT * FROM sheets UNION ALL SELECT * FROM absences),
-  sent AS (
-    INSERT INTO reminder_sent (kind, user_fk, occasion)
-    SELECT kind, user_fk, occasion FROM due
-    ON CONFLICT DO NOTHING
-    RETURNING kind, user_fk, occasion),
-  -- MATERIALIZED: every row is computed, so both queue calls run for each reminder recorded.
-  queued AS MATERIALIZED (
-    SELECT d.kind, d.user_fk, d.occasion,
-           CASE WHEN d.mail THEN email_enqueue(d.email, d.kind, d.email_data, d.user_fk) END AS email_id,
-           webhook_enqueue(d.event, d.event_data) AS hooked
-    FROM due d JOIN sent x ON x.kind = d.kind AND x.user_fk = d.user_fk AND x.occasion = d.occasion)
-  SELECT kind, user_fk, occasion, email_id IS NOT NULL FROM queued ORDER BY kind, user_fk, occasion
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.report_range(p_from text, p_to text, p_tz text, p_max_days integer)
@@ -3184,6 +2911,9 @@ CREATE OR REPLACE FUNCTION public.timelog_lock_guard()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
+  IF erasing() AND TG_OP = 'UPDATE' THEN
+    RETURN NEW;
+  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM timelog_assert_unlocked(OLD.user_fk, OLD.start_time, OLD.end_time);
   END IF;
@@ -3396,6 +3126,154 @@ AS $function$
   WHERE t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)') && p_span
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.user_erase(p_actor integer, p_user integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  u app_user;
+  v_email jsonb;
+  v_name jsonb;
+  v_ids bigint[];
+  v_erasure bigint;
+  n_sessions integer;
+  n_tokens integer;
+  n_notes integer;
+  n_comments integer;
+  n_webhooks integer;
+BEGIN
+  IF p_actor = p_user THEN
+    RAISE EXCEPTION 'Nobody erases their own account; another superuser must.'
+      USING ERRCODE = 'TL403', HINT = 'cannot_erase_self';
+  END IF;
+  -- The person's chain first: nothing is appended about them while their events are collected.
+  PERFORM pg_advisory_xact_lock(7011, p_user);
+  SELECT * INTO u FROM app_user WHERE id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF u.erased_at IS NOT NULL THEN
+    RAISE EXCEPTION 'This account is already erased.' USING ERRCODE = 'TL409', HINT = 'user_erased';
+  END IF;
+  v_email := to_jsonb(u.email);
+  v_name := to_jsonb(u.username);
+
+  PERFORM set_config('timelog.erasing', 'on', true);
+  -- Notes they wrote: on their time logs and absences, and comments they wrote deciding weeks and
+  -- absences (a rejected week must say why: it keeps a placeholder).
+  UPDATE timelog SET note = NULL WHERE user_fk = p_user AND note IS NOT NULL;
+  GET DIAGNOSTICS n_notes = ROW_COUNT;
+  UPDATE absence SET note = NULL WHERE user_fk = p_user AND note IS NOT NULL;
+  UPDATE absence SET comment = NULL WHERE acted_by = p_user AND comment IS NOT NULL;
+  UPDATE timesheet SET comment = CASE WHEN status = 'rejected' THEN '(erased)' END
+  WHERE acted_by = p_user AND comment IS NOT NULL;
+  GET DIAGNOSTICS n_comments = ROW_COUNT;
+  PERFORM set_config('timelog.erasing', '', true);
+
+  UPDATE app_user SET username = 'erased-' || id, email = 'erased-' || id || '@erased.invalid',
+    -- Not a hash any password verifies against: sign-in answers invalid credentials.
+    password_hash = 'erased', is_active = false, is_verified = false, erased_at = now()
+  WHERE id = p_user;
+  UPDATE session SET revoked_at = now(), revoked_reason = 'erased' WHERE user_fk = p_user AND revoked_at IS NULL;
+  GET DIAGNOSTICS n_sessions = ROW_COUNT;
+  UPDATE api_token SET revoked_at = coalesce(revoked_at, now()), name = 'erased' WHERE user_fk = p_user;
+  GET DIAGNOSTICS n_tokens = ROW_COUNT;
+  DELETE FROM user_totp WHERE user_fk = p_user;
+  DELETE FROM totp_recovery_code WHERE user_fk = p_user;
+  DELETE FROM account_token WHERE user_fk = p_user;
+  DELETE FROM notification_setting WHERE user_fk = p_user;
+  DELETE FROM reminder_sent WHERE user_fk = p_user;
+  DELETE FROM invitation WHERE lower(email) = lower(u.email) OR accepted_user_fk = p_user;
+  DELETE FROM email_outbox WHERE user_fk = p_user OR lower(to_address) = lower(u.email);
+  -- Webhook payloads (delivered or not) that carry them: their notes go, a user event shows the
+  -- pseudonym. Receivers that already got one keep their copy; that is theirs to erase.
+  UPDATE webhook_event w SET data = CASE WHEN w.type LIKE 'user.%' THEN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user)
+                                         ELSE w.data - 'note' - 'comment' END
+  WHERE w.data ->> 'user_fk' = p_user::text OR (w.type LIKE 'user.%' AND w.data ->> 'id' = p_user::text)
+     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_email))
+     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_name));
+  GET DIAGNOSTICS n_webhooks = ROW_COUNT;
+
+  -- The audit events about them: their chain, events on their account, and any event holding
+  -- their address or username as a value (e.g. an invitation). Including those this erasure wrote.
+  SELECT coalesce(array_agg(e.id ORDER BY e.id), '{}') INTO v_ids FROM audit_event e
+  WHERE e.redacted_at IS NULL AND e.kind <> 'user.erased'
+    AND (e.chain = p_user OR (e.entity = 'user' AND e.entity_id = p_user::text)
+         OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
+                              jsonb_build_object('v', v_email))
+         OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
+                              jsonb_build_object('v', v_name)));
+  PERFORM audit_append(p_user, 'user.erased', 'user', p_user::text, NULL, jsonb_build_object(
+    'redacted_events', cardinality(v_ids), 'redacted_ids', to_jsonb(v_ids), 'sessions_revoked', n_sessions,
+    'api_tokens', n_tokens, 'notes_removed', n_notes, 'comments_removed', n_comments,
+    'webhook_payloads_scrubbed', n_webhooks));
+  SELECT id INTO v_erasure FROM audit_event WHERE chain = p_user ORDER BY seq DESC LIMIT 1;
+  PERFORM set_config('timelog.audit_redaction', 'on', true);
+  UPDATE audit_event SET content_hash = audit_content_hash(salt, before, after), before = NULL,
+    after = jsonb_build_object('redacted', true, 'erasure', v_erasure), redacted_at = now()
+  WHERE id = ANY (v_ids);
+  PERFORM set_config('timelog.audit_redaction', '', true);
+  RETURN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user);
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.user_export(p_viewer integer, p_user integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  u app_user;
+  doc jsonb;
+BEGIN
+  SELECT * INTO u FROM app_user WHERE id = p_user AND (id = p_viewer OR user_is_superuser(p_viewer));
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  doc := jsonb_build_object(
+    'exported_at', api_time(now()),
+    'profile', user_json(u),
+    'time_logs', coalesce((SELECT jsonb_agg(timelog_json(t, false) - 'locked' ORDER BY t.start_time, t.id)
+                           FROM timelog t WHERE t.user_fk = p_user), '[]'),
+    'timesheets', coalesce((SELECT jsonb_agg(timesheet_audit_json(s) ORDER BY s.week)
+                            FROM timesheet s WHERE s.user_fk = p_user), '[]'),
+    'absences', coalesce((SELECT jsonb_agg(absence_json(a) ORDER BY a.first_day, a.id)
+                          FROM absence a WHERE a.user_fk = p_user), '[]'),
+    'allowances', coalesce((SELECT jsonb_agg(allowance_json(l) ORDER BY l.year, l.type_fk)
+                            FROM absence_allowance l WHERE l.user_fk = p_user), '[]'),
+    'time_adjustments', coalesce((SELECT jsonb_agg(time_adjustment_json(a) ORDER BY a.day, a.id)
+                                  FROM time_adjustment a WHERE a.user_fk = p_user), '[]'),
+    -- Metadata only: never a token's hash or a session's id (part of its credentials).
+    'api_tokens', coalesce((SELECT jsonb_agg(jsonb_build_object('id', k.id, 'name', k.name, 'prefix', k.prefix,
+        'scopes', to_jsonb(k.scopes), 'created_at', api_time(k.created_at), 'last_used_at', api_time(k.last_used_at),
+        'expires_at', api_time(k.expires_at), 'revoked_at', api_time(k.revoked_at)) ORDER BY k.id)
+      FROM api_token k WHERE k.user_fk = p_user), '[]'),
+    'sessions', coalesce((SELECT jsonb_agg(jsonb_build_object('created_at', api_time(s.created_at),
+        'expires_at', api_time(s.expires_at), 'revoked_at', api_time(s.revoked_at), 'revoked_reason', s.revoked_reason)
+        ORDER BY s.created_at) FROM session s WHERE s.user_fk = p_user), '[]'),
+    'audit_events', coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id, 'at', api_time(e.at),
+        'actor_fk', e.actor_fk, 'kind', e.kind, 'user_fk', nullif(e.chain, 0), 'entity', e.entity,
+        'entity_id', e.entity_id, 'before', e.before, 'after', e.after, 'redacted', e.redacted_at IS NOT NULL)
+        ORDER BY e.id) FROM audit_event e WHERE e.chain = p_user OR e.actor_fk = p_user), '[]'),
+    'invitations', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'email', i.email, 'role', i.role,
+        'team_fk', i.team_fk, 'position_fk', i.position_fk, 'created_at', api_time(i.created_at),
+        'expires_at', api_time(i.expires_at), 'accepted_at', api_time(i.accepted_at),
+        'revoked_at', api_time(i.revoked_at)) ORDER BY i.id)
+      FROM invitation i WHERE lower(i.email) = lower(u.email) OR i.accepted_user_fk = p_user), '[]'),
+    'notification_settings', coalesce((SELECT to_jsonb(n) - 'user_fk' FROM notification_setting n WHERE n.user_fk = p_user),
+      jsonb_build_object('timer_forgotten', true, 'timesheet_overdue', true, 'absence_pending', true)),
+    -- What was sent, not what it said (the data may name others; the link secret never leaves).
+    'emails', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'to', m.to_address, 'template', m.template,
+        'status', m.status, 'attempts', m.attempts, 'created_at', api_time(m.created_at),
+        'sent_at', api_time(m.sent_at)) ORDER BY m.id)
+      FROM email_outbox m WHERE m.user_fk = p_user OR lower(m.to_address) = lower(u.email)), '[]'));
+  IF p_viewer <> p_user THEN
+    PERFORM audit_append(p_user, 'user.exported', 'user', p_user::text, NULL,
+      jsonb_build_object('time_logs', jsonb_array_length(doc -> 'time_logs')));
+  END IF;
+  RETURN doc;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.user_is_superuser(p_user integer)
  RETURNS boolean
  LANGUAGE sql
@@ -3521,8 +3399,7 @@ AS $function$
   SELECT ARRAY['timelog.created', 'timelog.updated', 'timelog.deleted', 'timer.started', 'timer.stopped',
     'timesheet.submitted', 'timesheet.approved', 'timesheet.rejected', 'timesheet.reopened',
     'user.created', 'user.deactivated',
-    'absence.requested', 'absence.approved', 'absence.rejected', 'absence.cancelled',
-    'timer.forgotten', 'timesheet.overdue', 'absence.pending_reminder']
+    'absence.requested', 'absence.approved', 'absence.rejected', 'absence.cancelled']
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.webhook_live_secrets(p jsonb)
@@ -3610,6 +3487,9 @@ CREATE OR REPLACE FUNCTION public.webhook_timelog()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
+  IF erasing() THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'DELETE' THEN
     PERFORM webhook_enqueue('timelog.deleted', timelog_json(OLD) - 'locked');
     RETURN NULL;
@@ -3630,6 +3510,9 @@ CREATE OR REPLACE FUNCTION public.webhook_timesheet()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
+  IF erasing() THEN
+    RETURN NULL;
+  END IF;
   PERFORM webhook_enqueue('timesheet.' || CASE NEW.status WHEN 'open' THEN 'reopened' ELSE NEW.status END,
     jsonb_build_object('user_fk', NEW.user_fk) || timesheet_audit_json(NEW));
   RETURN NULL;
@@ -3782,12 +3665,14 @@ CREATE TRIGGER app_user_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON p
 CREATE TRIGGER app_user_created_webhook AFTER INSERT ON public.app_user FOR EACH ROW EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION api_token_revoke_on_deactivation();
 CREATE TRIGGER app_user_deactivated_webhook AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION webhook_user();
+CREATE TRIGGER app_user_erased_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_erased_guard();
 CREATE TRIGGER app_user_time_zone BEFORE INSERT OR UPDATE OF time_zone ON public.app_user FOR EACH ROW EXECUTE FUNCTION check_time_zone();
 CREATE TRIGGER app_user_token_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_token_guard();
 CREATE TRIGGER audit_checkpoint_append_only BEFORE DELETE OR UPDATE ON public.audit_checkpoint FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON public.audit_checkpoint FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
-CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_guard();
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_rehash_append_only BEFORE DELETE OR UPDATE ON public.audit_rehash FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER company_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.company_settings FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION company_calendar_guard();
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();
 CREATE TRIGGER company_settings_accounts_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN (((old.registration IS DISTINCT FROM new.registration) OR (old.require_2fa IS DISTINCT FROM new.require_2fa))) EXECUTE FUNCTION audit_company_account_settings();

@@ -102,6 +102,8 @@ export interface Database {
   reminder_sent: ReminderSentTable;
   // Issue 23 §3 (h-mail): migrations/0037, written only by password_reset_budget().
   password_reset_attempt: PasswordResetAttemptTable;
+  // Issue 23 §6 (h-gdpr): migrations/0041
+  audit_rehash: AuditRehashTable;
 }
 
 export interface PasswordResetAttemptTable {
@@ -357,6 +359,21 @@ export interface AuditEventTable {
   after: ColumnType<JsonValue | null, never, never>;
   prev_hash: ColumnType<string, never, never>;
   hash: ColumnType<string, never, never>;
+  // Issue 23 §6 (h-gdpr, migrations/0041): the chain hashes content_hash, not the content; a
+  // redaction (user_erase() only) empties before/after and keeps content_hash.
+  salt: ColumnType<string, never, never>;
+  content_hash: ColumnType<string, never, never>;
+  redacted_at: ColumnType<Date | null, never, never>;
+}
+
+/** Each chain's head before and after 0041 rehashed the trail (written by that migration only). */
+export interface AuditRehashTable {
+  chain: ColumnType<number, never, never>;
+  seq: ColumnType<number, never, never>;
+  event_id: ColumnType<string, never, never>;
+  old_hash: ColumnType<string, never, never>;
+  new_hash: ColumnType<string | null, never, never>;
+  at: ColumnType<Date, never, never>;
 }
 
 /** Written only by audit_verify_page() (migrations/0023_audit_kinds_checkpoints.sql). */

@@ -97,6 +97,9 @@ export const PROBLEMS = {
   already_verified: [409, "The email address is verified already"],
   invitation_invalid: [410, "The invitation link is not valid (used, revoked, expired or unknown)"],
   link_invalid: [410, "This link is not valid (unknown, used, expired or superseded)"],
+  // Export and erasure (issue 23 §6, h-gdpr)
+  cannot_erase_self: [403, "Nobody erases their own account"],
+  user_erased: [409, "The account is erased"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

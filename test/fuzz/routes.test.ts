@@ -12,6 +12,7 @@ import {
   createSuperuser,
   createUser,
   minutesAgo,
+  seedRowsWithoutTriggers,
   seedSql,
   type TestUser,
 } from "../helpers/factories";
@@ -100,6 +101,17 @@ async function repair() {
   }
 }
 const FIXTURE_PASSWORD = "correct horse battery";
+
+/** Undoes an erasure of a fixture (behind the guard that keeps erased accounts erased). */
+async function unerase() {
+  for (const who of [admin, user]) {
+    await seedRowsWithoutTriggers(
+      "app_user",
+      "UPDATE app_user SET erased_at = NULL, email = $1, username = $2 WHERE id = $3 AND erased_at IS NOT NULL",
+      [who.email, who.username, who.id],
+    );
+  }
+}
 let fixtureHashOwner = 0;
 
 function headersFor(c: Case): Headers {
@@ -214,8 +226,12 @@ describe("fuzzing every route", () => {
             const after = await checksum();
             if (res.status >= 400) expect(after, `a rejected request changed the database: ${where}`).toBe(before);
             before = after;
+            // An erased fixture (POST /users/{id}/erase) gets its identity back, then is repaired.
+            if (c.route.path === "/users/{id}/erase" && res.status === 200) await unerase();
             if (
-              ["/users/me", "/users/{id}", "/users/logout", "/users/logout-all"].includes(c.route.path) &&
+              ["/users/me", "/users/{id}", "/users/logout", "/users/logout-all", "/users/{id}/erase"].includes(
+                c.route.path,
+              ) &&
               c.route.method !== "GET"
             ) {
               await repair();
