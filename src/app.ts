@@ -37,6 +37,8 @@ import { timeAccount } from "./time-account/routes";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
+// Two-factor sign-in (issue 23 §4, h-otp)
+import { twoFactor } from "./two-factor/routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
@@ -166,6 +168,8 @@ app.route("/users", absenceBalances);
 // Issue 22 §3: work schedules and the working-time account
 app.route("/work-schedules", workSchedules);
 app.route("/users", timeAccount);
+// Two-factor sign-in (issue 23 §4, h-otp): /users/me/totp and /users/login/otp
+app.route("/users", twoFactor);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

@@ -12,6 +12,7 @@ import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
 import {
   DEVICE_TOKEN_TTL,
+  issueChallenge,
   issueDeviceToken,
   issueTokens,
   unauthorized,
@@ -23,7 +24,7 @@ import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
 import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
 import { turnstilePassed } from "./turnstile";
 
-const DEVICE_COOKIE = "device_cookie";
+export const DEVICE_COOKIE = "device_cookie";
 const tags = ["users"];
 
 function setAuthCookie(c: Context<AppEnv>, name: string, token: string, maxAge: number, path = "/") {
@@ -40,6 +41,25 @@ function credentials(c: Context<AppEnv>): z.infer<typeof LoginJson> {
     return { email: username, ...rest };
   }
   throw new ApiError("unsupported_media_type", "Send JSON or application/x-www-form-urlencoded.");
+}
+
+/**
+ * The end of every successful sign-in (password, or password and second factor): the tokens,
+ * auth_cookie, and the device token for this device under the password as it is now.
+ */
+export async function signedIn(
+  c: Context<AppEnv>,
+  userId: number,
+  session: { id: string; expires_at: Date },
+  fingerprint: string,
+  deviceId: string,
+) {
+  const settings = c.get("config");
+  const tokens = await issueTokens(settings, { userId, sessionId: session.id, generation: 0 }, session.expires_at);
+  const deviceToken = await issueDeviceToken(settings, { userId, deviceId, passwordFingerprint: fingerprint });
+  setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
+  setAuthCookie(c, DEVICE_COOKIE, deviceToken, DEVICE_TOKEN_TTL, "/users/login");
+  return { ...tokens, device_token: deviceToken };
 }
 
 export const sessions = createRouter()
@@ -85,7 +105,7 @@ export const sessions = createRouter()
       tags,
       summary: "Sign in (JSON {email, password} or the old form: username=email, password)",
       description:
-        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).",
+        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. With two-factor sign-in enabled, the right password answers 401 otp_required with a challenge (no tokens): finish with POST /users/login/otp. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).",
       ...access("public"),
       request: {
         body: {
@@ -122,6 +142,24 @@ export const sessions = createRouter()
       if (!found || !verdict.ok || found.id === null || found.is_active !== true) throw invalidLogin();
       const userId = found.id;
       const rehash = verdict.needsRehash ? [q.setPasswordHash(database.db, userId, await hashPassword(password))] : [];
+      if (found.two_factor) {
+        // Round trip 2 of a two-factor sign-in: the password was right (it stops counting as a
+        // failure); no login yet, a challenge for POST /users/login/otp instead (src/two-factor/).
+        const [, ...rest] = await anonymous(c, [
+          attemptSucceeded(database.db, found.attempt),
+          ...rehash,
+          currentFingerprint(database.db, userId),
+        ]);
+        const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
+        if (!fingerprint) throw invalidLogin();
+        const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
+        const challenge = await issueChallenge(settings, { userId, passwordFingerprint: fingerprint, deviceId });
+        throw new ApiError(
+          "otp_required",
+          "Send a code from your authenticator app (or a recovery code) with this challenge to POST /users/login/otp within 5 minutes.",
+          { challenge },
+        );
+      }
       // Round trip 2: the login itself; the reservation stops counting as a failure.
       const [[session], , ...rest] = await anonymous(c, [
         q.createSession(database.db, userId, settings.REFRESH_TOKEN_TTL),
@@ -131,12 +169,8 @@ export const sessions = createRouter()
       ]);
       const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
       if (!session || !fingerprint) throw invalidLogin();
-      const tokens = await issueTokens(settings, { userId, sessionId: session.id, generation: 0 }, session.expires_at);
       const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
-      const deviceToken = await issueDeviceToken(settings, { userId, deviceId, passwordFingerprint: fingerprint });
-      setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
-      setAuthCookie(c, DEVICE_COOKIE, deviceToken, DEVICE_TOKEN_TTL, "/users/login");
-      return c.json({ ...tokens, device_token: deviceToken }, 200);
+      return c.json(await signedIn(c, userId, session, fingerprint, deviceId), 200);
     },
   )
   .openapi(
@@ -172,7 +206,7 @@ export const sessions = createRouter()
       summary: "End this login: its access token, cookie and refresh token stop working now",
       description:
         "Ends the login the caller's token belongs to and clears auth_cookie; the user's other logins go on.",
-      ...access({ scope: null }),
+      ...access({ scope: null, twoFactorExempt: true }),
       responses: { 204: noContent("Signed out"), ...problems(401, 403) },
     }),
     async (c) => {
@@ -189,7 +223,7 @@ export const sessions = createRouter()
       summary: "End every login of the caller",
       description:
         "Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins and keep working: revoke them under /users/me/tokens, or change the password (which revokes them by default).",
-      ...access({ scope: null }),
+      ...access({ scope: null, twoFactorExempt: true }),
       responses: { 204: noContent("Signed out everywhere"), ...problems(401, 403) },
     }),
     async (c) => {
