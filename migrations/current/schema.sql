@@ -1753,6 +1753,36 @@ $function$
 ;
 CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean)
  RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$ SELECT auth_guard(p_session, p_user, p_need_superuser, false) $function$
+;
+CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_request_id text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  su boolean := auth_guard(p_session, p_user, p_need_superuser);
+BEGIN
+  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
+  RETURN su;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_request_id text, p_two_factor_exempt boolean)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  su boolean := auth_guard(p_session, p_user, p_need_superuser, p_two_factor_exempt);
+BEGIN
+  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
+  RETURN su;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_two_factor_exempt boolean)
+ RETURNS boolean
  LANGUAGE plpgsql
  STABLE
 AS $function$
@@ -1765,21 +1795,15 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'This login has ended; sign in again.' USING ERRCODE = 'TL401', HINT = 'session_ended';
   END IF;
+  IF NOT p_two_factor_exempt
+     AND EXISTS (SELECT FROM company_settings WHERE require_2fa)
+     AND NOT EXISTS (SELECT FROM user_totp WHERE user_fk = p_user AND confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'This company requires two-factor sign-in: enrol (POST /users/me/totp) first.'
+      USING ERRCODE = 'TL403', HINT = '2fa_required';
+  END IF;
   IF p_need_superuser AND NOT su THEN
     RAISE EXCEPTION 'Only superusers may do this.' USING ERRCODE = 'TL403', HINT = 'superuser_required';
   END IF;
-  RETURN su;
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_request_id text)
- RETURNS boolean
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  su boolean := auth_guard(p_session, p_user, p_need_superuser);
-BEGIN
-  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
   RETURN su;
 END
 $function$
@@ -3003,6 +3027,90 @@ AS $function$
                                                       - greatest(t.start_time, lower(p_span)))))), 0)::bigint
   FROM timelog t
   WHERE t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)') && p_span
+$function$
+;
+CREATE OR REPLACE FUNCTION public.totp_confirm(p_user integer, p_secret_encrypted text, p_step bigint, p_recovery_hashes text[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_email text;
+BEGIN
+  UPDATE user_totp SET confirmed_at = now(), last_step = p_step
+  WHERE user_fk = p_user AND confirmed_at IS NULL AND secret_encrypted = p_secret_encrypted;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'No enrolment waits for this code (enabled already, or replaced by a newer one).'
+      USING ERRCODE = 'TL409', HINT = 'two_factor_not_pending';
+  END IF;
+  DELETE FROM totp_recovery_code WHERE user_fk = p_user;
+  INSERT INTO totp_recovery_code (user_fk, code_hash) SELECT p_user, h FROM unnest(p_recovery_hashes) h;
+  PERFORM audit_append(p_user, 'user.totp_enabled', 'user', p_user::text,
+    jsonb_build_object('two_factor_enabled', false), jsonb_build_object('two_factor_enabled', true));
+  SELECT email INTO v_email FROM app_user WHERE id = p_user;
+  PERFORM email_enqueue(v_email, 'two_factor_enabled', '{}'::jsonb, p_user);
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.totp_disable(p_user integer, p_step bigint, p_recovery_hash text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_email text;
+BEGIN
+  PERFORM totp_use(p_user, p_step, p_recovery_hash, NULL);
+  DELETE FROM user_totp WHERE user_fk = p_user;
+  DELETE FROM totp_recovery_code WHERE user_fk = p_user;
+  PERFORM audit_append(p_user, 'user.totp_disabled', 'user', p_user::text,
+    jsonb_build_object('two_factor_enabled', true), jsonb_build_object('two_factor_enabled', false));
+  SELECT email INTO v_email FROM app_user WHERE id = p_user;
+  PERFORM email_enqueue(v_email, 'two_factor_disabled', '{}'::jsonb, p_user);
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.totp_enrol(p_user integer, p_secret_encrypted text)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_email text;
+BEGIN
+  INSERT INTO user_totp AS t (user_fk, secret_encrypted) VALUES (p_user, p_secret_encrypted)
+  ON CONFLICT (user_fk) DO UPDATE SET secret_encrypted = EXCLUDED.secret_encrypted, created_at = now(), last_step = 0
+  WHERE t.confirmed_at IS NULL;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'Two-factor sign-in is already enabled; disable it first.'
+      USING ERRCODE = 'TL409', HINT = 'two_factor_enabled';
+  END IF;
+  SELECT email INTO v_email FROM app_user WHERE id = p_user;
+  RETURN v_email;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.totp_use(p_user integer, p_step bigint, p_recovery_hash text, p_fingerprint text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF p_fingerprint IS NOT NULL AND NOT EXISTS (
+    SELECT FROM app_user WHERE id = p_user AND is_active AND password_fingerprint(password_hash) = p_fingerprint) THEN
+    RAISE EXCEPTION 'This sign-in challenge is no longer valid; sign in again with the password.'
+      USING ERRCODE = 'TL401', HINT = 'otp_challenge_invalid';
+  END IF;
+  IF p_step IS NOT NULL THEN
+    UPDATE user_totp SET last_step = p_step
+    WHERE user_fk = p_user AND confirmed_at IS NOT NULL AND last_step < p_step;
+  ELSE
+    UPDATE totp_recovery_code r SET used_at = now()
+    WHERE r.user_fk = p_user AND r.code_hash = p_recovery_hash AND r.used_at IS NULL
+      AND EXISTS (SELECT FROM user_totp t WHERE t.user_fk = p_user AND t.confirmed_at IS NOT NULL);
+  END IF;
+  IF NOT FOUND AND p_fingerprint IS NOT NULL THEN
+    RAISE EXCEPTION 'The code is wrong or already used.' USING ERRCODE = 'TL401', HINT = 'otp_failed';
+  ELSIF NOT FOUND THEN
+    RAISE EXCEPTION 'The code is wrong or already used.' USING ERRCODE = 'TL422', HINT = 'otp_invalid';
+  END IF;
+END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.user_is_superuser(p_user integer)
