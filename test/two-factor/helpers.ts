@@ -30,9 +30,9 @@ export async function enableTwoFactor(user: TestUser) {
 }
 
 /** Signs in with the password: the 401 otp_required's challenge. */
-export async function challengeFor(user: { email: string; password: string }, ip = randomIp()) {
+export async function challengeFor(user: { email: string; password: string }, ip = randomIp(), device_token?: string) {
   const res = await call("POST", "/users/login", {
-    body: { email: user.email, password: user.password },
+    body: { email: user.email, password: user.password, device_token },
     headers: { "cf-connecting-ip": ip },
   });
   const problem = await expectProblem(res, 401);
