@@ -2334,6 +2334,8 @@ export interface components {
             required_scope?: string | null;
             /** @description the week's status when it refused */
             timesheet_status?: string;
+            /** @description otp_required: send it with a code to POST /users/login/otp within 5 minutes */
+            challenge?: string;
         };
         Problem503: components["schemas"]["Problem"] & {
             /**
