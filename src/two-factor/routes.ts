@@ -38,6 +38,16 @@ const badChallenge = () =>
     "The sign-in challenge is invalid or expired; sign in again with the password.",
   );
 
+/**
+ * Refused rather than ignored: a stored response would keep a secret (the TOTP secret, the
+ * recovery codes) in the database in clear. Enrolling again is the safe retry.
+ */
+function noIdempotencyKey(key: string | undefined) {
+  if (key !== undefined) {
+    throw new ApiError("idempotency_unsupported", "This does not take an Idempotency-Key: its answer is a secret.");
+  }
+}
+
 export const twoFactor = createRouter()
   .openapi(
     createRoute({
@@ -51,12 +61,7 @@ export const twoFactor = createRouter()
       responses: { 201: json(Enrolment, "Pending enrolment"), ...problems(401, 409, 422, 503) },
     }),
     async (c) => {
-      if (c.req.header("idempotency-key") !== undefined) {
-        throw new ApiError(
-          "idempotency_unsupported",
-          "Enrolment does not take an Idempotency-Key (its answer is a secret).",
-        );
-      }
+      noIdempotencyKey(c.req.header("idempotency-key"));
       const settings = c.get("config");
       requireKey(settings);
       const secret = newSecret();
@@ -78,12 +83,13 @@ export const twoFactor = createRouter()
       tags,
       summary: "Confirm enrolment with a first code: enables two-factor sign-in, answers 10 recovery codes once",
       description:
-        "422 otp_invalid when the code is not the pending secret's (now, or one 30-second step either side); 409 two_factor_not_pending when nothing waits (never started, enabled already, or replaced by a newer enrolment). The recovery codes are stored hashed and shown only in this answer. Allowed under the company's require_2fa. Two round trips: the pending secret, then the confirmation.",
+        "422 otp_invalid when the code is not the pending secret's (now, or one 30-second step either side); no Idempotency-Key (422 idempotency_unsupported: the answer is a secret); 409 two_factor_not_pending when nothing waits (never started, enabled already, or replaced by a newer enrolment). The recovery codes are stored hashed and shown only in this answer. Allowed under the company's require_2fa. Two round trips: the pending secret, then the confirmation.",
       ...access({ scope: null, twoFactorExempt: true }),
       request: { body: body(ConfirmBody) },
       responses: { 200: json(RecoveryCodes, "Enabled"), ...problems(401, 409, 422, 503) },
     }),
     async (c) => {
+      noIdempotencyKey(c.req.header("idempotency-key"));
       const settings = c.get("config");
       requireKey(settings);
       const { db } = c.get("database");

@@ -53,6 +53,16 @@ describe("two-factor enrolment", () => {
       body: { code: codeAt(second.secret) },
     });
     expect(ok.status).toBe(200);
+    // Answers that are secrets are never stored for a retry: the header is refused, not ignored.
+    const keyed = { "idempotency-key": "k-1" };
+    const enrolKeyed = await call("POST", "/users/me/totp", { token: user.token, headers: keyed });
+    expect((await expectProblem(enrolKeyed, 422)).code).toBe("idempotency_unsupported");
+    const confirmKeyed = await call("POST", "/users/me/totp/confirm", {
+      token: user.token,
+      headers: keyed,
+      body: { code: "123456" },
+    });
+    expect((await expectProblem(confirmKeyed, 422)).code).toBe("idempotency_unsupported");
     const none = await call("POST", "/users/me/totp/confirm", { token: user.token, body: { code: "123456" } });
     expect((await expectProblem(none, 409)).code).toBe("two_factor_not_pending");
   });

@@ -1683,7 +1683,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm enrolment with a first code: enables two-factor sign-in, answers 10 recovery codes once
-         * @description 422 otp_invalid when the code is not the pending secret's (now, or one 30-second step either side); 409 two_factor_not_pending when nothing waits (never started, enabled already, or replaced by a newer enrolment). The recovery codes are stored hashed and shown only in this answer. Allowed under the company's require_2fa. Two round trips: the pending secret, then the confirmation.
+         * @description 422 otp_invalid when the code is not the pending secret's (now, or one 30-second step either side); no Idempotency-Key (422 idempotency_unsupported: the answer is a secret); 409 two_factor_not_pending when nothing waits (never started, enabled already, or replaced by a newer enrolment). The recovery codes are stored hashed and shown only in this answer. Allowed under the company's require_2fa. Two round trips: the pending secret, then the confirmation.
          */
         post: operations["postUsersMeTotpConfirm"];
         delete?: never;
