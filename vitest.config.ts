@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { newSigningKey } from "./scripts/keys.ts";
+import { newSigningKey, newTotpKey } from "./scripts/keys.ts";
 
 // A developer's .dev.vars would make wrangler say "Using secrets defined in .dev.vars" once per
 // test file (the tests set their own bindings): only its warnings and errors are worth printing.
@@ -23,6 +23,8 @@ export default defineConfig({
                 // Tests pass their own DATABASE_URL and endpoint per file (see test/helpers/api.ts).
                 DATABASE_URL: "postgres://test:test@localhost/unset",
                 JWT_PRIVATE_KEY: newSigningKey(),
+                // Two-factor secrets are encrypted at rest with it (issue 23 §4).
+                TOTP_ENCRYPTION_KEY: newTotpKey(),
                 CORS_ORIGINS: "https://app.example.com",
                 // PGlite runs every test file's database in the endpoint's one Node thread: a heavy
                 // statement of one file delays the others. Tests of the deadlines set their own.

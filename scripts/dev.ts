@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase } from "./database.ts";
 import { emailProvider, parseDevVars, webhookLoopback } from "./dev-vars.ts";
-import { newSigningKey } from "./keys.ts";
+import { newSigningKey, newTotpKey } from "./keys.ts";
 import { migrate } from "./migrate.ts";
 import { fixedBackend } from "./neon-local/backend.ts";
 import { startNeonLocal } from "./neon-local/server.ts";
@@ -23,8 +23,11 @@ const PORT = process.env.TIMELOG_DEV_PORT ?? "8787";
 async function ensureDevVars(): Promise<Record<string, string>> {
   if (!existsSync(DEV_VARS)) {
     const example = await readFile(join(ROOT, ".dev.vars.example"), "utf8");
-    await writeFile(DEV_VARS, example.replace(/^JWT_PRIVATE_KEY=.*$/m, `JWT_PRIVATE_KEY=${newSigningKey()}`));
-    console.log("wrote .dev.vars with a fresh development signing key");
+    const vars = example
+      .replace(/^JWT_PRIVATE_KEY=.*$/m, `JWT_PRIVATE_KEY=${newSigningKey()}`)
+      .replace(/^(# )?TOTP_ENCRYPTION_KEY=.*$/m, `TOTP_ENCRYPTION_KEY=${newTotpKey()}`);
+    await writeFile(DEV_VARS, vars);
+    console.log("wrote .dev.vars with a fresh development signing key and TOTP encryption key");
   }
   return parseDevVars(await readFile(DEV_VARS, "utf8"));
 }

@@ -47,8 +47,10 @@ import { timeAccount } from "./time-account/routes";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
-import { passwordReset } from "./users/password-reset-routes";
+// Two-factor sign-in (issue 23 §4, h-otp)
+import { twoFactor } from "./two-factor/routes";
 import { emailRoutes } from "./users/email-routes";
+import { passwordReset } from "./users/password-reset-routes";
 import { users } from "./users/routes";
 import { deliverSoon } from "./webhooks/dispatch";
 import { documentWebhookEvents } from "./webhooks/events";
@@ -198,6 +200,8 @@ app.route("/work-schedules", workSchedules);
 app.route("/users", timeAccount);
 // Reminders and notification settings (issue 23 §5, h-rem)
 app.route("/users", notifications);
+// Two-factor sign-in (issue 23 §4, h-otp): /users/me/totp and /users/login/otp
+app.route("/users", twoFactor);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

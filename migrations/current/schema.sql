@@ -107,18 +107,7 @@ CREATE TABLE audit_event (
   before jsonb,
   after jsonb,
   prev_hash text NOT NULL,
-  hash text NOT NULL,
-  salt text NOT NULL,
-  content_hash text NOT NULL,
-  redacted_at timestamp(3) with time zone
-);
-CREATE TABLE audit_rehash (
-  chain integer NOT NULL,
-  seq integer NOT NULL,
-  event_id bigint NOT NULL,
-  old_hash text NOT NULL,
-  new_hash text,
-  at timestamp(3) with time zone NOT NULL DEFAULT now()
+  hash text NOT NULL
 );
 CREATE TABLE auth_attempt (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -475,7 +464,6 @@ ALTER TABLE app_user ADD CONSTRAINT app_user_password_hash_not_null NOT NULL pas
 ALTER TABLE app_user ADD CONSTRAINT app_user_pkey PRIMARY KEY (id);
 ALTER TABLE app_user ADD CONSTRAINT app_user_position_fk_fkey FOREIGN KEY (position_fk) REFERENCES "position"(id) ON DELETE RESTRICT;
 ALTER TABLE app_user ADD CONSTRAINT app_user_position_fk_not_null NOT NULL position_fk;
-ALTER TABLE app_user ADD CONSTRAINT app_user_pseudonym_reserved CHECK (((erased_at IS NOT NULL) OR ((username !~* '^erased-[0-9]+$'::text) AND (email !~* '@erased\.invalid$'::text)))) NOT VALID;
 ALTER TABLE app_user ADD CONSTRAINT app_user_registered_at_not_null NOT NULL registered_at;
 ALTER TABLE app_user ADD CONSTRAINT app_user_username_length CHECK (((char_length(username) >= 1) AND (char_length(username) <= 25)));
 ALTER TABLE app_user ADD CONSTRAINT app_user_username_not_null NOT NULL username;
@@ -491,7 +479,6 @@ ALTER TABLE audit_checkpoint ADD CONSTRAINT audit_checkpoint_seq_not_null NOT NU
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_at_not_null NOT NULL at;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_not_null NOT NULL chain;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_seq UNIQUE (chain, seq);
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_content_hash_not_null NOT NULL content_hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_id_not_null NOT NULL entity_id;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_not_null NOT NULL entity;
@@ -501,14 +488,7 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_not_null NOT NULL kind;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_salt_not_null NOT NULL salt;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_seq_not_null NOT NULL seq;
-ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_at_not_null NOT NULL at;
-ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_chain_not_null NOT NULL chain;
-ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_event_id_not_null NOT NULL event_id;
-ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_old_hash_not_null NOT NULL old_hash;
-ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_pkey PRIMARY KEY (chain);
-ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_seq_not_null NOT NULL seq;
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_account_length CHECK ((char_length(account) <= 320));
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_account_not_null NOT NULL account;
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_at_not_null NOT NULL at;
@@ -853,12 +833,8 @@ AS $function$
 DECLARE
   v_kind text := CASE WHEN TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN NEW.status
                       ELSE 'updated' END;
-  v_body jsonb;
+  v_body jsonb := absence_json(NEW);
 BEGIN
-  IF erasing() THEN
-    RETURN NULL;
-  END IF;
-  v_body := absence_json(NEW);
   PERFORM audit_append(NEW.user_fk, 'absence.' || v_kind, 'absence', NEW.id::text,
     CASE WHEN TG_OP = 'UPDATE' THEN absence_json(OLD) END, v_body);
   IF v_kind <> 'updated' THEN
@@ -1148,9 +1124,6 @@ AS $function$
 DECLARE
   tz text;
 BEGIN
-  IF erasing() AND TG_OP = 'UPDATE' THEN
-    RETURN NEW;
-  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     tz := user_time_zone(OLD.user_fk);
     PERFORM timelog_assert_unlocked(OLD.user_fk, OLD.first_day::timestamp AT TIME ZONE tz,
@@ -1314,21 +1287,6 @@ BEGIN
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.app_user_erased_guard()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-  IF OLD.erased_at IS NOT NULL AND (NEW.erased_at IS DISTINCT FROM OLD.erased_at OR NEW.is_active
-     OR NEW.is_superuser AND NOT OLD.is_superuser OR NEW.email IS DISTINCT FROM OLD.email
-     OR NEW.username IS DISTINCT FROM OLD.username OR NEW.password_hash IS DISTINCT FROM OLD.password_hash) THEN
-    RAISE EXCEPTION 'This account was erased; it cannot be reactivated or given new credentials.'
-      USING ERRCODE = 'TL409', HINT = 'user_erased';
-  END IF;
-  RETURN NEW;
-END
-$function$
-;
 CREATE OR REPLACE FUNCTION public.app_user_token_guard()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1438,14 +1396,10 @@ BEGIN
   e.entity_id := p_entity_id;
   e.before := p_before;
   e.after := p_after;
-  e.salt := audit_salt();
-  e.content_hash := audit_content_hash(e.salt, p_before, p_after);
   e.prev_hash := coalesce(last.hash, audit_genesis());
-  e.hash := audit_link_hash(e, e.content_hash);
-  INSERT INTO audit_event (chain, seq, at, actor_fk, request_id, kind, entity, entity_id, before, after, prev_hash, hash,
-                           salt, content_hash)
-  VALUES (e.chain, e.seq, e.at, e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id, e.before, e.after, e.prev_hash,
-          e.hash, e.salt, e.content_hash);
+  e.hash := audit_digest(e);
+  INSERT INTO audit_event (chain, seq, at, actor_fk, request_id, kind, entity, entity_id, before, after, prev_hash, hash)
+  VALUES (e.chain, e.seq, e.at, e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id, e.before, e.after, e.prev_hash, e.hash);
 END
 $function$
 ;
@@ -1473,41 +1427,14 @@ BEGIN
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.audit_content_hash(p_salt text, p_before jsonb, p_after jsonb)
+CREATE OR REPLACE FUNCTION public.audit_digest(e audit_event)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
 AS $function$
-  SELECT encode(sha256(convert_to(jsonb_build_array(p_salt, p_before, p_after)::text, 'UTF8')), 'hex')
-$function$
-;
-CREATE OR REPLACE FUNCTION public.audit_digest(e audit_event)
- RETURNS text
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT audit_link_hash(e,
-    CASE WHEN e.redacted_at IS NULL THEN audit_content_hash(e.salt, e.before, e.after)
-         WHEN audit_redaction_ok(e) THEN e.content_hash
-         ELSE 'a redaction no erasure accounts for' END)
-$function$
-;
-CREATE OR REPLACE FUNCTION public.audit_event_guard()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-  IF TG_OP = 'UPDATE' AND current_setting('timelog.audit_redaction', true) = 'on'
-     AND OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND NEW.before IS NULL
-     AND NEW.content_hash = audit_content_hash(OLD.salt, OLD.before, OLD.after)
-     AND (NEW.id, NEW.chain, NEW.seq, NEW.at, NEW.actor_fk, NEW.request_id, NEW.kind, NEW.entity, NEW.entity_id,
-          NEW.prev_hash, NEW.hash, NEW.salt)
-         IS NOT DISTINCT FROM (OLD.id, OLD.chain, OLD.seq, OLD.at, OLD.actor_fk, OLD.request_id, OLD.kind, OLD.entity,
-          OLD.entity_id, OLD.prev_hash, OLD.hash, OLD.salt) THEN
-    RETURN NEW;
-  END IF;
-  RAISE EXCEPTION 'The audit trail is append-only.' USING ERRCODE = 'TL403', HINT = 'audit_append_only';
-END
+  SELECT encode(sha256(convert_to(jsonb_build_array(
+    e.chain, e.seq, api_time(e.at), e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id,
+    e.before, e.after, e.prev_hash)::text, 'UTF8')), 'hex')
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_genesis()
@@ -1542,29 +1469,6 @@ BEGIN
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.audit_link_hash(e audit_event, p_content text)
- RETURNS text
- LANGUAGE sql
- IMMUTABLE
-AS $function$
-  SELECT encode(sha256(convert_to(jsonb_build_array(
-    e.chain, e.seq, api_time(e.at), e.actor_fk, e.request_id, e.kind, e.entity, e.entity_id,
-    p_content, e.prev_hash)::text, 'UTF8')), 'hex')
-$function$
-;
-CREATE OR REPLACE FUNCTION public.audit_redaction_ok(e audit_event)
- RETURNS boolean
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT e.before IS NULL AND jsonb_typeof(e.after -> 'erasure') = 'number'
-     AND e.after = jsonb_build_object('redacted', true, 'erasure', e.after -> 'erasure')
-     AND (e.after ->> 'erasure') ~ '^[0-9]{1,18}$'
-     AND EXISTS (SELECT FROM audit_event x
-                 WHERE x.id = (e.after ->> 'erasure')::bigint AND x.id > e.id AND x.kind = 'user.erased'
-                   AND x.redacted_at IS NULL AND x.after -> 'redacted_ids' @> to_jsonb(e.id))
-$function$
-;
 CREATE OR REPLACE FUNCTION public.audit_refuse()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1572,14 +1476,6 @@ AS $function$
 BEGIN
   RAISE EXCEPTION 'The audit trail is append-only.' USING ERRCODE = 'TL403', HINT = 'audit_append_only';
 END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.audit_salt()
- RETURNS text
- LANGUAGE sql
-AS $function$
-  -- gen_random_uuid() draws from the strong random source: 122 random bits, not guessable.
-  SELECT replace(gen_random_uuid()::text, '-', '')
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_team_member()
@@ -1616,9 +1512,6 @@ CREATE OR REPLACE FUNCTION public.audit_timelog()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  IF erasing() THEN
-    RETURN NULL;
-  END IF;
   PERFORM audit_append(
     CASE TG_OP WHEN 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END,
     'timelog.' || CASE TG_OP WHEN 'INSERT' THEN 'created' WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END,
@@ -1634,9 +1527,6 @@ CREATE OR REPLACE FUNCTION public.audit_timesheet()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  IF erasing() THEN
-    RETURN NULL;
-  END IF;
   PERFORM audit_append(NEW.user_fk,
     'timesheet.' || CASE NEW.status WHEN 'open' THEN 'reopened' ELSE NEW.status END,
     'timesheet', iso_week(NEW.week),
@@ -1863,6 +1753,36 @@ $function$
 ;
 CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean)
  RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$ SELECT auth_guard(p_session, p_user, p_need_superuser, false) $function$
+;
+CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_request_id text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  su boolean := auth_guard(p_session, p_user, p_need_superuser);
+BEGIN
+  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
+  RETURN su;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_request_id text, p_two_factor_exempt boolean)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  su boolean := auth_guard(p_session, p_user, p_need_superuser, p_two_factor_exempt);
+BEGIN
+  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
+  RETURN su;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_two_factor_exempt boolean)
+ RETURNS boolean
  LANGUAGE plpgsql
  STABLE
 AS $function$
@@ -1875,21 +1795,15 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'This login has ended; sign in again.' USING ERRCODE = 'TL401', HINT = 'session_ended';
   END IF;
+  IF NOT p_two_factor_exempt
+     AND EXISTS (SELECT FROM company_settings WHERE require_2fa)
+     AND NOT EXISTS (SELECT FROM user_totp WHERE user_fk = p_user AND confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'This company requires two-factor sign-in: enrol (POST /users/me/totp) first.'
+      USING ERRCODE = 'TL403', HINT = '2fa_required';
+  END IF;
   IF p_need_superuser AND NOT su THEN
     RAISE EXCEPTION 'Only superusers may do this.' USING ERRCODE = 'TL403', HINT = 'superuser_required';
   END IF;
-  RETURN su;
-END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.auth_guard(p_session uuid, p_user integer, p_need_superuser boolean, p_request_id text)
- RETURNS boolean
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-  su boolean := auth_guard(p_session, p_user, p_need_superuser);
-BEGIN
-  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
   RETURN su;
 END
 $function$
@@ -2142,14 +2056,6 @@ BEGIN
   PERFORM set_config('timelog.emails', 'queued', true);
   RETURN new_id;
 END
-$function$
-;
-CREATE OR REPLACE FUNCTION public.erasing()
- RETURNS boolean
- LANGUAGE sql
- STABLE
-AS $function$
-  SELECT coalesce(current_setting('timelog.erasing', true), '') = 'on'
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.holiday_calendar_json(c holiday_calendar)
@@ -2911,9 +2817,6 @@ CREATE OR REPLACE FUNCTION public.timelog_lock_guard()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  IF erasing() AND TG_OP = 'UPDATE' THEN
-    RETURN NEW;
-  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM timelog_assert_unlocked(OLD.user_fk, OLD.start_time, OLD.end_time);
   END IF;
@@ -3126,151 +3029,87 @@ AS $function$
   WHERE t.user_fk = p_user AND tstzrange(t.start_time, t.end_time, '[)') && p_span
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.user_erase(p_actor integer, p_user integer)
- RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.totp_confirm(p_user integer, p_secret_encrypted text, p_step bigint, p_recovery_hashes text[])
+ RETURNS void
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  u app_user;
-  v_email jsonb;
-  v_name jsonb;
-  v_ids bigint[];
-  v_erasure bigint;
-  n_sessions integer;
-  n_tokens integer;
-  n_notes integer;
-  n_comments integer;
-  n_webhooks integer;
+  v_email text;
 BEGIN
-  IF p_actor = p_user THEN
-    RAISE EXCEPTION 'Nobody erases their own account; another superuser must.'
-      USING ERRCODE = 'TL403', HINT = 'cannot_erase_self';
-  END IF;
-  -- The person's chain first: nothing is appended about them while their events are collected.
-  PERFORM pg_advisory_xact_lock(7011, p_user);
-  SELECT * INTO u FROM app_user WHERE id = p_user FOR UPDATE;
+  UPDATE user_totp SET confirmed_at = now(), last_step = p_step
+  WHERE user_fk = p_user AND confirmed_at IS NULL AND secret_encrypted = p_secret_encrypted;
   IF NOT FOUND THEN
-    RETURN NULL;
+    RAISE EXCEPTION 'No enrolment waits for this code (enabled already, or replaced by a newer one).'
+      USING ERRCODE = 'TL409', HINT = 'two_factor_not_pending';
   END IF;
-  IF u.erased_at IS NOT NULL THEN
-    RAISE EXCEPTION 'This account is already erased.' USING ERRCODE = 'TL409', HINT = 'user_erased';
-  END IF;
-  v_email := to_jsonb(u.email);
-  v_name := to_jsonb(u.username);
-
-  PERFORM set_config('timelog.erasing', 'on', true);
-  -- Notes they wrote: on their time logs and absences, and comments they wrote deciding weeks and
-  -- absences (a rejected week must say why: it keeps a placeholder).
-  UPDATE timelog SET note = NULL WHERE user_fk = p_user AND note IS NOT NULL;
-  GET DIAGNOSTICS n_notes = ROW_COUNT;
-  UPDATE absence SET note = NULL WHERE user_fk = p_user AND note IS NOT NULL;
-  UPDATE absence SET comment = NULL WHERE acted_by = p_user AND comment IS NOT NULL;
-  UPDATE timesheet SET comment = CASE WHEN status = 'rejected' THEN '(erased)' END
-  WHERE acted_by = p_user AND comment IS NOT NULL;
-  GET DIAGNOSTICS n_comments = ROW_COUNT;
-  PERFORM set_config('timelog.erasing', '', true);
-
-  UPDATE app_user SET username = 'erased-' || id, email = 'erased-' || id || '@erased.invalid',
-    -- Not a hash any password verifies against: sign-in answers invalid credentials.
-    password_hash = 'erased', is_active = false, is_verified = false, erased_at = now()
-  WHERE id = p_user;
-  UPDATE session SET revoked_at = now(), revoked_reason = 'erased' WHERE user_fk = p_user AND revoked_at IS NULL;
-  GET DIAGNOSTICS n_sessions = ROW_COUNT;
-  UPDATE api_token SET revoked_at = coalesce(revoked_at, now()), name = 'erased' WHERE user_fk = p_user;
-  GET DIAGNOSTICS n_tokens = ROW_COUNT;
-  DELETE FROM user_totp WHERE user_fk = p_user;
   DELETE FROM totp_recovery_code WHERE user_fk = p_user;
-  DELETE FROM account_token WHERE user_fk = p_user;
-  DELETE FROM notification_setting WHERE user_fk = p_user;
-  DELETE FROM reminder_sent WHERE user_fk = p_user;
-  DELETE FROM invitation WHERE lower(email) = lower(u.email) OR accepted_user_fk = p_user;
-  DELETE FROM email_outbox WHERE user_fk = p_user OR lower(to_address) = lower(u.email);
-  -- Webhook payloads (delivered or not) that carry them: their notes go, a user event shows the
-  -- pseudonym. Receivers that already got one keep their copy; that is theirs to erase.
-  UPDATE webhook_event w SET data = CASE WHEN w.type LIKE 'user.%' THEN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user)
-                                         ELSE w.data - 'note' - 'comment' END
-  WHERE w.data ->> 'user_fk' = p_user::text OR (w.type LIKE 'user.%' AND w.data ->> 'id' = p_user::text)
-     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_email))
-     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_name));
-  GET DIAGNOSTICS n_webhooks = ROW_COUNT;
-
-  -- The audit events about them: their chain, events on their account, and any event holding
-  -- their address or username as a value (e.g. an invitation). Including those this erasure wrote.
-  SELECT coalesce(array_agg(e.id ORDER BY e.id), '{}') INTO v_ids FROM audit_event e
-  WHERE e.redacted_at IS NULL AND e.kind <> 'user.erased'
-    AND (e.chain = p_user OR (e.entity = 'user' AND e.entity_id = p_user::text)
-         OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
-                              jsonb_build_object('v', v_email))
-         OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
-                              jsonb_build_object('v', v_name)));
-  PERFORM audit_append(p_user, 'user.erased', 'user', p_user::text, NULL, jsonb_build_object(
-    'redacted_events', cardinality(v_ids), 'redacted_ids', to_jsonb(v_ids), 'sessions_revoked', n_sessions,
-    'api_tokens', n_tokens, 'notes_removed', n_notes, 'comments_removed', n_comments,
-    'webhook_payloads_scrubbed', n_webhooks));
-  SELECT id INTO v_erasure FROM audit_event WHERE chain = p_user ORDER BY seq DESC LIMIT 1;
-  PERFORM set_config('timelog.audit_redaction', 'on', true);
-  UPDATE audit_event SET content_hash = audit_content_hash(salt, before, after), before = NULL,
-    after = jsonb_build_object('redacted', true, 'erasure', v_erasure), redacted_at = now()
-  WHERE id = ANY (v_ids);
-  PERFORM set_config('timelog.audit_redaction', '', true);
-  RETURN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user);
+  INSERT INTO totp_recovery_code (user_fk, code_hash) SELECT p_user, h FROM unnest(p_recovery_hashes) h;
+  PERFORM audit_append(p_user, 'user.totp_enabled', 'user', p_user::text,
+    jsonb_build_object('two_factor_enabled', false), jsonb_build_object('two_factor_enabled', true));
+  SELECT email INTO v_email FROM app_user WHERE id = p_user;
+  PERFORM email_enqueue(v_email, 'two_factor_enabled', '{}'::jsonb, p_user);
 END
 $function$
 ;
-CREATE OR REPLACE FUNCTION public.user_export(p_viewer integer, p_user integer)
- RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.totp_disable(p_user integer, p_step bigint, p_recovery_hash text)
+ RETURNS void
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-  u app_user;
-  doc jsonb;
+  v_email text;
 BEGIN
-  SELECT * INTO u FROM app_user WHERE id = p_user AND (id = p_viewer OR user_is_superuser(p_viewer));
+  PERFORM totp_use(p_user, p_step, p_recovery_hash, NULL);
+  DELETE FROM user_totp WHERE user_fk = p_user;
+  DELETE FROM totp_recovery_code WHERE user_fk = p_user;
+  PERFORM audit_append(p_user, 'user.totp_disabled', 'user', p_user::text,
+    jsonb_build_object('two_factor_enabled', true), jsonb_build_object('two_factor_enabled', false));
+  SELECT email INTO v_email FROM app_user WHERE id = p_user;
+  PERFORM email_enqueue(v_email, 'two_factor_disabled', '{}'::jsonb, p_user);
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.totp_enrol(p_user integer, p_secret_encrypted text)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_email text;
+BEGIN
+  INSERT INTO user_totp AS t (user_fk, secret_encrypted) VALUES (p_user, p_secret_encrypted)
+  ON CONFLICT (user_fk) DO UPDATE SET secret_encrypted = EXCLUDED.secret_encrypted, created_at = now(), last_step = 0
+  WHERE t.confirmed_at IS NULL;
   IF NOT FOUND THEN
-    RETURN NULL;
+    RAISE EXCEPTION 'Two-factor sign-in is already enabled; disable it first.'
+      USING ERRCODE = 'TL409', HINT = 'two_factor_enabled';
   END IF;
-  doc := jsonb_build_object(
-    'exported_at', api_time(now()),
-    'profile', user_json(u),
-    'time_logs', coalesce((SELECT jsonb_agg(timelog_json(t, false) - 'locked' ORDER BY t.start_time, t.id)
-                           FROM timelog t WHERE t.user_fk = p_user), '[]'),
-    'timesheets', coalesce((SELECT jsonb_agg(timesheet_audit_json(s) ORDER BY s.week)
-                            FROM timesheet s WHERE s.user_fk = p_user), '[]'),
-    'absences', coalesce((SELECT jsonb_agg(absence_json(a) ORDER BY a.first_day, a.id)
-                          FROM absence a WHERE a.user_fk = p_user), '[]'),
-    'allowances', coalesce((SELECT jsonb_agg(allowance_json(l) ORDER BY l.year, l.type_fk)
-                            FROM absence_allowance l WHERE l.user_fk = p_user), '[]'),
-    'time_adjustments', coalesce((SELECT jsonb_agg(time_adjustment_json(a) ORDER BY a.day, a.id)
-                                  FROM time_adjustment a WHERE a.user_fk = p_user), '[]'),
-    -- Metadata only: never a token's hash or a session's id (part of its credentials).
-    'api_tokens', coalesce((SELECT jsonb_agg(jsonb_build_object('id', k.id, 'name', k.name, 'prefix', k.prefix,
-        'scopes', to_jsonb(k.scopes), 'created_at', api_time(k.created_at), 'last_used_at', api_time(k.last_used_at),
-        'expires_at', api_time(k.expires_at), 'revoked_at', api_time(k.revoked_at)) ORDER BY k.id)
-      FROM api_token k WHERE k.user_fk = p_user), '[]'),
-    'sessions', coalesce((SELECT jsonb_agg(jsonb_build_object('created_at', api_time(s.created_at),
-        'expires_at', api_time(s.expires_at), 'revoked_at', api_time(s.revoked_at), 'revoked_reason', s.revoked_reason)
-        ORDER BY s.created_at) FROM session s WHERE s.user_fk = p_user), '[]'),
-    'audit_events', coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id, 'at', api_time(e.at),
-        'actor_fk', e.actor_fk, 'kind', e.kind, 'user_fk', nullif(e.chain, 0), 'entity', e.entity,
-        'entity_id', e.entity_id, 'before', e.before, 'after', e.after, 'redacted', e.redacted_at IS NOT NULL)
-        ORDER BY e.id) FROM audit_event e WHERE e.chain = p_user OR e.actor_fk = p_user), '[]'),
-    'invitations', coalesce((SELECT jsonb_agg(jsonb_build_object('id', i.id, 'email', i.email, 'role', i.role,
-        'team_fk', i.team_fk, 'position_fk', i.position_fk, 'created_at', api_time(i.created_at),
-        'expires_at', api_time(i.expires_at), 'accepted_at', api_time(i.accepted_at),
-        'revoked_at', api_time(i.revoked_at)) ORDER BY i.id)
-      FROM invitation i WHERE lower(i.email) = lower(u.email) OR i.accepted_user_fk = p_user), '[]'),
-    'notification_settings', coalesce((SELECT to_jsonb(n) - 'user_fk' FROM notification_setting n WHERE n.user_fk = p_user),
-      jsonb_build_object('timer_forgotten', true, 'timesheet_overdue', true, 'absence_pending', true)),
-    -- What was sent, not what it said (the data may name others; the link secret never leaves).
-    'emails', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'to', m.to_address, 'template', m.template,
-        'status', m.status, 'attempts', m.attempts, 'created_at', api_time(m.created_at),
-        'sent_at', api_time(m.sent_at)) ORDER BY m.id)
-      FROM email_outbox m WHERE m.user_fk = p_user OR lower(m.to_address) = lower(u.email)), '[]'));
-  IF p_viewer <> p_user THEN
-    PERFORM audit_append(p_user, 'user.exported', 'user', p_user::text, NULL,
-      jsonb_build_object('time_logs', jsonb_array_length(doc -> 'time_logs')));
+  SELECT email INTO v_email FROM app_user WHERE id = p_user;
+  RETURN v_email;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.totp_use(p_user integer, p_step bigint, p_recovery_hash text, p_fingerprint text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF p_fingerprint IS NOT NULL AND NOT EXISTS (
+    SELECT FROM app_user WHERE id = p_user AND is_active AND password_fingerprint(password_hash) = p_fingerprint) THEN
+    RAISE EXCEPTION 'This sign-in challenge is no longer valid; sign in again with the password.'
+      USING ERRCODE = 'TL401', HINT = 'otp_challenge_invalid';
   END IF;
-  RETURN doc;
+  IF p_step IS NOT NULL THEN
+    UPDATE user_totp SET last_step = p_step
+    WHERE user_fk = p_user AND confirmed_at IS NOT NULL AND last_step < p_step;
+  ELSE
+    UPDATE totp_recovery_code r SET used_at = now()
+    WHERE r.user_fk = p_user AND r.code_hash = p_recovery_hash AND r.used_at IS NULL
+      AND EXISTS (SELECT FROM user_totp t WHERE t.user_fk = p_user AND t.confirmed_at IS NOT NULL);
+  END IF;
+  IF NOT FOUND AND p_fingerprint IS NOT NULL THEN
+    RAISE EXCEPTION 'The code is wrong or already used.' USING ERRCODE = 'TL401', HINT = 'otp_failed';
+  ELSIF NOT FOUND THEN
+    RAISE EXCEPTION 'The code is wrong or already used.' USING ERRCODE = 'TL422', HINT = 'otp_invalid';
+  END IF;
 END
 $function$
 ;
@@ -3487,9 +3326,6 @@ CREATE OR REPLACE FUNCTION public.webhook_timelog()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  IF erasing() THEN
-    RETURN NULL;
-  END IF;
   IF TG_OP = 'DELETE' THEN
     PERFORM webhook_enqueue('timelog.deleted', timelog_json(OLD) - 'locked');
     RETURN NULL;
@@ -3510,9 +3346,6 @@ CREATE OR REPLACE FUNCTION public.webhook_timesheet()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  IF erasing() THEN
-    RETURN NULL;
-  END IF;
   PERFORM webhook_enqueue('timesheet.' || CASE NEW.status WHEN 'open' THEN 'reopened' ELSE NEW.status END,
     jsonb_build_object('user_fk', NEW.user_fk) || timesheet_audit_json(NEW));
   RETURN NULL;
@@ -3665,14 +3498,12 @@ CREATE TRIGGER app_user_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON p
 CREATE TRIGGER app_user_created_webhook AFTER INSERT ON public.app_user FOR EACH ROW EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION api_token_revoke_on_deactivation();
 CREATE TRIGGER app_user_deactivated_webhook AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION webhook_user();
-CREATE TRIGGER app_user_erased_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_erased_guard();
 CREATE TRIGGER app_user_time_zone BEFORE INSERT OR UPDATE OF time_zone ON public.app_user FOR EACH ROW EXECUTE FUNCTION check_time_zone();
 CREATE TRIGGER app_user_token_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_token_guard();
 CREATE TRIGGER audit_checkpoint_append_only BEFORE DELETE OR UPDATE ON public.audit_checkpoint FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON public.audit_checkpoint FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
-CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_guard();
+CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
-CREATE TRIGGER audit_rehash_append_only BEFORE DELETE OR UPDATE ON public.audit_rehash FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER company_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.company_settings FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION company_calendar_guard();
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();
 CREATE TRIGGER company_settings_accounts_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN (((old.registration IS DISTINCT FROM new.registration) OR (old.require_2fa IS DISTINCT FROM new.require_2fa))) EXECUTE FUNCTION audit_company_account_settings();

@@ -91,10 +91,14 @@ function publicKey(settings: Config, kid: unknown): Promise<CryptoKey> | undefin
 }
 
 /** Signature (RS256 only, by the header's kid), expiry, issuer and audience; throws otherwise. */
-async function verifyJwt(settings: Config, token: string): Promise<Record<string, unknown>> {
+async function verifyJwt(
+  settings: Config,
+  token: string,
+  aud = settings.JWT_AUDIENCE,
+): Promise<Record<string, unknown>> {
   const key = publicKey(settings, decode(token).header.kid);
   if (!key) throw new Error("unknown kid");
-  return verify(token, await key, { alg: ALG, iss: settings.JWT_ISSUER, aud: settings.JWT_AUDIENCE });
+  return verify(token, await key, { alg: ALG, iss: settings.JWT_ISSUER, aud });
 }
 
 const unauthorized = () => new ApiError("invalid_token", "The token is missing, invalid or expired.");
@@ -189,6 +193,52 @@ export async function verifyDeviceToken(settings: Config, token: string | undefi
     if (typeof pwf !== "string" || !/^[0-9a-f]{16}$/.test(pwf)) return undefined;
     if (!Number.isInteger(userId) || userId < 1 || typeof payload.exp !== "number") return undefined;
     return { userId, deviceId: did, passwordFingerprint: pwf };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A sign-in challenge (issue 23 §4): the password was right, a second factor is asked for. Its
+ * own audience and use, so no check of an access, refresh or device token can ever accept it (nor
+ * it one of those); it names the user, the password it was issued under and the device, and
+ * lives five minutes.
+ */
+export const CHALLENGE_TTL = 300;
+const challengeAudience = (settings: Config) => `${settings.JWT_AUDIENCE}:otp-challenge`;
+
+export interface Challenge {
+  userId: number;
+  passwordFingerprint: string;
+  deviceId: string;
+}
+
+export async function issueChallenge(settings: Config, challenge: Challenge) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    sub: String(challenge.userId),
+    pwf: challenge.passwordFingerprint,
+    did: challenge.deviceId,
+    use: "otp_challenge",
+    iss: settings.JWT_ISSUER,
+    aud: challengeAudience(settings),
+    iat: now,
+    exp: now + CHALLENGE_TTL,
+  };
+  return sign(claims, keysOf(settings).signing, ALG);
+}
+
+/** The challenge a token is, or undefined for anything else (forged, expired, another kind). */
+export async function verifyChallenge(settings: Config, token: string): Promise<Challenge | undefined> {
+  if (token.length > 4096) return undefined;
+  try {
+    const payload = await verifyJwt(settings, token, challengeAudience(settings));
+    const userId = Number(payload.sub);
+    const { did, pwf } = payload;
+    if (payload.use !== "otp_challenge" || typeof did !== "string" || !/^[0-9a-f-]{36}$/.test(did)) return undefined;
+    if (typeof pwf !== "string" || !/^[0-9a-f]{16}$/.test(pwf)) return undefined;
+    if (!Number.isInteger(userId) || userId < 1 || typeof payload.exp !== "number") return undefined;
+    return { userId, passwordFingerprint: pwf, deviceId: did };
   } catch {
     return undefined;
   }

@@ -64,6 +64,7 @@ interface Declared {
   "x-required-role": "public" | "user" | "superuser";
   "x-required-scope"?: Scope | null;
   "x-superuser-with"?: string;
+  "x-two-factor-exempt"?: true;
 }
 
 /**
@@ -88,6 +89,7 @@ export function access(rule: Access, ...more: MiddlewareHandler<AppEnv>[]): Decl
     "x-required-scope": rule.scope,
     "x-required-role": rule.role ?? "user",
     ...(rule.superuserWith !== undefined && { "x-superuser-with": rule.superuserWith }),
+    ...(rule.twoFactorExempt === true && { "x-two-factor-exempt": true as const }),
     middleware: [signIn, ...(rule.heavy ? [heavy] : []), ...more],
   };
 }

@@ -11,7 +11,7 @@ import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
-import { issueTokens, unauthorized, verifyDeviceToken, verifyRefreshToken } from "./jwt";
+import { issueChallenge, issueTokens, unauthorized, verifyDeviceToken, verifyRefreshToken } from "./jwt";
 import { AUTH_COOKIE, access } from "./middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
 import { DEVICE_COOKIE, refuseCrossSite, setAuthCookie, signIn } from "./sign-in";
@@ -73,7 +73,7 @@ export const sessions = createRouter()
       tags,
       summary: "Sign in (JSON {email, password} or the old form: username=email, password)",
       description:
-        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).",
+        "Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. With two-factor sign-in enabled, the right password answers 401 otp_required with a challenge (no tokens): finish with POST /users/login/otp. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).",
       ...access("public"),
       request: {
         body: {
@@ -105,6 +105,24 @@ export const sessions = createRouter()
       if (!found || !verdict.ok || found.id === null || found.is_active !== true) throw invalidLogin();
       const userId = found.id;
       const rehash = verdict.needsRehash ? [q.setPasswordHash(database.db, userId, await hashPassword(password))] : [];
+      if (found.two_factor) {
+        // Round trip 2 of a two-factor sign-in: the password was right (it stops counting as a
+        // failure); no login yet, a challenge for POST /users/login/otp instead (src/two-factor/).
+        const [, ...rest] = await anonymous(c, [
+          attemptSucceeded(database.db, found.attempt),
+          ...rehash,
+          currentFingerprint(database.db, userId),
+        ]);
+        const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
+        if (!fingerprint) throw invalidLogin();
+        const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
+        const challenge = await issueChallenge(settings, { userId, passwordFingerprint: fingerprint, deviceId });
+        throw new ApiError(
+          "otp_required",
+          "Send a code from your authenticator app (or a recovery code) with this challenge to POST /users/login/otp within 5 minutes.",
+          { challenge },
+        );
+      }
       // Round trip 2: the login itself; the reservation stops counting as a failure.
       const [[session], , ...rest] = await anonymous(c, [
         q.createSession(database.db, userId, settings.REFRESH_TOKEN_TTL),
@@ -150,7 +168,7 @@ export const sessions = createRouter()
       summary: "End this login: its access token, cookie and refresh token stop working now",
       description:
         "Ends the login the caller's token belongs to and clears auth_cookie; the user's other logins go on.",
-      ...access({ scope: null }),
+      ...access({ scope: null, twoFactorExempt: true }),
       responses: { 204: noContent("Signed out"), ...problems(401, 403) },
     }),
     async (c) => {
@@ -167,7 +185,7 @@ export const sessions = createRouter()
       summary: "End every login of the caller",
       description:
         "Ends every login of the caller, this one included, and clears auth_cookie. API tokens are not logins and keep working: revoke them under /users/me/tokens, or change the password (which revokes them by default).",
-      ...access({ scope: null }),
+      ...access({ scope: null, twoFactorExempt: true }),
       responses: { 204: noContent("Signed out everywhere"), ...problems(401, 403) },
     }),
     async (c) => {

@@ -1,5 +1,5 @@
 // What every way of signing in ends with, once its session row exists: the token pair, a device
-// token, and the cookies a browser keeps. Shared by POST /users/login and POST /invitations/accept
+// token, and the cookies a browser keeps. Shared by POST /users/login, POST /users/login/otp and POST /invitations/accept
 // so the two cannot drift (cookie flags, device binding).
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
@@ -21,6 +21,8 @@ export interface NewSession {
   fingerprint: string;
   /** The device this client signed in with before, if it is this user's. */
   device?: Device;
+  /** The device a two-factor challenge named (POST /users/login/otp): it wins over `device`. */
+  deviceId?: string;
 }
 
 /**
@@ -34,11 +36,14 @@ export function refuseCrossSite(c: Context<AppEnv>) {
   }
 }
 
-export async function signIn(c: Context<AppEnv>, { userId, session, fingerprint, device }: NewSession) {
+export async function signIn(
+  c: Context<AppEnv>,
+  { userId, session, fingerprint, device, deviceId: named }: NewSession,
+) {
   const settings = c.get("config");
   const expires = new Date(session.expires_at);
   const tokens = await issueTokens(settings, { userId, sessionId: session.id, generation: 0 }, expires);
-  const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
+  const deviceId = named ?? (device?.userId === userId ? device.deviceId : crypto.randomUUID());
   const deviceToken = await issueDeviceToken(settings, { userId, deviceId, passwordFingerprint: fingerprint });
   setAuthCookie(c, AUTH_COOKIE, tokens.access_token, settings.ACCESS_TOKEN_TTL);
   setAuthCookie(c, DEVICE_COOKIE, deviceToken, DEVICE_TOKEN_TTL, "/users/login");

@@ -25,6 +25,8 @@ export interface LoginCandidate {
   id: number | null;
   password_hash: string | null;
   is_active: boolean | null;
+  /** Two-factor sign-in is enabled: the right password earns a challenge, not a login. */
+  two_factor: boolean | null;
 }
 
 /**
@@ -39,7 +41,8 @@ export function beginLogin(
   turnstile: boolean | undefined,
 ) {
   const query = sql<LoginCandidate>`
-    SELECT a.attempt::text AS attempt, u.id, u.password_hash, u.is_active
+    SELECT a.attempt::text AS attempt, u.id, u.password_hash, u.is_active,
+           EXISTS (SELECT FROM user_totp t WHERE t.user_fk = u.id AND t.confirmed_at IS NOT NULL) AS two_factor
     FROM (SELECT auth_attempt_begin(${email}, ${client}, ${device ? `device:${device.deviceId}` : null},
                                     ${device?.userId ?? null}::int, ${device?.passwordFingerprint ?? null},
                                     ${turnstile ?? null}::boolean) AS attempt) a

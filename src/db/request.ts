@@ -37,7 +37,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   queries: Q,
   opts: Opts = {},
 ): Promise<{ results: Results<Q> }> {
-  const { scope, superuser } = needs(c);
+  const { scope, superuser, twoFactorExempt } = needs(c);
   await countRequest(c);
   const { userId, sessionId, tokenHash } = c.get("auth");
   const database = c.get("database");
@@ -50,8 +50,8 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     // an empty answer, and a check that fails returns no rows.
     const { sql: text, parameters } = only.compile();
     const n = parameters.length;
-    const guarded = `SELECT q.* FROM (${text}) q WHERE auth_guard($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean) IS NOT NULL`;
-    const rows = await single(database, guarded, [...parameters, sessionId, userId, superuser]);
+    const guarded = `SELECT q.* FROM (${text}) q WHERE auth_guard($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean, $${n + 4}::boolean) IS NOT NULL`;
+    const rows = await single(database, guarded, [...parameters, sessionId, userId, superuser, twoFactorExempt]);
     return { results: [rows] as unknown as Results<Q> };
   }
   const requestId = c.get("requestId");
@@ -59,7 +59,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   // Written out rather than built with Kysely: the same two statements on every request.
   const guard: Compilable<unknown> =
     tokenHash === undefined
-      ? compiled(GUARD, [sessionId, userId, superuser, requestId])
+      ? compiled(GUARD, [sessionId, userId, superuser, requestId, twoFactorExempt])
       : compiled(GUARD_TOKEN, [tokenHash, userId, scope, superuser, requestId]);
   const skip = 1 + checks.length;
   if (!opts.write) {
@@ -70,15 +70,18 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   return { results: results.slice(skip) as Results<Q> };
 }
 
-/** The token scope and the superuser the route declared (access() in its createRoute). */
-function needs(c: Context<AppEnv>): { scope: Scope | null; superuser: boolean } {
+/**
+ * The token scope, the superuser and the require_2fa exemption the route declared (access() in its
+ * createRoute).
+ */
+function needs(c: Context<AppEnv>): { scope: Scope | null; superuser: boolean; twoFactorExempt: boolean } {
   const rule = c.get("access");
   if (rule === undefined || rule === "public") {
     throw new Error(`${c.req.method} ${c.req.routePath} reads as a signed-in caller but does not declare one`);
   }
   const superuser =
     rule.role === "superuser" || (rule.superuserWith !== undefined && c.req.query(rule.superuserWith) !== undefined);
-  return { scope: rule.scope, superuser };
+  return { scope: rule.scope, superuser, twoFactorExempt: rule.twoFactorExempt === true };
 }
 
 /** A JSON answer typed as the route declares it (what `c.json` returns for a body of type T). */
@@ -100,7 +103,8 @@ export async function one<T>(
   return c.json(row.body as JSONParsed<T>, 200) as Json<T, 200>;
 }
 
-const GUARD = "SELECT auth_guard($1::uuid, $2::int, $3, $4::text) AS is_superuser";
+// The session's check also enforces the company's require_2fa (migrations/0039_two_factor.sql).
+const GUARD = "SELECT auth_guard($1::uuid, $2::int, $3::boolean, $4::text, $5::boolean) AS is_superuser";
 const GUARD_TOKEN = "SELECT auth_guard_token($1, $2::int, $3::text, $4, $5::text) AS is_superuser";
 const compiled = (text: string, parameters: unknown[]): Compilable<unknown> => ({
   compile: () => CompiledQuery.raw(text, parameters),

@@ -50,4 +50,9 @@ export type Access =
       superuserWith?: string;
       /** A read whose cost grows with the range asked for: also counts in the heavy-read budget. */
       heavy?: boolean;
+      /**
+       * Open to an account the company's require_2fa would otherwise stop (403 2fa_required): what
+       * it needs to enrol and to leave (issue 23 §4). The database's login check reads it.
+       */
+      twoFactorExempt?: boolean;
     };

@@ -100,6 +100,16 @@ export const PROBLEMS = {
   // Export and erasure (issue 23 §6, h-gdpr)
   cannot_erase_self: [403, "Nobody erases their own account"],
   user_erased: [409, "The account is erased"],
+  // Two-factor sign-in and require_2fa (issue 23 §4, h-otp)
+  otp_required: [401, "The account asks for a second factor: send a code to POST /users/login/otp"],
+  otp_failed: [401, "The code is wrong, expired or already used"],
+  otp_challenge_invalid: [401, "The sign-in challenge is invalid or expired; sign in again"],
+  "2fa_required": [403, "This company requires two-factor sign-in; enrol first"],
+  two_factor_enabled: [409, "Two-factor sign-in is already enabled"],
+  two_factor_not_pending: [409, "No two-factor enrolment waits for confirmation"],
+  two_factor_not_enabled: [409, "Two-factor sign-in is not enabled"],
+  otp_invalid: [422, "The code is wrong or already used"],
+  two_factor_unavailable: [503, "Two-factor sign-in is not set up on this server"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

@@ -36,6 +36,10 @@ export const Problem = z
       .optional()
       .openapi({ description: "insufficient_scope: what the route needs" }),
     timesheet_status: z.string().optional().openapi({ description: "the week's status when it refused" }),
+    // Two-factor sign-in (issue 23 §4, h-otp)
+    challenge: z.string().optional().openapi({
+      description: "otp_required: send it with a code to POST /users/login/otp within 5 minutes",
+    }),
   })
   .openapi("Problem");
 

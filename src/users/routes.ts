@@ -20,7 +20,7 @@ export const users = createRouter()
       tags: ["users"],
       summary: "The signed-in user",
       description: "Your own account, as it is now.",
-      ...access({ scope: "timelog:read" }),
+      ...access({ scope: "timelog:read", twoFactorExempt: true }),
       responses: { 200: json(User, "You"), ...problems(401) },
     }),
     async (c) => {

@@ -55,7 +55,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in (JSON {email, password} or the old form: username=email, password)
-         * @description Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).
+         * @description Public. Answers an access token, a refresh token and a device token; browsers also get the access token as auth_cookie. With two-factor sign-in enabled, the right password answers 401 otp_required with a challenge (no tokens): finish with POST /users/login/otp. Failed attempts are throttled (429), and the device token tells the throttle this device from others. When an account is over its budget for unknown clients and Turnstile is configured, the 429's code is turnstile_required: the same sign-in with a turnstile_token may go on. A browser must sign in from an allowed Origin (403).
          */
         post: operations["postUsersLogin"];
         delete?: never;
@@ -231,46 +231,6 @@ export interface paths {
          * @description The token stops working at once. Someone else's token, or one already revoked, is 404.
          */
         delete: operations["deleteUsersMeTokensById"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users/{id}/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Everything kept about a person, as one JSON document (GDPR access; the person or a superuser)
-         * @description Profile, time logs, timesheets, absences and allowances, time adjustments, API tokens' and sessions' metadata (never a hash or id that is a credential), audit events about or by the person, invitations to their address, notification settings and the emails sent to them (template, status, dates). Anyone but yourself is 404 unless you are a superuser; a superuser's export of someone else is audited (user.exported).
-         */
-        get: operations["getUsersByIdExport"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users/{id}/erase": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Erase a person (GDPR; superusers, not yourself): identity replaced by a pseudonym, records kept
-         * @description Superusers only (403). The username and email become erased-<id> and erased-<id>@erased.invalid, the password unusable, the account inactive for good; sessions and API tokens end; two-factor secrets, recovery codes, one-time links, invitations to the address, notification settings and queued emails go; notes on their time logs and absences and the comments they wrote deciding weeks and absences are removed; webhook payloads naming them are scrubbed. Time logs, timesheets and amounts stay, under the pseudonym. The audit events about them are redacted without breaking GET /audit/verify, and the erasure is audited (user.erased, naming the redacted events). Yourself: 403 cannot_erase_self. Already erased: 409 user_erased.
-         */
-        post: operations["postUsersByIdErase"];
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1688,6 +1648,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start two-factor enrolment: a new TOTP secret, pending until confirmed
+         * @description Answers the secret (base32) and an otpauth:// URI for a QR code; it replaces an earlier pending enrolment. 409 two_factor_enabled when enabled already (disable first); 503 two_factor_unavailable when the server has no TOTP_ENCRYPTION_KEY. Allowed under the company's require_2fa. No Idempotency-Key: the answer holds the secret, which is never stored in clear (422 idempotency_unsupported); just enrol again.
+         */
+        post: operations["postUsersMeTotp"];
+        /**
+         * Disable two-factor sign-in (current_password and a code or a recovery code)
+         * @description Both are checked: 403 wrong_password, 422 otp_invalid (a code is used once). Wrong guesses are throttled like sign-ins (429). 409 two_factor_not_enabled when it is not enabled. Two round trips: the check is reserved before it is made.
+         */
+        delete: operations["deleteUsersMeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm enrolment with a first code: enables two-factor sign-in, answers 10 recovery codes once
+         * @description 422 otp_invalid when the code is not the pending secret's (now, or one 30-second step either side); no Idempotency-Key (422 idempotency_unsupported: the answer is a secret); 409 two_factor_not_pending when nothing waits (never started, enabled already, or replaced by a newer enrolment). The recovery codes are stored hashed and shown only in this answer. Allowed under the company's require_2fa. Two round trips: the pending secret, then the confirmation.
+         */
+        post: operations["postUsersMeTotpConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/login/otp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Second step of a two-factor sign-in: the challenge and a code (or a recovery code)
+         * @description Public. The challenge is POST /users/login's (401 otp_required), valid 5 minutes. Answers as a sign-in does (tokens, auth_cookie, device token). 401 otp_failed when the code is wrong, from a step already used (a code works once), or the recovery code is used; 401 otp_challenge_invalid for a forged, expired or outdated challenge (the password changed). Guesses are throttled like passwords, per account and per client (429). Two round trips.
+         */
+        post: operations["postUsersLoginOtp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "timelog.created": {
@@ -2277,7 +2301,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "cannot_erase_self" | "user_erased" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "otp_invalid" | "two_factor_unavailable" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -2310,6 +2334,8 @@ export interface components {
             required_scope?: string | null;
             /** @description the week's status when it refused */
             timesheet_status?: string;
+            /** @description otp_required: send it with a code to POST /users/login/otp within 5 minutes */
+            challenge?: string;
         };
         Problem503: components["schemas"]["Problem"] & {
             /**
@@ -2321,7 +2347,7 @@ export interface components {
              * @description the catalogue's codes with status 503. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "database_unavailable" | "database_timeout" | "busy";
+            code?: "two_factor_unavailable" | "database_unavailable" | "database_timeout" | "busy";
         };
         User: {
             /** Format: int32 */
@@ -2362,7 +2388,7 @@ export interface components {
              * @description the catalogue's codes with status 403. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "own_absence" | "cannot_erase_self";
+            code?: "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "own_absence" | "2fa_required";
         };
         Problem409: components["schemas"]["Problem"] & {
             /**
@@ -2374,7 +2400,7 @@ export interface components {
              * @description the catalogue's codes with status 409. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_pending" | "user_erased";
+            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_pending" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled";
         };
         Problem422: components["schemas"]["Problem"] & {
             /**
@@ -2386,7 +2412,7 @@ export interface components {
              * @description the catalogue's codes with status 422. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "absence_type_archived" | "half_day_not_allowed";
+            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "absence_type_archived" | "half_day_not_allowed" | "otp_invalid";
         };
         Register: {
             /**
@@ -2421,7 +2447,7 @@ export interface components {
              * @description the catalogue's codes with status 401. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "invalid_token" | "invalid_credentials" | "session_ended";
+            code?: "invalid_token" | "invalid_credentials" | "session_ended" | "otp_required" | "otp_failed" | "otp_challenge_invalid";
         };
         Problem415: components["schemas"]["Problem"] & {
             /**
@@ -2562,54 +2588,6 @@ export interface components {
             items: components["schemas"]["ApiToken"][];
             /** @description opaque; null on the last page */
             next_cursor: string | null;
-        };
-        UserExport: {
-            /** Format: date-time */
-            exported_at: string;
-            profile: components["schemas"]["User"];
-            /** @description every time log, oldest first (as GET /timelog/{id} shows one) */
-            time_logs: {
-                [key: string]: unknown;
-            }[];
-            /** @description every week's timesheet: week, status, comment, acted_by, acted_at, submitted_seconds */
-            timesheets: {
-                [key: string]: unknown;
-            }[];
-            /** @description every absence (as GET /absences shows one) */
-            absences: {
-                [key: string]: unknown;
-            }[];
-            /** @description absence allowances set for the person, per type and year */
-            allowances: {
-                [key: string]: unknown;
-            }[];
-            /** @description corrections of the time account */
-            time_adjustments: {
-                [key: string]: unknown;
-            }[];
-            /** @description name, prefix, scopes, created_at, last_used_at, expires_at, revoked_at: never a hash */
-            api_tokens: {
-                [key: string]: unknown;
-            }[];
-            /** @description created_at, expires_at, revoked_at, revoked_reason: never an id */
-            sessions: {
-                [key: string]: unknown;
-            }[];
-            /** @description audit events about the person or made by them; redacted ones say redacted: true */
-            audit_events: {
-                [key: string]: unknown;
-            }[];
-            /** @description invitations to the person's address (never the token) */
-            invitations: {
-                [key: string]: unknown;
-            }[];
-            notification_settings: {
-                [key: string]: boolean;
-            };
-            /** @description emails queued or sent to the person: template, status, attempts, dates (never the content) */
-            emails: {
-                [key: string]: unknown;
-            }[];
         };
         PositionPage: {
             items: components["schemas"]["Position"][];
@@ -4126,6 +4104,52 @@ export interface components {
             /** @example overtime paid out with the March payroll */
             reason: string;
         };
+        TotpEnrolment: {
+            /** @description base32, for typing into an authenticator app; shown once */
+            secret: string;
+            /** @description otpauth://totp/… for a QR code */
+            otpauth_uri: string;
+        };
+        TotpRecoveryCodes: {
+            /** @description 10 one-time codes for when the authenticator is lost; shown only now */
+            recovery_codes: string[];
+        };
+        TotpConfirm: {
+            /**
+             * @description the 6-digit code your authenticator app shows now
+             * @example 123456
+             */
+            code: string;
+        };
+        TotpDisable: {
+            /**
+             * @description the 6-digit code your authenticator app shows now
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description one of your recovery codes (each works once)
+             * @example abcd-efgh-ijkl-mnop
+             */
+            recovery_code?: string;
+            current_password: string;
+        };
+        LoginOtp: {
+            /** @description from POST /users/login's 401 otp_required */
+            challenge: string;
+            /**
+             * @description the 6-digit code your authenticator app shows now
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description one of your recovery codes (each works once)
+             * @example abcd-efgh-ijkl-mnop
+             */
+            recovery_code?: string;
+            /** @description the device_token of an earlier sign-in: this client keeps its own attempt budget */
+            device_token?: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -5620,277 +5644,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description Problem (401) */
-            401: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
-            /** @description Problem (403) */
-            403: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem403"];
-                };
-            };
-            /** @description Problem (404) */
-            404: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem404"];
-                };
-            };
-            /** @description Problem (409) */
-            409: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem409"];
-                };
-            };
-            /** @description Problem (422) */
-            422: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem422"];
-                };
-            };
-            /** @description Problem (429) */
-            429: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description seconds to wait */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
-            default: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description with 429 and 503: seconds to wait */
-                    "Retry-After"?: string;
-                    /** @description with 405: the methods this path answers */
-                    Allow?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getUsersByIdExport: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The person's data */
-            200: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
-                    "Idempotent-Replayed"?: "true";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserExport"];
-                };
-            };
-            /** @description Problem (401) */
-            401: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
-            /** @description Problem (403) */
-            403: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem403"];
-                };
-            };
-            /** @description Problem (404) */
-            404: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem404"];
-                };
-            };
-            /** @description Problem (422) */
-            422: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem422"];
-                };
-            };
-            /** @description Problem (429) */
-            429: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description seconds to wait */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
-            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
-            default: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description with 429 and 503: seconds to wait */
-                    "Retry-After"?: string;
-                    /** @description with 405: the methods this path answers */
-                    Allow?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    postUsersByIdErase: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The pseudonymised user */
-            200: {
-                headers: {
-                    /** @description this request's id (a sane incoming one is echoed) */
-                    "X-Request-Id": string;
-                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
-                    "RateLimit-Policy"?: string;
-                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
-                    RateLimit?: string;
-                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
-                    "Idempotent-Replayed"?: "true";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
             };
             /** @description Problem (401) */
             401: {
@@ -19500,6 +19253,558 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersMeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending enrolment */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUsersMeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpDisable"];
+            };
+        };
+        responses: {
+            /** @description Disabled */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersMeTotpConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirm"];
+            };
+        };
+        responses: {
+            /** @description Enabled */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpRecoveryCodes"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersLoginOtp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginOtp"];
+            };
+        };
+        responses: {
+            /** @description Signed in; also sets auth_cookie and device_cookie */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem (503) */
+            503: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem503"];
                 };
             };
             /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */

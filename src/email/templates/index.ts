@@ -7,6 +7,8 @@ import { emailChange, emailChangeNotice, emailVerification, invitation } from ".
 import { passwordChanged, passwordReset } from "./password";
 // Reminders (issue 23 §5, h-rem)
 import { absencePending, timerForgotten, timesheetOverdue } from "./reminders";
+// Two-factor sign-in notices (issue 23 §4, h-otp)
+import { twoFactorDisabled, twoFactorEnabled } from "./two-factor";
 
 export const templates: Record<string, Template> = {
   // Password reset (issue 23 §3, h-mail)
@@ -21,4 +23,7 @@ export const templates: Record<string, Template> = {
   timer_forgotten: timerForgotten,
   timesheet_overdue: timesheetOverdue,
   absence_pending: absencePending,
+  // Two-factor sign-in notices (issue 23 §4, h-otp)
+  two_factor_enabled: twoFactorEnabled,
+  two_factor_disabled: twoFactorDisabled,
 };
