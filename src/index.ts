@@ -3,7 +3,7 @@ import { configOf } from "./config";
 import { createDb } from "./db/client";
 import { emailTick } from "./email/dispatch";
 import type { AppEnv } from "./lib/router";
-import { REMINDERS_CRON, remindersTick } from "./reminders/run";
+import { MINUTE_CRON, remindersTick } from "./reminders/run";
 import { scheduledWork } from "./webhooks/dispatch";
 
 export default {
@@ -13,7 +13,7 @@ export default {
   scheduled(controller, env, ctx) {
     const settings = configOf(env);
     const database = createDb(settings);
-    if (controller.cron === REMINDERS_CRON) {
+    if (controller.cron !== MINUTE_CRON) {
       ctx.waitUntil(remindersTick(database, env.SIGNALS));
       return;
     }

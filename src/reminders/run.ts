@@ -8,6 +8,8 @@ import { noteQueued } from "../webhooks/signal";
 
 /** wrangler.toml's second cron; the minute tick stays the webhooks' (src/index.ts tells them apart). */
 export const REMINDERS_CRON = "*/15 * * * *";
+/** The webhook and email tick. Any other cron is the reminders', so an operator may narrow theirs. */
+export const MINUTE_CRON = "* * * * *";
 
 export interface Sent {
   reminder: "timer_forgotten" | "timesheet_overdue" | "absence_pending";
