@@ -12,6 +12,8 @@ export const pglitePool = (db: PGlite) => new pg.Pool({ ...createPgConfig(db), t
 export interface Backend {
   /** A pool for the named database; `null` when it does not exist and cannot be made. */
   pool(database: string): Promise<pg.Pool | null>;
+  /** Frees one clone (a test file is done with it); a later request would make it afresh. */
+  release?(database: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export function pgliteBackend(opts: {
   clonePrefix?: string;
 }): Backend {
   const pools = new Map<string, Promise<{ pool: pg.Pool; db: PGlite } | null>>();
+  /** Released clones stay gone: a late request (a delivery after the file's end) must not regrow one. */
+  const released = new Set<string>();
   if (opts.primary) {
     const { db } = opts.primary;
     pools.set(opts.primary.name, Promise.resolve({ db, pool: pglitePool(db) }));
@@ -39,7 +43,7 @@ export function pgliteBackend(opts: {
       let entry = pools.get(database);
       if (!entry) {
         const { template, clonePrefix } = opts;
-        if (!template || !clonePrefix || !database.startsWith(clonePrefix)) return null;
+        if (!template || !clonePrefix || !database.startsWith(clonePrefix) || released.has(database)) return null;
         entry = template().then(async (blob) => {
           const db = await newPglite(undefined, blob);
           return { db, pool: pglitePool(db) };
@@ -47,6 +51,17 @@ export function pgliteBackend(opts: {
         pools.set(database, entry);
       }
       return (await entry)?.pool ?? null;
+    },
+    // Each PGlite instance holds its whole database in memory (~150 MB with the schema): a full
+    // test run kept every file's clone until the end, over 20 GB for 100 files.
+    async release(database) {
+      const entry = pools.get(database);
+      if (!entry || database === opts.primary?.name) return;
+      pools.delete(database);
+      released.add(database);
+      const e = await entry;
+      await e?.pool.end();
+      await e?.db.close();
     },
     async close() {
       for (const entry of pools.values()) {

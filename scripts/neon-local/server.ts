@@ -124,6 +124,11 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         Object.assign(faults, { database: undefined }, JSON.parse(await readBody(req)));
         return send(200, faults);
       }
+      // A test file is done with its clone (test/helpers/report-operations.ts): free its memory.
+      if (opts.faults && req.method === "POST" && url.pathname === "/__release") {
+        await backend.release?.(url.searchParams.get("db") ?? "");
+        return send(200, {});
+      }
       if (req.method !== "POST" || url.pathname !== "/sql") return send(404, { message: "not found" });
       if (req.headers.authorization !== undefined) {
         throw new BadRequest("JWT authentication (Authorization: Bearer) is not supported here");
