@@ -2542,7 +2542,7 @@ BEGIN
   VALUES (i.email, p_username, coalesce(i.position_fk, (SELECT min(id) FROM position)), p_password_hash, true)
   RETURNING id INTO new_user;
   UPDATE invitation SET accepted_user_fk = new_user WHERE id = i.id;
-  IF i.team_fk IS NOT NULL THEN
+  IF i.team_fk IS NOT NULL AND invitation_may_invite(i.invited_by, i.team_fk, i.role) THEN
     INSERT INTO team_member (team_fk, user_fk, role) VALUES (i.team_fk, new_user, i.role);
   END IF;
   PERFORM set_config('timelog.actor', new_user::text, true);
@@ -2579,14 +2579,25 @@ CREATE OR REPLACE FUNCTION public.invitation_create(p_actor integer, p_email tex
 AS $function$
 DECLARE
   i invitation;
+  open boolean;
 BEGIN
-  IF NOT user_is_superuser(p_actor) AND (p_team IS NULL OR p_role <> 'member' OR NOT EXISTS (
-      SELECT 1 FROM team_member WHERE team_fk = p_team AND user_fk = p_actor AND role = 'manager')) THEN
+  IF NOT invitation_may_invite(p_actor, p_team, p_role) THEN
     RAISE EXCEPTION 'Superusers invite anyone; a team''s managers invite members into that team (team_fk, role member).'
       USING ERRCODE = 'TL403', HINT = 'not_manager';
   END IF;
+  -- Positions are a superuser's to assign; a manager may name one anybody could sign up for.
+  IF p_position IS NOT NULL AND NOT user_is_superuser(p_actor) THEN
+    SELECT open_for_registration INTO open FROM position WHERE id = p_position FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'position_fk does not name a position.' USING ERRCODE = 'TL422', HINT = 'unknown_position';
+    END IF;
+    IF NOT open THEN
+      RAISE EXCEPTION 'Managers may only name a position open for self-registration; a superuser assigns the others.'
+        USING ERRCODE = 'TL403', HINT = 'position_not_open';
+    END IF;
+  END IF;
   -- One decision per address at a time: parallel invitations of one address (or an invitation
-  -- racing a registration's unique index) serialise here.
+  -- racing a registration's unique index, or a resend) serialise here.
   PERFORM pg_advisory_xact_lock(hashtextextended('invite:' || lower(p_email), 0));
   IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(p_email)) THEN
     RAISE EXCEPTION 'That email already has an account.' USING ERRCODE = 'TL409', HINT = 'email_taken';
@@ -2629,6 +2640,15 @@ AS $function$
     'revoked_at', api_time(i.revoked_at))
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.invitation_may_invite(p_actor integer, p_team integer, p_role text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT user_is_superuser(p_actor) OR (p_team IS NOT NULL AND p_role = 'member' AND EXISTS (
+    SELECT 1 FROM team_member WHERE team_fk = p_team AND user_fk = p_actor AND role = 'manager'))
+$function$
+;
 CREATE OR REPLACE FUNCTION public.invitation_renew(p_actor integer, p_id integer, p_hash text, p_secret text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2636,10 +2656,16 @@ AS $function$
 DECLARE
   i invitation;
 BEGIN
-  SELECT * INTO i FROM invitation WHERE id = p_id FOR UPDATE;
+  SELECT * INTO i FROM invitation WHERE id = p_id;
   IF NOT FOUND OR NOT invitation_visible(p_actor, i) THEN
     RETURN NULL;
   END IF;
+  IF NOT invitation_may_invite(p_actor, i.team_fk, i.role) THEN
+    RAISE EXCEPTION 'A team''s managers resend and revoke only member invitations of that team.'
+      USING ERRCODE = 'TL403', HINT = 'not_manager';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('invite:' || lower(i.email), 0));
+  SELECT * INTO i FROM invitation WHERE id = p_id FOR UPDATE;
   IF i.accepted_at IS NOT NULL OR i.revoked_at IS NOT NULL OR (p_hash IS NULL AND i.expires_at <= now()) THEN
     RAISE EXCEPTION 'This invitation is %.', invitation_status(i)
       USING ERRCODE = 'TL409', HINT = 'invitation_not_pending';
@@ -2650,6 +2676,11 @@ BEGIN
   ELSE
     IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(i.email)) THEN
       RAISE EXCEPTION 'That email has an account by now.' USING ERRCODE = 'TL409', HINT = 'email_taken';
+    END IF;
+    IF EXISTS (SELECT 1 FROM invitation v WHERE lower(v.email) = lower(i.email) AND v.id <> i.id
+               AND invitation_status(v) = 'pending') THEN
+      RAISE EXCEPTION 'That email has a newer pending invitation; resend that one instead.'
+        USING ERRCODE = 'TL409', HINT = 'invitation_pending';
     END IF;
     UPDATE invitation SET token_hash = p_hash, expires_at = now() + interval '7 days', sent_at = now()
     WHERE id = p_id RETURNING * INTO i;
@@ -3121,8 +3152,9 @@ AS $function$
            coalesce(n.timer_forgotten, true) AS want_timer, coalesce(n.timesheet_overdue, true) AS want_sheet,
            coalesce(n.absence_pending, true) AS want_absence,
            -- The outbox's own check (0036): an address it would refuse gets no email, and does
-           -- not make the whole tick fail for everyone else.
-           (char_length(u.email) BETWEEN 3 AND 320 AND u.email !~ '[\r\n\x00,;<>"\s]'
+           -- not make the whole tick fail for everyone else. An unverified address may be a
+           -- stranger's (open registration): it gets no reminder email either.
+           (u.is_verified AND char_length(u.email) BETWEEN 3 AND 320 AND u.email !~ '[\r\n\x00,;<>"\s]'
             AND u.email ~ '^[^@]+@[^@]+$') AS mailable
     FROM app_user u CROSS JOIN s LEFT JOIN notification_setting n ON n.user_fk = u.id
     WHERE u.is_active AND u.erased_at IS NULL),

@@ -27,7 +27,7 @@ export const acceptInvitation = createRouter().openapi(
     tags: ["invitations"],
     summary: "Accept an invitation: creates the account (email verified, team joined) and signs in",
     description:
-      "Public. Answers the account and tokens as POST /users/login does (and sets its cookies). 410 invitation_invalid for a token that is used, revoked, expired or unknown (one answer for all); 409 username_taken (the invitation stays usable), email_taken when the address got an account meanwhile; 429 when this client tried too often in the last hour.",
+      "Public. Answers the account and tokens as POST /users/login does (and sets its cookies). The invitation's team is joined only while its inviter is still a superuser or a manager of that team; otherwise the account is made without it. 410 invitation_invalid for a token that is used, revoked, expired or unknown (one answer for all); 409 username_taken (the invitation stays usable), email_taken when the address got an account meanwhile; 429 when this client tried too often in the last hour.",
     ...access("public"),
     request: { body: body(AcceptInvitation) },
     responses: { 201: json(AcceptedInvitation, "Account created and signed in"), ...problems(403, 409, 410, 422, 429) },

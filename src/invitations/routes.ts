@@ -1,5 +1,5 @@
 // Invitations (issue 23 §2): superusers invite anyone, a team's managers invite members into
-// their team. Every rule is the database's (invitation_create/invitation_renew, 0038); the
+// their team. Every rule is the database's (invitation_create/invitation_renew, 0038, 0044); the
 // token is made here, travels only in the email, and only its hash is stored.
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
@@ -25,7 +25,7 @@ export const invitations = createRouter()
       path: "/",
       tags,
       summary: "Invite someone by email to create their account (superusers; a team's managers for members)",
-      description: `${WHO} Emails a one-time link (7 days) to /accept-invitation of the front end; the token is never in an answer. 409 email_taken when the address has an account, invitation_pending when it has a pending invitation (resend that one). 422 unknown_position or unknown_reference for a position or team that does not exist.`,
+      description: `${WHO} Emails a one-time link (7 days) to /accept-invitation of the front end; the token is never in an answer. A manager names no position (the default) or one open for self-registration, else 403 position_not_open. 409 email_taken when the address has an account, invitation_pending when it has a pending invitation (resend that one). 422 unknown_position or unknown_reference for a position or team that does not exist.`,
       ...access({ scope: "admin" }),
       request: { headers: IdempotencyHeader, body: body(CreateInvitation) },
       responses: { 201: json(Invitation, "Invited; the email is queued"), ...problems(401, 403, 409, 422) },
@@ -63,10 +63,10 @@ export const invitations = createRouter()
       path: "/{id}",
       tags,
       summary: "Revoke a pending invitation: its link stops working",
-      description: `${WHO} An invitation you may not see is 404; one that is accepted, revoked or expired is 409 invitation_not_pending.`,
+      description: `${WHO} An invitation you may not see is 404; one you see but could not have made (a manager-role one, for a manager) is 403 not_manager; one that is accepted, revoked or expired is 409 invitation_not_pending.`,
       ...access({ scope: "admin" }),
       request: { params: IdParam },
-      responses: { 204: noContent("Revoked"), ...problems(401, 404, 409, 422) },
+      responses: { 204: noContent("Revoked"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.renewInvitation(c.get("database").db, c.get("auth").userId, c.req.valid("param").id);
@@ -79,10 +79,10 @@ export const invitations = createRouter()
       path: "/{id}/resend",
       tags,
       summary: "Send a pending or expired invitation again, with a new link (the old one stops working)",
-      description: `${WHO} The expiry starts over (7 days). 404 for an invitation you may not see; 409 invitation_not_pending when it was accepted or revoked, email_taken when the address has an account by now.`,
+      description: `${WHO} The expiry starts over (7 days). 404 for an invitation you may not see; 403 not_manager for one you see but could not have made (a manager-role one, for a manager); 409 invitation_not_pending when it was accepted or revoked, email_taken when the address has an account by now, invitation_pending when a newer invitation for the address is pending (resend that one).`,
       ...access({ scope: "admin" }),
       request: { params: IdParam },
-      responses: { 200: json(Invitation, "Sent again"), ...problems(401, 404, 409, 422) },
+      responses: { 200: json(Invitation, "Sent again"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const link = await newLinkToken("inv");

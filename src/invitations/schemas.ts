@@ -9,8 +9,14 @@ const Status = z.enum(["pending", "accepted", "revoked", "expired"]);
 export const CreateInvitation = z
   .strictObject({
     email: Email,
-    position_fk: Id.optional().openapi({ description: "the new account's position; none: the lowest position id" }),
-    team_fk: Id.optional().openapi({ description: "the team the person joins on accepting (required of managers)" }),
+    position_fk: Id.optional().openapi({
+      description:
+        "the new account's position; none: the lowest position id. Managers: only a position open for self-registration",
+    }),
+    team_fk: Id.optional().openapi({
+      description:
+        "the team the person joins on accepting (required of managers); joined only while the inviter is still a superuser or a manager of it, else the account is made without it",
+    }),
     role: Role.default("member").openapi({ description: "their role in team_fk (managers may only invite members)" }),
   })
   .refine((b) => b.team_fk !== undefined || b.role === "member", {

@@ -27,13 +27,21 @@ async function runAt(at: string, among: TestUser[], week = WEEK) {
     .filter((r) => r.reminder === "timesheet_overdue" && r.about === week && ids.includes(r.recipient as number))
     .map((r) => ({ who: r.recipient, about: r.about, emailed: r.emailed }));
 }
-const overdueMails = async (who: TestUser) =>
-  (await emailsTo(who.email)).filter((e) => e.template === "timesheet_overdue");
+/** The overdue emails this person's mailbox got: the minute tick sends what reminders_run queued
+ *  first. Filtered by template: registration sends an email_verification email too. */
+const overdueMails = async (who: TestUser) => {
+  await deliverWebhooks();
+  return (await emailsTo(who.email)).filter((e) => e.template === "timesheet_overdue");
+};
 
-/** A person in a zone, expected to work 40 hours a week. */
+/** A person in a zone, expected to work 40 hours a week, with a verified address (reminders email
+ *  verified addresses only). */
 async function personIn(zone: string) {
   const who = await createUser();
-  await seedSql("UPDATE app_user SET time_zone = $2, weekly_hours = 40 WHERE id = $1", [who.id, zone]);
+  await seedSql("UPDATE app_user SET time_zone = $2, weekly_hours = 40, is_verified = true WHERE id = $1", [
+    who.id,
+    zone,
+  ]);
   return who;
 }
 

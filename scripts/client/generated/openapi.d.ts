@@ -367,7 +367,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation: creates the account (email verified, team joined) and signs in
-         * @description Public. Answers the account and tokens as POST /users/login does (and sets its cookies). 410 invitation_invalid for a token that is used, revoked, expired or unknown (one answer for all); 409 username_taken (the invitation stays usable), email_taken when the address got an account meanwhile; 429 when this client tried too often in the last hour.
+         * @description Public. Answers the account and tokens as POST /users/login does (and sets its cookies). The invitation's team is joined only while its inviter is still a superuser or a manager of that team; otherwise the account is made without it. 410 invitation_invalid for a token that is used, revoked, expired or unknown (one answer for all); 409 username_taken (the invitation stays usable), email_taken when the address got an account meanwhile; 429 when this client tried too often in the last hour.
          */
         post: operations["postInvitationsAccept"];
         delete?: never;
@@ -391,7 +391,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone by email to create their account (superusers; a team's managers for members)
-         * @description Superusers: any invitation. A team's managers: those for their team (role member); anything else is 403 not_manager. Emails a one-time link (7 days) to /accept-invitation of the front end; the token is never in an answer. 409 email_taken when the address has an account, invitation_pending when it has a pending invitation (resend that one). 422 unknown_position or unknown_reference for a position or team that does not exist.
+         * @description Superusers: any invitation. A team's managers: those for their team (role member); anything else is 403 not_manager. Emails a one-time link (7 days) to /accept-invitation of the front end; the token is never in an answer. A manager names no position (the default) or one open for self-registration, else 403 position_not_open. 409 email_taken when the address has an account, invitation_pending when it has a pending invitation (resend that one). 422 unknown_position or unknown_reference for a position or team that does not exist.
          */
         post: operations["postInvitations"];
         delete?: never;
@@ -412,7 +412,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a pending invitation: its link stops working
-         * @description Superusers: any invitation. A team's managers: those for their team (role member); anything else is 403 not_manager. An invitation you may not see is 404; one that is accepted, revoked or expired is 409 invitation_not_pending.
+         * @description Superusers: any invitation. A team's managers: those for their team (role member); anything else is 403 not_manager. An invitation you may not see is 404; one you see but could not have made (a manager-role one, for a manager) is 403 not_manager; one that is accepted, revoked or expired is 409 invitation_not_pending.
          */
         delete: operations["deleteInvitationsById"];
         options?: never;
@@ -431,7 +431,7 @@ export interface paths {
         put?: never;
         /**
          * Send a pending or expired invitation again, with a new link (the old one stops working)
-         * @description Superusers: any invitation. A team's managers: those for their team (role member); anything else is 403 not_manager. The expiry starts over (7 days). 404 for an invitation you may not see; 409 invitation_not_pending when it was accepted or revoked, email_taken when the address has an account by now.
+         * @description Superusers: any invitation. A team's managers: those for their team (role member); anything else is 403 not_manager. The expiry starts over (7 days). 404 for an invitation you may not see; 403 not_manager for one you see but could not have made (a manager-role one, for a manager); 409 invitation_not_pending when it was accepted or revoked, email_taken when the address has an account by now, invitation_pending when a newer invitation for the address is pending (resend that one).
          */
         post: operations["postInvitationsByIdResend"];
         delete?: never;
@@ -3102,12 +3102,12 @@ export interface components {
             email: string;
             /**
              * Format: int32
-             * @description the new account's position; none: the lowest position id
+             * @description the new account's position; none: the lowest position id. Managers: only a position open for self-registration
              */
             position_fk?: number;
             /**
              * Format: int32
-             * @description the team the person joins on accepting (required of managers)
+             * @description the team the person joins on accepting (required of managers); joined only while the inviter is still a superuser or a manager of it, else the account is made without it
              */
             team_fk?: number;
             /**
