@@ -158,7 +158,8 @@ BEGIN
            OR names_person(jsonb_build_array(e.before, e.after), p_user)
            OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
                                 jsonb_build_object('v', v_email)))
-    FOR UPDATE) s;
+    -- In id order, so two erasures lock their common events in the same order (no deadlock).
+    ORDER BY e.id FOR UPDATE) s;
   PERFORM audit_append(p_user, 'user.erased', 'user', p_user::text, NULL, jsonb_build_object(
     'redacted_events', cardinality(v_ids), 'redacted_ids_sha256', audit_ids_hash(v_ids),
     'sessions_revoked', n_sessions, 'api_tokens', n_tokens, 'notes_removed', n_notes,
