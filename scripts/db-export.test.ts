@@ -103,6 +103,22 @@ BEGIN
   INSERT INTO absence (user_fk, type_fk, first_day, last_day, half_day, status, requested_by, note)
   VALUES (ann, 1, '2026-12-21', '2026-12-21', 'am', 'approved', boss, 'Weihnachten ✓');
   INSERT INTO time_adjustment (user_fk, day, seconds, reason, created_by) VALUES (ann, '2026-01-01', 18000, 'opening', boss);
+  -- Issue 23: email, invitations, one-time links, second factor, reminders, throttles, the rehash record.
+  PERFORM email_enqueue('ann@example.com', 'password_changed', '{}', ann);
+  INSERT INTO invitation (email, token_hash, invited_by, expires_at) VALUES ('new@example.com', 'inv-1', boss, now() + interval '7 days');
+  INSERT INTO account_token (kind, user_fk, token_hash, expires_at) VALUES ('password_reset', ann, 'rst-1', now() + interval '1 hour');
+  INSERT INTO user_totp (user_fk, secret_encrypted, confirmed_at) VALUES (ann, 'enc', now());
+  INSERT INTO totp_recovery_code (user_fk, code_hash) VALUES (ann, 'code-1');
+  INSERT INTO notification_setting (user_fk, timer_forgotten) VALUES (ann, false);
+  INSERT INTO reminder_sent (kind, user_fk, occasion) VALUES ('timesheet_overdue', ann, '2026-W44');
+  INSERT INTO password_reset_attempt (account, client) VALUES ('ann@example.com', 'ip:1');
+  INSERT INTO audit_rehash (chain, seq, event_id, old_hash, new_hash)
+  SELECT chain, seq, id, 'old-' || hash, hash FROM audit_event ORDER BY id LIMIT 1;
+  -- An erasure: its redactions (audit_redaction) must survive the round trip and still verify.
+  INSERT INTO app_user (email, username, position_fk, password_hash)
+  VALUES ('leaver@example.com', 'leaver', engineer, 'pbkdf2$z') RETURNING id INTO gone;
+  UPDATE app_user SET weekly_hours = 30 WHERE id = gone;
+  PERFORM user_erase(boss, gone);
   PERFORM audit_verify_page(NULL, 1000);
 END
 $seed$`;

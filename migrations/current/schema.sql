@@ -112,6 +112,10 @@ CREATE TABLE audit_event (
   content_hash text NOT NULL,
   redacted_at timestamp(3) with time zone
 );
+CREATE TABLE audit_redaction (
+  event_id bigint NOT NULL,
+  erasure_id bigint NOT NULL
+);
 CREATE TABLE audit_rehash (
   chain integer NOT NULL,
   seq integer NOT NULL,
@@ -510,6 +514,11 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_salt_not_null NOT NULL salt;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_seq_not_null NOT NULL seq;
+ALTER TABLE audit_redaction ADD CONSTRAINT audit_redaction_erasure_id_fkey FOREIGN KEY (erasure_id) REFERENCES audit_event(id);
+ALTER TABLE audit_redaction ADD CONSTRAINT audit_redaction_erasure_id_not_null NOT NULL erasure_id;
+ALTER TABLE audit_redaction ADD CONSTRAINT audit_redaction_event_id_fkey FOREIGN KEY (event_id) REFERENCES audit_event(id);
+ALTER TABLE audit_redaction ADD CONSTRAINT audit_redaction_event_id_not_null NOT NULL event_id;
+ALTER TABLE audit_redaction ADD CONSTRAINT audit_redaction_pkey PRIMARY KEY (event_id);
 ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_at_not_null NOT NULL at;
 ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_chain_not_null NOT NULL chain;
 ALTER TABLE audit_rehash ADD CONSTRAINT audit_rehash_event_id_not_null NOT NULL event_id;
@@ -823,6 +832,7 @@ CREATE UNIQUE INDEX app_user_username_key ON public.app_user USING btree (lower(
 CREATE INDEX audit_event_by_actor ON public.audit_event USING btree (actor_fk, id);
 CREATE INDEX audit_event_by_at ON public.audit_event USING btree (at, id);
 CREATE INDEX audit_event_by_entity ON public.audit_event USING btree (entity, entity_id, id);
+CREATE INDEX audit_redaction_erasure ON public.audit_redaction USING btree (erasure_id, event_id);
 CREATE INDEX auth_attempt_age ON public.auth_attempt USING btree (at);
 CREATE INDEX auth_attempt_by_account ON public.auth_attempt USING btree (account, at) WHERE (NOT succeeded);
 CREATE INDEX auth_attempt_by_client ON public.auth_attempt USING btree (client, at) WHERE (NOT succeeded);
@@ -1505,9 +1515,21 @@ CREATE OR REPLACE FUNCTION public.audit_digest(e audit_event)
  STABLE
 AS $function$
   SELECT audit_link_hash(e,
-    CASE WHEN e.redacted_at IS NULL THEN audit_content_hash(e.salt, e.before, e.after)
+    CASE WHEN e.redacted_at IS NULL AND audit_erasure_list_ok(e) THEN audit_content_hash(e.salt, e.before, e.after)
+         WHEN e.redacted_at IS NULL THEN 'an erasure whose list of redactions was altered'
          WHEN audit_redaction_ok(e) THEN e.content_hash
          ELSE 'a redaction no erasure accounts for' END)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.audit_erasure_list_ok(e audit_event)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT e.kind <> 'user.erased' OR e.after IS NULL
+      OR audit_ids_hash(ARRAY(SELECT r.event_id FROM audit_redaction r WHERE r.erasure_id = e.id))
+         = coalesce(e.after ->> 'redacted_ids_sha256',
+                    audit_ids_hash(ARRAY(SELECT jsonb_array_elements_text(e.after -> 'redacted_ids'))::bigint[]))
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_event_guard()
@@ -1560,6 +1582,15 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.audit_ids_hash(p_ids bigint[])
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT encode(sha256(convert_to(array_to_string(
+    ARRAY(SELECT i FROM unnest(coalesce(p_ids, '{}')) i ORDER BY i), ','), 'UTF8')), 'hex')
+$function$
+;
 CREATE OR REPLACE FUNCTION public.audit_link_hash(e audit_event, p_content text)
  RETURNS text
  LANGUAGE sql
@@ -1578,9 +1609,9 @@ AS $function$
   SELECT e.before IS NULL AND jsonb_typeof(e.after -> 'erasure') = 'number'
      AND e.after = jsonb_build_object('redacted', true, 'erasure', e.after -> 'erasure')
      AND (e.after ->> 'erasure') ~ '^[0-9]{1,18}$'
-     AND EXISTS (SELECT FROM audit_event x
-                 WHERE x.id = (e.after ->> 'erasure')::bigint AND x.id > e.id AND x.kind = 'user.erased'
-                   AND x.redacted_at IS NULL AND x.after -> 'redacted_ids' @> to_jsonb(e.id))
+     AND EXISTS (SELECT FROM audit_redaction r JOIN audit_event x ON x.id = r.erasure_id
+                 WHERE r.event_id = e.id AND r.erasure_id = (e.after ->> 'erasure')::bigint AND x.id > e.id
+                   AND x.kind = 'user.erased' AND x.redacted_at IS NULL)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.audit_refuse()
@@ -2733,6 +2764,19 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.jsonb_strip_keys(p_doc jsonb, p_keys text[])
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT CASE jsonb_typeof(p_doc)
+    WHEN 'object' THEN coalesce((SELECT jsonb_object_agg(k, jsonb_strip_keys(v, p_keys))
+                                 FROM jsonb_each(p_doc) AS x(k, v) WHERE k <> ALL (p_keys)), '{}'::jsonb)
+    WHEN 'array' THEN coalesce((SELECT jsonb_agg(jsonb_strip_keys(v, p_keys) ORDER BY n)
+                                FROM jsonb_array_elements(p_doc) WITH ORDINALITY AS x(v, n)), '[]'::jsonb)
+    ELSE p_doc END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.manages(p_manager integer, p_user integer)
  RETURNS boolean
  LANGUAGE sql
@@ -2779,6 +2823,17 @@ AS $function$
                THEN (p_rate * (p_ms / 3600000) + p_rate * (p_ms % 3600000) / 3600000) % 2
              ELSE 0 END
     END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.names_person(p_doc jsonb, p_user integer)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT jsonb_path_exists(p_doc,
+    'lax $.** ? (@.user_fk == $v || @.acted_by == $v || @.actor_fk == $v || @.invited_by == $v
+                 || @.accepted_user_fk == $v || @.recipient_fk == $v)',
+    jsonb_build_object('v', p_user))
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.notification_json(p_user integer)
@@ -3872,7 +3927,7 @@ AS $function$
 DECLARE
   u app_user;
   v_email jsonb;
-  v_name jsonb;
+  v_pseudonym text := 'erased-' || p_user;
   v_ids bigint[];
   v_erasure bigint;
   n_sessions integer;
@@ -3895,7 +3950,6 @@ BEGIN
     RAISE EXCEPTION 'This account is already erased.' USING ERRCODE = 'TL409', HINT = 'user_erased';
   END IF;
   v_email := to_jsonb(u.email);
-  v_name := to_jsonb(u.username);
 
   PERFORM set_config('timelog.erasing', 'on', true);
   -- Notes they wrote: on their time logs and absences, and comments they wrote deciding weeks and
@@ -3909,7 +3963,7 @@ BEGIN
   GET DIAGNOSTICS n_comments = ROW_COUNT;
   PERFORM set_config('timelog.erasing', '', true);
 
-  UPDATE app_user SET username = 'erased-' || id, email = 'erased-' || id || '@erased.invalid',
+  UPDATE app_user SET username = v_pseudonym, email = v_pseudonym || '@erased.invalid',
     -- Not a hash any password verifies against: sign-in answers invalid credentials.
     password_hash = 'erased', is_active = false, is_verified = false, erased_at = now()
   WHERE id = p_user;
@@ -3922,35 +3976,49 @@ BEGIN
   DELETE FROM account_token WHERE user_fk = p_user;
   DELETE FROM notification_setting WHERE user_fk = p_user;
   DELETE FROM reminder_sent WHERE user_fk = p_user;
+  -- Stored answers may hold what they wrote; throttle rows hold their address.
+  DELETE FROM idempotency_key WHERE user_fk = p_user;
+  DELETE FROM auth_attempt WHERE lower(account) = lower(u.email);
+  DELETE FROM password_reset_attempt WHERE lower(account) = lower(u.email);
   DELETE FROM invitation WHERE lower(email) = lower(u.email) OR accepted_user_fk = p_user;
   DELETE FROM email_outbox WHERE user_fk = p_user OR lower(to_address) = lower(u.email);
-  -- Webhook payloads (delivered or not) that carry them: their notes go, a user event shows the
-  -- pseudonym. Receivers that already got one keep their copy; that is theirs to erase.
-  UPDATE webhook_event w SET data = CASE WHEN w.type LIKE 'user.%' THEN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user)
-                                         ELSE w.data - 'note' - 'comment' END
-  WHERE w.data ->> 'user_fk' = p_user::text OR (w.type LIKE 'user.%' AND w.data ->> 'id' = p_user::text)
-     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_email))
-     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_name));
+  -- Emails to other people that name them, in the fields that hold a person's name.
+  UPDATE email_outbox SET data = data || jsonb_build_object('invited_by', v_pseudonym)
+  WHERE template = 'invitation' AND data ->> 'invited_by' = u.username;
+  UPDATE email_outbox SET data = data || jsonb_build_object('person', v_pseudonym)
+  WHERE template = 'absence_pending' AND data ->> 'person' = u.username;
+  -- Webhook payloads (delivered or not) that carry them, at any depth: a user event shows the
+  -- pseudonym; elsewhere what they wrote goes (notes and comments of payloads about them, the
+  -- comments of decisions they made). Receivers that already got one keep their copy.
+  UPDATE webhook_event w SET data = CASE
+      WHEN w.type LIKE 'user.%' AND w.data ->> 'id' = p_user::text THEN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user)
+      ELSE jsonb_strip_keys(w.data, ARRAY['note', 'comment']) END
+  WHERE (w.type LIKE 'user.%' AND w.data ->> 'id' = p_user::text) OR names_person(w.data, p_user)
+     OR jsonb_path_exists(w.data, '$.** ? (@ == $v)', jsonb_build_object('v', v_email));
   GET DIAGNOSTICS n_webhooks = ROW_COUNT;
 
-  -- The audit events about them: their chain, events on their account, and any event holding
-  -- their address or username as a value (e.g. an invitation). Including those this erasure wrote.
-  SELECT coalesce(array_agg(e.id ORDER BY e.id), '{}') INTO v_ids FROM audit_event e
-  WHERE e.redacted_at IS NULL AND e.kind <> 'user.erased'
-    AND (e.chain = p_user OR (e.entity = 'user' AND e.entity_id = p_user::text)
-         OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
-                              jsonb_build_object('v', v_email))
-         OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
-                              jsonb_build_object('v', v_name)));
+  -- The audit events about them: their chain, events on their account, events whose content names
+  -- them in a person field or holds their address. Locked, so a concurrent erasure's redactions
+  -- are seen (and skipped) once it commits.
+  SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') INTO v_ids FROM (
+    SELECT e.id FROM audit_event e
+    WHERE e.redacted_at IS NULL AND e.kind <> 'user.erased'
+      AND (e.chain = p_user OR (e.entity = 'user' AND e.entity_id = p_user::text)
+           OR names_person(jsonb_build_array(e.before, e.after), p_user)
+           OR jsonb_path_exists(jsonb_build_array(e.before, e.after), '$.** ? (@ == $v)',
+                                jsonb_build_object('v', v_email)))
+    -- In id order, so two erasures lock their common events in the same order (no deadlock).
+    ORDER BY e.id FOR UPDATE) s;
   PERFORM audit_append(p_user, 'user.erased', 'user', p_user::text, NULL, jsonb_build_object(
-    'redacted_events', cardinality(v_ids), 'redacted_ids', to_jsonb(v_ids), 'sessions_revoked', n_sessions,
-    'api_tokens', n_tokens, 'notes_removed', n_notes, 'comments_removed', n_comments,
-    'webhook_payloads_scrubbed', n_webhooks));
+    'redacted_events', cardinality(v_ids), 'redacted_ids_sha256', audit_ids_hash(v_ids),
+    'sessions_revoked', n_sessions, 'api_tokens', n_tokens, 'notes_removed', n_notes,
+    'comments_removed', n_comments, 'webhook_payloads_scrubbed', n_webhooks));
   SELECT id INTO v_erasure FROM audit_event WHERE chain = p_user ORDER BY seq DESC LIMIT 1;
+  INSERT INTO audit_redaction (event_id, erasure_id) SELECT unnest(v_ids), v_erasure;
   PERFORM set_config('timelog.audit_redaction', 'on', true);
   UPDATE audit_event SET content_hash = audit_content_hash(salt, before, after), before = NULL,
     after = jsonb_build_object('redacted', true, 'erasure', v_erasure), redacted_at = now()
-  WHERE id = ANY (v_ids);
+  WHERE id = ANY (v_ids) AND redacted_at IS NULL;
   PERFORM set_config('timelog.audit_redaction', '', true);
   RETURN (SELECT user_json(a) FROM app_user a WHERE a.id = p_user);
 END
@@ -4413,6 +4481,7 @@ CREATE TRIGGER audit_checkpoint_append_only BEFORE DELETE OR UPDATE ON public.au
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON public.audit_checkpoint FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_guard();
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_redaction_append_only BEFORE DELETE OR UPDATE ON public.audit_redaction FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_rehash_append_only BEFORE DELETE OR UPDATE ON public.audit_rehash FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER company_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.company_settings FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION company_calendar_guard();
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();

@@ -83,7 +83,12 @@ export const AuditEvent = z
     after: Json.nullable(),
     seq: z.number().int().openapi({ description: "position in its chain, from 1" }),
     prev_hash: z.string().openapi({ description: "hash of the previous event of the chain (64 zeros for the first)" }),
-    hash: z.string().openapi({ description: "SHA-256 over this event's content and prev_hash" }),
+    hash: z.string().openapi({
+      description:
+        "SHA-256 over the event's place (chain, seq, at, actor, request, kind, entity, entity_id), prev_hash and a " +
+        "salted hash of before/after (the salt is not exposed, so a client cannot recompute it): check the chain " +
+        "with GET /audit/verify, which recomputes every link server-side and also accepts redacted events",
+    }),
   })
   .openapi("AuditEvent");
 export type AuditEvent = z.infer<typeof AuditEvent>;

@@ -104,6 +104,8 @@ export interface Database {
   password_reset_attempt: PasswordResetAttemptTable;
   // Issue 23 §6 (h-gdpr): migrations/0041
   audit_rehash: AuditRehashTable;
+  // Fix round of issue 23 (h-fb): migrations/0043
+  audit_redaction: AuditRedactionTable;
 }
 
 export interface PasswordResetAttemptTable {
@@ -374,6 +376,12 @@ export interface AuditRehashTable {
   old_hash: ColumnType<string, never, never>;
   new_hash: ColumnType<string | null, never, never>;
   at: ColumnType<Date, never, never>;
+}
+
+/** Which erasure redacted which event; written only by user_erase() (migrations/0043). */
+export interface AuditRedactionTable {
+  event_id: ColumnType<string, never, never>;
+  erasure_id: ColumnType<string, never, never>;
 }
 
 /** Written only by audit_verify_page() (migrations/0023_audit_kinds_checkpoints.sql). */

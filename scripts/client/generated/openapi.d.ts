@@ -3665,7 +3665,7 @@ export interface components {
             seq: number;
             /** @description hash of the previous event of the chain (64 zeros for the first) */
             prev_hash: string;
-            /** @description SHA-256 over this event's content and prev_hash */
+            /** @description SHA-256 over the event's place (chain, seq, at, actor, request, kind, entity, entity_id), prev_hash and a salted hash of before/after (the salt is not exposed, so a client cannot recompute it): check the chain with GET /audit/verify, which recomputes every link server-side and also accepts redacted events */
             hash: string;
         };
         /**
