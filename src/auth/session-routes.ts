@@ -116,7 +116,12 @@ export const sessions = createRouter()
         const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
         if (!fingerprint) throw invalidLogin();
         const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
-        const challenge = await issueChallenge(settings, { userId, passwordFingerprint: fingerprint, deviceId });
+        const challenge = await issueChallenge(settings, {
+          userId,
+          passwordFingerprint: fingerprint,
+          deviceId,
+          turnstile: turnstile === true,
+        });
         throw new ApiError(
           "otp_required",
           "Send a code from your authenticator app (or a recovery code) with this challenge to POST /users/login/otp within 5 minutes.",
