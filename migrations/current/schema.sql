@@ -2157,6 +2157,20 @@ AS $function$
     'reminder_submit_time', to_char(s.reminder_submit_time, 'HH24:MI'))
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.company_settings_token_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF coalesce(current_setting('timelog.token_admin', true), '') <> ''
+     AND (NEW.require_2fa IS DISTINCT FROM OLD.require_2fa OR NEW.registration IS DISTINCT FROM OLD.registration) THEN
+    RAISE EXCEPTION 'The sign-in policy (require_2fa, registration) needs a signed-in session, not an API token.'
+      USING ERRCODE = 'TL403', HINT = 'insufficient_scope', DETAIL = '{"required_scope": null}';
+  END IF;
+  RETURN NEW;
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.csv_hm(ms bigint)
  RETURNS text
  LANGUAGE sql
@@ -2217,10 +2231,17 @@ CREATE OR REPLACE FUNCTION public.email_change_begin(p_user integer, p_email tex
 AS $function$
 DECLARE
   u app_user;
+  wait integer;
 BEGIN
   SELECT * INTO u FROM app_user WHERE id = p_user FOR UPDATE;
   IF lower(u.email) = lower(p_email) THEN
     RAISE EXCEPTION 'That is your email address already.' USING ERRCODE = 'TL422', HINT = 'invalid_value';
+  END IF;
+  SELECT ceil(extract(epoch FROM max(created_at) + interval '1 minute' - now()))::int INTO wait
+  FROM account_token WHERE user_fk = p_user AND kind = 'email_change' AND created_at > now() - interval '1 minute';
+  IF wait IS NOT NULL THEN
+    RAISE EXCEPTION 'A link was sent less than a minute ago; try again in % seconds.', greatest(wait, 1)
+      USING ERRCODE = 'TL429', HINT = 'rate_limited', DETAIL = json_build_object('retry_after', greatest(wait, 1))::text;
   END IF;
   IF EXISTS (SELECT 1 FROM app_user WHERE lower(email) = lower(p_email)) THEN
     RAISE EXCEPTION 'That email is already registered.' USING ERRCODE = 'TL409', HINT = 'email_taken';
@@ -2868,7 +2889,7 @@ BEGIN
   IF coalesce(current_setting('timelog.password_rehash', true), '') = 'on' OR NEW.erased_at IS NOT NULL THEN
     RETURN NULL;
   END IF;
-  UPDATE account_token SET used_at = now() WHERE user_fk = NEW.id AND kind = 'password_reset' AND used_at IS NULL;
+  UPDATE account_token SET used_at = now() WHERE user_fk = NEW.id AND used_at IS NULL;
   PERFORM email_enqueue(NEW.email, 'password_changed', jsonb_build_object('username', NEW.username), NEW.id);
   RETURN NULL;
 END
@@ -3184,6 +3205,19 @@ BEGIN
   DELETE FROM registration_attempt WHERE id IN (
     SELECT id FROM registration_attempt WHERE at < now() - interval '1 hour' ORDER BY at LIMIT 10
   );
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.registration_still_open()
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF (SELECT registration FROM company_settings FOR SHARE) IS DISTINCT FROM 'open' THEN
+    RAISE EXCEPTION 'Registration is by invitation only; ask an administrator for an invitation.'
+      USING ERRCODE = 'TL403', HINT = 'registration_closed';
+  END IF;
+  RETURN true;
 END
 $function$
 ;
@@ -4488,6 +4522,7 @@ CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.compan
 CREATE TRIGGER company_settings_accounts_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN (((old.registration IS DISTINCT FROM new.registration) OR (old.require_2fa IS DISTINCT FROM new.require_2fa))) EXECUTE FUNCTION audit_company_account_settings();
 CREATE TRIGGER company_settings_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN ((old.locked_before IS DISTINCT FROM new.locked_before)) EXECUTE FUNCTION audit_company_lock();
 CREATE TRIGGER company_settings_time_zone BEFORE INSERT OR UPDATE OF default_time_zone ON public.company_settings FOR EACH ROW EXECUTE FUNCTION check_time_zone();
+CREATE TRIGGER company_settings_token_guard BEFORE UPDATE ON public.company_settings FOR EACH ROW EXECUTE FUNCTION company_settings_token_guard();
 CREATE TRIGGER holiday_audit AFTER INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION audit_holiday();
 CREATE TRIGGER holiday_audit_update AFTER UPDATE ON public.holiday FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION audit_holiday();
 CREATE TRIGGER holiday_lock BEFORE INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION holiday_lock_guard();

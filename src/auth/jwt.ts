@@ -211,6 +211,8 @@ export interface Challenge {
   userId: number;
   passwordFingerprint: string;
   deviceId: string;
+  /** The password step passed Turnstile: the code step may go on over the unknown-client budget. */
+  turnstile: boolean;
 }
 
 export async function issueChallenge(settings: Config, challenge: Challenge) {
@@ -219,6 +221,7 @@ export async function issueChallenge(settings: Config, challenge: Challenge) {
     sub: String(challenge.userId),
     pwf: challenge.passwordFingerprint,
     did: challenge.deviceId,
+    tsp: challenge.turnstile,
     use: "otp_challenge",
     iss: settings.JWT_ISSUER,
     aud: challengeAudience(settings),
@@ -238,7 +241,7 @@ export async function verifyChallenge(settings: Config, token: string): Promise<
     if (payload.use !== "otp_challenge" || typeof did !== "string" || !/^[0-9a-f-]{36}$/.test(did)) return undefined;
     if (typeof pwf !== "string" || !/^[0-9a-f]{16}$/.test(pwf)) return undefined;
     if (!Number.isInteger(userId) || userId < 1 || typeof payload.exp !== "number") return undefined;
-    return { userId, passwordFingerprint: pwf, deviceId: did };
+    return { userId, passwordFingerprint: pwf, deviceId: did, turnstile: payload.tsp === true };
   } catch {
     return undefined;
   }

@@ -40,7 +40,7 @@ export const sessions = createRouter()
       tags,
       summary: "Create an account (a few per client an hour, into positions open for self-registration)",
       description:
-        "Public. The new account's address is unverified: an email_verification email goes to it (see POST /users/email-verification). 403 registration_closed when the company setting registration is invite_only (checked first, before anything is hashed); 403 when the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).",
+        "Public. The new account's address is unverified: an email_verification email goes to it (see POST /users/email-verification). 403 registration_closed when the company setting registration is invite_only (checked first, before anything is hashed, and again when the account is inserted); 403 when the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).",
       ...access("public"),
       request: { body: body(Register) },
       responses: { 201: json(User, "Registered"), ...problems(403, 409, 422, 429) },
@@ -116,7 +116,12 @@ export const sessions = createRouter()
         const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
         if (!fingerprint) throw invalidLogin();
         const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
-        const challenge = await issueChallenge(settings, { userId, passwordFingerprint: fingerprint, deviceId });
+        const challenge = await issueChallenge(settings, {
+          userId,
+          passwordFingerprint: fingerprint,
+          deviceId,
+          turnstile: turnstile === true,
+        });
         throw new ApiError(
           "otp_required",
           "Send a code from your authenticator app (or a recovery code) with this challenge to POST /users/login/otp within 5 minutes.",

@@ -37,7 +37,8 @@ export const company = createRouter()
       description:
         "Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. " +
         "holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar; 409 period_locked when the old and new calendars " +
-        "differ on a date, from the account start of someone without their own, that lies before the payroll lock or in their submitted or approved weeks).",
+        "differ on a date, from the account start of someone without their own, that lies before the payroll lock or in their submitted or approved weeks). " +
+        "registration and require_2fa change from a signed-in session only: with an API token (even admin) 403 insufficient_scope.",
       ...access({ scope: "admin", role: "superuser" }),
       request: { headers: IdempotencyHeader, body: body(UpdateSettings) },
       responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 409, 422) },

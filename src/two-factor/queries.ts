@@ -39,13 +39,15 @@ export interface SecondFactor {
  * Reserves a guess (or raises 429) under the same throttle as passwords, then reads what a code
  * is checked against. `client`/`device` are the sign-in's, under their own names ("otp:…"), so
  * code guesses and password guesses of one client are counted apart while the account's budget
- * for unknown clients is shared.
+ * for unknown clients is shared. `turnstile`: the challenge says the password step passed
+ * Turnstile (signed into it, src/auth/jwt.ts), which lets it on past a spent account budget.
  */
 export function beginCode(
   db: Db,
   userId: number,
   client: string,
   device: { id: string; userId: number; fingerprint: string } | undefined,
+  turnstile: boolean,
 ) {
   const query = sql<SecondFactor>`
     SELECT a.attempt::text AS attempt, u.is_active, password_fingerprint(u.password_hash) AS fingerprint,
@@ -53,7 +55,7 @@ export function beginCode(
     FROM app_user u
     CROSS JOIN LATERAL (SELECT auth_attempt_begin(u.email, ${`otp:${client}`}, ${device ? `otp-device:${device.id}` : null},
                                                   ${device?.userId ?? null}::int, ${device?.fingerprint ?? null},
-                                                  NULL::boolean) AS attempt) a
+                                                  ${turnstile ? true : null}::boolean) AS attempt) a
     LEFT JOIN user_totp t ON t.user_fk = u.id AND t.confirmed_at IS NOT NULL
     WHERE u.id = ${userId}::int`;
   return { compile: () => query.compile(db) };

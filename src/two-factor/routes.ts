@@ -7,7 +7,7 @@ import { getCookie } from "hono/cookie";
 import { unauthorized, verifyChallenge, verifyDeviceToken } from "../auth/jwt";
 import { access } from "../auth/middleware";
 import { DUMMY_HASH, verifyPassword } from "../auth/password";
-import { DEVICE_COOKIE, signIn } from "../auth/sign-in";
+import { DEVICE_COOKIE, refuseCrossSite, signIn } from "../auth/sign-in";
 import { attemptSucceeded, clientKey } from "../auth/throttle";
 import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
@@ -151,15 +151,17 @@ export const twoFactor = createRouter()
       tags,
       summary: "Second step of a two-factor sign-in: the challenge and a code (or a recovery code)",
       description:
-        "Public. The challenge is POST /users/login's (401 otp_required), valid 5 minutes. Answers as a sign-in does (tokens, auth_cookie, device token). 401 otp_failed when the code is wrong, from a step already used (a code works once), or the recovery code is used; 401 otp_challenge_invalid for a forged, expired or outdated challenge (the password changed). Guesses are throttled like passwords, per account and per client (429). Two round trips.",
+        "Public. The challenge is POST /users/login's (401 otp_required), valid 5 minutes. Answers as a sign-in does (tokens, auth_cookie, device token). 401 otp_failed when the code is wrong, from a step already used (a code works once), or the recovery code is used; 401 otp_challenge_invalid for a forged, expired or outdated challenge (the password changed). Guesses are throttled like passwords, per account and per client (429). Two round trips. A browser must send it from an allowed Origin (403 csrf_rejected), as the password step.",
       ...access("public"),
       request: { body: body(LoginOtpBody) },
       responses: {
         200: json(TokenPair, "Signed in; also sets auth_cookie and device_cookie"),
-        ...problems(401, 422, 429, 503),
+        ...problems(401, 403, 422, 429, 503),
       },
     }),
     async (c) => {
+      // Login CSRF: this step sets auth_cookie as the password step does, so it refuses alike.
+      refuseCrossSite(c);
       const settings = c.get("config");
       requireKey(settings);
       const { challenge, code, recovery_code, device_token } = c.req.valid("json");
@@ -173,7 +175,7 @@ export const twoFactor = createRouter()
           : undefined;
       const { db } = c.get("database");
       // Round trip 1: reserve the guess in the database (429 when a budget is spent), read the secret.
-      const [[found]] = await anonymous(c, [q.beginCode(db, userId, await clientKey(c), trusted)]);
+      const [[found]] = await anonymous(c, [q.beginCode(db, userId, await clientKey(c), trusted, claims.turnstile)]);
       if (found?.is_active !== true || found.fingerprint !== claims.passwordFingerprint) throw badChallenge();
       if (found.secret_encrypted === null) throw failed();
       let step: number | null = null;

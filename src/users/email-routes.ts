@@ -55,7 +55,7 @@ export const emailRoutes = createRouter()
       tags,
       summary: "Change your email address: confirmed from the new address, noticed at the old one",
       description:
-        "Needs current_password (403 wrong_password; wrong guesses are throttled like sign-ins, 429). Emails a link to the new address (/confirm-email of the front end, 24 hours) and a notice to the old one; the address changes only when the link is confirmed (POST /users/email-verification). 409 email_taken when the address has an account; 422 when it is yours already.",
+        "Needs current_password (403 wrong_password; wrong guesses are throttled like sign-ins, 429). Emails a link to the new address (/confirm-email of the front end, 24 hours) and a notice to the old one; the address changes only when the link is confirmed (POST /users/email-verification). 409 email_taken when the address has an account; 422 when it is yours already; 429 rate_limited for a second request within a minute (as the verification link).",
       ...access({ scope: null }),
       request: { body: body(ChangeEmail) },
       responses: { 202: json(ChangeStarted, "The emails are queued"), ...problems(401, 403, 409, 422, 429) },

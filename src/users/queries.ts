@@ -14,11 +14,13 @@ export function insertUser(
 ) {
   // A taken email inserts nothing (the route answers 409) and queues nothing, instead of failing
   // the batch. A taken username fails it (app_user_username_key, 409 too); the attempt counted in
-  // the round trip before. The verification link is issued for the inserted row only.
+  // the round trip before. The verification link is issued for the inserted row only. The policy is
+  // asked again here (403 registration_closed, 0042): invite_only may have committed while hashing.
   const query = sql<{ body: User; verification: unknown }>`
     WITH u AS (
       INSERT INTO app_user (email, username, position_fk, password_hash)
-      VALUES (${values.email}, ${values.username}, ${values.position_fk}::int, ${values.password_hash})
+      SELECT ${values.email}, ${values.username}, ${values.position_fk}::int, ${values.password_hash}
+      WHERE registration_still_open()
       ON CONFLICT (lower(email)) DO NOTHING
       RETURNING *)
     SELECT user_json(u) AS body, email_verification_issue(u.id, ${verification.hash}, ${verification.token}) AS verification

@@ -70,6 +70,10 @@ describe("time log limits", () => {
       max_daily_hours: null,
       min_rest_hours: null,
       break_deduction: "none",
+      registration: "open",
+      require_2fa: false,
+      reminder_timer_hours: 10,
+      reminder_submit_time: "12:00",
     });
     await expectProblem(
       await call("PATCH", "/settings", { token: alice.token, body: { timelog_max_seconds: 3600 } }),

@@ -151,7 +151,8 @@ describe("password reset", () => {
     await login(judy.email, judy.password);
     const [row] = await seedSql("SELECT password_hash FROM app_user WHERE id = $1", [judy.id]);
     expect(String(row?.password_hash)).toMatch(/^pbkdf2_sha256\$100000\$/);
-    expect((await emailsTo(judy.email)).map((e) => e.template)).toEqual(["password_reset"]);
+    // The sign-up's verification email, the reset's; no password_changed notice.
+    expect((await emailsTo(judy.email)).map((e) => e.template)).toEqual(["email_verification", "password_reset"]);
     expect((await confirm(token ?? "")).status).toBe(204);
   });
 

@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account (a few per client an hour, into positions open for self-registration)
-         * @description Public. The new account's address is unverified: an email_verification email goes to it (see POST /users/email-verification). 403 registration_closed when the company setting registration is invite_only (checked first, before anything is hashed); 403 when the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).
+         * @description Public. The new account's address is unverified: an email_verification email goes to it (see POST /users/email-verification). 403 registration_closed when the company setting registration is invite_only (checked first, before anything is hashed, and again when the account is inserted); 403 when the position is not open for self-registration; 409 when the email (email_taken) or the username, regardless of case (username_taken), is taken; 429 when this client has created too many accounts in the last hour (checked before the password is hashed).
          */
         post: operations["postUsersRegister"];
         delete?: never;
@@ -327,7 +327,7 @@ export interface paths {
         put?: never;
         /**
          * Change your email address: confirmed from the new address, noticed at the old one
-         * @description Needs current_password (403 wrong_password; wrong guesses are throttled like sign-ins, 429). Emails a link to the new address (/confirm-email of the front end, 24 hours) and a notice to the old one; the address changes only when the link is confirmed (POST /users/email-verification). 409 email_taken when the address has an account; 422 when it is yours already.
+         * @description Needs current_password (403 wrong_password; wrong guesses are throttled like sign-ins, 429). Emails a link to the new address (/confirm-email of the front end, 24 hours) and a notice to the old one; the address changes only when the link is confirmed (POST /users/email-verification). 409 email_taken when the address has an account; 422 when it is yours already; 429 rate_limited for a second request within a minute (as the verification link).
          */
         post: operations["postUsersMeEmail"];
         delete?: never;
@@ -1335,7 +1335,7 @@ export interface paths {
         head?: never;
         /**
          * Change the limits (superusers); existing logs are not rewritten
-         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar; 409 period_locked when the old and new calendars differ on a date, from the account start of someone without their own, that lies before the payroll lock or in their submitted or approved weeks).
+         * @description Superusers only (403). Send only the fields to change; the limits hold for logs created or changed from now on. holiday_calendar_fk names the public holidays of everyone without their own (422 unknown_holiday_calendar when there is no such calendar; 409 period_locked when the old and new calendars differ on a date, from the account start of someone without their own, that lies before the payroll lock or in their submitted or approved weeks). registration and require_2fa change from a signed-in session only: with an API token (even admin) 403 insufficient_scope.
          */
         patch: operations["patchSettings"];
         trace?: never;
@@ -1971,7 +1971,7 @@ export interface paths {
         put?: never;
         /**
          * Second step of a two-factor sign-in: the challenge and a code (or a recovery code)
-         * @description Public. The challenge is POST /users/login's (401 otp_required), valid 5 minutes. Answers as a sign-in does (tokens, auth_cookie, device token). 401 otp_failed when the code is wrong, from a step already used (a code works once), or the recovery code is used; 401 otp_challenge_invalid for a forged, expired or outdated challenge (the password changed). Guesses are throttled like passwords, per account and per client (429). Two round trips.
+         * @description Public. The challenge is POST /users/login's (401 otp_required), valid 5 minutes. Answers as a sign-in does (tokens, auth_cookie, device token). 401 otp_failed when the code is wrong, from a step already used (a code works once), or the recovery code is used; 401 otp_challenge_invalid for a forged, expired or outdated challenge (the password changed). Guesses are throttled like passwords, per account and per client (429). Two round trips. A browser must send it from an allowed Origin (403 csrf_rejected), as the password step.
          */
         post: operations["postUsersLoginOtp"];
         delete?: never;
@@ -22163,6 +22163,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
                 };
             };
             /** @description Problem (422) */
