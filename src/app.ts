@@ -48,6 +48,7 @@ import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
 // Two-factor sign-in (issue 23 §4, h-otp)
+import { twoFactorReset } from "./two-factor/reset-routes";
 import { twoFactor } from "./two-factor/routes";
 import { emailRoutes } from "./users/email-routes";
 import { passwordReset } from "./users/password-reset-routes";
@@ -202,6 +203,7 @@ app.route("/users", timeAccount);
 app.route("/users", notifications);
 // Two-factor sign-in (issue 23 §4, h-otp): /users/me/totp and /users/login/otp
 app.route("/users", twoFactor);
+app.route("/users", twoFactorReset);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

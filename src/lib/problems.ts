@@ -108,6 +108,7 @@ export const PROBLEMS = {
   two_factor_enabled: [409, "Two-factor sign-in is already enabled"],
   two_factor_not_pending: [409, "No two-factor enrolment waits for confirmation"],
   two_factor_not_enabled: [409, "Two-factor sign-in is not enabled"],
+  own_two_factor: [403, "Turn your own two-factor sign-in off with DELETE /users/me/totp"],
   otp_invalid: [422, "The code is wrong or already used"],
   two_factor_unavailable: [503, "Two-factor sign-in is not set up on this server"],
   // 429: wait

@@ -79,3 +79,8 @@ export function useForSignIn(db: Db, userId: number, step: number | null, recove
 export function disable(db: Db, userId: number, step: number | null, recoveryHash: string | null) {
   return db.selectNoFrom(sql<null>`totp_disable(${userId}::int, ${step}::bigint, ${recoveryHash})`.as("disabled"));
 }
+
+/** A superuser's reset of someone's second factor: 'reset', or null when there is no such person. */
+export function reset(db: Db, actorId: number, userId: number) {
+  return db.selectNoFrom(sql<string | null>`totp_reset(${actorId}::int, ${userId}::int)`.as("reset"));
+}
