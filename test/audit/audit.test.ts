@@ -105,7 +105,9 @@ describe("audit trail", () => {
       /append-only/,
     );
     await expect(seedSql("DELETE FROM audit_event WHERE id = $1", [event?.id])).rejects.toThrow(/append-only/);
-    await expect(seedSql("TRUNCATE audit_event")).rejects.toThrow(/append-only/);
+    // CASCADE: audit_redaction (0043) refers to the events, and a plain TRUNCATE stops at that
+    // foreign key before the trail's own guard is asked; with CASCADE the guard must refuse it.
+    await expect(seedSql("TRUNCATE audit_event CASCADE")).rejects.toThrow(/append-only/);
 
     // Someone with the database's owner rights switches the guard off and rewrites history.
     await seedSql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only");
