@@ -4,6 +4,7 @@
 // (email_record): a pass costs two round trips however many emails it sends.
 import type { Config } from "../config";
 import { type Db, single } from "../db/client";
+import { type NoteKeys, noteAfterTick, noteQueued, tickHasWork } from "../webhooks/signal";
 import { send } from "./providers";
 import type { TemplateContext } from "./template";
 import { templates } from "./templates";
@@ -104,16 +105,12 @@ export async function deliverEmailsSoon(database: Db, settings: Config, binding:
   }
 }
 
-// The Cron Trigger reads a KV note, not the database, as src/webhooks/signal.ts does: a write that
-// queued emails notes that delivery is due; an idle tick makes no round trip. Once an hour a tick
-// looks anyway (a retry's backoff, a lost note) and prunes old rows.
-const DUE = "emails:due";
-const CHECKED = "emails:checked";
-const RECOVERY_MS = 60 * 60 * 1000;
+// The Cron Trigger reads a KV note, not the database, as webhooks do (src/webhooks/signal.ts, with
+// keys of its own): a write that queued emails notes that delivery is due; an idle tick makes no
+// round trip. Once an hour a tick looks anyway (a retry's backoff, a lost note) and prunes old rows.
+const NOTES: NoteKeys = { due: "emails:due", checked: "emails:checked" };
 
-export async function noteEmailsQueued(kv: KVNamespace | undefined): Promise<void> {
-  await kv?.put(DUE, new Date().toISOString());
-}
+export const noteEmailsQueued = (kv: KVNamespace | undefined) => noteQueued(kv, NOTES);
 
 const NEXT_DUE = `SELECT email_prune() IS NULL AS pruned,
   (SELECT api_time(min(next_attempt_at)) FROM email_outbox WHERE status = 'pending') AS next_due`;
@@ -122,27 +119,13 @@ const NEXT_DUE = `SELECT email_prune() IS NULL AS pruned,
 export async function emailTick(database: Db, settings: Config, kv?: KVNamespace, binding?: SendEmail) {
   try {
     const now = Date.now();
-    let seen: string | null = null;
-    if (kv) {
-      const [due, checked] = await Promise.all([kv.get(DUE), kv.get(CHECKED)]);
-      seen = due;
-      const isDue = due !== null && Date.parse(due) <= now;
-      if (!isDue && checked !== null && now - Date.parse(checked) < RECOVERY_MS) return;
-    }
+    const { work, seen } = await tickHasWork(kv, now, NOTES);
+    if (!work) return;
     await deliverEmails(database, settings, binding, 40_000);
     deliveryRoundTrips.count += 1;
     const [row] = await single<{ next_due: string | null }>(database, NEXT_DUE, []);
-    if (!kv) return;
     // The note becomes the earliest pending retry, unless a write noted newer work during the tick.
-    const next = row?.next_due ?? null;
-    const current = await kv.get(DUE);
-    if (current === seen || current === null) {
-      if (next === null) await kv.delete(DUE);
-      else await kv.put(DUE, next);
-    } else if (next !== null && Date.parse(next) < Date.parse(current)) {
-      await kv.put(DUE, next);
-    }
-    await kv.put(CHECKED, new Date(now).toISOString());
+    await noteAfterTick(kv, seen, row?.next_due ?? null, now, NOTES);
   } catch (err) {
     console.error("scheduled email work", err instanceof Error ? err.message : "failed");
   }

@@ -4,22 +4,26 @@
 // and Neon's compute can suspend. Once an hour (RECOVERY_MS) a tick checks the database anyway and
 // prunes: KV is eventually consistent, and a note written while a drain finished may be lost.
 
-const DUE = "webhooks:due";
-const CHECKED = "webhooks:checked";
+/** The two keys of one kind of work's note (the email outbox keeps its own: src/email/dispatch.ts). */
+export interface NoteKeys {
+  due: string;
+  checked: string;
+}
+const WEBHOOKS: NoteKeys = { due: "webhooks:due", checked: "webhooks:checked" };
 export const RECOVERY_MS = 60 * 60 * 1000;
 
 /** A write queued events: they are due now. */
-export async function noteQueued(kv: KVNamespace | undefined): Promise<void> {
-  await kv?.put(DUE, new Date().toISOString());
+export async function noteQueued(kv: KVNamespace | undefined, keys = WEBHOOKS): Promise<void> {
+  await kv?.put(keys.due, new Date().toISOString());
 }
 
 /**
  * Whether this tick has anything to do — a note that is due, or the hourly recovery check — and
  * the note it saw. Without the binding (the bench's plain workerd) every tick works, as before.
  */
-export async function tickHasWork(kv: KVNamespace | undefined, now = Date.now()) {
+export async function tickHasWork(kv: KVNamespace | undefined, now = Date.now(), keys = WEBHOOKS) {
   if (!kv) return { work: true, seen: null };
-  const [seen, checked] = await Promise.all([kv.get(DUE), kv.get(CHECKED)]);
+  const [seen, checked] = await Promise.all([kv.get(keys.due), kv.get(keys.checked)]);
   const due = seen !== null && Date.parse(seen) <= now;
   return { work: due || checked === null || now - Date.parse(checked) >= RECOVERY_MS, seen };
 }
@@ -34,14 +38,15 @@ export async function noteAfterTick(
   seen: string | null,
   nextDue: string | null,
   now = Date.now(),
+  keys = WEBHOOKS,
 ) {
   if (!kv) return;
-  const current = await kv.get(DUE);
+  const current = await kv.get(keys.due);
   if (current === seen || current === null) {
-    if (nextDue === null) await kv.delete(DUE);
-    else await kv.put(DUE, nextDue);
+    if (nextDue === null) await kv.delete(keys.due);
+    else await kv.put(keys.due, nextDue);
   } else if (nextDue !== null && Date.parse(nextDue) < Date.parse(current)) {
-    await kv.put(DUE, nextDue);
+    await kv.put(keys.due, nextDue);
   }
-  await kv.put(CHECKED, new Date(now).toISOString());
+  await kv.put(keys.checked, new Date(now).toISOString());
 }
