@@ -1293,6 +1293,14 @@ AS $function$
   SELECT jsonb_build_object('user_fk', l.user_fk, 'type_fk', l.type_fk, 'year', l.year, 'days', l.days)
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.api_etag(j jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  SELECT '"' || md5(j::text) || '"'
+$function$
+;
 CREATE OR REPLACE FUNCTION public.api_time(t timestamp with time zone)
  RETURNS text
  LANGUAGE sql
