@@ -44,6 +44,8 @@ import { tagRoutes } from "./tags/routes";
 import { tasks } from "./tasks/routes";
 import { teams } from "./teams/routes";
 import { timeAccount } from "./time-account/routes";
+// Offline writes (issue 24 §2, h-offline)
+import { batch as timelogBatch } from "./timelog/batch";
 import { timelog } from "./timelog/routes";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
@@ -176,6 +178,7 @@ app.route("/projects", tasks);
 app.route("/tags", tagRoutes);
 app.route("/rates", rates);
 app.route("/timelog", sync);
+app.route("/timelog", timelogBatch); // Offline writes (issue 24 §2, h-offline)
 app.route("/timelog", timelog);
 app.route("/timelog", history);
 app.route("/teams", teams);

@@ -153,7 +153,8 @@ CREATE TABLE company_settings (
   registration text NOT NULL DEFAULT 'open'::text,
   require_2fa boolean NOT NULL DEFAULT false,
   reminder_timer_hours numeric(4,2) NOT NULL DEFAULT 10,
-  reminder_submit_time time(0) without time zone NOT NULL DEFAULT '12:00:00'::time without time zone
+  reminder_submit_time time(0) without time zone NOT NULL DEFAULT '12:00:00'::time without time zone,
+  offline_window_hours integer NOT NULL DEFAULT 24
 );
 CREATE TABLE email_outbox (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -317,7 +318,9 @@ CREATE TABLE timelog (
   changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
   task_fk integer,
   tag_ids integer[] NOT NULL DEFAULT '{}'::integer[],
-  billable boolean
+  billable boolean,
+  client_id uuid,
+  source text NOT NULL DEFAULT 'online'::text
 );
 CREATE TABLE timelog_lock_change (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -329,7 +332,8 @@ CREATE TABLE timelog_tombstone (
   id integer NOT NULL,
   user_fk integer NOT NULL,
   deleted_at timestamp(3) with time zone NOT NULL DEFAULT now(),
-  changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+  changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  client_id uuid
 );
 CREATE TABLE timesheet (
   user_fk integer NOT NULL,
@@ -553,6 +557,8 @@ ALTER TABLE company_settings ADD CONSTRAINT company_settings_id_not_null NOT NUL
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_max_daily_hours CHECK (((max_daily_hours > (0)::numeric) AND (max_daily_hours <= (24)::numeric)));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_max_seconds_range CHECK (((timelog_max_seconds >= 60) AND (timelog_max_seconds <= 2678400)));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_min_rest_hours CHECK (((min_rest_hours > (0)::numeric) AND (min_rest_hours <= (24)::numeric)));
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_offline_window_hours_not_null NOT NULL offline_window_hours;
+ALTER TABLE company_settings ADD CONSTRAINT company_settings_offline_window_range CHECK (((offline_window_hours >= 0) AND (offline_window_hours <= 168)));
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_one_row CHECK (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_pkey PRIMARY KEY (id);
 ALTER TABLE company_settings ADD CONSTRAINT company_settings_registration CHECK ((registration = ANY (ARRAY['open'::text, 'invite_only'::text])));
@@ -734,6 +740,8 @@ ALTER TABLE timelog ADD CONSTRAINT timelog_note_length CHECK ((char_length(note)
 ALTER TABLE timelog ADD CONSTRAINT timelog_pkey PRIMARY KEY (id);
 ALTER TABLE timelog ADD CONSTRAINT timelog_project_fk_fkey FOREIGN KEY (project_fk) REFERENCES project(id) ON DELETE RESTRICT;
 ALTER TABLE timelog ADD CONSTRAINT timelog_project_fk_not_null NOT NULL project_fk;
+ALTER TABLE timelog ADD CONSTRAINT timelog_source_known CHECK ((source = ANY (ARRAY['online'::text, 'offline'::text])));
+ALTER TABLE timelog ADD CONSTRAINT timelog_source_not_null NOT NULL source;
 ALTER TABLE timelog ADD CONSTRAINT timelog_start_time_not_null NOT NULL start_time;
 ALTER TABLE timelog ADD CONSTRAINT timelog_tag_ids_not_null NOT NULL tag_ids;
 ALTER TABLE timelog ADD CONSTRAINT timelog_tags_limit CHECK ((cardinality(tag_ids) <= 20));
@@ -861,12 +869,14 @@ CREATE INDEX time_adjustment_user_day ON public.time_adjustment USING btree (use
 CREATE INDEX timelog_by_project ON public.timelog USING btree (project_fk, start_time);
 CREATE INDEX timelog_by_user_start ON public.timelog USING btree (user_fk, start_time DESC, id DESC);
 CREATE INDEX timelog_changes ON public.timelog USING btree (changed_xid, id);
+CREATE UNIQUE INDEX timelog_client_id ON public.timelog USING btree (user_fk, client_id) WHERE (client_id IS NOT NULL);
 CREATE UNIQUE INDEX timelog_one_open_per_user ON public.timelog USING btree (user_fk) WHERE (end_time IS NULL);
 CREATE INDEX timelog_span ON public.timelog USING gist (tstzrange(start_time, end_time, '[)'::text));
 CREATE INDEX timelog_tags ON public.timelog USING gin (tag_ids) WHERE (tag_ids <> '{}'::integer[]);
 CREATE INDEX timelog_task ON public.timelog USING btree (task_fk) WHERE (task_fk IS NOT NULL);
 CREATE INDEX timelog_lock_change_by_xid ON public.timelog_lock_change USING btree (changed_xid);
 CREATE INDEX timelog_tombstone_changes ON public.timelog_tombstone USING btree (changed_xid, id);
+CREATE INDEX timelog_tombstone_client_id ON public.timelog_tombstone USING btree (user_fk, client_id) WHERE (client_id IS NOT NULL);
 CREATE INDEX timesheet_locks ON public.timesheet USING gist (user_fk, span) WHERE (status = ANY (ARRAY['submitted'::text, 'approved'::text]));
 CREATE INDEX webhook_delivery_by_event ON public.webhook_delivery USING btree (event_fk);
 CREATE INDEX webhook_delivery_queue ON public.webhook_delivery USING btree (endpoint_fk, id) WHERE (status = 'pending'::text);
@@ -2162,7 +2172,8 @@ AS $function$
     'break_deduction', s.break_deduction,
     'registration', s.registration, 'require_2fa', s.require_2fa,
     'reminder_timer_hours', s.reminder_timer_hours::float8,
-    'reminder_submit_time', to_char(s.reminder_submit_time, 'HH24:MI'))
+    'reminder_submit_time', to_char(s.reminder_submit_time, 'HH24:MI'),
+    'offline_window_hours', s.offline_window_hours)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.company_settings_token_guard()
@@ -3538,7 +3549,7 @@ CREATE OR REPLACE FUNCTION public.timelog_after_delete()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO timelog_tombstone (id, user_fk) VALUES (OLD.id, OLD.user_fk);
+  INSERT INTO timelog_tombstone (id, user_fk, client_id) VALUES (OLD.id, OLD.user_fk, OLD.client_id);
   RETURN OLD;
 END
 $function$
@@ -3561,6 +3572,85 @@ BEGIN
       reason->>'week', reason->>'timesheet_status'
       USING ERRCODE = 'TL409', HINT = 'period_locked', DETAIL = reason::text;
   END IF;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.timelog_batch(p_actor integer, p_ops jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  op jsonb;
+  answer jsonb;
+  answers jsonb := '[]';
+  e_code text;
+  e_constraint text;
+  e_message text;
+  e_detail text;
+  e_hint text;
+BEGIN
+  FOR op IN SELECT value FROM jsonb_array_elements(p_ops) WITH ORDINALITY ORDER BY ordinality LOOP
+    BEGIN
+      answer := timelog_batch_op(p_actor, op);
+    EXCEPTION WHEN SQLSTATE 'TL000' OR integrity_constraint_violation OR data_exception THEN
+      GET STACKED DIAGNOSTICS e_code = RETURNED_SQLSTATE, e_constraint = CONSTRAINT_NAME,
+        e_message = MESSAGE_TEXT, e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+      answer := jsonb_build_object('error', jsonb_build_object('code', e_code, 'constraint', nullif(e_constraint, ''),
+        'message', e_message, 'detail', nullif(e_detail, ''), 'hint', nullif(e_hint, '')));
+    END;
+    answers := answers || jsonb_build_array(answer);
+  END LOOP;
+  RETURN answers;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.timelog_batch_op(p_actor integer, op jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  t timelog;
+  gone timelog_tombstone;
+BEGIN
+  IF op ->> 'op' = 'create' THEN
+    RETURN timelog_create(p_actor, op - 'op');
+  END IF;
+  IF op ? 'id' THEN
+    SELECT * INTO t FROM timelog WHERE id = (op ->> 'id')::int AND may_act_for(p_actor, user_fk) FOR UPDATE;
+  ELSE
+    SELECT * INTO t FROM timelog WHERE user_fk = p_actor AND client_id = (op ->> 'client_id')::uuid FOR UPDATE;
+  END IF;
+  IF NOT FOUND THEN
+    SELECT * INTO gone FROM timelog_tombstone d
+    WHERE CASE WHEN op ? 'id' THEN d.id = (op ->> 'id')::int AND may_act_for(p_actor, d.user_fk)
+               ELSE d.user_fk = p_actor AND d.client_id = (op ->> 'client_id')::uuid END
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'This time log was deleted.' USING ERRCODE = 'TL410', HINT = 'gone',
+        DETAIL = json_build_object('id', gone.id, 'deleted_at', api_time(gone.deleted_at))::text;
+    END IF;
+    RAISE EXCEPTION 'No such time log.' USING ERRCODE = 'TL404', HINT = 'not_found';
+  END IF;
+  IF op ? 'if_match' AND api_etag(timelog_json(t)) IS DISTINCT FROM op ->> 'if_match' THEN
+    RAISE EXCEPTION 'The time log changed since the version you sent (if_match).'
+      USING ERRCODE = 'TL409', HINT = 'version_conflict',
+            DETAIL = jsonb_build_object('current', timelog_json(t), 'etag', api_etag(timelog_json(t)))::text;
+  END IF;
+  IF op ->> 'op' = 'delete' THEN
+    DELETE FROM timelog WHERE id = t.id;
+    RETURN jsonb_build_object('status', 204, 'body', NULL);
+  END IF;
+  UPDATE timelog SET
+    project_fk = CASE WHEN op ? 'project_fk' THEN (op ->> 'project_fk')::int ELSE project_fk END,
+    start_time = CASE WHEN op ? 'start_time' THEN (op ->> 'start_time')::timestamptz ELSE start_time END,
+    end_time = CASE WHEN op ? 'end_time' THEN (op ->> 'end_time')::timestamptz ELSE end_time END,
+    note = CASE WHEN op ? 'note' THEN op ->> 'note' ELSE note END,
+    task_fk = CASE WHEN op ? 'task_fk' THEN (op ->> 'task_fk')::int ELSE task_fk END,
+    tag_ids = CASE WHEN op ? 'tags' THEN timelog_tag_array(op -> 'tags') ELSE tag_ids END,
+    billable = CASE WHEN op ? 'billable' THEN (op ->> 'billable')::boolean ELSE billable END
+  WHERE id = t.id
+  RETURNING * INTO t;
+  RETURN jsonb_build_object('status', 200, 'body', timelog_json(t));
 END
 $function$
 ;
@@ -3631,6 +3721,42 @@ CREATE OR REPLACE FUNCTION public.timelog_clock_skew()
  IMMUTABLE
 AS $function$ SELECT interval '2 minutes' $function$
 ;
+CREATE OR REPLACE FUNCTION public.timelog_create(p_user integer, p jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  cid uuid := (p ->> 'client_id')::uuid;
+  t timelog;
+  gone timelog_tombstone;
+BEGIN
+  IF cid IS NOT NULL THEN
+    -- The person's write lock, in the lock guard's order: a replay racing its original waits
+    -- for it, then (a new snapshot per statement) finds its log instead of an overlap.
+    PERFORM pg_advisory_xact_lock_shared(7012, 0);
+    PERFORM pg_advisory_xact_lock(7011, p_user);
+    SELECT * INTO t FROM timelog WHERE user_fk = p_user AND client_id = cid;
+    IF FOUND THEN
+      RETURN jsonb_build_object('status', 200, 'body', timelog_json(t));
+    END IF;
+    SELECT * INTO gone FROM timelog_tombstone WHERE user_fk = p_user AND client_id = cid LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'The time log created with this client_id was deleted.'
+        USING ERRCODE = 'TL410', HINT = 'gone',
+              DETAIL = json_build_object('id', gone.id, 'deleted_at', api_time(gone.deleted_at))::text;
+    END IF;
+  END IF;
+  INSERT INTO timelog (user_fk, project_fk, note, start_time, end_time, task_fk, tag_ids, billable, client_id, source)
+  VALUES (p_user, (p ->> 'project_fk')::int, p ->> 'note',
+          CASE WHEN p ? 'at' THEN timelog_offline_at((p ->> 'at')::timestamptz)
+               ELSE coalesce((p ->> 'start_time')::timestamptz, now()) END,
+          (p ->> 'end_time')::timestamptz, (p ->> 'task_fk')::int, timelog_tag_array(p -> 'tags'),
+          (p ->> 'billable')::boolean, cid, CASE WHEN p ? 'at' THEN 'offline' ELSE 'online' END)
+  RETURNING * INTO t;
+  RETURN jsonb_build_object('status', 201, 'body', timelog_json(t));
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.timelog_json(t timelog)
  RETURNS jsonb
  LANGUAGE sql
@@ -3648,7 +3774,8 @@ AS $function$
     'id', t.id, 'user_fk', t.user_fk, 'project_fk', t.project_fk, 'task_fk', t.task_fk,
     'start_time', api_time(t.start_time), 'end_time', api_time(t.end_time), 'note', t.note,
     'tags', to_jsonb(t.tag_ids), 'billable', t.billable,
-    'created_at', api_time(t.created_at), 'updated_at', api_time(t.updated_at), 'locked', p_locked)
+    'created_at', api_time(t.created_at), 'updated_at', api_time(t.updated_at), 'locked', p_locked,
+    'client_id', t.client_id, 'source', t.source)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.timelog_lock_changed(p_user integer, p_span tstzrange)
@@ -3699,6 +3826,36 @@ CREATE OR REPLACE FUNCTION public.timelog_locked(t timelog)
  STABLE
 AS $function$
   SELECT timelog_lock_reason(t.user_fk, t.start_time, t.end_time) IS NOT NULL
+$function$
+;
+CREATE OR REPLACE FUNCTION public.timelog_offline_at(p_at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+  hours integer := (SELECT offline_window_hours FROM company_settings);
+BEGIN
+  IF p_at > now() + timelog_clock_skew() THEN
+    RAISE EXCEPTION 'at is more than 2 minutes ahead of the server''s clock (%).', api_time(now())
+      USING ERRCODE = 'TL422', HINT = 'at_in_future',
+            DETAIL = json_build_object('server_time', api_time(now()), 'max_ahead_seconds', 120)::text;
+  END IF;
+  IF p_at < now() - make_interval(hours => coalesce(hours, 24)) THEN
+    RAISE EXCEPTION 'at is older than the company''s offline window of % hours.', coalesce(hours, 24)
+      USING ERRCODE = 'TL422', HINT = 'at_too_old',
+            DETAIL = json_build_object('server_time', api_time(now()), 'offline_window_hours', coalesce(hours, 24))::text;
+  END IF;
+  RETURN p_at;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.timelog_tag_array(p jsonb)
+ RETURNS integer[]
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT coalesce((SELECT array_agg(e::int) FROM jsonb_array_elements_text(p) e), '{}')
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.timelog_tags_tasks()

@@ -56,6 +56,10 @@ export const CompanySettings = z
       .number()
       .openapi({ description: "a timer running longer than this is reminded (timer.forgotten)" }),
     reminder_submit_time: ReminderTime,
+    // Offline writes (issue 24 §2).
+    offline_window_hours: z.number().int().openapi({
+      description: "clock-in/out with `at` (the device's time) is accepted this many hours into the past",
+    }),
   })
   .openapi("CompanySettings");
 
@@ -87,6 +91,13 @@ export const UpdateSettings = z
     require_2fa: z.boolean().optional(),
     reminder_timer_hours: z.number().gt(0).max(168).multipleOf(0.25).optional(),
     reminder_submit_time: ReminderTime.optional(),
+    offline_window_hours: z
+      .number()
+      .int()
+      .min(0)
+      .max(168)
+      .optional()
+      .openapi({ description: "0: offline `at` must be within the 2 minutes of clock skew; at most a week" }),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" })
   .openapi("UpdateCompanySettings");

@@ -29,6 +29,8 @@ interface Opts {
   write?: boolean;
   /** Statements that run first and abort the batch when the caller may not go on (no results). */
   checks?: readonly Compilable<unknown>[];
+  /** The result's body is the whole answer, {status, body}: the database chose the status. */
+  answered?: boolean;
 }
 
 /** The login check and the queries, in one round trip. */
@@ -166,6 +168,22 @@ export async function write<T, S extends ContentfulStatusCode>(
   return c.json(res.body as JSONParsed<T>, status) as Json<T, S>;
 }
 
+/**
+ * A write whose result query decides the status too (its body is {status, body}): a create that
+ * finds the log its client_id already made answers 200 with it, a new one 201 (issue 24 §2).
+ */
+export async function writeAnswered<T, S extends 200 | 201>(
+  c: Context<AppEnv>,
+  writes: readonly Compilable<unknown>[],
+  result: Compilable<{ body: Stored<T> }>,
+  notFound: () => ApiError,
+): Promise<Json<T, S>> {
+  const res = await commit(c, writes, result, 0, { answered: true });
+  if (!res) throw notFound();
+  if (res.status === 201) locate(c, res.body);
+  return c.json(res.body as JSONParsed<T>, res.status as S) as Json<T, S>;
+}
+
 /** A write answered with 204 (its result query returns a row when it found what it removed). */
 export async function writeNoContent(
   c: Context<AppEnv>,
@@ -196,6 +214,7 @@ export async function commit<T>(
   if (key === undefined) {
     const { results } = await read(c, [...writes, result], { ...opts, write: true });
     const [row] = results.at(-1) as { body: T }[];
+    if (row && opts.answered) return row.body as Stored<T>;
     return row && { status, body: row.body };
   }
   if (!KEY.test(key))
@@ -206,11 +225,13 @@ export async function commit<T>(
   const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
   // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
   // with a row is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
+  // An answered result's body is already {status, body}.
+  const answer = opts.answered ? sql`r.body` : sql`jsonb_build_object('status', ${status}::int, 'body', r.body)`;
   const store = db
     // biome-ignore lint/suspicious/noExplicitAny: any query with a body column can be the CTE
     .with("r", () => result as any)
     .updateTable("idempotency_key")
-    .set({ response: sql`(SELECT jsonb_build_object('status', ${status}::int, 'body', r.body) FROM r LIMIT 1)` })
+    .set({ response: sql`(SELECT ${answer} FROM r LIMIT 1)` })
     .where("user_fk", "=", userId)
     .where("key", "=", key)
     .where(sql<boolean>`EXISTS (SELECT 1 FROM r)`)

@@ -58,6 +58,8 @@ export interface CompanySettingsTable {
   require_2fa: Generated<boolean>;
   reminder_timer_hours: ColumnType<string, number | undefined, number>;
   reminder_submit_time: ColumnType<string, string | undefined, string>;
+  // Offline writes (issue 24 §2, h-offline): migrations/0048
+  offline_window_hours: ColumnType<number, number | undefined, number>;
 }
 
 export interface Database {
@@ -456,11 +458,15 @@ export interface TimelogTable {
   task_fk: number | null;
   tag_ids: ColumnType<number[], number[] | undefined, number[]>;
   billable: boolean | null;
+  // Offline writes (issue 24 §2, h-offline): migrations/0048
+  client_id: string | null;
+  source: ColumnType<"online" | "offline", "online" | "offline" | undefined, "online" | "offline">;
 }
 
 export interface TimelogTombstoneTable {
   id: number;
   user_fk: number;
+  client_id: string | null;
   deleted_at: ColumnType<Date, never, never>;
   changed_xid: ColumnType<string, never, never>;
 }

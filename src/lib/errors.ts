@@ -25,17 +25,22 @@ export class ApiError extends Error {
   }
 }
 
-export function problem(c: Context, err: ApiError): Response {
-  const body = {
+/** The problem document itself (also an operation's answer inside POST /timelog/batch). */
+export function problemBody(c: Context, err: ApiError) {
+  return {
     type: `urn:timelog:problem:${err.code}`,
     title: err.title,
     status: err.status,
     detail: err.detail,
     code: err.code,
     instance: new URL(c.req.url).pathname,
-    request_id: c.get("requestId"),
+    request_id: c.get("requestId") as string,
     ...err.extra,
   };
+}
+
+export function problem(c: Context, err: ApiError): Response {
+  const body = problemBody(c, err);
   // RFC 6750: every 401 says how to authenticate, whoever refused (the signature check or the
   // database); error="invalid_token" only when a credential was sent (§3.1: none for a bare request).
   const challenge = err.status === 401 ? { "WWW-Authenticate": challengeFor(c) } : undefined;

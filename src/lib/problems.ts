@@ -111,6 +111,11 @@ export const PROBLEMS = {
   own_two_factor: [403, "Turn your own two-factor sign-in off with DELETE /users/me/totp"],
   otp_invalid: [422, "The code is wrong or already used"],
   two_factor_unavailable: [503, "Two-factor sign-in is not set up on this server"],
+  // Offline writes (issue 24 §2, h-offline)
+  version_conflict: [409, "The resource changed since the version you sent"],
+  gone: [410, "It existed and was deleted"],
+  at_too_old: [422, "at is older than the company's offline window"],
+  at_in_future: [422, "at is more than 2 minutes ahead of the server's clock"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

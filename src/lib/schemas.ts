@@ -36,6 +36,15 @@ export const Problem = z
       .optional()
       .openapi({ description: "insufficient_scope: what the route needs" }),
     timesheet_status: z.string().optional().openapi({ description: "the week's status when it refused" }),
+    // Offline writes (issue 24 §2, h-offline)
+    id: z.number().int().optional().openapi({ description: "gone: the id of the deleted time log" }),
+    deleted_at: z.string().optional().openapi({ format: "date-time", description: "gone: when it was deleted" }),
+    server_time: z
+      .string()
+      .optional()
+      .openapi({ format: "date-time", description: "at_too_old, at_in_future: the database's clock" }),
+    offline_window_hours: z.number().int().optional().openapi({ description: "at_too_old: the company's window" }),
+    max_ahead_seconds: z.number().int().optional().openapi({ description: "at_in_future: the allowed skew" }),
     // Two-factor sign-in (issue 23 §4, h-otp)
     challenge: z.string().optional().openapi({
       description: "otp_required: send it with a code to POST /users/login/otp within 5 minutes",

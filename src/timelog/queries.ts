@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import type { Stored } from "../db/request";
 import type { Database } from "../db/schema";
 import type { SwitchResult, Timelog } from "./schemas";
 
@@ -39,31 +40,42 @@ interface LogValues {
   billable?: boolean | null;
 }
 
-/** Clock in at the database's now(), or record a finished entry when both times are given. */
-export function insertLog(
-  db: Db,
-  userId: number,
-  v: LogValues & { project_fk: number; start_time?: string; end_time?: string },
-) {
+/**
+ * POST /timelog's create, the same SQL as the batch's: timelog_create() answers {status, body},
+ * 201 for a new log or 200 for the one this person created before with the same client_id.
+ */
+export const createLog = (db: Db, userId: number, input: Record<string, unknown>) =>
+  db.selectNoFrom(sql<Stored<Timelog>>`timelog_create(${userId}::int, ${JSON.stringify(input)}::jsonb)`.as("body"));
+
+/** A switch's start: at the database's now(), or at the device's `at` (checked by timelog_offline_at). */
+export function insertLog(db: Db, userId: number, v: LogValues & { project_fk: number; at?: string }) {
   return db
     .insertInto("timelog")
     .values({
       user_fk: userId,
       project_fk: v.project_fk,
       note: v.note ?? null,
-      start_time: v.start_time ?? sql<Date>`now()`,
-      end_time: v.end_time ?? null,
+      start_time: at(v.at),
       task_fk: v.task_fk ?? null,
       tag_ids: v.tags ?? [],
       billable: v.billable ?? null,
+      source: v.at === undefined ? "online" : "offline",
     })
     .returning(body);
 }
 
-export function closeOpenLog(db: Db, userId: number, endTime?: string) {
+/** A clock event's time: the database's now(), or a device's time inside the offline window. */
+const at = (time: string | undefined) =>
+  time === undefined ? sql<Date>`now()` : sql<Date>`timelog_offline_at(${time}::timestamptz)`;
+
+/** Stop the running timer: now, at a forgotten timer's end_time, or at the device's `at` (offline). */
+export function closeOpenLog(db: Db, userId: number, end: { end_time?: string; at?: string } = {}) {
   return db
     .updateTable("timelog")
-    .set({ end_time: endTime ?? sql<Date>`now()` })
+    .set({
+      end_time: end.end_time ?? at(end.at),
+      ...(end.at === undefined ? {} : { source: "offline" as const }),
+    })
     .where("user_fk", "=", userId)
     .where("end_time", "is", null)
     .returning(body);
@@ -74,8 +86,8 @@ export function closeOpenLog(db: Db, userId: number, endTime?: string) {
  * new log conflicts with it: switching to where you are is a 409, and of many identical
  * switches exactly one succeeds, whether they run one after another or at once.
  */
-export function closeOpenLogForSwitch(db: Db, userId: number, targetProject: number) {
-  return closeOpenLog(db, userId).where("project_fk", "!=", targetProject);
+export function closeOpenLogForSwitch(db: Db, userId: number, targetProject: number, atTime?: string) {
+  return closeOpenLog(db, userId, { at: atTime }).where("project_fk", "!=", targetProject);
 }
 
 /** A switch's response: the log this transaction started and the one it stopped (or null). */
@@ -192,3 +204,12 @@ export function changesSince(db: Db, userId: number, after: { xid: string; id: n
     ) c ON true`;
   return { compile: () => query.compile(db) };
 }
+
+/** What timelog_batch() answers per operation: {status, body}, or the refusal it caught. */
+export type BatchAnswer =
+  | { status: 200 | 201 | 204; body: Timelog | null; error?: undefined }
+  | { error: { code: string; constraint: string | null; message: string; detail: string | null; hint: string | null } };
+
+/** POST /timelog/batch: every operation in one statement, each in its own savepoint. */
+export const batchWrites = (db: Db, actorId: number, operations: readonly object[]) =>
+  db.selectNoFrom(sql<BatchAnswer[]>`timelog_batch(${actorId}::int, ${JSON.stringify(operations)}::jsonb)`.as("body"));

@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
-import { one, read, write, writeNoContent } from "../db/request";
+import { one, read, write, writeAnswered, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json, noContent } from "../lib/openapi";
 import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
@@ -42,19 +42,23 @@ export const timelog = createRouter()
       tags,
       summary: "Clock in now (or record a finished past entry with start_time and end_time)",
       description:
-        "Without start_time and end_time the log starts now and runs until closed (409 when one is already running); with both it is a finished entry. user_fk: someone you manage, or anyone for a superuser. Locked time is 409; the company's limits are 422.",
+        "Without start_time and end_time the log starts now (or at `at`, the device's time of a clock-in made offline) and runs until closed (409 when one is already running); with both it is a finished entry. user_fk: someone you manage, or anyone for a superuser. client_id makes the create idempotent without a header: the same client_id again answers 200 with the log it created, unchanged whatever else is sent, and 410 gone once that log was deleted. Locked time is 409; the company's limits are 422.",
       ...access({ scope: "timelog:write" }),
       request: { headers: IdempotencyHeader, body: body(ClockIn) },
-      responses: { 201: json(Timelog, "Started or recorded"), ...problems(401, 403, 409, 422) },
+      responses: {
+        200: json(Timelog, "This person's log with this client_id, unchanged"),
+        201: json(Timelog, "Started or recorded"),
+        ...problems(401, 403, 409, 410, 422),
+      },
     }),
     async (c) => {
       const me = c.get("auth").userId;
       const { db } = c.get("database");
-      const input = c.req.valid("json");
-      const userId = input.user_fk ?? me;
+      const { user_fk, ...input } = c.req.valid("json");
+      const userId = user_fk ?? me;
       // For someone else: the database checks first that you manage them (or are a superuser).
       const checks = userId === me ? [] : [q.assertMayActFor(db, me, userId)];
-      return write(c, checks, q.insertLog(db, userId, input), 201, notFound);
+      return writeAnswered<Timelog, 200 | 201>(c, checks, q.createLog(db, userId, input), notFound);
     },
   )
   .openapi(
@@ -64,7 +68,7 @@ export const timelog = createRouter()
       tags,
       summary: "Stop the running timer (at now, or at a given end_time for a forgotten one)",
       description:
-        "The body is optional: end_time closes a forgotten timer at that time instead of now. 404 when no log is running.",
+        "The body is optional: end_time closes a forgotten timer at that time instead of now; at is the device's time of a clock-out made offline (the log's source becomes offline). 404 when no log is running.",
       ...access({ scope: "timelog:write" }, emptyBodyIsNoBody),
       request: { headers: IdempotencyHeader, body: optionalBody(Close) },
       responses: { 200: json(Timelog, "Closed"), ...problems(401, 404, 422) },
@@ -72,7 +76,7 @@ export const timelog = createRouter()
     async (c) => {
       const { userId } = c.get("auth");
       const input = (c.req.valid("json") as z.infer<typeof Close> | undefined) ?? {};
-      return write(c, [], q.closeOpenLog(c.get("database").db, userId, input.end_time), 200, nothingOpen);
+      return write(c, [], q.closeOpenLog(c.get("database").db, userId, input), 200, nothingOpen);
     },
   )
   .openapi(
@@ -82,7 +86,7 @@ export const timelog = createRouter()
       tags,
       summary: "Stop the running log and start another at the same instant",
       description:
-        "One transaction, one instant: neither gap nor overlap. Answers the new log (started) and the one stopped (stopped, null when none was running).",
+        "One transaction, one instant (now, or `at`, the device's time of a switch made offline): neither gap nor overlap. Answers the new log (started) and the one stopped (stopped, null when none was running).",
       ...access({ scope: "timelog:write" }),
       request: { headers: IdempotencyHeader, body: body(Switch) },
       responses: { 201: json(SwitchResult, "Switched"), ...problems(401, 409, 422) },
@@ -94,7 +98,7 @@ export const timelog = createRouter()
       // One transaction: both statements use its now(), so there is neither gap nor overlap.
       return write(
         c,
-        [q.closeOpenLogForSwitch(db, userId, input.project_fk), q.insertLog(db, userId, input)],
+        [q.closeOpenLogForSwitch(db, userId, input.project_fk, input.at), q.insertLog(db, userId, input)],
         q.switchResult(db, userId),
         201,
         notFound,

@@ -868,6 +868,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/timelog/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply up to 100 creates, updates and deletes of time logs in one request
+         * @description For a queue of writes made offline. Operations run in the order given, each on its own: a refused one changes nothing and the others still apply. Each answers {status, body} (body: the log, null for a deletion) or {status, problem} (the problem the single route would answer). create is POST /timelog for yourself (a client_id you used before answers 200 with that log, 410 gone if it was deleted); update and delete name a log by id or by your client_id (also one created earlier in the batch) and refuse with 409 version_conflict (with `current`, the log as it is now) when if_match is not its ETag. A malformed operation or more than 100 is 422 for the whole batch.
+         */
+        post: operations["postTimelogBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/timelog": {
         parameters: {
             query?: never;
@@ -883,7 +903,7 @@ export interface paths {
         put?: never;
         /**
          * Clock in now (or record a finished past entry with start_time and end_time)
-         * @description Without start_time and end_time the log starts now and runs until closed (409 when one is already running); with both it is a finished entry. user_fk: someone you manage, or anyone for a superuser. Locked time is 409; the company's limits are 422.
+         * @description Without start_time and end_time the log starts now (or at `at`, the device's time of a clock-in made offline) and runs until closed (409 when one is already running); with both it is a finished entry. user_fk: someone you manage, or anyone for a superuser. client_id makes the create idempotent without a header: the same client_id again answers 200 with the log it created, unchanged whatever else is sent, and 410 gone once that log was deleted. Locked time is 409; the company's limits are 422.
          */
         post: operations["postTimelog"];
         delete?: never;
@@ -903,7 +923,7 @@ export interface paths {
         put?: never;
         /**
          * Stop the running timer (at now, or at a given end_time for a forgotten one)
-         * @description The body is optional: end_time closes a forgotten timer at that time instead of now. 404 when no log is running.
+         * @description The body is optional: end_time closes a forgotten timer at that time instead of now; at is the device's time of a clock-out made offline (the log's source becomes offline). 404 when no log is running.
          */
         post: operations["postTimelogClose"];
         delete?: never;
@@ -923,7 +943,7 @@ export interface paths {
         put?: never;
         /**
          * Stop the running log and start another at the same instant
-         * @description One transaction, one instant: neither gap nor overlap. Answers the new log (started) and the one stopped (stopped, null when none was running).
+         * @description One transaction, one instant (now, or `at`, the device's time of a switch made offline): neither gap nor overlap. Answers the new log (started) and the one stopped (stopped, null when none was running).
          */
         post: operations["postTimelogSwitch"];
         delete?: never;
@@ -2360,6 +2380,17 @@ export interface components {
              * @example 2026-03-29T07:00:00.000Z
              */
             updated_at: string;
+            /**
+             * Format: uuid
+             * @description the client's id for the log, if it gave one
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            client_id: string | null;
+            /**
+             * @description offline: its start or end came from a device's clock (`at`), not the server's
+             * @enum {string}
+             */
+            source: "online" | "offline";
         };
         WebhookTimelogUpdated: {
             /** @enum {string} */
@@ -2694,7 +2725,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "invitation_invalid" | "link_invalid" | "cannot_erase_self" | "user_erased" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "own_two_factor" | "otp_invalid" | "two_factor_unavailable" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "too_many_resets" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "invitation_invalid" | "link_invalid" | "cannot_erase_self" | "user_erased" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "own_two_factor" | "otp_invalid" | "two_factor_unavailable" | "version_conflict" | "gone" | "at_too_old" | "at_in_future" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "too_many_resets" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -2727,6 +2758,31 @@ export interface components {
             required_scope?: string | null;
             /** @description the week's status when it refused */
             timesheet_status?: string;
+            /**
+             * Format: int64
+             * @description gone: the id of the deleted time log
+             */
+            id?: number;
+            /**
+             * Format: date-time
+             * @description gone: when it was deleted
+             */
+            deleted_at?: string;
+            /**
+             * Format: date-time
+             * @description at_too_old, at_in_future: the database's clock
+             */
+            server_time?: string;
+            /**
+             * Format: int64
+             * @description at_too_old: the company's window
+             */
+            offline_window_hours?: number;
+            /**
+             * Format: int64
+             * @description at_in_future: the allowed skew
+             */
+            max_ahead_seconds?: number;
             /** @description otp_required: send it with a code to POST /users/login/otp within 5 minutes */
             challenge?: string;
         };
@@ -2793,7 +2849,7 @@ export interface components {
              * @description the catalogue's codes with status 409. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "user_erased" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled";
+            code?: "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "user_erased" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "version_conflict";
         };
         Problem422: components["schemas"]["Problem"] & {
             /**
@@ -2805,7 +2861,7 @@ export interface components {
              * @description the catalogue's codes with status 422. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "absence_type_archived" | "half_day_not_allowed" | "otp_invalid";
+            code?: "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "absence_type_archived" | "half_day_not_allowed" | "otp_invalid" | "at_too_old" | "at_in_future";
         };
         Register: {
             /**
@@ -2893,7 +2949,7 @@ export interface components {
              * @description the catalogue's codes with status 410. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "invitation_invalid" | "link_invalid";
+            code?: "invitation_invalid" | "link_invalid" | "gone";
         };
         PasswordResetConfirm: {
             /** @description from the link's fragment (#token=…) */
@@ -3557,15 +3613,59 @@ export interface components {
             updated_at: string;
             /** @description in a submitted or approved week, or before the company lock: no change is accepted */
             locked: boolean;
+            /**
+             * Format: uuid
+             * @description the client's id for the log, if it gave one
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            client_id: string | null;
+            /**
+             * @description offline: its start or end came from a device's clock (`at`), not the server's
+             * @enum {string}
+             */
+            source: "online" | "offline";
         };
-        ClockIn: {
-            /** Format: int32 */
-            project_fk: number;
+        TimelogBatchResults: {
+            /** @description one per operation, in the order given: `body` when it was done, `problem` when refused */
+            results: (components["schemas"]["BatchDone"] | components["schemas"]["BatchRefused"])[];
+        };
+        BatchDone: {
             /**
              * Format: int32
-             * @description for someone you manage (managers, superusers); default you
+             * @description 201 created, 200 updated (or a create whose client_id you used before), 204 deleted
+             * @enum {integer}
              */
-            user_fk?: number;
+            status: 200 | 201 | 204;
+            /** @description the log after the operation; null for a deletion */
+            body: components["schemas"]["Timelog"] | null;
+        };
+        /** @description the operation changed nothing */
+        BatchRefused: {
+            /**
+             * Format: int32
+             * @description the problem's status
+             */
+            status: number;
+            problem: components["schemas"]["BatchProblem"];
+        };
+        BatchProblem: components["schemas"]["Problem"] & {
+            current?: components["schemas"]["Timelog"] & unknown;
+            /** @description version_conflict: the current log's ETag */
+            etag?: string;
+        };
+        TimelogBatch: {
+            /** @description 1 to 100, applied in this order */
+            operations: (components["schemas"]["BatchCreate"] | components["schemas"]["BatchUpdate"] | components["schemas"]["BatchDelete"])[];
+        };
+        /** @description POST /timelog for yourself: client_id makes a replay answer 200 */
+        BatchCreate: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "create";
+            /** Format: int32 */
+            project_fk: number;
             note?: string | null;
             /**
              * Format: date-time
@@ -3578,6 +3678,18 @@ export interface components {
              */
             end_time?: string;
             /**
+             * Format: date-time
+             * @description the device's time of a clock event made offline: within the company's offline_window_hours in the past (422 at_too_old) and at most 2 minutes ahead of the server (422 at_in_future); the log's source becomes offline
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            at?: string;
+            /**
+             * Format: uuid
+             * @description generated by the client, unique per person: a create with a client_id you used before answers 200 with that log, unchanged (410 gone if it was deleted)
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            client_id?: string;
+            /**
              * Format: int32
              * @description a task of the log's project
              */
@@ -3587,6 +3699,112 @@ export interface components {
             /** @description null: as the project says */
             billable?: boolean | null;
         };
+        /** @description PATCH /timelog/{id}: send only the fields to change */
+        BatchUpdate: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "update";
+            /**
+             * Format: int32
+             * @description the log's id (yours, someone's you manage, anyone's for a superuser)
+             */
+            id?: number;
+            /**
+             * Format: uuid
+             * @description or your own log's client_id, e.g. one created earlier in the batch
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            client_id?: string;
+            /**
+             * @description the log's ETag as you last saw it (api_etag of the log, as GET /timelog/{id} sends it): a log changed since is refused with 409 version_conflict and the current log
+             * @example "5d41402abc4b2a76b9719d911017c592"
+             */
+            if_match?: string;
+            /** Format: int32 */
+            project_fk?: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            start_time?: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            end_time?: string;
+            note?: string | null;
+            /** Format: int32 */
+            task_fk?: number | null;
+            tags?: number[];
+            billable?: boolean | null;
+        };
+        /** @description DELETE /timelog/{id} */
+        BatchDelete: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            op: "delete";
+            /**
+             * Format: int32
+             * @description the log's id (yours, someone's you manage, anyone's for a superuser)
+             */
+            id?: number;
+            /**
+             * Format: uuid
+             * @description or your own log's client_id, e.g. one created earlier in the batch
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            client_id?: string;
+            /**
+             * @description the log's ETag as you last saw it (api_etag of the log, as GET /timelog/{id} sends it): a log changed since is refused with 409 version_conflict and the current log
+             * @example "5d41402abc4b2a76b9719d911017c592"
+             */
+            if_match?: string;
+        };
+        ClockIn: {
+            /** Format: int32 */
+            project_fk: number;
+            note?: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            start_time?: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            end_time?: string;
+            /**
+             * Format: date-time
+             * @description the device's time of a clock event made offline: within the company's offline_window_hours in the past (422 at_too_old) and at most 2 minutes ahead of the server (422 at_in_future); the log's source becomes offline
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            at?: string;
+            /**
+             * Format: uuid
+             * @description generated by the client, unique per person: a create with a client_id you used before answers 200 with that log, unchanged (410 gone if it was deleted)
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
+            client_id?: string;
+            /**
+             * Format: int32
+             * @description a task of the log's project
+             */
+            task_fk?: number | null;
+            /** @description tag ids (each once; stored sorted) */
+            tags?: number[];
+            /** @description null: as the project says */
+            billable?: boolean | null;
+            /**
+             * Format: int32
+             * @description for someone you manage (managers, superusers); default you
+             */
+            user_fk?: number;
+        };
         Close: {
             /**
              * Format: date-time
@@ -3594,6 +3812,12 @@ export interface components {
              * @example 2026-03-29T09:00:00+02:00
              */
             end_time?: string;
+            /**
+             * Format: date-time
+             * @description the device's time of a clock event made offline: within the company's offline_window_hours in the past (422 at_too_old) and at most 2 minutes ahead of the server (422 at_in_future); the log's source becomes offline
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            at?: string;
         };
         SwitchResult: {
             started: components["schemas"]["Timelog"];
@@ -3603,6 +3827,12 @@ export interface components {
             /** Format: int32 */
             project_fk: number;
             note?: string | null;
+            /**
+             * Format: date-time
+             * @description the device's time of a clock event made offline: within the company's offline_window_hours in the past (422 at_too_old) and at most 2 minutes ahead of the server (422 at_in_future); the log's source becomes offline
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            at?: string;
             /**
              * Format: int32
              * @description a task of the log's project
@@ -4055,6 +4285,11 @@ export interface components {
              * @example 12:00
              */
             reminder_submit_time: string;
+            /**
+             * Format: int64
+             * @description clock-in/out with `at` (the device's time) is accepted this many hours into the past
+             */
+            offline_window_hours: number;
         };
         /**
          * @example {
@@ -4111,6 +4346,11 @@ export interface components {
              * @example 12:00
              */
             reminder_submit_time?: string;
+            /**
+             * Format: int32
+             * @description 0: offline `at` must be within the 2 minutes of clock skew; at most a week
+             */
+            offline_window_hours?: number;
         };
         CompanyLock: {
             /**
@@ -12423,6 +12663,139 @@ export interface operations {
             };
         };
     };
+    postTimelogBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimelogBatch"];
+            };
+        };
+        responses: {
+            /** @description One result per operation, in order */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelogBatchResults"];
+                };
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getTimelog: {
         parameters: {
             query?: {
@@ -12566,6 +12939,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description This person's log with this client_id, unchanged */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timelog"];
+                };
+            };
             /** @description Started or recorded */
             201: {
                 headers: {
@@ -12630,6 +13020,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (410) */
+            410: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem410"];
                 };
             };
             /** @description Problem (422) */
