@@ -59,6 +59,9 @@ const CHECKSUM = `
     UNION ALL SELECT 'Q' || row(x.*)::text FROM totp_recovery_code x
     UNION ALL SELECT 'N' || row(x.*)::text FROM notification_setting x
     UNION ALL SELECT 'E' || row(id, to_address, template, data, status)::text FROM email_outbox
+    -- Offline writes (issue 24 §2, h-offline): a log's client_id and source, a tombstone's client_id
+    UNION ALL SELECT 'o' || row(id, client_id, source)::text FROM timelog
+    UNION ALL SELECT 'b' || row(id, client_id)::text FROM timelog_tombstone
   ) x`;
 
 async function checksum(): Promise<string> {
