@@ -74,6 +74,7 @@ describe("time log limits", () => {
       require_2fa: false,
       reminder_timer_hours: 10,
       reminder_submit_time: "12:00",
+      offline_window_hours: 24,
     });
     await expectProblem(
       await call("PATCH", "/settings", { token: alice.token, body: { timelog_max_seconds: 3600 } }),
