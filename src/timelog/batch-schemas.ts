@@ -85,11 +85,9 @@ const Refused = z
 
 export const BatchResults = z
   .object({
-    results: z
-      .array(z.union([Done, Refused]))
-      .openapi({
-        description: "one per operation, in the order given: `body` when it was done, `problem` when refused",
-      }),
+    results: z.array(z.union([Done, Refused])).openapi({
+      description: "one per operation, in the order given: `body` when it was done, `problem` when refused",
+    }),
   })
   .openapi("TimelogBatchResults");
 export type BatchResults = z.infer<typeof BatchResults>;
