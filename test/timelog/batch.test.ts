@@ -107,6 +107,21 @@ describe("POST /timelog/batch", () => {
     expect(await logs(alice.id)).toHaveLength(1);
   });
 
+  it("parallel batches and creates with one client_id make exactly one log", async () => {
+    const { project, alice } = await world();
+    const client_id = crypto.randomUUID();
+    const op = { op: "create", project_fk: project.id, client_id, ...entry(7, 6) };
+    const [b1, b2, single] = await Promise.all([
+      batch(alice, [op]),
+      batch(alice, [op]),
+      call("POST", "/timelog", { token: alice.token, body: { project_fk: project.id, client_id, ...entry(7, 6) } }),
+    ]);
+    const statuses = [...(await results(b1)), ...(await results(b2))].map((r) => r.status);
+    statuses.push(single.status);
+    expect(statuses.sort()).toEqual([200, 200, 201]);
+    expect(await logs(alice.id)).toHaveLength(1);
+  });
+
   it("a locked week: its operations get period_locked, the others succeed", async () => {
     const { project, alice } = await world();
     const week = { start: "2026-09-29T09:00:00Z", end: "2026-09-29T10:00:00Z" }; // 2026-W40
