@@ -9,7 +9,7 @@ CREATE TABLE calendar_feed (
   -- NULL: the owner's own feed; otherwise the team whose absences it shows.
   team_fk integer REFERENCES team (id) ON DELETE CASCADE,
   -- A unique key over (user_fk, team_fk) that treats "no team" as one value.
-  team_key integer GENERATED ALWAYS AS (coalesce(team_fk, 0)) STORED,
+  team_key integer NOT NULL GENERATED ALWAYS AS (coalesce(team_fk, 0)) STORED,
   token_hash text NOT NULL CONSTRAINT calendar_feed_hash_key UNIQUE,
   created_at timestamptz(3) NOT NULL DEFAULT now(),
   CONSTRAINT calendar_feed_one_per_scope UNIQUE (user_fk, team_key)

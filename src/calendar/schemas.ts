@@ -5,11 +5,11 @@ export const CalendarFeed = z
   .object({
     url: z.url().openapi({
       description: "the secret address to subscribe to (shown once: only its hash is kept)",
-      example: "https://api.example.com/calendar/tl_cal_….ics",
+      example: "https://api.example.com/calendar/tl_cal_Qm3xV9kT2pLw7sRb4nYc8hJd1fGz6aEu5oWq0iKt3vM.ics",
     }),
     webcal_url: z.string().openapi({
       description: "the same address as webcal://, which opens the calendar app to subscribe",
-      example: "webcal://api.example.com/calendar/tl_cal_….ics",
+      example: "webcal://api.example.com/calendar/tl_cal_Qm3xV9kT2pLw7sRb4nYc8hJd1fGz6aEu5oWq0iKt3vM.ics",
     }),
     kind: z.enum(["person", "team"]).openapi({ description: "your own time logs and absences, or a team's absences" }),
     team_fk: Id.nullable(),

@@ -59,6 +59,8 @@ const CHECKSUM = `
     UNION ALL SELECT 'Q' || row(x.*)::text FROM totp_recovery_code x
     UNION ALL SELECT 'N' || row(x.*)::text FROM notification_setting x
     UNION ALL SELECT 'E' || row(id, to_address, template, data, status)::text FROM email_outbox
+    -- Calendar feeds (issue 24 §4, h-cal)
+    UNION ALL SELECT 'F' || row(x.*)::text FROM calendar_feed x
   ) x`;
 
 async function checksum(): Promise<string> {
