@@ -10,11 +10,11 @@ import { absenceTypes } from "./absences/type-routes";
 import { allTokens, myTokens } from "./api-tokens/routes";
 import { audit, history } from "./audit/routes";
 import { publicRoute } from "./auth/middleware";
+import { wellKnown } from "./auth/routes";
+import { sessions } from "./auth/session-routes";
 // Calendar feeds (issue 24 §4, h-cal)
 import { calendarFeed } from "./calendar/feed-routes";
 import { myCalendarFeed, teamCalendarFeed } from "./calendar/routes";
-import { wellKnown } from "./auth/routes";
-import { sessions } from "./auth/session-routes";
 import { clients } from "./clients/routes";
 import { company } from "./company/routes";
 import { configOf } from "./config";

@@ -31,7 +31,10 @@ export const TAGS = [
   // Issue 23 §2 (h-inv)
   { name: "invitations", description: "Inviting people to create their account by email" },
   // Issue 24 §4 (h-cal)
-  { name: "calendar", description: "Calendar feeds (.ics) for calendar apps: your time logs and absences, a team's absences" },
+  {
+    name: "calendar",
+    description: "Calendar feeds (.ics) for calendar apps: your time logs and absences, a team's absences",
+  },
 ];
 
 const pascal = (s: string) =>
