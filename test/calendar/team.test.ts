@@ -43,10 +43,6 @@ describe("POST /teams/{id}/calendar-feed", () => {
     const cal = (await res.json()) as { days: { date: string; away: { user_fk: number; type: string }[] }[] };
     const annThere = cal.days.find((d) => d.date === day(3))?.away.find((a) => a.user_fk === ann.id);
     expect(annThere?.type).toBe("Sick");
-
-    // What a member sees is the manager's view: a member holding the URL reads the same text.
-    const again = await readFeed(feed.path);
-    expect(again.events.map((e) => e.summary)).toEqual(events.map((e) => e.summary));
   });
 
   it("members are refused (403), strangers and unknown teams are 404, superusers may feed any team", async () => {
