@@ -2,6 +2,7 @@
 // credential. One statement on a miss, none on an edge-cache hit; every refusal is the same 404.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { access, publicRoute } from "../auth/middleware";
 import { anonymous } from "../db/request";
 import { ApiError } from "../lib/errors";
@@ -38,9 +39,19 @@ const route = createRoute({
   },
 });
 
-// The same problem for every refusal. Its instance is the template, not the path: a problem never
-// repeats a credential (the path holds the token), not even to the one who sent it.
-const gone = () => new ApiError("not_found", "No such calendar feed.", { instance: "/calendar/{token}.ics" });
+// The same problem for every refusal.
+const gone = () => new ApiError("not_found", "No such calendar feed.");
+
+/**
+ * Any problem this route answers (404, 429, 500) names the template as its instance, not the path:
+ * a problem never repeats a credential (the path holds the token), not even to the one who sent it.
+ */
+const withoutToken = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.res.headers.get("content-type") !== "application/problem+json") return;
+  const body = { ...((await c.res.json()) as object), instance: "/calendar/{token}.ics" };
+  c.res = new Response(JSON.stringify(body), { status: c.res.status, headers: c.res.headers });
+});
 
 function answer(c: Context<AppEnv>, ics: string) {
   return c.body(ics, 200, {
@@ -56,7 +67,7 @@ export const calendarFeed = createRouter();
 // Documented as /calendar/{token}.ics but routed by hand: the router's path parameters are whole
 // segments, so the segment is read as a whole ("<token>.ics") and the suffix checked here.
 calendarFeed.openAPIRegistry.registerPath(documented);
-calendarFeed.get("/:token.ics", publicRoute, async (c) => {
+calendarFeed.get("/:token.ics", publicRoute, withoutToken, async (c) => {
   const segment = c.req.param("token.ics") ?? "";
   const hash = segment.endsWith(".ics") ? await feedHash(segment.slice(0, -4)) : undefined;
   if (hash === undefined) {

@@ -158,6 +158,7 @@ describe("refusals: every one the same 404", () => {
       expect(await countRoundTrips(async () => (res = await call("GET", path))), path).toBe(trips);
       const problem = await expectProblem(res as Response, 404);
       expect(JSON.stringify(problem)).not.toContain("tl_cal_");
+      expect(problem.instance).toBe("/calendar/{token}.ics");
       bodies.push(JSON.stringify({ ...problem, request_id: undefined }));
     };
     // A well-formed token no one holds: one statement, like a real one.
