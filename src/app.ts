@@ -12,6 +12,9 @@ import { audit, history } from "./audit/routes";
 import { publicRoute } from "./auth/middleware";
 import { wellKnown } from "./auth/routes";
 import { sessions } from "./auth/session-routes";
+// Calendar feeds (issue 24 §4, h-cal)
+import { calendarFeed } from "./calendar/feed-routes";
+import { myCalendarFeed, teamCalendarFeed } from "./calendar/routes";
 import { clients } from "./clients/routes";
 import { company } from "./company/routes";
 import { configOf } from "./config";
@@ -207,6 +210,10 @@ app.route("/users", notifications);
 // Two-factor sign-in (issue 23 §4, h-otp): /users/me/totp and /users/login/otp
 app.route("/users", twoFactor);
 app.route("/users", twoFactorReset);
+// Calendar feeds (issue 24 §4, h-cal): made under /users/me and /teams/{id}, read at /calendar.
+app.route("/users", myCalendarFeed);
+app.route("/teams", teamCalendarFeed);
+app.route("/calendar", calendarFeed);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

@@ -132,6 +132,14 @@ CREATE TABLE auth_attempt (
   succeeded boolean NOT NULL DEFAULT false,
   at timestamp(3) with time zone NOT NULL DEFAULT now()
 );
+CREATE TABLE calendar_feed (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  user_fk integer NOT NULL,
+  team_fk integer,
+  team_key integer NOT NULL DEFAULT COALESCE(team_fk, 0),
+  token_hash text NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now()
+);
 CREATE TABLE client (
   id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
   name text NOT NULL,
@@ -508,11 +516,11 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_not_null NOT NULL chain
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_seq UNIQUE (chain, seq);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_content_hash_not_null NOT NULL content_hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_id_not_null NOT NULL entity_id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text, 'calendar_feed'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_not_null NOT NULL entity;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_hash_not_null NOT NULL hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_id_not_null NOT NULL id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text, 'invitation.created'::text, 'invitation.resent'::text, 'invitation.revoked'::text, 'invitation.accepted'::text, 'user.email_verified'::text, 'user.email_changed'::text, 'user.password_reset'::text, 'user.totp_enabled'::text, 'user.totp_disabled'::text, 'user.exported'::text, 'user.erased'::text, 'company.settings_changed'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text, 'invitation.created'::text, 'invitation.resent'::text, 'invitation.revoked'::text, 'invitation.accepted'::text, 'user.email_verified'::text, 'user.email_changed'::text, 'user.password_reset'::text, 'user.totp_enabled'::text, 'user.totp_disabled'::text, 'user.exported'::text, 'user.erased'::text, 'company.settings_changed'::text, 'calendar_feed.created'::text, 'calendar_feed.revoked'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_not_null NOT NULL kind;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
@@ -538,6 +546,16 @@ ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_id_not_null NOT NULL id;
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_pkey PRIMARY KEY (id);
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_succeeded_not_null NOT NULL succeeded;
 ALTER TABLE auth_attempt ADD CONSTRAINT auth_attempt_trusted_not_null NOT NULL trusted;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_created_at_not_null NOT NULL created_at;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_hash_key UNIQUE (token_hash);
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_id_not_null NOT NULL id;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_one_per_scope UNIQUE (user_fk, team_key);
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_pkey PRIMARY KEY (id);
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_team_fk_fkey FOREIGN KEY (team_fk) REFERENCES team(id) ON DELETE CASCADE;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_team_key_not_null NOT NULL team_key;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_token_hash_not_null NOT NULL token_hash;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
+ALTER TABLE calendar_feed ADD CONSTRAINT calendar_feed_user_fk_not_null NOT NULL user_fk;
 ALTER TABLE client ADD CONSTRAINT client_created_at_not_null NOT NULL created_at;
 ALTER TABLE client ADD CONSTRAINT client_id_not_null NOT NULL id;
 ALTER TABLE client ADD CONSTRAINT client_is_archived_not_null NOT NULL is_archived;
@@ -1229,6 +1247,18 @@ BEGIN
   RETURNING * INTO r;
   RETURN NEXT r;
 END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.absence_reason_visible(p_viewer integer, p_user integer)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT p_viewer = p_user OR user_is_superuser(p_viewer) OR (
+    EXISTS (SELECT 1 FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+            WHERE m.user_fk = p_viewer AND m.role = 'manager' AND t.role = 'member' AND t.user_fk = p_user)
+    AND NOT EXISTS (SELECT 1 FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+                    WHERE m.role = 'manager' AND m.user_fk = p_user AND t.user_fk = p_viewer AND t.role = 'member'))
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.absence_share(p_work_share numeric, p_half text)
@@ -2068,6 +2098,127 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.calendar_feed_end_on_deactivation()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  DELETE FROM calendar_feed WHERE user_fk = NEW.id;
+  RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.calendar_feed_json(p_hash text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  WITH f AS (
+    SELECT f.user_fk, f.team_fk, u.username, tm.name AS team
+    FROM calendar_feed f
+    JOIN app_user u ON u.id = f.user_fk AND u.is_active AND u.erased_at IS NULL
+    LEFT JOIN team tm ON tm.id = f.team_fk
+    WHERE f.token_hash = p_hash AND (f.team_fk IS NULL OR calendar_feed_team_allowed(f.user_fk, f.team_fk))),
+  span AS (SELECT now() - interval '90 days' AS first, now() + interval '90 days' AS after),
+  logs AS (
+    SELECT jsonb_build_object('uid', 'timelog-' || t.id, 'start', ics_utc(t.start_time),
+      -- A running timer shows up to now: the feed is a snapshot, refreshed by the calendar app.
+      'end', ics_utc(coalesce(t.end_time, greatest(now(), t.start_time + interval '1 minute'))),
+      'summary', p.secret_name || coalesce(' · ' || k.name, '') || CASE WHEN t.end_time IS NULL THEN ' (running)' ELSE '' END,
+      'description', t.note, 'status', 'CONFIRMED', 'stamp', ics_utc(t.updated_at)) AS e, t.start_time AS at
+    FROM f CROSS JOIN span
+    JOIN timelog t ON t.user_fk = f.user_fk AND f.team_fk IS NULL
+      AND t.start_time < span.after AND coalesce(t.end_time, now()) > span.first
+    JOIN project p ON p.id = t.project_fk
+    LEFT JOIN task k ON k.id = t.task_fk),
+  away AS (
+    SELECT a.*, u.username, ty.name AS type, absence_reason_visible(f.user_fk, a.user_fk) AS sees, f.team_fk AS feed_team
+    FROM f CROSS JOIN span
+    JOIN absence a ON a.status IN ('requested', 'approved')
+      AND a.last_day >= span.first::date AND a.first_day < span.after::date
+      AND (CASE WHEN f.team_fk IS NULL THEN a.user_fk = f.user_fk
+                ELSE a.user_fk IN (SELECT m.user_fk FROM team_member m WHERE m.team_fk = f.team_fk) END)
+    JOIN app_user u ON u.id = a.user_fk
+    JOIN absence_type ty ON ty.id = a.type_fk),
+  absences AS (
+    SELECT jsonb_build_object(
+      -- The same absence in a team feed is another calendar's event: its own UID.
+      'uid', 'absence-' || w.id || CASE WHEN w.feed_team IS NULL THEN '' ELSE '.team-' || w.feed_team END,
+      'date', ics_date(w.first_day), 'end_date', ics_date(w.last_day + 1),
+      'summary', CASE WHEN w.feed_team IS NULL THEN '' ELSE w.username || ': ' END
+        || CASE WHEN w.sees THEN w.type ELSE 'away' END
+        || CASE w.half_day WHEN 'am' THEN ' (morning)' WHEN 'pm' THEN ' (afternoon)' ELSE '' END
+        || CASE WHEN w.status = 'requested' THEN ' (requested)' ELSE '' END,
+      -- Notes are the person's own: only in their own feed.
+      'description', CASE WHEN w.feed_team IS NULL THEN w.note END,
+      'status', CASE WHEN w.status = 'approved' THEN 'CONFIRMED' ELSE 'TENTATIVE' END,
+      'stamp', ics_utc(w.updated_at)) AS e, w.first_day::timestamptz AS at
+    FROM away w)
+  SELECT jsonb_build_object(
+    'name', CASE WHEN f.team_fk IS NULL THEN 'TimeLog: ' || f.username ELSE 'TimeLog: ' || f.team || ' absences' END,
+    'events', coalesce((SELECT jsonb_agg(x.e ORDER BY x.at, x.e ->> 'uid')
+                        FROM (SELECT * FROM logs UNION ALL SELECT * FROM absences) x), '[]'))
+  FROM f
+$function$
+;
+CREATE OR REPLACE FUNCTION public.calendar_feed_revoke(p_actor integer, p_team integer)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  f calendar_feed;
+BEGIN
+  DELETE FROM calendar_feed WHERE user_fk = p_actor AND team_key = coalesce(p_team, 0) RETURNING * INTO f;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  PERFORM audit_append(p_actor, 'calendar_feed.revoked', 'calendar_feed', f.id::text, NULL,
+    jsonb_build_object('user_fk', p_actor, 'team_fk', p_team));
+  RETURN f.token_hash;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.calendar_feed_set(p_actor integer, p_team integer, p_hash text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  f calendar_feed;
+  v_old text;
+BEGIN
+  IF p_team IS NOT NULL AND NOT calendar_feed_team_allowed(p_actor, p_team) THEN
+    IF EXISTS (SELECT 1 FROM team_member m WHERE m.team_fk = p_team AND m.user_fk = p_actor) THEN
+      RAISE EXCEPTION 'Only a manager of this team or a superuser may publish its absences.'
+        USING ERRCODE = 'TL403', HINT = 'not_manager';
+    END IF;
+    RETURN NULL;
+  END IF;
+  IF p_team IS NOT NULL AND NOT EXISTS (SELECT 1 FROM team WHERE id = p_team) THEN
+    RETURN NULL;
+  END IF;
+  SELECT token_hash INTO v_old FROM calendar_feed
+  WHERE user_fk = p_actor AND team_key = coalesce(p_team, 0) FOR UPDATE;
+  INSERT INTO calendar_feed (user_fk, team_fk, token_hash) VALUES (p_actor, p_team, p_hash)
+  ON CONFLICT (user_fk, team_key) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()
+  RETURNING * INTO f;
+  -- Never the token or its hash: the audit says that a feed was made, and whether one died.
+  PERFORM audit_append(p_actor, 'calendar_feed.created', 'calendar_feed', f.id::text, NULL,
+    jsonb_build_object('user_fk', p_actor, 'team_fk', p_team, 'replaced', v_old IS NOT NULL));
+  RETURN jsonb_build_object('old_hash', v_old, 'body', jsonb_build_object(
+    'kind', CASE WHEN p_team IS NULL THEN 'person' ELSE 'team' END, 'team_fk', p_team,
+    'created_at', api_time(f.created_at)));
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.calendar_feed_team_allowed(p_user integer, p_team integer)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT user_is_superuser(p_user)
+      OR EXISTS (SELECT 1 FROM team_member m WHERE m.team_fk = p_team AND m.user_fk = p_user AND m.role = 'manager')
+$function$
+;
 CREATE OR REPLACE FUNCTION public.check_time_zone()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2559,6 +2710,22 @@ BEGIN
   END IF;
   RETURN h;
 END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.ics_date(d date)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT to_char(d, 'YYYYMMDD')
+$function$
+;
+CREATE OR REPLACE FUNCTION public.ics_utc(t timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT to_char(t AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"')
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.idempotency_begin(p_user integer, p_key text, p_hash text)
@@ -4698,6 +4865,7 @@ CREATE TRIGGER absence_type_audit AFTER INSERT OR DELETE OR UPDATE ON public.abs
 CREATE TRIGGER absence_type_credit_guard BEFORE UPDATE OF counts_as_work ON public.absence_type FOR EACH ROW WHEN ((old.counts_as_work IS DISTINCT FROM new.counts_as_work)) EXECUTE FUNCTION absence_type_credit_guard();
 CREATE TRIGGER api_token_limit BEFORE INSERT ON public.api_token FOR EACH ROW EXECUTE FUNCTION api_token_limit();
 CREATE TRIGGER app_user_audit AFTER UPDATE ON public.app_user FOR EACH ROW WHEN (((((((old.is_superuser IS DISTINCT FROM new.is_superuser) OR (old.is_active IS DISTINCT FROM new.is_active)) OR (old.position_fk IS DISTINCT FROM new.position_fk)) OR (old.time_zone IS DISTINCT FROM new.time_zone)) OR (old.weekly_hours IS DISTINCT FROM new.weekly_hours)) OR (old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk))) EXECUTE FUNCTION audit_app_user();
+CREATE TRIGGER app_user_calendar_feeds_end AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION calendar_feed_end_on_deactivation();
 CREATE TRIGGER app_user_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.app_user FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION app_user_calendar_guard();
 CREATE TRIGGER app_user_created_webhook AFTER INSERT ON public.app_user FOR EACH ROW EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION api_token_revoke_on_deactivation();

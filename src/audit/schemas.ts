@@ -47,6 +47,9 @@ export const KINDS = [
   "user.exported",
   "user.erased",
   "company.settings_changed",
+  // Calendar feeds (issue 24 §4, h-cal)
+  "calendar_feed.created",
+  "calendar_feed.revoked",
 ] as const;
 /** What an event is about; with KINDS, the list the database allows (audit_event_entity_known). */
 export const ENTITIES = [
@@ -64,6 +67,8 @@ export const ENTITIES = [
   "work_schedule",
   "time_adjustment",
   "invitation",
+  // Calendar feeds (issue 24 §4, h-cal)
+  "calendar_feed",
 ] as const;
 export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 

@@ -78,6 +78,8 @@ const CONSTRAINTS: Record<string, { code: ProblemCode; detail: string }> = {
   invitation_position_fk_fkey: { code: "unknown_position", detail: "position_fk does not name a position." },
   invitation_team_fk_fkey: { code: "unknown_reference", detail: "team_fk does not name a team." },
   account_token_email_shape: { code: "invalid_value", detail: "email must be one plain address." },
+  // Calendar feeds (issue 24 §4, h-cal): a team deleted while its feed is being made.
+  calendar_feed_team_fk_fkey: { code: "not_found", detail: "No such team." },
 };
 
 /** A delete refused because rows still point at the row (a RESTRICT key), by that key's name. */

@@ -108,6 +108,17 @@ export interface Database {
   audit_rehash: AuditRehashTable;
   // Fix round of issue 23 (h-fb): migrations/0043
   audit_redaction: AuditRedactionTable;
+  // Calendar feeds (issue 24 §4, h-cal): migrations/0050, written and read through SQL functions.
+  calendar_feed: CalendarFeedTable;
+}
+
+export interface CalendarFeedTable {
+  id: GeneratedAlways<number>;
+  user_fk: number;
+  team_fk: number | null;
+  team_key: GeneratedAlways<number>;
+  token_hash: string;
+  created_at: Generated<Timestamp>;
 }
 
 export interface PasswordResetAttemptTable {

@@ -30,6 +30,11 @@ export const TAGS = [
   { name: "emails", description: "The email outbox: what was sent, what waits, what failed (superusers)" },
   // Issue 23 §2 (h-inv)
   { name: "invitations", description: "Inviting people to create their account by email" },
+  // Issue 24 §4 (h-cal)
+  {
+    name: "calendar",
+    description: "Calendar feeds (.ics) for calendar apps: your time logs and absences, a team's absences",
+  },
 ];
 
 const pascal = (s: string) =>

@@ -62,6 +62,8 @@ const CHECKSUM = `
     -- Offline writes (issue 24 §2, h-offline): a log's client_id and source, a tombstone's client_id
     UNION ALL SELECT 'o' || row(id, client_id, source)::text FROM timelog
     UNION ALL SELECT 'b' || row(id, client_id)::text FROM timelog_tombstone
+    -- Calendar feeds (issue 24 §4, h-cal)
+    UNION ALL SELECT 'F' || row(x.*)::text FROM calendar_feed x
   ) x`;
 
 async function checksum(): Promise<string> {
