@@ -32,6 +32,8 @@ import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
+// The MCP server for assistants (issue 25 §1, h-mcp)
+import { mcp } from "./mcp/routes";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
@@ -204,6 +206,8 @@ app.route("/users", notifications);
 // Two-factor sign-in (issue 23 §4, h-otp): /users/me/totp and /users/login/otp
 app.route("/users", twoFactor);
 app.route("/users", twoFactorReset);
+// The MCP server for assistants (issue 25 §1, h-mcp): outside the API document, like /docs.
+app.route("/mcp", mcp);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);
