@@ -47,6 +47,8 @@ import { tasks } from "./tasks/routes";
 import { teams } from "./teams/routes";
 import { timeAccount } from "./time-account/routes";
 import { timelog } from "./timelog/routes";
+// Who is clocked in now (issue 25 §1, h-mcp): before /timelog/{id}
+import { running } from "./timelog/running";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
 // Two-factor sign-in (issue 23 §4, h-otp)
@@ -178,6 +180,8 @@ app.route("/projects", tasks);
 app.route("/tags", tagRoutes);
 app.route("/rates", rates);
 app.route("/timelog", sync);
+// Who is clocked in now (issue 25 §1, h-mcp): before /timelog/{id}
+app.route("/timelog", running);
 app.route("/timelog", timelog);
 app.route("/timelog", history);
 app.route("/teams", teams);

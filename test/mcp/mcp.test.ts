@@ -1,6 +1,6 @@
 // Issue 25 §1: the MCP server at /mcp, driven by the official SDK's client over HTTP into the worker.
 import { describe, expect, it } from "vitest";
-import { call, countRoundTrips } from "../helpers/api";
+import { call, countRoundTrips, send } from "../helpers/api";
 import {
   addEntry,
   createProject,
@@ -30,6 +30,7 @@ const TOOL_NAMES = [
   "submit_week",
   "summary",
   "switch_project",
+  "team_status",
   "whoami",
 ];
 
@@ -144,6 +145,15 @@ describe("MCP server", () => {
     });
     expect(rejected.structuredContent).toMatchObject({ status: "rejected" });
 
+    // ann clocks in: her manager sees it, on what.
+    await callTool(annClient, "clock_in", { project: project.id });
+    const status = await callTool(managerClient, "team_status");
+    expect(status.structuredContent).toMatchObject({
+      items: [{ user_fk: ann.id, project_name: project.secret_name, log: { end_time: null } }],
+    });
+    expect((await callTool(annClient, "team_status")).structuredContent).toEqual({ items: [], next_cursor: null });
+    await callTool(annClient, "clock_out");
+
     const summary = await callTool(managerClient, "summary", {
       from: "2026-11-02",
       to: "2026-11-09",
@@ -151,5 +161,32 @@ describe("MCP server", () => {
       user_fk: ann.id,
     });
     expect(summary.structuredContent).toMatchObject({ total_ms: 12_600_000, groups: [{ user_fk: ann.id }] });
+  });
+
+  it("stateless: a bare tools/call (no initialize, no session) answers JSON in one round trip, as the bench sends it", async () => {
+    const alice = await createUser();
+    const request = () =>
+      send(
+        new Request("http://api.test/mcp", {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${alice.token}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 7,
+            method: "tools/call",
+            params: { name: "current_timer", arguments: {} },
+          }),
+        }),
+      );
+    let res: Response | undefined;
+    expect(await countRoundTrips(async () => (res = await request()))).toBe(1);
+    expect(res?.status).toBe(200);
+    expect(res?.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res?.headers.get("mcp-session-id")).toBeNull();
+    expect(await res?.json()).toMatchObject({ id: 7, result: { structuredContent: { open: false, log: null } } });
   });
 });
