@@ -10,7 +10,7 @@ import {
   seedSql,
   type TestUser,
 } from "../helpers/factories";
-import { callTool, connect, errorText } from "./client";
+import { answers, callTool, connect, errorText } from "./client";
 
 async function mint(user: TestUser, scopes: string[]) {
   const res = await call("POST", "/users/me/tokens", { token: user.token, body: { name: "assistant", scopes } });
@@ -77,9 +77,12 @@ describe("MCP server", () => {
     expect((await callTool(client, "current_timer")).structuredContent).toEqual({ open: false, log: null });
 
     const events = await seedSql(
-      "SELECT actor_fk, kind FROM audit_event WHERE entity = 'timelog' AND entity_id = $1 ORDER BY seq",
+      "SELECT actor_fk, kind, request_id FROM audit_event WHERE entity = 'timelog' AND entity_id = $1 ORDER BY seq",
       [String(logId)],
     );
+    // Under the /mcp request's own id: the trail leads back to the assistant's call.
+    const ids = new Set(answers.map((r) => r.headers.get("x-request-id")));
+    expect(events.every((e) => ids.has(e.request_id as string))).toBe(true);
     expect(events.map((e) => [e.kind, e.actor_fk])).toEqual([
       ["timelog.created", alice.id],
       ["timelog.updated", alice.id],
