@@ -91,5 +91,7 @@ export async function serve(c: Context<AppEnv>): Promise<Response> {
       401,
     );
   }
-  return response;
+  // Through c.body, so the answer carries what every answer does (X-Request-Id, Cache-Control: no-store).
+  const headers = Object.fromEntries(response.headers);
+  return c.body(await response.text(), response.status as 200, headers);
 }

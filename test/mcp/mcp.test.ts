@@ -83,6 +83,7 @@ describe("MCP server", () => {
     // Under the /mcp request's own id: the trail leads back to the assistant's call.
     const ids = new Set(answers.map((r) => r.headers.get("x-request-id")));
     expect(events.every((e) => ids.has(e.request_id as string))).toBe(true);
+    expect(answers.every((r) => r.headers.get("cache-control") === "no-store")).toBe(true);
     expect(events.map((e) => [e.kind, e.actor_fk])).toEqual([
       ["timelog.created", alice.id],
       ["timelog.updated", alice.id],
