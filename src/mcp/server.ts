@@ -17,6 +17,8 @@ const ADVICE: Record<string, string> = {
   insufficient_scope: "This token may not do that: the person can create a token with the needed scope.",
   invalid_token: "The sign-in has ended: the person must connect again.",
   nothing_open: "No timer is running: nothing to stop.",
+  already_running: "A timer is already running: use switch_project to move to another project, or clock_out first.",
+  period_locked: "That time is in a submitted or approved week: a manager must reject the week first.",
   validation_failed: "Fix the fields named in errors and call again.",
   forbidden: "Only the person's manager or a superuser may do this.",
 };

@@ -42,7 +42,7 @@ export const ownTools: Tool[] = [
     name: "clock_in",
     title: "Clock in",
     description:
-      "Start a timer now on a project. Fails with timer_running-like conflicts when one already runs: use switch_project " +
+      "Start a timer now on a project. Fails with already_running when one already runs: use switch_project " +
       "to move to another project instead. A project given by name that matches several projects is an error listing " +
       "them (project_ambiguous): ask the person which one, then call again with its id.",
     input: z.object({ project: ProjectRef, ...Extras }),

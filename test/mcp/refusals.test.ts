@@ -161,4 +161,19 @@ describe("MCP refusals", () => {
     expect(junk.status).toBeGreaterThanOrEqual(400);
     expect(junk.status).toBeLessThan(500);
   });
+
+  it("two clock-ins at once (a retried call): one timer, the other an already_running tool error", async () => {
+    const admin = await createSuperuser();
+    const project = await createProject(admin);
+    const alice = await createUser();
+    const [a, b] = await Promise.all([connect(alice.token), connect(alice.token)]);
+    const results = await Promise.all([
+      callTool(a, "clock_in", { project: project.id }),
+      callTool(b, "clock_in", { project: project.id }),
+    ]);
+    expect(results.filter((r) => !r.isError)).toHaveLength(1);
+    const refused = results.find((r) => r.isError);
+    expect(refused && errorText(refused)).toMatch(/^already_running: .*switch_project/);
+    expect(await logCount(alice.id)).toBe(1);
+  });
 });
