@@ -193,4 +193,37 @@ describe("MCP server", () => {
     expect(res?.headers.get("mcp-session-id")).toBeNull();
     expect(await res?.json()).toMatchObject({ id: 7, result: { structuredContent: { open: false, log: null } } });
   });
+
+  it("every tool called by id costs its route's one round trip (the README's table)", async () => {
+    const { admin, manager, ann, project } = await createTeamWorld();
+    const other = await createProject(admin);
+    const annClient = await connect(ann.token);
+    const managerClient = await connect(manager.token);
+    const week = "2026-W40";
+    const calls: [typeof annClient, string, Record<string, unknown>][] = [
+      [annClient, "whoami", {}],
+      [annClient, "list_projects", {}],
+      [annClient, "log_time", { project: project.id, start: "2026-09-29T09:00:00Z", end: "2026-09-29T10:00:00Z" }],
+      [annClient, "clock_in", { project: project.id }],
+      [annClient, "switch_project", { project: other.id }],
+      [annClient, "current_timer", {}],
+      [managerClient, "team_status", {}],
+      [annClient, "clock_out", {}],
+      [annClient, "my_week", { week }],
+      [annClient, "summary", { from: "2026-09-28", to: "2026-10-05" }],
+      [annClient, "submit_week", { week }],
+      [managerClient, "reject_week", { user_id: ann.id, week, comment: "split it" }],
+      [annClient, "submit_week", { week }],
+      [managerClient, "approve_week", { user_id: ann.id, week }],
+    ];
+    // Listed once first: callTool reads the output schemas with tools/list, which costs none.
+    await callTool(annClient, "whoami");
+    await callTool(managerClient, "whoami");
+    for (const [client, name, args] of calls) {
+      let result: Awaited<ReturnType<typeof callTool>> | undefined;
+      const trips = await countRoundTrips(async () => (result = await callTool(client, name, args)));
+      expect(result?.isError, `${name}: ${JSON.stringify(result?.content)}`).toBeFalsy();
+      expect(trips, name).toBe(1);
+    }
+  });
 });
