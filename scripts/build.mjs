@@ -26,6 +26,28 @@ const dropUnused = {
   },
 };
 
+// The MCP server (issue 25 §1, h-mcp): the SDK imports ajv (with ajv-formats and fast-uri), the
+// zod v3 runtime and zod-to-json-schema at its top level, for JSON Schema validation of elicitation
+// answers and for zod 3 schemas. src/mcp/server.ts passes its own validator and only zod 4 schemas,
+// so none of them runs; ajv could not run in workerd anyway (it compiles with new Function). Left
+// out, they would be ~150 KB of the bundle (~40 KB gzipped).
+const MCP_SDK = /[/\\]node_modules[/\\]@modelcontextprotocol[/\\]sdk[/\\]/;
+const MCP_UNUSED = {
+  ajv: "export default class Ajv { constructor() { throw new Error('ajv is not bundled'); } }",
+  "ajv-formats": "export default function addFormats() { throw new Error('ajv-formats is not bundled'); }",
+  "zod/v3": "export function object() { throw new Error('zod 3 schemas are not bundled'); }",
+  "zod-to-json-schema": "export function zodToJsonSchema() { throw new Error('zod-to-json-schema is not bundled'); }",
+};
+const mcpDropUnused = {
+  name: "mcp-drop-unused",
+  setup(b) {
+    b.onResolve({ filter: /^(ajv|ajv-formats|zod\/v3|zod-to-json-schema)$/ }, (a) =>
+      MCP_SDK.test(a.importer) ? { path: a.path, namespace: "mcp-stub" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "mcp-stub" }, (a) => ({ contents: MCP_UNUSED[a.path] }));
+  },
+};
+
 await build({
   entryPoints: ["src/index.ts"],
   outfile: "dist/worker.js",
@@ -39,5 +61,5 @@ await build({
   minify: true,
   sourcemap: "linked",
   logLevel: "warning",
-  plugins: [dropUnused],
+  plugins: [dropUnused, mcpDropUnused],
 });

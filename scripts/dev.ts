@@ -53,6 +53,8 @@ console.log(
 
 const email = emailProvider(vars);
 console.log(`emails: ${email.message}`);
+// The MCP server (issue 25 §1): an assistant connects here with an API token (README, Assistants).
+console.log(`mcp: http://127.0.0.1:${PORT}/mcp (Streamable HTTP; Authorization: Bearer <API token>)`);
 
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const wrangler = spawn(

@@ -35,6 +35,8 @@ import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
+// The MCP server for assistants (issue 25 §1, h-mcp)
+import { mcp } from "./mcp/routes";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
@@ -50,6 +52,8 @@ import { timeAccount } from "./time-account/routes";
 // Offline writes (issue 24 §2, h-offline)
 import { batch as timelogBatch } from "./timelog/batch";
 import { timelog } from "./timelog/routes";
+// Who is clocked in now (issue 25 §1, h-mcp): before /timelog/{id}
+import { running } from "./timelog/running";
 import { sync } from "./timelog/sync";
 import { timesheets } from "./timesheets/routes";
 // Two-factor sign-in (issue 23 §4, h-otp)
@@ -182,6 +186,8 @@ app.route("/tags", tagRoutes);
 app.route("/rates", rates);
 app.route("/timelog", sync);
 app.route("/timelog", timelogBatch); // Offline writes (issue 24 §2, h-offline)
+// Who is clocked in now (issue 25 §1, h-mcp): before /timelog/{id}
+app.route("/timelog", running);
 app.route("/timelog", timelog);
 app.route("/timelog", history);
 app.route("/teams", teams);
@@ -214,6 +220,8 @@ app.route("/users", twoFactorReset);
 app.route("/users", myCalendarFeed);
 app.route("/teams", teamCalendarFeed);
 app.route("/calendar", calendarFeed);
+// The MCP server for assistants (issue 25 §1, h-mcp): outside the API document, like /docs.
+app.route("/mcp", mcp);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

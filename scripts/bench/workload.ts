@@ -2,6 +2,7 @@
 // and a loopback webhook receiver for the rows where an endpoint listens.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mcpTargets } from "./mcp.ts";
 import type { Target } from "./measure.ts";
 import { monthAgo, now, WRITERS } from "./options.ts";
 import { type Account, PASSWORD, priceEverything, type Stack } from "./stack.ts";
@@ -25,6 +26,8 @@ export function targets(stack: Stack, accounts: Account[], projectIds: number[])
       requests: [{ method: "GET", path: "/timelog/current" }],
       tokens: writers,
     },
+    // The MCP tool beside its route (issue 25 §1, h-mcp): scripts/bench/mcp.ts.
+    ...mcpTargets(writers),
     {
       name: "GET /timelog/{id}",
       base: "api",
