@@ -2,13 +2,15 @@
 // uses it) and through raw HTTP for what the driver hides. PGlite by default; TEST_DATABASE_URL
 // runs the same tests on PostgreSQL.
 
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { request } from "node:http";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
-import { type NeonLocal, startNeonLocal } from "./server.ts";
+import { type NeonLocal, seeded, startNeonLocal } from "./server.ts";
 
 const isPostgres = Boolean(process.env.TEST_DATABASE_URL);
 const OLDEST_SUPPORTED_MAJOR = 15;
@@ -139,6 +141,55 @@ describe("local Neon endpoint", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     local.faults.delayMs = 0;
   });
+
+  it("injects a network distance per round trip (--rtt, seeded --jitter); none by default", async () => {
+    const timed = async () => {
+      const t0 = performance.now();
+      await sql.query("SELECT 1");
+      return performance.now() - t0;
+    };
+    // Without: well under one 50 ms round trip (the fastest of three, on a busy machine).
+    expect(Math.min(await timed(), await timed(), await timed())).toBeLessThan(50);
+    Object.assign(local.faults, { rttMs: 50 });
+    try {
+      for (let i = 0; i < 3; i++) expect(await timed()).toBeGreaterThanOrEqual(49);
+      // 50 ± 40 ms: never below 10; the draws repeat from run to run (a seeded generator), so two
+      // bench runs see the same delays (timings themselves are too noisy here to compare).
+      await fetch(new URL("/__faults", local.url), { method: "POST", body: '{"jitterMs":40,"seed":7}' });
+      for (let i = 0; i < 3; i++) expect(await timed()).toBeGreaterThanOrEqual(9);
+      const draw = (seed: number) => Array.from({ length: 5 }, seeded(seed));
+      expect(draw(7)).toEqual(draw(7));
+      expect(draw(7)).not.toEqual(draw(8));
+    } finally {
+      Object.assign(local.faults, { rttMs: 0, jitterMs: 0 });
+    }
+  });
+
+  it("serve.ts takes --rtt MS: every POST /sql costs at least that", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--experimental-strip-types", "--no-warnings", join(import.meta.dirname, "serve.ts"), "--rtt", "50"],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on("line", (l) => l.startsWith("ready ") && resolve(l.slice(6)));
+        child.once("exit", (code) => reject(new Error(`serve.ts exited (${code})`)));
+      });
+      const query = () =>
+        fetch(url, {
+          method: "POST",
+          headers: { "neon-connection-string": CONN },
+          body: '{"query":"SELECT 1","params":[]}',
+        });
+      expect((await query()).status).toBe(200);
+      const t0 = performance.now();
+      expect((await query()).status).toBe(200);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(49);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 30_000);
 });
 
 /** Posts a batch from a child process that aborts it after `ms` and exits. */
