@@ -2,20 +2,19 @@
 // uses it) and through raw HTTP for what the driver hides. PGlite by default; TEST_DATABASE_URL
 // runs the same tests on PostgreSQL.
 
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { request } from "node:http";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
-import { type NeonLocal, seeded, startNeonLocal } from "./server.ts";
+import { type Backend, newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
+import { distanceFromEnv, type NeonLocal, seeded, startNeonLocal } from "./server.ts";
 
 const isPostgres = Boolean(process.env.TEST_DATABASE_URL);
 const OLDEST_SUPPORTED_MAJOR = 15;
 
 let local: NeonLocal;
+let backend: Backend;
 const DB = `main_${Math.random().toString(36).slice(2, 8)}`;
 const CONN = `postgres://u:p@localhost/${DB}`;
 let sql: NeonQueryFunction<false, false>;
@@ -29,12 +28,14 @@ beforeAll(async () => {
     await admin.query("DROP DATABASE IF EXISTS neon_local_test WITH (FORCE)");
     await admin.query("CREATE DATABASE neon_local_test");
     await admin.end();
-    local = await startNeonLocal(postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" }), {
+    backend = postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" });
+    local = await startNeonLocal(backend, {
       faults: true,
     });
   } else {
     const db = await newPglite();
-    local = await startNeonLocal(pgliteBackend({ primary: { name: DB, db } }), { faults: true });
+    backend = pgliteBackend({ primary: { name: DB, db } });
+    local = await startNeonLocal(backend, { faults: true });
   }
   neonConfig.fetchEndpoint = local.url;
   sql = neon(CONN);
@@ -165,19 +166,11 @@ describe("local Neon endpoint", () => {
     }
   });
 
-  it("serve.ts takes --rtt MS: every POST /sql costs at least that", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--experimental-strip-types", "--no-warnings", join(import.meta.dirname, "serve.ts"), "--rtt", "50"],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
+  it("startNeonLocal({ rttMs }) (serve.ts --rtt, NEON_LOCAL_RTT_MS) holds every POST /sql that long", async () => {
+    const far = await startNeonLocal(backend, distanceFromEnv({ NEON_LOCAL_RTT_MS: "50" }));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on("line", (l) => l.startsWith("ready ") && resolve(l.slice(6)));
-        child.once("exit", (code) => reject(new Error(`serve.ts exited (${code})`)));
-      });
       const query = () =>
-        fetch(url, {
+        fetch(far.url, {
           method: "POST",
           headers: { "neon-connection-string": CONN },
           body: '{"query":"SELECT 1","params":[]}',
@@ -186,10 +179,14 @@ describe("local Neon endpoint", () => {
       const t0 = performance.now();
       expect((await query()).status).toBe(200);
       expect(performance.now() - t0).toBeGreaterThanOrEqual(49);
+      expect(far.faults).toMatchObject({ rttMs: 50, jitterMs: 0, seed: 1 });
+      expect(() => distanceFromEnv({ NEON_LOCAL_RTT_MS: "-5" })).toThrow(/NEON_LOCAL_RTT_MS/);
     } finally {
-      child.kill("SIGTERM");
+      // Not far.close(): the backend is the suite's.
+      far.server.closeAllConnections();
+      await new Promise((r) => far.server.close(r));
     }
-  }, 30_000);
+  });
 });
 
 /** Posts a batch from a child process that aborts it after `ms` and exits. */
