@@ -11,7 +11,7 @@ import { type Account, createAccounts, createProjects, PASSWORD, type Stack, see
 
 export const RTTS = [0, 20, 80];
 /** Requests per route at each distance (a quick run: enough to see the shape, not a p99). */
-const SAMPLES = QUICK ? 8 : 100;
+const SAMPLES = QUICK ? 5 : 100;
 export const TITLE = "## Latency at a distance";
 const ONE_SELECT = "baseline: one SELECT via neon()";
 
