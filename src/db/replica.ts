@@ -62,7 +62,13 @@ export async function fromReplica(
   bookmark: bigint,
 ): Promise<unknown[][] | undefined> {
   const replica = database.replica as Db;
-  const [, [fresh, ...rows]] = await Promise.all([primary, batch(replica, [FRESHNESS, ...queries])]);
+  // A replica that is down, slow, misconfigured or cancels the read (a hot standby's conflict
+  // with replay, 40001) is no reason to fail: the primary answers, and so does it when the replica
+  // refuses (the primary's refusal is the one that stands).
+  const fromStandby = batch(replica, [FRESHNESS, ...queries]).catch(() => undefined);
+  const [, answer] = await Promise.all([primary, fromStandby]);
+  if (!answer) return undefined;
+  const [fresh, ...rows] = answer;
   const state = (fresh as { standby: boolean; snapshot: string }[])[0];
   // Bookmark 0 asks for nothing; any other needs a standby that has replayed it.
   if (bookmark !== 0n && !(state?.standby && sees(state.snapshot, bookmark))) return undefined;

@@ -132,6 +132,18 @@ describe("the read replica (DATABASE_URL_READ)", () => {
     expect(report.status).toBe(401);
   });
 
+  it("a replica that fails (here: no such database) leaves the read to the primary", async () => {
+    const person = await createUser();
+    const broken = { ...testEnv, DATABASE_URL_READ: "postgres://test:test@localhost/no_such_replica" };
+    const res = await call("GET", "/timelog/current", {
+      token: person.token,
+      env: broken,
+      headers: { "read-after": "0" },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { open: boolean }).open).toBe(false);
+  });
+
   it("a snapshot sees a transaction below xmin, or below xmax and not in progress", () => {
     expect(sees("100:105:101,103", 99n)).toBe(true);
     expect(sees("100:105:101,103", 102n)).toBe(true);
