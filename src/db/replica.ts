@@ -74,3 +74,14 @@ export async function fromReplica(
   if (bookmark !== 0n && !(state?.standby && sees(state.snapshot, bookmark))) return undefined;
   return rows as unknown[][];
 }
+
+/** The read from the replica when the caller's bookmark allows one (undefined: read the primary). */
+export async function replicaRead(
+  c: Context<AppEnv>,
+  database: Db,
+  primary: () => Promise<unknown>,
+  queries: readonly Compilable<unknown>[],
+): Promise<unknown[][] | undefined> {
+  const bookmark = replicaBookmark(c, database);
+  return bookmark === undefined ? undefined : fromReplica(database, primary(), queries, bookmark);
+}

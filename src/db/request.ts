@@ -21,7 +21,7 @@ import { locate } from "../lib/location";
 import { countRequest } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { batch, single } from "./client";
-import { fromReplica, GUARD_ALONE, replicaBookmark } from "./replica";
+import { GUARD_ALONE, replicaRead } from "./replica";
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
@@ -51,11 +51,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     // an empty answer, and a check that fails returns no rows.
     const guard = [sessionId, userId, superuser, twoFactorExempt];
     // A GET whose caller's Read-After the read replica has replayed reads there (replica.ts).
-    const bookmark = replicaBookmark(c, database);
-    const replicated =
-      bookmark === undefined
-        ? undefined
-        : await fromReplica(database, single(database, GUARD_ALONE, guard), [only], bookmark);
+    const replicated = await replicaRead(c, database, () => single(database, GUARD_ALONE, guard), [only]);
     if (replicated) return { results: replicated as Results<Q> };
     const { sql: text, parameters } = only.compile();
     const n = parameters.length;
@@ -73,11 +69,7 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const skip = 1 + checks.length;
   if (!opts.write) {
     // On the replica: the queries; on the primary at the same time: the login check and the checks.
-    const bookmark = replicaBookmark(c, database);
-    const replicated =
-      bookmark === undefined
-        ? undefined
-        : await fromReplica(database, batch(database, [guard, ...checks]), queries, bookmark);
+    const replicated = await replicaRead(c, database, () => batch(database, [guard, ...checks]), queries);
     if (replicated) return { results: replicated as Results<Q> };
     const results = (await batch(database, [guard, ...checks, ...queries])) as unknown[][];
     return { results: results.slice(skip) as Results<Q> };
