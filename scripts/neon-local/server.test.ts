@@ -149,8 +149,10 @@ describe("local Neon endpoint", () => {
       await sql.query("SELECT 1");
       return performance.now() - t0;
     };
-    // Without: well under one 50 ms round trip (the fastest of three, on a busy machine).
-    expect(Math.min(await timed(), await timed(), await timed())).toBeLessThan(50);
+    // Without: under one 50 ms round trip (the fastest of ten: the machine running this is shared).
+    const without: number[] = [];
+    for (let i = 0; i < 10; i++) without.push(await timed());
+    expect(Math.min(...without)).toBeLessThan(50);
     Object.assign(local.faults, { rttMs: 50 });
     try {
       for (let i = 0; i < 3; i++) expect(await timed()).toBeGreaterThanOrEqual(49);

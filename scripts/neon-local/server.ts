@@ -9,6 +9,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Backend } from "./backend.ts";
+import { seeded } from "./distance.ts";
 import {
   BadRequest,
   batchMode,
@@ -24,6 +25,7 @@ import {
   TooLarge,
 } from "./protocol.ts";
 
+export { distanceFromEnv, seeded } from "./distance.ts";
 export { NEON_MAX_BYTES };
 
 const ERROR_FIELDS = [
@@ -90,30 +92,6 @@ export interface NeonLocalOptions {
   seed?: number;
 }
 
-/**
- * The injected distance from the environment (`npm run dev` and anything else that starts the
- * endpoint): NEON_LOCAL_RTT_MS, NEON_LOCAL_JITTER_MS, NEON_LOCAL_SEED. Unset: none.
- */
-export function distanceFromEnv(env: Record<string, string | undefined> = process.env) {
-  const ms = (name: string, fallback: number) => {
-    const v = Number(env[name] ?? fallback);
-    if (!Number.isFinite(v) || v < 0 || v > 10_000) throw new Error(`${name} must be 0–10000 (ms)`);
-    return v;
-  };
-  return { rttMs: ms("NEON_LOCAL_RTT_MS", 0), jitterMs: ms("NEON_LOCAL_JITTER_MS", 0), seed: ms("NEON_LOCAL_SEED", 1) };
-}
-
-/** mulberry32: a small seeded generator, so injected jitter repeats from run to run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = {}): Promise<NeonLocal> {
