@@ -155,6 +155,11 @@ describe("refuses each unsafe setting alone, with its line", () => {
       /JWT_PUBLIC_KEYS is in \[vars\], in plain text .*`npx wrangler secret put JWT_PUBLIC_KEYS`/,
     ],
     [
+      "the read replica's connection string in plain text",
+      [["[vars]\n", '[vars]\nDATABASE_URL_READ = "postgres://u:p@replica.example/db"\n']],
+      /DATABASE_URL_READ is in \[vars\], in plain text .*`npx wrangler secret put DATABASE_URL_READ`/,
+    ],
+    [
       "the local database endpoint",
       [["[vars]\n", '[vars]\nNEON_FETCH_ENDPOINT = "http://127.0.0.1:4444/sql"\n']],
       /NEON_FETCH_ENDPOINT is set: it is for local development only/,

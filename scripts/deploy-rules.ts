@@ -11,7 +11,7 @@ import { unstable_readConfig } from "wrangler";
 const ROOT = join(import.meta.dirname, "..");
 export const REQUIRED_SECRETS = ["DATABASE_URL", "JWT_PRIVATE_KEY"];
 /** Config that are secrets: in [vars] they would sit in the repository in plain text. */
-const SECRET_SETTINGS = [...REQUIRED_SECRETS, "JWT_PUBLIC_KEYS", "TURNSTILE_SECRET"];
+const SECRET_SETTINGS = [...REQUIRED_SECRETS, "DATABASE_URL_READ", "JWT_PUBLIC_KEYS", "TURNSTILE_SECRET"];
 /** Each [[ratelimits]] binding and the var that tells clients its limit (src/lib/rate-limit.ts). */
 const RATE_LIMITS = {
   RATE_LIMIT_CREDENTIAL: "RATE_LIMIT_PER_MINUTE",

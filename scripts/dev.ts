@@ -11,7 +11,7 @@ import { emailProvider, parseDevVars, webhookLoopback } from "./dev-vars.ts";
 import { newSigningKey, newTotpKey } from "./keys.ts";
 import { migrate } from "./migrate.ts";
 import { fixedBackend } from "./neon-local/backend.ts";
-import { startNeonLocal } from "./neon-local/server.ts";
+import { distanceFromEnv, startNeonLocal } from "./neon-local/server.ts";
 import { ensureDevSuperuser } from "./users.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -43,8 +43,12 @@ const endpoint = new URL(vars.NEON_FETCH_ENDPOINT || "http://127.0.0.1:5488/sql"
 const local = await startNeonLocal(fixedBackend(db.pool), {
   port: Number(endpoint.port),
   host: endpoint.hostname,
+  // NEON_LOCAL_RTT_MS=80 npm run dev: every database round trip as from another continent.
+  ...distanceFromEnv(),
 });
-console.log(`neon endpoint: ${local.url}`);
+console.log(
+  `neon endpoint: ${local.url}${local.faults.rttMs ? ` (injected round trip ${local.faults.rttMs} ms)` : ""}`,
+);
 const loopback = webhookLoopback(vars);
 console.log(
   `webhooks: ${loopback.message}; the Cron Trigger (retries) fires every minute; ` +

@@ -107,6 +107,8 @@ app.use(async (c, next) => {
       "X-Request-Id",
       "If-None-Match",
       "If-Match",
+      // h-lat (issue 24 §5): the read replica's read-your-writes bookmark (src/db/replica.ts).
+      "Read-After",
       ...settings.CORS_ALLOW_HEADERS,
     ],
     exposeHeaders: [
@@ -120,6 +122,8 @@ app.use(async (c, next) => {
       "ETag",
       "RateLimit",
       "RateLimit-Policy",
+      // h-lat (issue 24 §5): a write's bookmark, for the client to send back as Read-After.
+      "Read-After",
     ],
     maxAge: 600,
   })(c, next);

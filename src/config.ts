@@ -14,6 +14,14 @@ const list = z.string().transform((v) =>
 
 export const ConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^/]+\/.+/, "must be postgres://user:password@host/db"),
+  /**
+   * A Neon read replica (same branch, a read-only compute), optional: signed-in GET reads whose
+   * caller proves with Read-After that the replica has their last write go there (src/db/request.ts).
+   */
+  DATABASE_URL_READ: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/]+\/.+/, "must be postgres://user:password@host/db")
+    .optional(),
   /** Only for local development and tests: where the Neon HTTP protocol is served. */
   NEON_FETCH_ENDPOINT: z.url().optional(),
   DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),

@@ -1,10 +1,17 @@
-// What `npm run bench [-- --quick] [-- --out FILE]` was asked for, and the sizes that follow from it,
+// What `npm run bench [-- --quick] [-- --out FILE] [-- --only latency]` was asked for, and the sizes that follow from it,
 // shared by the workload, the rounds and the report.
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, out: { type: "string", default: "BENCHMARKS.md" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string", default: "BENCHMARKS.md" },
+    /** `latency`: only the latency table (latency.ts), spliced into the existing page. */
+    only: { type: "string" },
+  },
 });
+if (values.only !== undefined && values.only !== "latency") throw new Error("--only takes: latency");
+export const ONLY = values.only;
 export const OUT_FILE = values.out;
 export const QUICK = values.quick;
 export const REPEATS = QUICK ? 1 : 3;

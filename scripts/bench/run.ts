@@ -1,13 +1,15 @@
-// `npm run bench [-- --quick] [-- --out FILE]`: measures the API as it deploys (minified bundle on
+// `npm run bench [-- --quick] [-- --out FILE] [-- --only latency]`: measures the API as it deploys (minified bundle on
 // plain workerd) against the local Neon endpoint on PostgreSQL (and on PGlite), next to a baseline
 // worker that runs one SELECT through neon(), writes BENCHMARKS.md and appends its headline to
-// BENCHMARKS-history.md. What is measured is in workload.ts, how in rounds.ts, the page in report.ts.
+// BENCHMARKS-history.md. What is measured is in workload.ts, how in rounds.ts, the page in report.ts;
+// the latency at 0, 20 and 80 ms from the database in latency.ts (`--only latency`: that alone).
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { appendHistory, currentCommit, headline, historyFile, historyRow } from "./history.ts";
 import { buildBundles } from "./host.ts";
-import { FIRST, log, OUT_FILE, QUICK, REPEATS, USERS, WRITERS } from "./options.ts";
+import { latencyOnly, latencySection } from "./latency.ts";
+import { FIRST, log, ONLY, OUT_FILE, QUICK, REPEATS, USERS, WRITERS } from "./options.ts";
 import { document, emptyRows, table } from "./report.ts";
 import { benchEndpoints, coldStarts, hashCpuMs, scaleSeries } from "./rounds.ts";
 import { createAccounts, createProjects, seedLogs, startStack } from "./stack.ts";
@@ -15,6 +17,11 @@ import { judgeTargets } from "./targets.ts";
 import { receiver, replays, targets } from "./workload.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
+if (ONLY === "latency") {
+  await latencyOnly(resolve(ROOT, OUT_FILE));
+  receiver.close();
+  process.exit(0);
+}
 
 const bundle = await buildBundles();
 log(`bundle ${bundle.rawBytes} B raw, ${bundle.gzipBytes} B gzip`);
@@ -40,6 +47,8 @@ try {
   sections.push(
     `## PostgreSQL ${pgVersion} (${FIRST.toLocaleString("en")} time logs, ${USERS} users)\n\n${table(rows)}`,
   );
+  // Before the scale series grows the table: the latency table is at the first size.
+  sections.push(await latencySection(pgStack, accounts, projects));
   hashMs = await hashCpuMs(pgStack);
   sections.push(await scaleSeries(pgStack, list, ids, projects));
 } finally {

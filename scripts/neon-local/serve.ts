@@ -1,12 +1,15 @@
 // The local Neon endpoint as its own process, for benchmarks and load tests (so the load
 // generator and the database stand-in do not share an event loop).
 //   node scripts/neon-local/serve.ts [--port N] [--database-url postgres://…] [--migrate] [--faults]
+//                                    [--rtt MS] [--jitter MS] [--seed N]
+// --rtt delays every POST /sql by MS (half before it runs, half before its answer), --jitter adds a
+// seeded uniform ±MS to each; defaults from NEON_LOCAL_RTT_MS / NEON_LOCAL_JITTER_MS / NEON_LOCAL_SEED.
 // Without --database-url it serves an in-memory PGlite. Prints "ready <url>" when listening.
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { migrate } from "../migrate.ts";
 import { fixedBackend, newPglite, pglitePool, rawText } from "./backend.ts";
-import { startNeonLocal } from "./server.ts";
+import { distanceFromEnv, startNeonLocal } from "./server.ts";
 
 const { values } = parseArgs({
   options: {
@@ -14,7 +17,15 @@ const { values } = parseArgs({
     "database-url": { type: "string" },
     migrate: { type: "boolean", default: false },
     faults: { type: "boolean", default: false },
+    rtt: { type: "string" },
+    jitter: { type: "string" },
+    seed: { type: "string" },
   },
+});
+const distance = distanceFromEnv({
+  NEON_LOCAL_RTT_MS: values.rtt ?? process.env.NEON_LOCAL_RTT_MS,
+  NEON_LOCAL_JITTER_MS: values.jitter ?? process.env.NEON_LOCAL_JITTER_MS,
+  NEON_LOCAL_SEED: values.seed ?? process.env.NEON_LOCAL_SEED,
 });
 
 let pool: pg.Pool;
@@ -31,7 +42,13 @@ if (values["database-url"]) {
   };
 }
 if (values.migrate) await migrate(pool);
-const local = await startNeonLocal(fixedBackend(pool), { port: Number(values.port), faults: values.faults });
+const local = await startNeonLocal(fixedBackend(pool), {
+  port: Number(values.port),
+  faults: values.faults,
+  ...distance,
+});
+if (distance.rttMs || distance.jitterMs)
+  console.error(`injected round trip: ${distance.rttMs} ± ${distance.jitterMs} ms`);
 console.log(`ready ${local.url}`);
 const stop = async () => {
   await local.close();

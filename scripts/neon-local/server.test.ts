@@ -7,13 +7,14 @@ import { request } from "node:http";
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
-import { type NeonLocal, startNeonLocal } from "./server.ts";
+import { type Backend, newPglite, pgliteBackend, postgresBackend } from "./backend.ts";
+import { distanceFromEnv, type NeonLocal, seeded, startNeonLocal } from "./server.ts";
 
 const isPostgres = Boolean(process.env.TEST_DATABASE_URL);
 const OLDEST_SUPPORTED_MAJOR = 15;
 
 let local: NeonLocal;
+let backend: Backend;
 const DB = `main_${Math.random().toString(36).slice(2, 8)}`;
 const CONN = `postgres://u:p@localhost/${DB}`;
 let sql: NeonQueryFunction<false, false>;
@@ -27,12 +28,14 @@ beforeAll(async () => {
     await admin.query("DROP DATABASE IF EXISTS neon_local_test WITH (FORCE)");
     await admin.query("CREATE DATABASE neon_local_test");
     await admin.end();
-    local = await startNeonLocal(postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" }), {
+    backend = postgresBackend({ baseUrl: url, template: "neon_local_test", clonePrefix: "main" });
+    local = await startNeonLocal(backend, {
       faults: true,
     });
   } else {
     const db = await newPglite();
-    local = await startNeonLocal(pgliteBackend({ primary: { name: DB, db } }), { faults: true });
+    backend = pgliteBackend({ primary: { name: DB, db } });
+    local = await startNeonLocal(backend, { faults: true });
   }
   neonConfig.fetchEndpoint = local.url;
   sql = neon(CONN);
@@ -138,6 +141,53 @@ describe("local Neon endpoint", () => {
     await sql.query("SELECT 1");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     local.faults.delayMs = 0;
+  });
+
+  it("injects a network distance per round trip (--rtt, seeded --jitter); none by default", async () => {
+    const timed = async () => {
+      const t0 = performance.now();
+      await sql.query("SELECT 1");
+      return performance.now() - t0;
+    };
+    // Without: under one 50 ms round trip (the fastest of ten: the machine running this is shared).
+    const without: number[] = [];
+    for (let i = 0; i < 10; i++) without.push(await timed());
+    expect(Math.min(...without)).toBeLessThan(50);
+    Object.assign(local.faults, { rttMs: 50 });
+    try {
+      for (let i = 0; i < 3; i++) expect(await timed()).toBeGreaterThanOrEqual(49);
+      // 50 ± 40 ms: never below 10; the draws repeat from run to run (a seeded generator), so two
+      // bench runs see the same delays (timings themselves are too noisy here to compare).
+      await fetch(new URL("/__faults", local.url), { method: "POST", body: '{"jitterMs":40,"seed":7}' });
+      for (let i = 0; i < 3; i++) expect(await timed()).toBeGreaterThanOrEqual(9);
+      const draw = (seed: number) => Array.from({ length: 5 }, seeded(seed));
+      expect(draw(7)).toEqual(draw(7));
+      expect(draw(7)).not.toEqual(draw(8));
+    } finally {
+      Object.assign(local.faults, { rttMs: 0, jitterMs: 0 });
+    }
+  });
+
+  it("startNeonLocal({ rttMs }) (serve.ts --rtt, NEON_LOCAL_RTT_MS) holds every POST /sql that long", async () => {
+    const far = await startNeonLocal(backend, distanceFromEnv({ NEON_LOCAL_RTT_MS: "50" }));
+    try {
+      const query = () =>
+        fetch(far.url, {
+          method: "POST",
+          headers: { "neon-connection-string": CONN },
+          body: '{"query":"SELECT 1","params":[]}',
+        });
+      expect((await query()).status).toBe(200);
+      const t0 = performance.now();
+      expect((await query()).status).toBe(200);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(49);
+      expect(far.faults).toMatchObject({ rttMs: 50, jitterMs: 0, seed: 1 });
+      expect(() => distanceFromEnv({ NEON_LOCAL_RTT_MS: "-5" })).toThrow(/NEON_LOCAL_RTT_MS/);
+    } finally {
+      // Not far.close(): the backend is the suite's.
+      far.server.closeAllConnections();
+      await new Promise((r) => far.server.close(r));
+    }
   });
 });
 

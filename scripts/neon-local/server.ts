@@ -9,6 +9,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Backend } from "./backend.ts";
+import { seeded } from "./distance.ts";
 import {
   BadRequest,
   batchMode,
@@ -24,6 +25,7 @@ import {
   TooLarge,
 } from "./protocol.ts";
 
+export { distanceFromEnv, seeded } from "./distance.ts";
 export { NEON_MAX_BYTES };
 
 const ERROR_FIELDS = [
@@ -68,6 +70,15 @@ export interface Faults {
   delayMs: number;
   commitDelayMs: number;
   database?: string;
+  /**
+   * An injected network distance (issue 24 §5): each POST /sql waits half of `rttMs` before it
+   * runs (the request's way there) and half before its answer leaves (the way back), as a client
+   * that far from the database would see it. `jitterMs` adds a uniform ±J to each round trip, drawn
+   * from a generator seeded by `seed` so two bench runs see the same delays. Default 0.
+   */
+  rttMs: number;
+  jitterMs: number;
+  seed: number;
 }
 
 export interface NeonLocalOptions {
@@ -75,7 +86,13 @@ export interface NeonLocalOptions {
   host?: string;
   /** Serve POST /__faults (the load harness and the endpoint's own tests only). */
   faults?: boolean;
+  /** The injected round-trip delay, jitter and seed (Faults.rttMs; POST /__faults changes them). */
+  rttMs?: number;
+  jitterMs?: number;
+  seed?: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = {}): Promise<NeonLocal> {
   const { port = 0, host = "127.0.0.1" } = opts;
@@ -83,15 +100,29 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
   const lastBody = new Map<string, string>();
   /** Of those, the batches (transactions): a read sent as one statement is not one. */
   const batches = new Map<string, number>();
-  const faults: Faults = { down: false, delayMs: 0, commitDelayMs: 0 };
+  const faults: Faults = {
+    down: false,
+    delayMs: 0,
+    commitDelayMs: 0,
+    rttMs: opts.rttMs ?? 0,
+    jitterMs: opts.jitterMs ?? 0,
+    seed: opts.seed ?? 1,
+  };
+  let random = seeded(faults.seed);
+  /** One round trip's delay: the RTT with its jitter, never below 0. */
+  const roundTrip = () =>
+    faults.rttMs || faults.jitterMs ? Math.max(0, faults.rttMs + faults.jitterMs * (2 * random() - 1)) : 0;
 
   const server = createServer(async (req, res) => {
     const tooLarge = () => {
       res.writeHead(507, { "content-type": "text/plain" });
       res.end("response is too large (max is 10485760 bytes)");
     };
+    // The way back of an injected round trip (POST /sql only: set below).
+    let wayBack = 0;
     // Every answer passes here, so none leaves above Neon's limit (a batch checks before COMMIT too).
-    const send = (status: number, body: unknown) => {
+    const send = async (status: number, body: unknown) => {
+      if (wayBack) await sleep(wayBack);
       const text = JSON.stringify(body);
       if (Buffer.byteLength(text) > NEON_MAX_BYTES) return tooLarge();
       res.writeHead(status, { "content-type": "application/json" });
@@ -121,7 +152,9 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         return send(200, { requests: counts.get(db) ?? 0, transactions: batches.get(db) ?? 0 });
       }
       if (opts.faults && req.method === "POST" && url.pathname === "/__faults") {
-        Object.assign(faults, { database: undefined }, JSON.parse(await readBody(req)));
+        const change = JSON.parse(await readBody(req)) as Partial<Faults>;
+        Object.assign(faults, { database: undefined }, change);
+        if (change.seed !== undefined) random = seeded(faults.seed);
         return send(200, faults);
       }
       // A test file is done with its clone (test/helpers/report-operations.ts): free its memory.
@@ -137,8 +170,14 @@ export async function startNeonLocal(backend: Backend, opts: NeonLocalOptions = 
         req.socket.destroy();
         return;
       }
+      // Half of the injected round trip on the way there, half on the way back (in send()).
+      const rtt = roundTrip();
+      if (rtt) {
+        wayBack = rtt / 2;
+        await sleep(rtt / 2);
+      }
       if (faults.delayMs) {
-        await new Promise((r) => setTimeout(r, faults.delayMs));
+        await sleep(faults.delayMs);
         // The caller gave up while the database was "slow": like a query that never started.
         if (client.gone) return;
       }

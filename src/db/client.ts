@@ -24,6 +24,8 @@ export interface Db {
   /** The worker's deadline for one round trip, and PostgreSQL's statement_timeout below it. */
   timeoutMs: number;
   statementTimeoutMs: number;
+  /** The read replica (DATABASE_URL_READ), when there is one: see replica.ts for when it serves. */
+  replica?: Db;
 }
 
 /** Executing a Kysely query directly would skip the timeout and the batch: refuse it. */
@@ -58,12 +60,14 @@ export function createDb(settings: Config): Db {
   if (settings.NEON_FETCH_ENDPOINT) neonConfig.fetchEndpoint = settings.NEON_FETCH_ENDPOINT;
   let db = cache.get(settings);
   if (!db) {
-    db = {
-      sql: neon(settings.DATABASE_URL),
+    const on = (url: string): Db => ({
+      sql: neon(url),
       db: new Kysely<Database>({ dialect: compileOnly }),
       timeoutMs: settings.DB_TIMEOUT_MS,
       statementTimeoutMs: statementTimeoutFor(settings.DB_TIMEOUT_MS),
-    };
+    });
+    db = on(settings.DATABASE_URL);
+    if (settings.DATABASE_URL_READ) db.replica = on(settings.DATABASE_URL_READ);
     cache.set(settings, db);
   }
   return db;

@@ -21,6 +21,7 @@ import { locate } from "../lib/location";
 import { countRequest } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { batch, single } from "./client";
+import { GUARD_ALONE, replicaRead } from "./replica";
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
@@ -50,10 +51,14 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     // One statement, no transaction. The check is a condition without columns, so PostgreSQL
     // evaluates it once, before reading a row (a one-time filter): an ended login is a 401, never
     // an empty answer, and a check that fails returns no rows.
+    const guard = [sessionId, userId, superuser, twoFactorExempt];
+    // A GET whose caller's Read-After the read replica has replayed reads there (replica.ts).
+    const replicated = await replicaRead(c, database, () => single(database, GUARD_ALONE, guard), [only]);
+    if (replicated) return { results: replicated as Results<Q> };
     const { sql: text, parameters } = only.compile();
     const n = parameters.length;
     const guarded = `SELECT q.* FROM (${text}) q WHERE auth_guard($${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean, $${n + 4}::boolean) IS NOT NULL`;
-    const rows = await single(database, guarded, [...parameters, sessionId, userId, superuser, twoFactorExempt]);
+    const rows = await single(database, guarded, [...parameters, ...guard]);
     return { results: [rows] as unknown as Results<Q> };
   }
   const requestId = c.get("requestId");
@@ -65,6 +70,9 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
       : compiled(GUARD_TOKEN, [tokenHash, userId, scope, superuser, requestId]);
   const skip = 1 + checks.length;
   if (!opts.write) {
+    // On the replica: the queries; on the primary at the same time: the login check and the checks.
+    const replicated = await replicaRead(c, database, () => batch(database, [guard, ...checks]), queries);
+    if (replicated) return { results: replicated as Results<Q> };
     const results = (await batch(database, [guard, ...checks, ...queries])) as unknown[][];
     return { results: results.slice(skip) as Results<Q> };
   }
@@ -113,15 +121,18 @@ const compiled = (text: string, parameters: unknown[]): Compilable<unknown> => (
 });
 /**
  * Last in a write's batch: whether it queued webhook events, and emails (email_enqueue sets
- * timelog.emails): one statement, the same always, no extra round trip.
+ * timelog.emails), and the transaction's id if it wrote (the Read-After bookmark): one statement,
+ * the same always, no extra round trip.
  */
 const QUEUED = compiled(
-  "SELECT coalesce(current_setting('timelog.webhooks', true), '') = 'queued' AS queued, coalesce(current_setting('timelog.emails', true), '') = 'queued' AS emails",
+  "SELECT coalesce(current_setting('timelog.webhooks', true), '') = 'queued' AS queued, coalesce(current_setting('timelog.emails', true), '') = 'queued' AS emails, pg_current_xact_id_if_assigned()::text AS xid",
   [],
 );
 /** Takes QUEUED's answer off a batch's results: what to deliver after the response. */
 function noteQueued(c: Context<AppEnv>, results: unknown[][]): unknown[][] {
-  const [flags] = results.pop() as { queued: boolean; emails: boolean }[];
+  const [flags] = results.pop() as { queued: boolean; emails: boolean; xid: string | null }[];
+  // The bookmark a client sends back so its next reads may use the read replica (replica.ts).
+  if (flags?.xid && c.get("database").replica) c.header("Read-After", flags.xid);
   if (flags?.queued) c.set("webhooksQueued", true);
   if (flags?.emails) c.set("emailsQueued", true);
   return results;
