@@ -2942,6 +2942,18 @@ export interface components {
              */
             tokens_revoked?: number;
         };
+        Problem412: components["schemas"]["Problem"] & {
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
+            status?: 412;
+            /**
+             * @description the catalogue's codes with status 412. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+             * @enum {string}
+             */
+            code?: "precondition_failed";
+        };
         UpdateMe: {
             /** @example ada */
             username?: string;
@@ -3621,18 +3633,6 @@ export interface components {
             items: components["schemas"]["Timelog"][];
             /** @description opaque; null on the last page */
             next_cursor: string | null;
-        };
-        Problem412: components["schemas"]["Problem"] & {
-            /**
-             * Format: int32
-             * @enum {integer}
-             */
-            status?: 412;
-            /**
-             * @description the catalogue's codes with status 412. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
-             * @enum {string}
-             */
-            code?: "precondition_failed";
         };
         PatchTimelog: {
             /** Format: int32 */
@@ -5850,7 +5850,10 @@ export interface operations {
     patchUsersMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5871,6 +5874,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5922,6 +5927,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -6263,7 +6283,10 @@ export interface operations {
     patchUsersById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6286,6 +6309,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6352,6 +6377,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -8832,6 +8872,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -8855,6 +8897,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8923,6 +8967,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -8982,6 +9041,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9065,6 +9126,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9124,6 +9200,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9147,6 +9225,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9213,6 +9293,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -9694,6 +9789,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9777,6 +9874,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9836,6 +9948,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9859,6 +9973,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9925,6 +10041,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -10408,6 +10539,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -10431,6 +10564,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10499,6 +10634,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10558,6 +10708,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -10641,6 +10793,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10700,6 +10867,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -10723,6 +10892,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10789,6 +10960,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -11175,6 +11361,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of the resource as created: send it as If-Match */
+                    ETag: string;
                     /** @description the path of the created resource, e.g. /timelog/42 */
                     Location: string;
                     [name: string]: unknown;
@@ -11304,6 +11492,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -11388,6 +11578,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -11447,6 +11652,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -11471,6 +11678,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11537,6 +11746,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -12016,6 +12240,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -12099,6 +12325,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -12158,6 +12399,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -12181,6 +12424,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12247,6 +12492,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -14588,6 +14848,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -14671,6 +14933,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -14730,6 +15007,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -14753,6 +15032,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14819,6 +15100,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -17024,6 +17320,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -17045,6 +17343,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17096,6 +17396,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -20829,6 +21144,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -20852,6 +21169,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20918,6 +21237,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -20979,6 +21313,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -21002,6 +21338,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21068,6 +21406,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -21129,6 +21482,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -21152,6 +21507,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21218,6 +21575,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -21279,6 +21651,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -21302,6 +21676,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21368,6 +21744,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
