@@ -205,9 +205,9 @@ describe("If-Match forms and edges", () => {
     const results = await Promise.all([write("phone"), write("laptop"), write("watch")]);
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 412, 412]);
-    const winner = results.find((r) => r.status === 200);
+    const winner = results.find((r) => r.status === 200) as Response;
     const final = (await (await call("GET", `/timelog/${log.id}`, { token: alice.token })).json()) as { note: string };
-    expect(final.note).toBe(((await winner?.json()) as { note: string }).note);
+    expect(final.note).toBe(((await winner.json()) as { note: string }).note);
   });
 
   it("a retry with the same Idempotency-Key gets the stored answer and ETag, not a 412", async () => {
