@@ -213,6 +213,8 @@ export async function commit<T>(
   const { db } = c.get("database");
   const { userId } = c.get("auth");
   const hash = await requestHash(c);
+  // A replay answers the ETag its first answer had (Stored.etag).
+  const etag = opts.etag ? sql`, 'etag', api_etag(r.body::jsonb)` : sql``;
   const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
   // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
   // with a row is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
@@ -220,11 +222,7 @@ export async function commit<T>(
     // biome-ignore lint/suspicious/noExplicitAny: any query with a body column can be the CTE
     .with("r", () => result as any)
     .updateTable("idempotency_key")
-    .set({
-      response: opts.etag
-        ? sql`(SELECT jsonb_build_object('status', ${status}::int, 'body', r.body, 'etag', api_etag(r.body::jsonb)) FROM r LIMIT 1)`
-        : sql`(SELECT jsonb_build_object('status', ${status}::int, 'body', r.body) FROM r LIMIT 1)`,
-    })
+    .set({ response: sql`(SELECT jsonb_build_object('status', ${status}::int, 'body', r.body${etag}) FROM r LIMIT 1)` })
     .where("user_fk", "=", userId)
     .where("key", "=", key)
     .where(sql<boolean>`EXISTS (SELECT 1 FROM r)`)
@@ -237,12 +235,8 @@ export async function commit<T>(
   try {
     // The checks (If-Match's) run after the claim: a retry of a write that succeeded gets its
     // stored answer, not a 412 for the version its own first attempt changed.
-    const checks = opts.checks ?? [];
-    const { results } = await read(c, [begin, ...checks, ...writes, store, unclaim], {
-      ...opts,
-      checks: [],
-      write: true,
-    });
+    const queries = [begin, ...(opts.checks ?? []), ...writes, store, unclaim];
+    const { results } = await read(c, queries, { ...opts, checks: [], write: true });
     const [stored] = results.at(-2) as { response: Stored<T> }[];
     return stored?.response;
   } catch (err) {
