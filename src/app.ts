@@ -31,6 +31,8 @@ import { holidays } from "./holidays/routes";
 // Invitations, email verification and change (issue 23 §2, h-inv)
 import { acceptInvitation } from "./invitations/accept-routes";
 import { invitations } from "./invitations/routes";
+// Conditional reads (issue 24 §3, h-etag)
+import { conditional } from "./lib/conditional";
 import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
@@ -85,11 +87,15 @@ app.use(async (c, next) => {
 });
 app.use(secureHeaders());
 // Answers carry tokens or someone's data: no cache may keep them, shared or private, unless a route
-// says otherwise (the public JWKS).
+// says otherwise (the public JWKS), or they are successful GETs a client may keep and revalidate
+// (src/lib/conditional.ts).
 app.use(async (c, next) => {
   c.header("Cache-Control", "no-store");
   await next();
 });
+// Conditional reads (issue 24 §3, h-etag): ETag on every successful GET, If-None-Match → 304, and
+// `private, no-cache` for the GETs a client may keep (src/lib/conditional.ts).
+app.use(conditional);
 app.use(async (c, next) => {
   const settings = configOf(c.env);
   c.set("config", settings);

@@ -1341,6 +1341,20 @@ AS $function$
   SELECT '"' || md5(j::text) || '"'
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.api_if_match(current_tag text, wanted text[])
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+  IF current_tag IS NULL OR wanted IS NULL OR current_tag = ANY (wanted) THEN
+    RETURN true;
+  END IF;
+  RAISE EXCEPTION 'The resource has changed since the version named in If-Match; read it again.'
+    USING ERRCODE = 'TL412', HINT = 'precondition_failed';
+END
+$function$
+;
 CREATE OR REPLACE FUNCTION public.api_time(t timestamp with time zone)
  RETURNS text
  LANGUAGE sql

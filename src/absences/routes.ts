@@ -1,12 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json } from "../lib/openapi";
 import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { Absence, AbsencePage, AbsenceQuery, CreateAbsence, Decision, PatchAbsence, RejectAbsence } from "./schemas";
 
@@ -41,7 +42,7 @@ const decisionRoute = (path: keyof typeof DECISIONS) =>
     ...access({ scope: "timelog:write" }, emptyBodyIsNoBody),
     request: {
       params: IdParam,
-      headers: IdempotencyHeader,
+      headers: ConditionalWriteHeaders,
       body:
         path === "reject"
           ? { required: true, content: { "application/json": { schema: RejectAbsence } } }
@@ -53,8 +54,10 @@ const decisionRoute = (path: keyof typeof DECISIONS) =>
 /** { comment }: required to reject (422 without), optional to approve or cancel. */
 function decide(c: Context<AppEnv>, id: number, decision: keyof typeof DECISIONS, given: unknown) {
   const comment = (given as { comment?: string } | undefined)?.comment ?? null;
-  const query = q.decide(c.get("database").db, c.get("auth").userId, id, decision, comment);
-  return write(c, [], query, 200, notFound);
+  const { db } = c.get("database");
+  const me = c.get("auth").userId;
+  const query = q.decide(db, me, id, decision, comment);
+  return write(c, [], query, 200, notFound, ifMatch(c, "absence", id, q.findAbsence(db, me, id)));
 }
 
 export const absences = createRouter()
@@ -141,13 +144,15 @@ export const absences = createRouter()
       description:
         "Send only the fields to change; the same rules as a request. 409 (absence_not_requested) once decided or cancelled.",
       ...access({ scope: "timelog:write" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(PatchAbsence) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(PatchAbsence) },
       responses: { 200: json(Absence, "Updated"), ...problems(401, 404, 409, 422) },
     }),
     async (c) => {
       const { db } = c.get("database");
-      const query = q.patchAbsence(db, c.get("auth").userId, c.req.valid("param").id, c.req.valid("json"));
-      return write(c, [], query, 200, notFound);
+      const { id } = c.req.valid("param");
+      const me = c.get("auth").userId;
+      const query = q.patchAbsence(db, me, id, c.req.valid("json"));
+      return write(c, [], query, 200, notFound, ifMatch(c, "absence", id, q.findAbsence(db, me, id)));
     },
   )
   .openapi(decisionRoute("approve"), async (c) => decide(c, c.req.valid("param").id, "approve", c.req.valid("json")))

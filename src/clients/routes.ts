@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { Client, ClientPage, ClientQuery, CreateClient, UpdateClient } from "./schemas";
 
@@ -73,12 +74,14 @@ export const clients = createRouter()
       summary: "Rename or archive a client (superusers)",
       description: "Superusers only (403). Archiving keeps the client on its projects and in reports.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateClient) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(UpdateClient) },
       responses: { 200: json(Client, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const query = q.updateClient(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      return write(c, [], query, 200, notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const query = q.updateClient(db, id, c.req.valid("json"));
+      return write(c, [], query, 200, notFound, ifMatch(c, "client", id, q.findClient(db, id)));
     },
   )
   .openapi(
@@ -89,10 +92,13 @@ export const clients = createRouter()
       summary: "Delete a client without projects (superusers)",
       description: "Superusers only (403). A client that projects name stays (409 client_in_use): archive it.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteClient(c.get("database").db, c.req.valid("param").id), notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "client", id, q.findClient(db, id));
+      return writeNoContent(c, [], q.deleteClient(db, id), notFound, { checks });
     },
   );

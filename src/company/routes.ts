@@ -1,11 +1,12 @@
 // Company-wide limits that the database enforces on every time log (see company_settings).
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, write } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CompanySettings, Lock, UpdateSettings } from "./schemas";
 
@@ -40,12 +41,13 @@ export const company = createRouter()
         "differ on a date, from the account start of someone without their own, that lies before the payroll lock or in their submitted or approved weeks). " +
         "registration and require_2fa change from a signed-in session only: with an API token (even admin) 403 insufficient_scope.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { headers: IdempotencyHeader, body: body(UpdateSettings) },
+      request: { headers: ConditionalWriteHeaders, body: body(UpdateSettings) },
       responses: { 200: json(CompanySettings, "Updated"), ...problems(401, 403, 409, 422) },
     }),
     async (c) => {
-      const patch = c.req.valid("json");
-      return write(c, [], q.updateSettings(c.get("database").db, patch), 200, noSettings);
+      const { db } = c.get("database");
+      const conditional = ifMatch(c, "company_settings", true, q.readSettings(db));
+      return write(c, [], q.updateSettings(db, c.req.valid("json")), 200, noSettings, conditional);
     },
   )
   .openapi(

@@ -21,17 +21,20 @@ import { locate } from "../lib/location";
 import { countRequest } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { batch, single } from "./client";
+import { tagged } from "./conditional";
 import { GUARD_ALONE, replicaRead } from "./replica";
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
-interface Opts {
+export interface Opts {
   /** The queries change data: always a transaction whose login check names the actor for the audit. */
   write?: boolean;
   /** Statements that run first and abort the batch when the caller may not go on (no results). */
   checks?: readonly Compilable<unknown>[];
   /** The result's body is the whole answer, {status, body}: the database chose the status. */
   answered?: boolean;
+  /** A write answers with its result's entity tag as ETag (src/db/conditional.ts). */
+  etag?: boolean;
 }
 
 /** The login check and the queries, in one round trip. */
@@ -99,7 +102,9 @@ export type Json<T, S extends ContentfulStatusCode> = Response & TypedResponse<J
 
 /**
  * The answer to a read of one resource: the body its query built (see the `*_json` functions in
- * SQL, one per resource), or the handler's not-found problem.
+ * SQL, one per resource), or the handler's not-found problem. Its ETag is api_etag() of that same
+ * body, computed by the database, so that If-Match on a write compares against the same version
+ * (If-None-Match → 304 is src/lib/conditional.ts's, after the handler).
  */
 export async function one<T>(
   c: Context<AppEnv>,
@@ -107,9 +112,10 @@ export async function one<T>(
   notFound: () => ApiError,
   opts: Opts = {},
 ): Promise<Json<T, 200>> {
-  const { results } = await read(c, [query], opts);
-  const [row] = results[0] as { body: T }[];
+  const { results } = await read(c, [tagged(query)], opts);
+  const [row] = results[0] as { body: T; etag: string }[];
   if (row === undefined) throw notFound();
+  c.header("ETag", row.etag);
   return c.json(row.body as JSONParsed<T>, 200) as Json<T, 200>;
 }
 
@@ -162,6 +168,8 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export interface Stored<T = unknown> {
   status: number;
   body: T;
+  /** The body's entity tag, for writes that answer with one (stored with it, so a replay has it). */
+  etag?: string;
 }
 
 /** A write answered with the body its result query built, or the handler's not-found problem. */
@@ -175,6 +183,7 @@ export async function write<T, S extends ContentfulStatusCode>(
 ): Promise<Json<T, S>> {
   const res = await commit(c, writes, result, status, opts);
   if (!res) throw notFound();
+  if (res.etag) c.header("ETag", res.etag);
   if (status === 201) locate(c, res.body);
   return c.json(res.body as JSONParsed<T>, status) as Json<T, S>;
 }
@@ -223,21 +232,24 @@ export async function commit<T>(
 ): Promise<(Stored<T> & { replayed?: true }) | undefined> {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {
-    const { results } = await read(c, [...writes, result], { ...opts, write: true });
-    const [row] = results.at(-1) as { body: T }[];
+    const last = opts.etag ? tagged(result) : result;
+    const { results } = await read(c, [...writes, last], { ...opts, write: true });
+    const [row] = results.at(-1) as { body: T; etag?: string }[];
     if (row && opts.answered) return row.body as Stored<T>;
-    return row && { status, body: row.body };
+    return row && { status, body: row.body, etag: row.etag };
   }
   if (!KEY.test(key))
     throw new ApiError("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters.");
   const { db } = c.get("database");
   const { userId } = c.get("auth");
   const hash = await requestHash(c);
+  // A replay answers the ETag its first answer had (Stored.etag).
+  const etag = opts.etag ? sql`, 'etag', api_etag(r.body::jsonb)` : sql``;
   const begin = db.selectNoFrom(sql<null>`idempotency_begin(${userId}::int, ${key}, ${hash})`.as("begun"));
   // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
   // with a row is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
   // An answered result's body is already {status, body}.
-  const answer = opts.answered ? sql`r.body` : sql`jsonb_build_object('status', ${status}::int, 'body', r.body)`;
+  const answer = opts.answered ? sql`r.body` : sql`jsonb_build_object('status', ${status}::int, 'body', r.body${etag})`;
   const store = db
     // biome-ignore lint/suspicious/noExplicitAny: any query with a body column can be the CTE
     .with("r", () => result as any)
@@ -253,7 +265,10 @@ export async function commit<T>(
     .where("key", "=", key)
     .where("response", "is", null);
   try {
-    const { results } = await read(c, [begin, ...writes, store, unclaim], { ...opts, write: true });
+    // The checks (If-Match's) run after the claim: a retry of a write that succeeded gets its
+    // stored answer, not a 412 for the version its own first attempt changed.
+    const queries = [begin, ...(opts.checks ?? []), ...writes, store, unclaim];
+    const { results } = await read(c, queries, { ...opts, checks: [], write: true });
     const [stored] = results.at(-2) as { response: Stored<T> }[];
     return stored?.response;
   } catch (err) {

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
 import { read } from "../db/request";
+import { noStore } from "../lib/conditional";
 import { ApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
@@ -34,6 +35,8 @@ export const gdpr = createRouter()
       });
       const body = results[0][0]?.body;
       if (!body) throw noSuchUser();
+      // Everything about a person in one file: no client cache should keep it on disk.
+      noStore(c);
       return c.json(body, 200);
     },
   )

@@ -2,7 +2,7 @@
 // and an operationId for every operation (generators name methods after them), derived from the
 // method and path so they stay stable as long as the routes do.
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { problems } from "./schemas";
+import { COMMON_HEADERS, problems } from "./schemas";
 
 export const TAGS = [
   { name: "health", description: "Is the service up" },
@@ -81,6 +81,7 @@ export function finishDocument(app: OpenAPIHono<any>) {
       });
     }
   }
+  conditionalRequests(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -92,6 +93,58 @@ export function finishDocument(app: OpenAPIHono<any>) {
     name: "auth_cookie",
     description: "Browsers: the access token as a cookie (unsafe methods need an allowed Origin)",
   });
+}
+
+// Conditional requests (issue 24 §3, h-etag), documented the same way for every route: a GET's 200
+// carries ETag and the GET takes If-None-Match (→ 304 with no body); a write that declares If-Match
+// (ConditionalWriteHeaders in src/lib/schemas.ts) may answer 412 and its 200/201 carries the new ETag.
+const etagHeader = z.string().openapi({
+  description:
+    'the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write',
+});
+const ifNoneMatch = z.string().optional().openapi({
+  description: "ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same",
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: any OpenAPIHono, whatever its env
+function conditionalRequests(app: OpenAPIHono<any>) {
+  const { 412: failed } = problems(412) as Record<number, unknown>;
+  const plainHeaders = z.object({ "if-none-match": ifNoneMatch });
+  const tagged = new Map<unknown, z.ZodObject>();
+  const withEtag = (headers: z.ZodObject | undefined) => {
+    let extended = tagged.get(headers);
+    if (!extended) {
+      extended = (headers ?? z.object({})).extend({ ETag: etagHeader });
+      tagged.set(headers, extended);
+    }
+    return extended;
+  };
+  let notModified: unknown;
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== "route") continue;
+    const route = def.route;
+    const responses = route.responses as Record<string, { headers?: z.ZodObject } | undefined>;
+    const headers = route.request?.headers as z.ZodObject | undefined;
+    if (route.method === "get" && responses[200]) {
+      route.request = {
+        ...route.request,
+        headers: headers ? headers.extend({ "if-none-match": ifNoneMatch }) : plainHeaders,
+      };
+      responses[200] = { ...responses[200], headers: withEtag(responses[200]?.headers) };
+      notModified ??= {
+        description: "Not Modified: the If-None-Match named the current ETag (no body)",
+        headers: withEtag(z.object(COMMON_HEADERS)),
+      };
+      responses[304] = notModified as never;
+    }
+    if (headers?.shape && "if-match" in headers.shape) {
+      responses[412] ??= failed as never;
+      for (const status of ["200", "201"]) {
+        const ok = responses[status];
+        if (ok) responses[status] = { ...ok, headers: withEtag(ok.headers) };
+      }
+    }
+  }
 }
 
 const INT32 = 2 ** 31 - 1;

@@ -19,6 +19,16 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
 });
 
+// Issue 24 §3 (h-etag): a create whose answer carries the new resource's ETag (for a resource
+// without a GET of its own, the only way a client learns its first version for If-Match).
+const taggedHeaders = jsonHeaders.extend({
+  ETag: z.string().openapi({ description: "the entity tag of the resource as created: send it as If-Match" }),
+});
+export const jsonTagged = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...json(schema, description),
+  headers: taggedHeaders,
+});
+
 /** A 204: no body, the common headers. */
 export const noContent = (description: string) => ({ description, headers: commonHeaders });
 

@@ -47,6 +47,8 @@ export const PROBLEMS = {
   // Work schedules and the time account (issue 22 §3)
   schedule_exists: [409, "A schedule for this position or person starts on this date already"],
   secret_not_replayed: [409, "Created by an earlier request with this Idempotency-Key: the secret is shown only once"],
+  // Conditional requests (issue 24 §3, h-etag)
+  precondition_failed: [412, "The resource has changed since the version named in If-Match"],
   // 422: understood, but not acceptable
   validation_failed: [422, "The request is invalid"],
   invalid_value: [422, "A value is out of range or invalid"],

@@ -37,6 +37,8 @@ export interface AppEnv {
     webhooksQueued?: boolean;
     /** A write queued emails: deliver them after the response (src/email/dispatch.ts). */
     emailsQueued?: boolean;
+    /** Conditional reads (issue 24 §3): this GET's answer holds a secret, keep it no-store. */
+    noStore?: boolean;
   };
 }
 

@@ -154,6 +154,17 @@ export const IdempotencyHeader = z.object({
   }),
 });
 
+// Conditional writes (issue 24 §3, h-etag): the headers of a write that takes If-Match. Routes
+// declare them with ConditionalWriteHeaders (or IfMatchHeader without an Idempotency-Key);
+// finishDocument (src/lib/openapi-doc.ts) then adds the 412 and the answer's ETag the same way to each.
+const ifMatch = z.string().optional().openapi({
+  description:
+    'the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match.',
+  example: '"5d41402abc4b2a76b9719d911017c592"',
+});
+export const IfMatchHeader = z.object({ "if-match": ifMatch });
+export const ConditionalWriteHeaders = IdempotencyHeader.extend({ "if-match": ifMatch });
+
 /**
  * IANA zone names only: "UTC" or Area/Location (Etc/GMT+5 included, which both PostgreSQL and
  * Intl read as IANA defines it). Offsets such as +05:00, POSIX strings such as UTC+5 and

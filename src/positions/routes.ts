@@ -1,12 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreatePosition, Position, PositionPage, ReplacePosition, UpdatePosition } from "./schemas";
 
@@ -14,7 +15,9 @@ const notFound = () => new ApiError("not_found", "No such position.");
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 function savePosition(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updatePosition>[2]) {
-  return write(c, [], q.updatePosition(c.get("database").db, id, patch), 200, notFound);
+  const { db } = c.get("database");
+  const current = q.findPosition(db, c.get("auth").userId, id);
+  return write(c, [], q.updatePosition(db, id, patch), 200, notFound, ifMatch(c, "position", id, current));
 }
 const tags = ["positions"];
 
@@ -80,7 +83,7 @@ export const positions = createRouter()
       summary: "Replace a position (superusers)",
       description: "Superusers only (403). PUT takes the whole position; PATCH only the fields to change.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplacePosition) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(ReplacePosition) },
       responses: { 200: json(Position, "Replaced"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => savePosition(c, c.req.valid("param").id, c.req.valid("json")),
@@ -93,7 +96,7 @@ export const positions = createRouter()
       summary: "Change a position (superusers)",
       description: "Superusers only (403). Send only the fields to change.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdatePosition) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(UpdatePosition) },
       responses: { 200: json(Position, "Updated"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => savePosition(c, c.req.valid("param").id, c.req.valid("json")),
@@ -106,10 +109,13 @@ export const positions = createRouter()
       summary: "Delete a position nobody holds (superusers); one in use → 409",
       description: "Superusers only (403). 409 (in_use) while any user holds the position.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deletePosition(c.get("database").db, c.req.valid("param").id), notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "position", id, q.findPosition(db, c.get("auth").userId, id));
+      return writeNoContent(c, [], q.deletePosition(db, id), notFound, { checks });
     },
   );

@@ -1,12 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import {
   CreateProject,
@@ -23,7 +24,9 @@ const notFound = () => new ApiError("not_found", "No such project.");
 
 /** PUT and PATCH differ only in which fields they require; both write the fields given. */
 function saveProject(c: Context<AppEnv>, id: number, patch: Parameters<typeof q.updateProject>[2]) {
-  return write(c, [], q.updateProject(c.get("database").db, id, patch), 200, notFound);
+  const { db } = c.get("database");
+  const current = q.findProject(db, id, c.get("auth").userId);
+  return write(c, [], q.updateProject(db, id, patch), 200, notFound, ifMatch(c, "project", id, current));
 }
 
 export const projects = createRouter()
@@ -89,7 +92,7 @@ export const projects = createRouter()
       summary: "Replace a project (superusers)",
       description: "Superusers only (403). PUT takes the whole project; PATCH only the fields to change.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(ReplaceProject) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(ReplaceProject) },
       responses: { 200: json(Project, "Replaced"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => saveProject(c, c.req.valid("param").id, c.req.valid("json")),
@@ -103,7 +106,7 @@ export const projects = createRouter()
       description:
         "Superusers only (403). Send only the fields to change; is_archived true archives the project, so no time can be logged to it.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateProject) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(UpdateProject) },
       responses: { 200: json(Project, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => saveProject(c, c.req.valid("param").id, c.req.valid("json")),
@@ -116,11 +119,14 @@ export const projects = createRouter()
       summary: "Delete a project without logs (superusers); one with logs → 409, archive it instead",
       description: "Superusers only (403). A project with time logs stays (409, project_has_logs): archive it instead.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteProject(c.get("database").db, c.req.valid("param").id), notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "project", id, q.findProject(db, id, c.get("auth").userId));
+      return writeNoContent(c, [], q.deleteProject(db, id), notFound, { checks });
     },
   )
   .openapi(

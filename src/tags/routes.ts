@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { PageQuery, SaveTag, Tag, TagPage } from "./schemas";
 
@@ -72,12 +73,14 @@ export const tagRoutes = createRouter()
       summary: "Rename a tag (superusers)",
       description: "Superusers only (403). The logs that carry it keep it, under its new name.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(SaveTag) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(SaveTag) },
       responses: { 200: json(Tag, "Renamed"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const query = q.renameTag(c.get("database").db, c.req.valid("param").id, c.req.valid("json").name);
-      return write(c, [], query, 200, notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const query = q.renameTag(db, id, c.req.valid("json").name);
+      return write(c, [], query, 200, notFound, ifMatch(c, "tag", id, q.findTag(db, id)));
     },
   )
   .openapi(
@@ -89,10 +92,13 @@ export const tagRoutes = createRouter()
       description:
         "Superusers only (403). A tag on any time log stays (409 tag_in_use): logs, locked weeks included, never change silently.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteTag(c.get("database").db, c.req.valid("param").id), notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "tag", id, q.findTag(db, id));
+      return writeNoContent(c, [], q.deleteTag(db, id), notFound, { checks });
     },
   );

@@ -26,6 +26,9 @@ export const insertTask = (db: Db, project: number, v: Values) =>
     .insertInto("task")
     .values({ ...v, project_fk: project })
     .returning(body);
+/** One task as the API shows it: the version If-Match compares against (issue 24 §3). */
+export const findTask = (db: Db, project: number, id: number) =>
+  db.selectFrom("task").select(body).where("id", "=", id).where("project_fk", "=", project);
 export const updateTask = (db: Db, project: number, id: number, v: Partial<Values>) =>
   db.updateTable("task").set(v).where("id", "=", id).where("project_fk", "=", project).returning(body);
 export const deleteTask = (db: Db, project: number, id: number) =>

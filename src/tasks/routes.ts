@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
-import { body, json, noContent } from "../lib/openapi";
+import { body, json, jsonTagged, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreateTask, Task, TaskPage, TaskParams, TaskQuery, UpdateTask } from "./schemas";
 
@@ -51,11 +52,11 @@ export const tasks = createRouter()
       description: "Superusers only (403). Names are unique within the project regardless of case (409 name_taken).",
       ...access({ scope: "admin", role: "superuser" }),
       request: { params: IdParam, headers: IdempotencyHeader, body: body(CreateTask) },
-      responses: { 201: json(Task, "Created"), ...problems(401, 403, 404, 409, 422) },
+      responses: { 201: jsonTagged(Task, "Created"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const query = q.insertTask(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      return write(c, [], query, 201, noProject);
+      return write(c, [], query, 201, noProject, { etag: true });
     },
   )
   .openapi(
@@ -67,12 +68,21 @@ export const tasks = createRouter()
       description:
         "Superusers only (403). An archived task stays on its logs; new logs cannot take it (422 task_archived).",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: TaskParams, headers: IdempotencyHeader, body: body(UpdateTask) },
+      request: { params: TaskParams, headers: ConditionalWriteHeaders, body: body(UpdateTask) },
       responses: { 200: json(Task, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      return write(c, [], q.updateTask(c.get("database").db, id, task_id, c.req.valid("json")), 200, noTask);
+      const { db } = c.get("database");
+      const current = q.findTask(db, id, task_id);
+      return write(
+        c,
+        [],
+        q.updateTask(db, id, task_id, c.req.valid("json")),
+        200,
+        noTask,
+        ifMatch(c, "task", task_id, current),
+      );
     },
   )
   .openapi(
@@ -83,11 +93,13 @@ export const tasks = createRouter()
       summary: "Delete a task no log names (superusers)",
       description: "Superusers only (403). A task on time logs stays (409 task_in_use): archive it instead.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: TaskParams, headers: IdempotencyHeader },
+      request: { params: TaskParams, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, task_id } = c.req.valid("param");
-      return writeNoContent(c, [], q.deleteTask(c.get("database").db, id, task_id), noTask);
+      const { db } = c.get("database");
+      const { checks } = ifMatch(c, "task", task_id, q.findTask(db, id, task_id));
+      return writeNoContent(c, [], q.deleteTask(db, id, task_id), noTask, { checks });
     },
   );

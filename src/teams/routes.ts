@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { CreateTeam, Member, MemberPage, MemberParams, PutMember, Team, TeamPage, UpdateTeam } from "./schemas";
 
@@ -74,12 +75,14 @@ export const teams = createRouter()
       summary: "Rename or describe a team (superusers)",
       description: "Superusers only (403). Send only the fields to change; 409 when the new name is taken.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateTeam) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(UpdateTeam) },
       responses: { 200: json(Team, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const patch = c.req.valid("json");
-      return write(c, [], q.updateTeam(c.get("database").db, c.req.valid("param").id, patch), 200, notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const current = q.findTeam(db, id, c.get("auth").userId);
+      return write(c, [], q.updateTeam(db, id, c.req.valid("json")), 200, notFound, ifMatch(c, "team", id, current));
     },
   )
   .openapi(
@@ -90,11 +93,14 @@ export const teams = createRouter()
       summary: "Delete a team and its memberships (superusers; each removal is audited)",
       description: "Superusers only (403). Each membership it ends is written to the audit trail.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteTeam(c.get("database").db, c.req.valid("param").id), notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "team", id, q.findTeam(db, id, c.get("auth").userId));
+      return writeNoContent(c, [], q.deleteTeam(db, id), notFound, { checks });
     },
   )
   .openapi(

@@ -1,11 +1,12 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeAnswered, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, emptyBodyIsNoBody, json, noContent } from "../lib/openapi";
 import { decodeCursor, invalidCursor, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import {
   ClockIn,
@@ -198,13 +199,15 @@ export const timelog = createRouter()
       description:
         "Send only the fields to change. Locked time (a submitted or approved week, or closed payroll) is 409; the company's limits are 422.",
       ...access({ scope: "timelog:write" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(PatchTimelog) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(PatchTimelog) },
       responses: { 200: json(Timelog, "Updated"), ...problems(401, 404, 409, 422) },
     }),
     async (c) => {
       const { db } = c.get("database");
-      const query = q.updateLog(db, c.req.valid("param").id, c.get("auth").userId, c.req.valid("json"));
-      return write(c, [], query, 200, notFound);
+      const { id } = c.req.valid("param");
+      const me = c.get("auth").userId;
+      const query = q.updateLog(db, id, me, c.req.valid("json"));
+      return write(c, [], query, 200, notFound, ifMatch(c, "timelog", id, q.findLog(db, id, me)));
     },
   )
   .openapi(
@@ -215,11 +218,14 @@ export const timelog = createRouter()
       summary: "Delete a time log",
       description: "The log's history keeps the deletion, and sync clients get it as a tombstone.",
       ...access({ scope: "timelog:write" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 404, 422) },
     }),
     async (c) => {
-      const query = q.deleteLog(c.get("database").db, c.req.valid("param").id, c.get("auth").userId);
-      return writeNoContent(c, [], query, notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const me = c.get("auth").userId;
+      const { checks } = ifMatch(c, "timelog", id, q.findLog(db, id, me));
+      return writeNoContent(c, [], q.deleteLog(db, id, me), notFound, { checks });
     },
   );

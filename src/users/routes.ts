@@ -3,12 +3,13 @@ import { unauthorized } from "../auth/jwt";
 import { access } from "../auth/middleware";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../auth/password";
 import { attemptSucceeded, beginPasswordCheck } from "../auth/throttle";
+import { ifMatch, tagged } from "../db/conditional";
 import { one, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdParam, problems } from "../lib/schemas";
+import { IdParam, IfMatchHeader, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { UpdatedMe, UpdateMe, UpdateUser, User, UserPage } from "./schemas";
 
@@ -36,7 +37,7 @@ export const users = createRouter()
       description:
         "Send only the fields to change. A new password needs current_password (403 when it is wrong); wrong guesses are throttled like sign-ins (429). A new password ends your other logins and, unless revoke_tokens is false, revokes your API tokens: tokens_revoked says how many. A username taken by someone else, regardless of case, is 409 username_taken.",
       ...access({ scope: null }),
-      request: { body: body(UpdateMe) },
+      request: { headers: IfMatchHeader, body: body(UpdateMe) },
       responses: { 200: json(UpdatedMe, "Updated"), ...problems(401, 403, 409, 422, 429) },
     }),
     async (c) => {
@@ -61,9 +62,12 @@ export const users = createRouter()
       }
       // Last, so its count is the answer's: a new password also ends the tokens, unless kept.
       const tokens = password !== undefined && revoke_tokens ? [q.revokeUserTokens(db, userId)] : [];
-      const { results } = await read(c, [q.updateUser(db, userId, patch), ...extra, ...tokens], { write: true });
+      const { checks } = ifMatch(c, "app_user", userId, q.findUser(db, userId));
+      const updated = tagged(q.updateUser(db, userId, patch));
+      const { results } = await read(c, [updated, ...extra, ...tokens], { write: true, checks });
       const [row] = results[0];
       if (!row) throw unauthorized();
+      c.header("ETag", row.etag);
       if (password === undefined) return c.json(row.body, 200);
       const counted = tokens.length > 0 ? (results.at(-1)?.[0] as { tokens_revoked: number } | undefined) : undefined;
       return c.json({ ...row.body, tokens_revoked: counted?.tokens_revoked ?? 0 }, 200);
@@ -116,17 +120,18 @@ export const users = createRouter()
       description:
         "Superusers only (403). Send only the fields to change; is_active false ends all of the user's logins at once and revokes their API tokens for good (a reactivation does not revive them). With an API token (admin scope), is_superuser cannot change and the token's own owner cannot be changed (403 insufficient_scope, required_scope null): sign in for that. A username taken regardless of case is 409 username_taken. holiday_calendar_fk gives the person their own public holidays (null: the company's); an unknown calendar is 422 unknown_holiday_calendar; 409 period_locked when the old and new calendars differ (a holiday in one only, or full vs half day) on a date from the person's account start on that lies before the payroll lock or in one of their submitted or approved weeks.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, body: body(UpdateUser) },
+      request: { params: IdParam, headers: IfMatchHeader, body: body(UpdateUser) },
       responses: { 200: json(User, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { db } = c.get("database");
-      const { results } = await read(c, [q.updateUser(db, id, c.req.valid("json")), q.revokeIfInactive(db, id)], {
-        write: true,
-      });
+      const { checks } = ifMatch(c, "app_user", id, q.findVisibleUser(db, id, c.get("auth").userId));
+      const updated = tagged(q.updateUser(db, id, c.req.valid("json")));
+      const { results } = await read(c, [updated, q.revokeIfInactive(db, id)], { write: true, checks });
       const [row] = results[0];
       if (!row) throw new ApiError("not_found", "No such user.");
+      c.header("ETag", row.etag);
       return c.json(row.body, 200);
     },
   );

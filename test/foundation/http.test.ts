@@ -135,7 +135,8 @@ describe("API description", () => {
     const login = await call("POST", "/users/login", { body: { email: user.email, password: user.password } });
     expect(login.headers.get("cache-control")).toBe("no-store");
     const fresh = ((await login.json()) as { access_token: string }).access_token;
-    expect((await call("GET", "/users/me", { token: fresh })).headers.get("cache-control")).toBe("no-store");
+    // Issue 24 §3: a successful GET may be kept by the client only, revalidated with If-None-Match.
+    expect((await call("GET", "/users/me", { token: fresh })).headers.get("cache-control")).toBe("private, no-cache");
     expect((await call("GET", "/.well-known/jwks.json")).headers.get("cache-control")).toBe("public, max-age=300");
     const cors = await call("GET", "/health", { headers: { origin: "https://app.example.com" } });
     const exposed = cors.headers.get("access-control-expose-headers") ?? "";

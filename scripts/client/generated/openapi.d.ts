@@ -2813,7 +2813,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "invitation_invalid" | "link_invalid" | "cannot_erase_self" | "user_erased" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "own_two_factor" | "otp_invalid" | "two_factor_unavailable" | "version_conflict" | "gone" | "at_too_old" | "at_in_future" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "too_many_resets" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "precondition_failed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "invitation_invalid" | "link_invalid" | "cannot_erase_self" | "user_erased" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "own_two_factor" | "otp_invalid" | "two_factor_unavailable" | "version_conflict" | "gone" | "at_too_old" | "at_in_future" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "too_many_resets" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -3085,6 +3085,18 @@ export interface components {
              * @description present when the password changed: how many of your API tokens were revoked with it
              */
             tokens_revoked?: number;
+        };
+        Problem412: components["schemas"]["Problem"] & {
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
+            status?: 412;
+            /**
+             * @description the catalogue's codes with status 412. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+             * @enum {string}
+             */
+            code?: "precondition_failed";
         };
         UpdateMe: {
             /** @example ada */
@@ -5142,7 +5154,10 @@ export interface operations {
     getHealth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5159,11 +5174,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (429) */
             429: {
@@ -5937,7 +5969,10 @@ export interface operations {
                 /** @description the recipient's address (any case) */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5954,11 +5989,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EmailPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -6048,7 +6100,10 @@ export interface operations {
     getUsersMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6065,11 +6120,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -6144,7 +6216,10 @@ export interface operations {
     patchUsersMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6165,6 +6240,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6216,6 +6293,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -6278,7 +6370,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6295,11 +6390,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -6389,7 +6501,10 @@ export interface operations {
     getUsersById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6408,11 +6523,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -6517,7 +6649,10 @@ export interface operations {
     patchUsersById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6540,6 +6675,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6608,6 +6745,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -6668,7 +6820,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6685,11 +6840,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ApiTokenPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -7528,7 +7700,10 @@ export interface operations {
                 /** @description only invitations in this state */
                 status?: "pending" | "accepted" | "revoked" | "expired";
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7545,11 +7720,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["InvitationPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -8056,7 +8248,10 @@ export interface operations {
     getUsersByIdExport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8075,11 +8270,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserExport"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -8332,7 +8544,10 @@ export interface operations {
                 cursor?: string;
                 user_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8349,11 +8564,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ApiTokenPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -8589,7 +8821,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8606,11 +8841,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PositionPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -8835,7 +9087,10 @@ export interface operations {
     getPositionsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -8854,11 +9109,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Position"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -8966,6 +9238,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -8989,6 +9263,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9057,6 +9333,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9116,6 +9407,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9199,6 +9492,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9258,6 +9566,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9281,6 +9591,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9349,6 +9661,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9411,7 +9738,10 @@ export interface operations {
                 /** @description only archived (true) or only active (false) */
                 archived?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9428,11 +9758,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -9657,7 +10004,10 @@ export interface operations {
     getClientsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -9676,11 +10026,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Client"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -9788,6 +10155,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9871,6 +10240,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -9930,6 +10314,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -9953,6 +10339,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10021,6 +10409,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10085,7 +10488,10 @@ export interface operations {
                 /** @description only this client's projects */
                 client_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10102,11 +10508,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -10331,7 +10754,10 @@ export interface operations {
     getProjectsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -10350,11 +10776,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -10462,6 +10905,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -10485,6 +10930,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10553,6 +11000,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10612,6 +11074,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -10695,6 +11159,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10754,6 +11233,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -10777,6 +11258,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10845,6 +11328,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -10901,7 +11399,10 @@ export interface operations {
     getProjectsByIdBudget: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -10920,11 +11421,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectBudget"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -11035,7 +11553,10 @@ export interface operations {
                 /** @description only archived (true) or only active (false) */
                 archived?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -11054,11 +11575,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TaskPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -11189,6 +11727,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of the resource as created: send it as If-Match */
+                    ETag: string;
                     /** @description the path of the created resource, e.g. /timelog/42 */
                     Location: string;
                     [name: string]: unknown;
@@ -11318,6 +11858,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -11402,6 +11944,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -11461,6 +12018,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -11485,6 +12044,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11553,6 +12114,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -11613,7 +12189,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11630,11 +12209,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TagPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -11859,7 +12455,10 @@ export interface operations {
     getTagsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -11878,11 +12477,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Tag"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -11990,6 +12606,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -12073,6 +12691,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -12132,6 +12765,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -12155,6 +12790,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12223,6 +12860,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -12287,7 +12939,10 @@ export interface operations {
                 user_fk?: number;
                 position_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12304,11 +12959,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RatePage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -12681,7 +13353,10 @@ export interface operations {
                 user_fk?: number;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12698,11 +13373,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimelogSync"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -12929,7 +13621,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12946,11 +13641,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RunningTimerPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -13056,7 +13768,10 @@ export interface operations {
                 /** @description next_cursor of the previous page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13073,11 +13788,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimelogPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -13617,7 +14349,10 @@ export interface operations {
     getTimelogCurrent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13634,11 +14369,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentTimelog"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -13713,7 +14465,10 @@ export interface operations {
     getTimelogById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -13732,11 +14487,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Timelog"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -13844,6 +14616,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -13927,6 +14701,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -13986,6 +14775,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -14009,6 +14800,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14077,6 +14870,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -14137,7 +14945,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -14156,11 +14967,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -14269,7 +15097,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -14286,11 +15117,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TeamPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -14515,7 +15363,10 @@ export interface operations {
     getTeamsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -14534,11 +15385,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Team"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -14646,6 +15514,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -14729,6 +15599,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -14788,6 +15673,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -14811,6 +15698,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14879,6 +15768,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -14939,7 +15843,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -14958,11 +15865,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TeamMemberPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -15372,7 +16296,10 @@ export interface operations {
                 to?: string;
                 status?: components["schemas"]["TimesheetStatus"];
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -15389,11 +16316,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimesheetPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16077,7 +17021,10 @@ export interface operations {
                 /** @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum). */
                 kind?: components["schemas"]["AuditKind"];
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16094,11 +17041,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16195,7 +17159,10 @@ export interface operations {
                 /** @description events verified by this call at most (about 25 µs each on PostgreSQL) */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16212,11 +17179,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditVerification"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16325,7 +17309,10 @@ export interface operations {
                 /** @description up to three of project, user, client, task, tag, and at most one of day, week, month; comma-separated. By tag, a log counts once in each of its tags' groups (untagged: tag_fk null), so groups may sum to more than the total. */
                 group_by?: ("project" | "user" | "client" | "task" | "tag" | "day" | "week" | "month")[];
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16342,11 +17329,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16452,7 +17456,10 @@ export interface operations {
                 /** @description logs carrying this tag */
                 tag_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16469,11 +17476,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description attachment; filename="timelog_….csv" */
                     "Content-Disposition": string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16572,7 +17596,10 @@ export interface operations {
                 /** @description the members of a team you manage (any team, for a superuser) */
                 team_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16589,11 +17616,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Compliance"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16692,7 +17736,10 @@ export interface operations {
                 /** @description the members of a team you manage (any team, for a superuser) */
                 team_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16709,11 +17756,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description attachment; filename="compliance_….csv" */
                     "Content-Disposition": string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "text/csv": string;
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16803,7 +17867,10 @@ export interface operations {
     getSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16820,11 +17887,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CompanySettings"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -16902,6 +17986,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -16923,6 +18009,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16974,6 +18062,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -17169,7 +18272,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -17186,11 +18292,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -17415,7 +18538,10 @@ export interface operations {
     getWebhooksById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -17434,11 +18560,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -17968,7 +19111,10 @@ export interface operations {
                 cursor?: string;
                 status?: "pending" | "delivered" | "failed";
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -17987,11 +19133,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -18247,7 +19410,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -18264,11 +19430,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HolidayCalendarPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -18493,7 +19676,10 @@ export interface operations {
     getHolidayCalendarsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -18512,11 +19698,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HolidayCalendar"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -18623,7 +19826,10 @@ export interface operations {
             query: {
                 year: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -18642,11 +19848,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HolidayList"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -18751,7 +19974,10 @@ export interface operations {
     getHolidayCalendarsByIdDaysByDate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
                 date: string;
@@ -18771,11 +19997,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Holiday"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -19196,7 +20439,10 @@ export interface operations {
                 team_fk: number;
                 month: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19213,11 +20459,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbsenceCalendar"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -19322,7 +20585,10 @@ export interface operations {
     getWellKnownJwksJson: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19339,11 +20605,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Jwks"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (429) */
             429: {
@@ -19390,7 +20673,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19407,11 +20693,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbsenceTypePage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -19636,7 +20939,10 @@ export interface operations {
     getAbsenceTypesById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -19655,11 +20961,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbsenceType"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -20070,7 +21393,10 @@ export interface operations {
                 /** @description next_cursor of the previous page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -20087,11 +21413,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbsencePage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -20316,7 +21659,10 @@ export interface operations {
     getAbsencesById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -20335,11 +21681,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Absence"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -20447,6 +21810,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -20470,6 +21835,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20536,6 +21903,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -20597,6 +21979,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -20620,6 +22004,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20686,6 +22072,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -20747,6 +22148,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -20770,6 +22173,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20836,6 +22241,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -20897,6 +22317,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -20920,6 +22342,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20988,6 +22412,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -21047,7 +22486,10 @@ export interface operations {
                 /** @description default: this year in the person's zone */
                 year?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -21066,11 +22508,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbsenceBalance"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -21333,7 +22792,10 @@ export interface operations {
                 position_fk?: number;
                 user_fk?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -21350,11 +22812,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WorkSchedulePage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -21726,7 +23205,10 @@ export interface operations {
                 /** @description last local date, included (at most 366 days) */
                 to: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -21745,11 +23227,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimeAccount"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -21858,7 +23357,10 @@ export interface operations {
                 /** @description next_cursor of the previous page (opaque) */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -21877,11 +23379,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimeAdjustmentPage"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -22123,7 +23642,10 @@ export interface operations {
     getUsersMeNotifications: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -22140,11 +23662,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Notifications"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (401) */
             401: {
@@ -23583,7 +25122,10 @@ export interface operations {
     getCalendarFeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description the secret token the feed's URL was given with */
                 token: string;
@@ -23603,11 +25145,28 @@ export interface operations {
                     RateLimit?: string;
                     /** @description private, max-age=300 */
                     "Cache-Control": string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "text/calendar": string;
                 };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem (404) */
             404: {
