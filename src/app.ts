@@ -32,10 +32,15 @@ import { ApiError, problem, toApiError } from "./lib/errors";
 import { location } from "./lib/location";
 import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
+// Reminders and notification settings (issue 23 §5, h-rem)
+import { myApps } from "./oauth/apps-routes";
+import { oauthAuthorize } from "./oauth/authorize-routes";
+import { oauthMetadata } from "./oauth/metadata-routes";
+import { oauthRegister } from "./oauth/register-routes";
+import { oauthTokens } from "./oauth/token-routes";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
-// Reminders and notification settings (issue 23 §5, h-rem)
 import { notifications } from "./reminders/routes";
 // Breaks and working-time compliance (issue 22 §4).
 import { compliance } from "./reports/compliance-routes";
@@ -204,6 +209,13 @@ app.route("/users", notifications);
 // Two-factor sign-in (issue 23 §4, h-otp): /users/me/totp and /users/login/otp
 app.route("/users", twoFactor);
 app.route("/users", twoFactorReset);
+// OAuth 2.1 for assistants and apps (issue 25 §2, h-oauth): discovery, registration, consent,
+// tokens, and the connected apps under /users/me/apps
+app.route("/.well-known", oauthMetadata);
+app.route("/oauth", oauthRegister);
+app.route("/oauth", oauthAuthorize);
+app.route("/oauth", oauthTokens);
+app.route("/users", myApps);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

@@ -47,6 +47,9 @@ export const KINDS = [
   "user.exported",
   "user.erased",
   "company.settings_changed",
+  // OAuth grants (issue 25 §2, 0051)
+  "app.authorized",
+  "app.revoked",
 ] as const;
 /** What an event is about; with KINDS, the list the database allows (audit_event_entity_known). */
 export const ENTITIES = [
@@ -64,6 +67,7 @@ export const ENTITIES = [
   "work_schedule",
   "time_adjustment",
   "invitation",
+  "app",
 ] as const;
 export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 

@@ -30,6 +30,8 @@ export const TAGS = [
   { name: "emails", description: "The email outbox: what was sent, what waits, what failed (superusers)" },
   // Issue 23 §2 (h-inv)
   { name: "invitations", description: "Inviting people to create their account by email" },
+  // Issue 25 §2 (h-oauth)
+  { name: "oauth", description: "OAuth 2.1 for assistants and apps: discovery, registration, consent, tokens" },
 ];
 
 const pascal = (s: string) =>

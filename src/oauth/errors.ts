@@ -1,0 +1,50 @@
+// The OAuth endpoints answer errors as RFC 6749 §5.2 JSON ({error, error_description}): the one
+// exception to problem+json, because OAuth clients (MCP's SDK among them) read that shape.
+import type { Hook } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { fromDbError } from "../db/errors";
+import { ApiError, toApiError } from "../lib/errors";
+import type { AppEnv } from "../lib/router";
+
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status: ContentfulStatusCode = 400,
+  ) {
+    super(description);
+  }
+}
+
+/** Anything a handler threw, as OAuth JSON; our problems keep their status and code. */
+export function oauthAnswer(c: Context<AppEnv>, err: unknown): Response {
+  if (err instanceof OAuthError) {
+    return c.json({ error: err.error, error_description: err.description }, err.status);
+  }
+  const problem = err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId")));
+  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
+  const error = problem.status >= 500 ? "server_error" : problem.code;
+  return c.json({ error, error_description: problem.detail }, problem.status);
+}
+
+/** Runs a handler, answering what it throws as OAuth JSON. */
+export function guarded<C extends Context<AppEnv>>(handler: (c: C) => Promise<Response>) {
+  return async (c: C) => {
+    try {
+      return await handler(c);
+    } catch (err) {
+      return oauthAnswer(c, err);
+    }
+  };
+}
+
+/** zod's refusals, as OAuth's invalid_request (RFC 7591 §3.2.2 says invalid_client_metadata). */
+export const invalidRequest =
+  // biome-ignore lint/suspicious/noExplicitAny: one hook for routes of any input and answer
+    (error = "invalid_request"): Hook<any, AppEnv, string, any> =>
+    (result, c) => {
+      if (result.success) return;
+      const where = result.error.issues.map((i) => `${i.path.join(".") || result.target}: ${i.message}`).join("; ");
+      return c.json({ error, error_description: `The request is invalid (${where}).` }, 400);
+    };
