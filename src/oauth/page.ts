@@ -35,7 +35,9 @@ export function page(c: Context<AppEnv>, { title, body, status = 200, redirectOr
     `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header("X-Frame-Options", "DENY");
-  c.header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer the form's POST carries "Origin: null", and
+  // the Origin check (refuseCrossSite) rightly refuses it. Nothing leaks to the client's site.
+  c.header("Referrer-Policy", "same-origin");
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${htmlEscape(title)}</title><style nonce="${nonce}">${STYLE}</style></head><body><h1>${htmlEscape(title)}</h1>${body}</body></html>`;
   return c.html(html, status);

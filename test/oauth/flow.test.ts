@@ -184,6 +184,12 @@ describe("the flow", () => {
         headers: { "content-type": "application/x-www-form-urlencoded" },
       });
     expect((await revoke("tl_ort_1_api_nope")).status).toBe(200);
+    const malformed = await call("POST", "/oauth/revoke", {
+      body: new URLSearchParams({ client_id: flow.clientId }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toBe("invalid_request");
     const other = await registerClient();
     expect((await revoke(tokens.refresh_token, other.client_id)).status).toBe(200);
     expect((await call("GET", "/users/me", { token: tokens.access_token })).status).toBe(200);
