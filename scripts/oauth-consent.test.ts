@@ -141,8 +141,12 @@ async function openBrowser() {
   const loaded = () =>
     new Promise<void>((resolve) => listeners.push((method) => method === "Page.loadEventFired" && resolve()));
   const violations: string[] = [];
+  const posts: string[] = [];
   listeners.push((method, params) => {
     const text = JSON.stringify(params);
+    const request = (params as { request?: { method: string; headers: Record<string, string> } }).request;
+    if (method === "Network.requestWillBeSent" && request?.method === "POST")
+      posts.push(`Origin: ${request.headers.Origin}`);
     if (method === "Runtime.consoleAPICalled" || method === "Log.entryAdded") {
       if (/Content Security Policy/i.test(text)) violations.push(text);
     }
@@ -150,7 +154,8 @@ async function openBrowser() {
   await send("Page.enable");
   await send("Runtime.enable");
   await send("Log.enable");
-  return { send, evaluate, loaded, violations, close: () => socket.close() };
+  await send("Network.enable");
+  return { send, evaluate, loaded, violations, posts, close: () => socket.close() };
 }
 
 it("a person signs in and allows an app on the consent page in Chromium; the code buys a working token", async () => {
@@ -197,7 +202,10 @@ it("a person signs in and allows an app on the consent page in Chromium; the cod
       document.querySelector('#approve').click(); true`);
     const back = await Promise.race([arrived, sleep(30_000).then(() => undefined)]);
     const where = back ? "" : String(await browser.evaluate("location.href + ' ' + document.body.innerText"));
-    expect(back, `the browser did not reach the client's redirect URI: ${where} ${browser.violations}`).toBeDefined();
+    expect(
+      back,
+      `the browser did not reach the client's redirect URI: ${where} ${browser.violations} ${browser.posts}`,
+    ).toBeDefined();
     expect(back?.searchParams.get("state")).toBe("browser-state");
     expect(back?.searchParams.get("iss")).toBe(base);
     const code = back?.searchParams.get("code") ?? "";

@@ -1,7 +1,10 @@
 // The consent page: server-rendered HTML on our origin, no script at all. Its CSP allows nothing
 // but its own style (by nonce) and form posts to itself and to the client's redirect origin
 // (Chromium applies form-action to the redirect that answers the post, RFC-conforming consent
-// pages must allow it), and no page may frame it (clickjacking).
+// pages must allow it), and no page may frame it (clickjacking). The referrer policy is
+// same-origin, by meta tag (secureHeaders() sets no-referrer on every answer): under no-referrer
+// the form's POST carries "Origin: null", which the Origin check rightly refuses; nothing of the
+// page leaks to the client's site either way.
 import type { Context } from "hono";
 import type { Scope } from "../lib/api-token";
 import type { AppEnv } from "../lib/router";
@@ -34,11 +37,7 @@ export function page(c: Context<AppEnv>, { title, body, status = 200, redirectOr
     "Content-Security-Policy",
     `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   );
-  c.header("X-Frame-Options", "DENY");
-  // same-origin, not no-referrer: with no-referrer the form's POST carries "Origin: null", and
-  // the Origin check (refuseCrossSite) rightly refuses it. Nothing leaks to the client's site.
-  c.header("Referrer-Policy", "same-origin");
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="same-origin"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${htmlEscape(title)}</title><style nonce="${nonce}">${STYLE}</style></head><body><h1>${htmlEscape(title)}</h1>${body}</body></html>`;
   return c.html(html, status);
 }
