@@ -5280,7 +5280,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5410,7 +5410,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5502,7 +5502,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5594,7 +5594,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5874,7 +5874,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5985,7 +5985,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6085,7 +6085,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6215,7 +6215,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6328,7 +6328,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6460,7 +6460,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6605,7 +6605,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6722,7 +6722,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6834,7 +6834,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6975,7 +6975,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7090,7 +7090,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7465,7 +7465,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7585,7 +7585,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7709,7 +7709,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7852,7 +7852,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7995,7 +7995,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8123,7 +8123,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8269,7 +8269,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8381,7 +8381,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8526,7 +8526,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8646,7 +8646,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8774,7 +8774,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8909,7 +8909,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9051,7 +9051,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9201,7 +9201,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9348,7 +9348,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9468,7 +9468,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9596,7 +9596,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9723,7 +9723,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9873,7 +9873,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10022,7 +10022,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10142,7 +10142,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10270,7 +10270,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10405,7 +10405,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10547,7 +10547,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10697,7 +10697,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10840,7 +10840,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10974,7 +10974,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11111,7 +11111,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11254,7 +11254,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11405,7 +11405,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11550,7 +11550,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11670,7 +11670,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11798,7 +11798,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11925,7 +11925,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12075,7 +12075,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12224,7 +12224,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12344,7 +12344,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12471,7 +12471,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12618,7 +12618,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12745,7 +12745,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12865,7 +12865,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12998,7 +12998,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13148,7 +13148,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13274,7 +13274,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13372,7 +13372,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13499,7 +13499,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13649,7 +13649,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13796,7 +13796,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13926,7 +13926,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14046,7 +14046,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14174,7 +14174,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14301,7 +14301,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14451,7 +14451,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14598,7 +14598,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14734,7 +14734,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14877,7 +14877,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15029,7 +15029,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15145,7 +15145,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15281,7 +15281,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15432,7 +15432,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15583,7 +15583,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15734,7 +15734,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15852,7 +15852,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15982,7 +15982,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16109,7 +16109,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16229,7 +16229,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16349,7 +16349,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16460,7 +16460,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16563,7 +16563,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16696,7 +16696,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16826,7 +16826,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16946,7 +16946,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17074,7 +17074,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17201,7 +17201,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17351,7 +17351,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17494,7 +17494,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17627,7 +17627,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17759,7 +17759,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17904,7 +17904,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18024,7 +18024,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18152,7 +18152,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18282,7 +18282,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18411,7 +18411,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18566,7 +18566,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18709,7 +18709,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18853,7 +18853,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19047,7 +19047,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19167,7 +19167,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19295,7 +19295,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19422,7 +19422,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19572,7 +19572,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19727,7 +19727,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19847,7 +19847,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19975,7 +19975,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20110,7 +20110,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20260,7 +20260,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20410,7 +20410,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20560,7 +20560,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20706,7 +20706,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20843,7 +20843,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20990,7 +20990,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21110,7 +21110,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21237,7 +21237,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21385,7 +21385,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21517,7 +21517,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21639,7 +21639,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21780,7 +21780,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21883,7 +21883,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22011,7 +22011,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22154,7 +22154,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22301,7 +22301,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22448,7 +22448,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22574,7 +22574,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23195,7 +23195,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23307,7 +23307,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
