@@ -28,17 +28,6 @@ export function oauthAnswer(c: Context<AppEnv>, err: unknown): Response {
   return c.json({ error, error_description: problem.detail }, problem.status);
 }
 
-/** Runs a handler, answering what it throws as OAuth JSON. */
-export function guarded<C extends Context<AppEnv>>(handler: (c: C) => Promise<Response>) {
-  return async (c: C) => {
-    try {
-      return await handler(c);
-    } catch (err) {
-      return oauthAnswer(c, err);
-    }
-  };
-}
-
 /** zod's refusals, as OAuth's invalid_request (RFC 7591 §3.2.2 says invalid_client_metadata). */
 export const invalidRequest =
   // biome-ignore lint/suspicious/noExplicitAny: one hook for routes of any input and answer
