@@ -13,6 +13,7 @@ import { anonymous } from "../db/request";
 import type { Scope } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
 import { type AppEnv, createRouter } from "../lib/router";
+import { problems } from "../lib/schemas";
 import { codeStep } from "../two-factor/code-step";
 import { audienceFor, CHALLENGE, hashOf, newSecret, parseScopes, resources } from "./credentials";
 import { type Consent, codeBody, consentBody, errorBox, page } from "./page";
@@ -175,6 +176,7 @@ export const oauthAuthorize = createRouter()
       ...access("public"),
       request: { query: AuthorizeQuery },
       responses: {
+        ...problems(),
         200: html("The consent page"),
         303: { description: "Back to the client with an error" },
         400: html("Not a valid request"),
@@ -196,6 +198,7 @@ export const oauthAuthorize = createRouter()
         body: { required: true, content: { "application/x-www-form-urlencoded": { schema: AuthorizeForm } } },
       },
       responses: {
+        ...problems(),
         200: html("The next step (the second factor)"),
         303: { description: "Back to the client with a code or an error" },
         400: html("Not a valid form"),

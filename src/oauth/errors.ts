@@ -4,7 +4,7 @@ import type { Hook } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { fromDbError } from "../db/errors";
-import { ApiError, toApiError } from "../lib/errors";
+import { ApiError, problem, toApiError } from "../lib/errors";
 import type { AppEnv } from "../lib/router";
 
 export class OAuthError extends Error {
@@ -17,15 +17,19 @@ export class OAuthError extends Error {
   }
 }
 
-/** Anything a handler threw, as OAuth JSON; our problems keep their status and code. */
+/**
+ * Anything a handler threw: OAuth's own errors and the throttle's 429 as OAuth JSON; what is no
+ * OAuth matter (an unsupported content type, the database unavailable) stays problem+json, as
+ * the document's default answer says.
+ */
 export function oauthAnswer(c: Context<AppEnv>, err: unknown): Response {
   if (err instanceof OAuthError) {
     return c.json({ error: err.error, error_description: err.description }, err.status);
   }
-  const problem = err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId")));
-  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
-  const error = problem.status >= 500 ? "server_error" : problem.code;
-  return c.json({ error, error_description: problem.detail }, problem.status);
+  const apiError = err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId")));
+  if (apiError.status !== 429) return problem(c, apiError);
+  for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+  return c.json({ error: apiError.code, error_description: apiError.detail }, 429);
 }
 
 /** zod's refusals, as OAuth's invalid_request (RFC 7591 §3.2.2 says invalid_client_metadata). */

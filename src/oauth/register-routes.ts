@@ -6,6 +6,7 @@ import { access } from "../auth/middleware";
 import { clientKey } from "../auth/throttle";
 import { anonymous } from "../db/request";
 import { type AppEnv, createRouter } from "../lib/router";
+import { problems } from "../lib/schemas";
 import { newClientId } from "./credentials";
 import { invalidRequest, OAuthError, oauthAnswer } from "./errors";
 import * as q from "./queries";
@@ -44,6 +45,7 @@ export const oauthRegister = createRouter().openapi(
     ...access("public"),
     request: { body: { required: true, content: { "application/json": { schema: RegisterBody } } } },
     responses: {
+      ...problems(),
       201: { description: "Registered", content: { "application/json": { schema: RegisteredClient } } },
       400: oauthError("invalid_redirect_uri or invalid_client_metadata"),
       429: oauthError("too many registrations from this address"),

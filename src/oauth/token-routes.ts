@@ -8,6 +8,7 @@ import { anonymous } from "../db/request";
 import type { Audience } from "../lib/api-token";
 import type { AppEnv } from "../lib/router";
 import { createRouter } from "../lib/router";
+import { problems } from "../lib/schemas";
 import {
   ACCESS_TOKEN_TTL,
   accessPrefix,
@@ -108,6 +109,7 @@ export const oauthTokens = createRouter()
       ...access("public"),
       request: { body: { required: true, content: { "application/x-www-form-urlencoded": { schema: TokenForm } } } },
       responses: {
+        ...problems(),
         200: { description: "Tokens", content: { "application/json": { schema: TokenResponse } } },
         400: oauthError("invalid_request, invalid_grant, invalid_target, unsupported_grant_type"),
         429: oauthError("too many requests"),
@@ -132,7 +134,11 @@ export const oauthTokens = createRouter()
         "Public; form-encoded; token and client_id. Either token of a grant (access or refresh) ends the whole grant at once. An unknown token, or another client's, changes nothing and is answered 200 all the same (RFC 7009 §2.2).",
       ...access("public"),
       request: { body: { required: true, content: { "application/x-www-form-urlencoded": { schema: RevokeForm } } } },
-      responses: { 200: { description: "Revoked, or nothing to revoke" }, 400: oauthError("invalid_request") },
+      responses: {
+        ...problems(),
+        200: { description: "Revoked, or nothing to revoke" },
+        400: oauthError("invalid_request"),
+      },
     }),
     async (c) => {
       try {

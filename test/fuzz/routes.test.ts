@@ -219,7 +219,7 @@ describe("fuzzing every route", () => {
             expect(res.status, where).toBeLessThan(500);
             if (res.status >= 400 && c.route.path.startsWith("/oauth/")) {
               // OAuth's endpoints answer RFC 6749 JSON, the consent page HTML (issue 25 §2, h-oauth).
-              expect(res.headers.get("content-type"), where).toMatch(/^(application\/json|text\/html)/);
+              expect(res.headers.get("content-type"), where).toMatch(/^(application\/(problem\+)?json|text\/html)/);
             } else if (res.status >= 400) {
               expect(res.headers.get("content-type"), where).toBe("application/problem+json");
               const problem = JSON.parse(text) as { status: number; title: string };
