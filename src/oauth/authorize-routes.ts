@@ -12,8 +12,9 @@ import { fromDbError } from "../db/errors";
 import { anonymous } from "../db/request";
 import type { Scope } from "../lib/api-token";
 import { ApiError } from "../lib/errors";
+import { noContent } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
-import { problems } from "../lib/schemas";
+import { COMMON_HEADERS, problems } from "../lib/schemas";
 import { codeStep } from "../two-factor/code-step";
 import { audienceFor, CHALLENGE, hashOf, newSecret, parseScopes, resources } from "./credentials";
 import { type Consent, codeBody, consentBody, errorBox, page } from "./page";
@@ -22,7 +23,11 @@ import { AuthorizeForm, AuthorizeQuery } from "./schemas";
 
 const PURPOSE = "oauth-consent";
 const CONSENT_TTL = 600;
-const html = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+const html = (description: string) => ({ ...noContent(description), content: { "text/html": { schema: z.string() } } });
+const redirect = (description: string) => ({
+  description,
+  headers: z.object({ ...COMMON_HEADERS, Location: z.string().openapi({ description: "the client's redirect URI" }) }),
+});
 
 /** The request the consent form carries, signed: what the person approves cannot be swapped. */
 interface Signed {
@@ -176,9 +181,9 @@ export const oauthAuthorize = createRouter()
       ...access("public"),
       request: { query: AuthorizeQuery },
       responses: {
-        ...problems(),
+        ...problems(429),
         200: html("The consent page"),
-        303: { description: "Back to the client with an error" },
+        303: redirect("Back to the client with an error"),
         400: html("Not a valid request"),
       },
     }),
@@ -198,9 +203,9 @@ export const oauthAuthorize = createRouter()
         body: { required: true, content: { "application/x-www-form-urlencoded": { schema: AuthorizeForm } } },
       },
       responses: {
-        ...problems(),
+        ...problems(429),
         200: html("The next step (the second factor)"),
-        303: { description: "Back to the client with a code or an error" },
+        303: redirect("Back to the client with a code or an error"),
         400: html("Not a valid form"),
         401: html("Wrong password or code"),
         403: html("From another site"),

@@ -5,7 +5,9 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { fromDbError } from "../db/errors";
 import { ApiError, problem, toApiError } from "../lib/errors";
+import { json } from "../lib/openapi";
 import type { AppEnv } from "../lib/router";
+import { OAuthErrorBody } from "./schemas";
 
 export class OAuthError extends Error {
   constructor(
@@ -18,19 +20,19 @@ export class OAuthError extends Error {
 }
 
 /**
- * Anything a handler threw: OAuth's own errors and the throttle's 429 as OAuth JSON; what is no
- * OAuth matter (an unsupported content type, the database unavailable) stays problem+json, as
- * the document's default answer says.
+ * Anything a handler threw: OAuth's own errors as OAuth JSON; what is no OAuth matter (a rate
+ * limit, an unsupported content type, the database unavailable) stays problem+json, as every
+ * route's documented 429 and default answers say.
  */
 export function oauthAnswer(c: Context<AppEnv>, err: unknown): Response {
   if (err instanceof OAuthError) {
     return c.json({ error: err.error, error_description: err.description }, err.status);
   }
-  const apiError = err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId")));
-  if (apiError.status !== 429) return problem(c, apiError);
-  for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
-  return c.json({ error: apiError.code, error_description: apiError.detail }, 429);
+  return problem(c, err instanceof ApiError ? err : (fromDbError(err) ?? toApiError(err, c.get("requestId"))));
 }
+
+/** An OAuth error answer in the document (X-Request-Id and all, as every answer). */
+export const oauthErrorResponse = (description: string) => json(OAuthErrorBody, description);
 
 /** zod's refusals, as OAuth's invalid_request (RFC 7591 §3.2.2 says invalid_client_metadata). */
 export const invalidRequest =

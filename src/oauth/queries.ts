@@ -1,6 +1,7 @@
 // The statements of OAuth; what must not race (one-time codes, rotation, revocation, the admin
 // scope) is in SQL (migrations/0051_oauth.sql).
 import { type Kysely, sql } from "kysely";
+import { removed } from "../db/client";
 import type { Database } from "../db/schema";
 import type { ConnectedApp, RegisteredClient } from "./schemas";
 
@@ -96,10 +97,15 @@ export function listApps(db: Db, userId: number, after: number | undefined, limi
   return { compile: () => query.compile(db) };
 }
 
-/** Ends one of the person's grants (its trigger ends every token and audits it). */
+/**
+ * Ends one of the person's grants (its trigger ends every token and audits it). A query builder,
+ * not raw SQL: write() may wrap it in a CTE to store the answer under an Idempotency-Key.
+ */
 export function revokeApp(db: Db, userId: number, grantId: number) {
-  const query = sql<{ body: null }>`
-    SELECT oauth_revoke(g.id, 'revoked_by_user') AS revoked, NULL::jsonb AS body FROM oauth_grant g
-    WHERE g.id = ${grantId}::int AND g.user_fk = ${userId}::int AND g.revoked_at IS NULL`;
-  return { compile: () => query.compile(db) };
+  return db
+    .selectFrom("oauth_grant as g")
+    .select([sql<null>`oauth_revoke(g.id, 'revoked_by_user')`.as("revoked"), removed])
+    .where("g.id", "=", grantId)
+    .where("g.user_fk", "=", userId)
+    .where("g.revoked_at", "is", null);
 }

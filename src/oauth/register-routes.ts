@@ -5,12 +5,13 @@ import type { Context } from "hono";
 import { access } from "../auth/middleware";
 import { clientKey } from "../auth/throttle";
 import { anonymous } from "../db/request";
+import { json } from "../lib/openapi";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import { newClientId } from "./credentials";
-import { invalidRequest, OAuthError, oauthAnswer } from "./errors";
+import { invalidRequest, OAuthError, oauthAnswer, oauthErrorResponse } from "./errors";
 import * as q from "./queries";
-import { OAuthErrorBody, RegisterBody, RegisteredClient } from "./schemas";
+import { RegisterBody, RegisteredClient } from "./schemas";
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
@@ -29,11 +30,6 @@ export function redirectUriProblem(uri: string): string | undefined {
   return "must be https, or http on 127.0.0.1, [::1] or localhost";
 }
 
-const oauthError = (description: string) => ({
-  description,
-  content: { "application/json": { schema: OAuthErrorBody } },
-});
-
 export const oauthRegister = createRouter().openapi(
   createRoute({
     method: "post",
@@ -45,10 +41,9 @@ export const oauthRegister = createRouter().openapi(
     ...access("public"),
     request: { body: { required: true, content: { "application/json": { schema: RegisterBody } } } },
     responses: {
-      ...problems(),
-      201: { description: "Registered", content: { "application/json": { schema: RegisteredClient } } },
-      400: oauthError("invalid_redirect_uri or invalid_client_metadata"),
-      429: oauthError("too many registrations from this address"),
+      ...problems(429),
+      201: json(RegisteredClient, "Registered"),
+      400: oauthErrorResponse("invalid_redirect_uri or invalid_client_metadata"),
     },
   }),
   async (c) => {

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { access } from "../auth/middleware";
 import { anonymous } from "../db/request";
 import type { Audience } from "../lib/api-token";
+import { json, noContent } from "../lib/openapi";
 import type { AppEnv } from "../lib/router";
 import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
@@ -20,15 +21,11 @@ import {
   s256,
   VERIFIER,
 } from "./credentials";
-import { invalidRequest, OAuthError, oauthAnswer } from "./errors";
+import { invalidRequest, OAuthError, oauthAnswer, oauthErrorResponse } from "./errors";
 import * as q from "./queries";
-import { OAuthErrorBody, RevokeForm, TokenForm, TokenResponse } from "./schemas";
+import { RevokeForm, TokenForm, TokenResponse } from "./schemas";
 
 const tags = ["oauth"];
-const oauthError = (description: string) => ({
-  description,
-  content: { "application/json": { schema: OAuthErrorBody } },
-});
 const invalidGrant = (why: string) => new OAuthError("invalid_grant", why);
 
 /**
@@ -109,10 +106,9 @@ export const oauthTokens = createRouter()
       ...access("public"),
       request: { body: { required: true, content: { "application/x-www-form-urlencoded": { schema: TokenForm } } } },
       responses: {
-        ...problems(),
-        200: { description: "Tokens", content: { "application/json": { schema: TokenResponse } } },
-        400: oauthError("invalid_request, invalid_grant, invalid_target, unsupported_grant_type"),
-        429: oauthError("too many requests"),
+        ...problems(429),
+        200: json(TokenResponse, "Tokens"),
+        400: oauthErrorResponse("invalid_request, invalid_grant, invalid_target, unsupported_grant_type"),
       },
     }),
     async (c) => {
@@ -135,9 +131,9 @@ export const oauthTokens = createRouter()
       ...access("public"),
       request: { body: { required: true, content: { "application/x-www-form-urlencoded": { schema: RevokeForm } } } },
       responses: {
-        ...problems(),
-        200: { description: "Revoked, or nothing to revoke" },
-        400: oauthError("invalid_request"),
+        ...problems(429),
+        200: noContent("Revoked, or nothing to revoke"),
+        400: oauthErrorResponse("invalid_request"),
       },
     }),
     async (c) => {
