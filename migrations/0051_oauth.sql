@@ -150,13 +150,15 @@ CREATE FUNCTION oauth_register(p_id text, p_name text, p_redirect_uris text[], p
 RETURNS oauth_client LANGUAGE plpgsql AS $$
 DECLARE
   n integer;
+  wait integer;
   c oauth_client;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('oauth-register:' || p_registrant, 0));
-  SELECT count(*) INTO n FROM oauth_client WHERE registered_by = p_registrant AND created_at > now() - interval '1 hour';
+  SELECT count(*), greatest(1, ceil(extract(epoch FROM min(created_at) + interval '1 hour' - now())))::integer
+  INTO n, wait FROM oauth_client WHERE registered_by = p_registrant AND created_at > now() - interval '1 hour';
   IF n >= 20 THEN
     RAISE EXCEPTION 'Too many clients registered from here; try again later.'
-      USING ERRCODE = 'TL429', HINT = 'too_many_registrations';
+      USING ERRCODE = 'TL429', HINT = 'too_many_registrations', DETAIL = json_build_object('retry_after', wait)::text;
   END IF;
   INSERT INTO oauth_client (id, name, redirect_uris, registered_by) VALUES (p_id, p_name, p_redirect_uris, p_registrant)
   RETURNING * INTO c;

@@ -24,6 +24,10 @@ import { AuthorizeForm, AuthorizeQuery } from "./schemas";
 const PURPOSE = "oauth-consent";
 const CONSENT_TTL = 600;
 const html = (description: string) => ({ ...noContent(description), content: { "text/html": { schema: z.string() } } });
+const limited = (problems(429) as unknown as Record<number, { description: string; content: object }>)[429] as {
+  description: string;
+  content: object;
+};
 const redirect = (description: string) => ({
   description,
   headers: z.object({ ...COMMON_HEADERS, Location: z.string().openapi({ description: "the client's redirect URI" }) }),
@@ -209,7 +213,8 @@ export const oauthAuthorize = createRouter()
         400: html("Not a valid form"),
         401: html("Wrong password or code"),
         403: html("From another site"),
-        429: html("Too many attempts"),
+        // The page says it (HTML), or the rate limiter does (problem+json), as everywhere.
+        429: { ...limited, content: { ...limited.content, "text/html": { schema: z.string() } } },
       },
     }),
     async (c) => decide(c, c.req.valid("form" as never) as z.infer<typeof AuthorizeForm>) as never,

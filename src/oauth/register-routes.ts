@@ -70,6 +70,9 @@ async function registerClient(c: Context<AppEnv>, { client_name, redirect_uris }
     };
     const [[row]] = await anonymous(c, [q.register(c.get("database").db, values)]);
     if (!row) throw new OAuthError("server_error", "The client was not stored.", 500);
+    // There is no client resource to read back (RFC 7591's optional management API is not offered):
+    // the Location is where the client is used.
+    c.header("Location", `/oauth/authorize?client_id=${encodeURIComponent(row.body.client_id)}`);
     return c.json(row.body, 201);
   }
 }

@@ -173,6 +173,12 @@ describe("the flow", () => {
       items: unknown[];
     };
     expect(theirs.items).toHaveLength(0);
+    // With an Idempotency-Key, as the other writes: the retry gets the stored answer.
+    const headers = { "idempotency-key": `k-${crypto.randomUUID()}` };
+    expect((await call("DELETE", `/users/me/apps/${id}`, { token: alice.token, headers })).status).toBe(204);
+    const retry = await call("DELETE", `/users/me/apps/${id}`, { token: alice.token, headers });
+    expect(retry.status).toBe(204);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
   });
 
   it("RFC 7009 revocation ends the grant; unknown tokens answer 200 and change nothing", async () => {

@@ -23158,7 +23158,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Too many attempts */
+            /** @description Problem (429) */
             429: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
@@ -23167,9 +23167,12 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
                     "text/html": string;
                 };
             };
