@@ -17,6 +17,7 @@ import { type AppEnv, createRouter } from "../lib/router";
 import { COMMON_HEADERS, problems } from "../lib/schemas";
 import { codeStep } from "../two-factor/code-step";
 import { audienceFor, CHALLENGE, hashOf, newSecret, parseScopes, resources } from "./credentials";
+import { malformed } from "./errors";
 import { type Consent, codeBody, consentBody, errorBox, page } from "./page";
 import * as q from "./queries";
 import { AuthorizeForm, AuthorizeQuery } from "./schemas";
@@ -188,7 +189,7 @@ export const oauthAuthorize = createRouter()
         ...problems(429),
         200: html("The consent page"),
         303: redirect("Back to the client with an error"),
-        400: html("Not a valid request"),
+        400: { ...html("Not a valid request"), content: { ...html("").content, ...malformed() } },
       },
     }),
     async (c) => show(c, c.req.valid("query" as never) as z.infer<typeof AuthorizeQuery>) as never,
@@ -210,7 +211,7 @@ export const oauthAuthorize = createRouter()
         ...problems(429),
         200: html("The next step (the second factor)"),
         303: redirect("Back to the client with a code or an error"),
-        400: html("Not a valid form"),
+        400: { ...html("Not a valid form"), content: { ...html("").content, ...malformed() } },
         401: html("Wrong password or code"),
         403: html("From another site"),
         // The page says it (HTML), or the rate limiter does (problem+json), as everywhere.

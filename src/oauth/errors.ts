@@ -7,6 +7,7 @@ import { fromDbError } from "../db/errors";
 import { ApiError, problem, toApiError } from "../lib/errors";
 import { json } from "../lib/openapi";
 import type { AppEnv } from "../lib/router";
+import { problems } from "../lib/schemas";
 import { OAuthErrorBody } from "./schemas";
 
 export class OAuthError extends Error {
@@ -32,7 +33,14 @@ export function oauthAnswer(c: Context<AppEnv>, err: unknown): Response {
 }
 
 /** An OAuth error answer in the document (X-Request-Id and all, as every answer). */
-export const oauthErrorResponse = (description: string) => json(OAuthErrorBody, description);
+export function oauthErrorResponse(description: string) {
+  const base = json(OAuthErrorBody, description);
+  return { ...base, content: { ...base.content, ...malformed() } };
+}
+
+/** A body that is not JSON or a form at all is refused before any OAuth code runs: problem+json. */
+export const malformed = () =>
+  (problems(400) as unknown as Record<number, { content: Record<string, unknown> }>)[400]?.content ?? {};
 
 /** zod's refusals, as OAuth's invalid_request (RFC 7591 §3.2.2 says invalid_client_metadata). */
 export const invalidRequest =

@@ -4987,6 +4987,18 @@ export interface components {
             error: string;
             error_description?: string;
         };
+        Problem400: components["schemas"]["Problem"] & {
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
+            status?: 400;
+            /**
+             * @description the catalogue's codes with status 400. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+             * @enum {string}
+             */
+            code?: "bad_request";
+        };
         /** @description RFC 7591. Public clients only (token_endpoint_auth_method none, PKCE). Other metadata than listed here is ignored, as RFC 7591 allows. */
         OAuthClientRegistration: {
             client_name: string;
@@ -22919,6 +22931,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description Problem (429) */
@@ -23020,6 +23033,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description Problem (429) */
@@ -23126,6 +23140,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description Wrong password or code */
@@ -23251,6 +23266,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description Problem (429) */
@@ -23336,6 +23352,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                    "application/problem+json": components["schemas"]["Problem400"];
                 };
             };
             /** @description Problem (429) */
