@@ -39,6 +39,12 @@ import { finishDocument, TAGS, withIntegerFormats } from "./lib/openapi-doc";
 import { createRouter } from "./lib/router";
 // The MCP server for assistants (issue 25 §1, h-mcp)
 import { mcp } from "./mcp/routes";
+// OAuth 2.1 for assistants and apps (issue 25 §2, h-oauth)
+import { myApps } from "./oauth/apps-routes";
+import { oauthAuthorize } from "./oauth/authorize-routes";
+import { oauthMetadata } from "./oauth/metadata-routes";
+import { oauthRegister } from "./oauth/register-routes";
+import { oauthTokens } from "./oauth/token-routes";
 import { positions } from "./positions/routes";
 import { projects } from "./projects/routes";
 import { rates } from "./rates/routes";
@@ -232,6 +238,13 @@ app.route("/teams", teamCalendarFeed);
 app.route("/calendar", calendarFeed);
 // The MCP server for assistants (issue 25 §1, h-mcp): outside the API document, like /docs.
 app.route("/mcp", mcp);
+// OAuth 2.1 for assistants and apps (issue 25 §2, h-oauth): discovery, registration, consent,
+// tokens, and the connected apps under /users/me/apps
+app.route("/.well-known", oauthMetadata);
+app.route("/oauth", oauthRegister);
+app.route("/oauth", oauthAuthorize);
+app.route("/oauth", oauthTokens);
+app.route("/users", myApps);
 
 finishDocument(app);
 documentWebhookEvents(app.openAPIRegistry);

@@ -69,7 +69,8 @@ CREATE TABLE api_token (
   created_at timestamp(3) with time zone NOT NULL DEFAULT now(),
   last_used_at timestamp(3) with time zone,
   expires_at timestamp(3) with time zone,
-  revoked_at timestamp(3) with time zone
+  revoked_at timestamp(3) with time zone,
+  grant_fk integer
 );
 CREATE TABLE app_user (
   id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -219,6 +220,36 @@ CREATE TABLE notification_setting (
   timer_forgotten boolean NOT NULL DEFAULT true,
   timesheet_overdue boolean NOT NULL DEFAULT true,
   absence_pending boolean NOT NULL DEFAULT true
+);
+CREATE TABLE oauth_client (
+  id text NOT NULL,
+  name text NOT NULL,
+  redirect_uris text[] NOT NULL,
+  registered_by text NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now()
+);
+CREATE TABLE oauth_code (
+  code_hash text NOT NULL,
+  grant_fk integer NOT NULL,
+  redirect_uri text NOT NULL,
+  code_challenge text NOT NULL,
+  expires_at timestamp(3) with time zone NOT NULL,
+  used_at timestamp(3) with time zone
+);
+CREATE TABLE oauth_grant (
+  id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
+  client_fk text NOT NULL,
+  user_fk integer NOT NULL,
+  scopes text[] NOT NULL,
+  resource text NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now(),
+  revoked_at timestamp(3) with time zone
+);
+CREATE TABLE oauth_refresh (
+  token_hash text NOT NULL,
+  grant_fk integer NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT now(),
+  used_at timestamp(3) with time zone
 );
 CREATE TABLE password_reset_attempt (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -476,6 +507,8 @@ ALTER TABLE account_token ADD CONSTRAINT account_token_user_fk_fkey FOREIGN KEY 
 ALTER TABLE account_token ADD CONSTRAINT account_token_user_fk_not_null NOT NULL user_fk;
 ALTER TABLE api_token ADD CONSTRAINT api_token_created_at_not_null NOT NULL created_at;
 ALTER TABLE api_token ADD CONSTRAINT api_token_expires_in_future CHECK ((expires_at > created_at));
+ALTER TABLE api_token ADD CONSTRAINT api_token_grant_expires CHECK (((grant_fk IS NULL) OR (expires_at IS NOT NULL)));
+ALTER TABLE api_token ADD CONSTRAINT api_token_grant_fk_fkey FOREIGN KEY (grant_fk) REFERENCES oauth_grant(id) ON DELETE CASCADE;
 ALTER TABLE api_token ADD CONSTRAINT api_token_hash_key UNIQUE (token_hash);
 ALTER TABLE api_token ADD CONSTRAINT api_token_id_not_null NOT NULL id;
 ALTER TABLE api_token ADD CONSTRAINT api_token_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)));
@@ -516,11 +549,11 @@ ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_not_null NOT NULL chain
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_chain_seq UNIQUE (chain, seq);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_content_hash_not_null NOT NULL content_hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_id_not_null NOT NULL entity_id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text, 'calendar_feed'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_known CHECK ((entity = ANY (ARRAY['timelog'::text, 'timesheet'::text, 'team'::text, 'user'::text, 'settings'::text, 'webhook'::text, 'absence'::text, 'absence_type'::text, 'allowance'::text, 'holiday_calendar'::text, 'holiday'::text, 'work_schedule'::text, 'time_adjustment'::text, 'invitation'::text, 'calendar_feed'::text, 'app'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_entity_not_null NOT NULL entity;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_hash_not_null NOT NULL hash;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_id_not_null NOT NULL id;
-ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text, 'invitation.created'::text, 'invitation.resent'::text, 'invitation.revoked'::text, 'invitation.accepted'::text, 'user.email_verified'::text, 'user.email_changed'::text, 'user.password_reset'::text, 'user.totp_enabled'::text, 'user.totp_disabled'::text, 'user.exported'::text, 'user.erased'::text, 'company.settings_changed'::text, 'calendar_feed.created'::text, 'calendar_feed.revoked'::text])));
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_known CHECK ((kind = ANY (ARRAY['timelog.created'::text, 'timelog.updated'::text, 'timelog.deleted'::text, 'timesheet.submitted'::text, 'timesheet.approved'::text, 'timesheet.rejected'::text, 'timesheet.reopened'::text, 'team_member.added'::text, 'team_member.changed'::text, 'team_member.removed'::text, 'user.updated'::text, 'company.lock_changed'::text, 'webhook.created'::text, 'webhook.updated'::text, 'webhook.secret_rotated'::text, 'webhook.deleted'::text, 'absence.requested'::text, 'absence.updated'::text, 'absence.approved'::text, 'absence.rejected'::text, 'absence.cancelled'::text, 'absence_type.created'::text, 'absence_type.updated'::text, 'absence_type.deleted'::text, 'allowance.set'::text, 'holiday_calendar.created'::text, 'holiday.set'::text, 'holiday.deleted'::text, 'work_schedule.created'::text, 'work_schedule.deleted'::text, 'time_account.adjusted'::text, 'invitation.created'::text, 'invitation.resent'::text, 'invitation.revoked'::text, 'invitation.accepted'::text, 'user.email_verified'::text, 'user.email_changed'::text, 'user.password_reset'::text, 'user.totp_enabled'::text, 'user.totp_disabled'::text, 'user.exported'::text, 'user.erased'::text, 'company.settings_changed'::text, 'calendar_feed.created'::text, 'calendar_feed.revoked'::text, 'app.authorized'::text, 'app.revoked'::text])));
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_kind_not_null NOT NULL kind;
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_pkey PRIMARY KEY (id);
 ALTER TABLE audit_event ADD CONSTRAINT audit_event_prev_hash_not_null NOT NULL prev_hash;
@@ -644,6 +677,38 @@ ALTER TABLE notification_setting ADD CONSTRAINT notification_setting_timer_forgo
 ALTER TABLE notification_setting ADD CONSTRAINT notification_setting_timesheet_overdue_not_null NOT NULL timesheet_overdue;
 ALTER TABLE notification_setting ADD CONSTRAINT notification_setting_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
 ALTER TABLE notification_setting ADD CONSTRAINT notification_setting_user_fk_not_null NOT NULL user_fk;
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_created_at_not_null NOT NULL created_at;
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_id_format CHECK ((id ~ '^tlc_[A-Za-z0-9_-]{22}$'::text));
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_id_not_null NOT NULL id;
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)));
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_name_not_null NOT NULL name;
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_pkey PRIMARY KEY (id);
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_redirect_uris CHECK ((((cardinality(redirect_uris) >= 1) AND (cardinality(redirect_uris) <= 10)) AND (array_position(redirect_uris, NULL::text) IS NULL)));
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_redirect_uris_not_null NOT NULL redirect_uris;
+ALTER TABLE oauth_client ADD CONSTRAINT oauth_client_registered_by_not_null NOT NULL registered_by;
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_challenge_s256 CHECK ((code_challenge ~ '^[A-Za-z0-9_-]{43}$'::text));
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_code_challenge_not_null NOT NULL code_challenge;
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_code_hash_not_null NOT NULL code_hash;
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_expires_at_not_null NOT NULL expires_at;
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_grant_fk_fkey FOREIGN KEY (grant_fk) REFERENCES oauth_grant(id) ON DELETE CASCADE;
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_grant_fk_not_null NOT NULL grant_fk;
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_pkey PRIMARY KEY (code_hash);
+ALTER TABLE oauth_code ADD CONSTRAINT oauth_code_redirect_uri_not_null NOT NULL redirect_uri;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_client_fk_fkey FOREIGN KEY (client_fk) REFERENCES oauth_client(id) ON DELETE CASCADE;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_client_fk_not_null NOT NULL client_fk;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_created_at_not_null NOT NULL created_at;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_id_not_null NOT NULL id;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_pkey PRIMARY KEY (id);
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_resource_not_null NOT NULL resource;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_scopes CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['timelog:read'::text, 'timelog:write'::text, 'reports:read'::text, 'admin'::text])));
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_scopes_not_null NOT NULL scopes;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
+ALTER TABLE oauth_grant ADD CONSTRAINT oauth_grant_user_fk_not_null NOT NULL user_fk;
+ALTER TABLE oauth_refresh ADD CONSTRAINT oauth_refresh_created_at_not_null NOT NULL created_at;
+ALTER TABLE oauth_refresh ADD CONSTRAINT oauth_refresh_grant_fk_fkey FOREIGN KEY (grant_fk) REFERENCES oauth_grant(id) ON DELETE CASCADE;
+ALTER TABLE oauth_refresh ADD CONSTRAINT oauth_refresh_grant_fk_not_null NOT NULL grant_fk;
+ALTER TABLE oauth_refresh ADD CONSTRAINT oauth_refresh_pkey PRIMARY KEY (token_hash);
+ALTER TABLE oauth_refresh ADD CONSTRAINT oauth_refresh_token_hash_not_null NOT NULL token_hash;
 ALTER TABLE password_reset_attempt ADD CONSTRAINT password_reset_attempt_account_not_null NOT NULL account;
 ALTER TABLE password_reset_attempt ADD CONSTRAINT password_reset_attempt_at_not_null NOT NULL at;
 ALTER TABLE password_reset_attempt ADD CONSTRAINT password_reset_attempt_client_not_null NOT NULL client;
@@ -851,6 +916,7 @@ CREATE INDEX absence_requested ON public.absence USING btree (created_at) WHERE 
 CREATE INDEX absence_type_fk ON public.absence USING btree (type_fk);
 CREATE INDEX absence_user_days ON public.absence USING btree (user_fk, first_day);
 CREATE INDEX account_token_live ON public.account_token USING btree (user_fk, kind) WHERE (used_at IS NULL);
+CREATE INDEX api_token_by_grant ON public.api_token USING btree (grant_fk) WHERE (grant_fk IS NOT NULL);
 CREATE INDEX api_token_by_user ON public.api_token USING btree (user_fk, id);
 CREATE UNIQUE INDEX app_user_email_key ON public.app_user USING btree (lower(email));
 CREATE INDEX app_user_position_idx ON public.app_user USING btree (position_fk);
@@ -871,6 +937,10 @@ CREATE INDEX idempotency_key_age ON public.idempotency_key USING btree (created_
 CREATE INDEX invitation_by_email ON public.invitation USING btree (lower(email));
 CREATE INDEX invitation_by_team ON public.invitation USING btree (team_fk);
 CREATE INDEX invitation_newest ON public.invitation USING btree (id DESC);
+CREATE INDEX oauth_client_by_registrant ON public.oauth_client USING btree (registered_by, created_at);
+CREATE INDEX oauth_code_by_grant ON public.oauth_code USING btree (grant_fk);
+CREATE INDEX oauth_grant_by_user ON public.oauth_grant USING btree (user_fk, id);
+CREATE INDEX oauth_refresh_by_grant ON public.oauth_refresh USING btree (grant_fk);
 CREATE INDEX password_reset_attempt_account ON public.password_reset_attempt USING btree (account, at);
 CREATE INDEX password_reset_attempt_client ON public.password_reset_attempt USING btree (client, at);
 CREATE INDEX project_client ON public.project USING btree (client_fk);
@@ -1370,9 +1440,12 @@ AS $function$
 DECLARE
   live integer;
 BEGIN
+  IF NEW.grant_fk IS NOT NULL THEN
+    RETURN NEW;
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended('api-token:' || NEW.user_fk, 0));
   SELECT count(*) INTO live FROM api_token
-  WHERE user_fk = NEW.user_fk AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now());
+  WHERE user_fk = NEW.user_fk AND grant_fk IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now());
   IF live >= 50 THEN
     RAISE EXCEPTION 'You hold 50 live API tokens, the most there may be; revoke one first.'
       USING ERRCODE = 'TL422', HINT = 'limit_reached', DETAIL = json_build_object('limit', 50)::text;
@@ -3079,6 +3152,211 @@ AS $function$
     absence_pending = coalesce(p_absence, n.absence_pending)
   RETURNING jsonb_build_object('timer_forgotten', n.timer_forgotten,
     'timesheet_overdue', n.timesheet_overdue, 'absence_pending', n.absence_pending)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_authorize(p_user integer, p_client text, p_redirect text, p_scopes text[], p_resource text, p_code_hash text, p_challenge text, p_request_id text)
+ RETURNS TABLE(grant_id integer, scopes text[])
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  su boolean;
+  allowed text[];
+  g integer;
+BEGIN
+  SELECT u.is_superuser INTO su FROM app_user u WHERE u.id = p_user AND u.is_active;
+  IF NOT FOUND OR NOT EXISTS (SELECT FROM oauth_client c WHERE c.id = p_client AND p_redirect = ANY (c.redirect_uris)) THEN
+    RETURN;
+  END IF;
+  allowed := ARRAY(SELECT s FROM unnest(p_scopes) s WHERE s <> 'admin' OR su);
+  IF cardinality(allowed) = 0 THEN
+    RETURN QUERY SELECT NULL::integer, allowed;
+    RETURN;
+  END IF;
+  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
+  INSERT INTO oauth_grant (client_fk, user_fk, scopes, resource) VALUES (p_client, p_user, allowed, p_resource)
+  RETURNING id INTO g;
+  INSERT INTO oauth_code (code_hash, grant_fk, redirect_uri, code_challenge, expires_at)
+  VALUES (p_code_hash, g, p_redirect, p_challenge, now() + interval '2 minutes');
+  RETURN QUERY SELECT g, allowed;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_grant_audit()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM audit_append(NEW.user_fk, 'app.authorized', 'app', NEW.id::text, NULL, oauth_grant_summary(NEW));
+    RETURN NULL;
+  END IF;
+  UPDATE api_token SET revoked_at = now() WHERE grant_fk = NEW.id AND revoked_at IS NULL;
+  UPDATE oauth_refresh SET used_at = now() WHERE grant_fk = NEW.id AND used_at IS NULL;
+  UPDATE oauth_code SET used_at = now() WHERE grant_fk = NEW.id AND used_at IS NULL;
+  PERFORM audit_append(NEW.user_fk, 'app.revoked', 'app', NEW.id::text, oauth_grant_summary(OLD),
+    jsonb_build_object('reason', coalesce(nullif(current_setting('timelog.oauth_reason', true), ''), 'revoked')));
+  RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_grant_rights()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF 'admin' = ANY (NEW.scopes)
+     AND NOT coalesce((SELECT is_superuser AND is_active FROM app_user WHERE id = NEW.user_fk), false) THEN
+    RAISE EXCEPTION 'Only superusers may grant the admin scope.' USING ERRCODE = 'TL403', HINT = 'superuser_required';
+  END IF;
+  RETURN NEW;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_grant_summary(g oauth_grant)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('client_id', g.client_fk, 'client_name', (SELECT name FROM oauth_client WHERE id = g.client_fk),
+    'scopes', to_jsonb(g.scopes), 'resource', g.resource)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_issue(g oauth_grant, p_access_hash text, p_prefix text, p_refresh_hash text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO api_token (user_fk, name, prefix, token_hash, scopes, expires_at, grant_fk)
+  SELECT g.user_fk, left(c.name, 100), p_prefix, p_access_hash, g.scopes, now() + interval '1 hour', g.id
+  FROM oauth_client c WHERE c.id = g.client_fk;
+  INSERT INTO oauth_refresh (token_hash, grant_fk) VALUES (p_refresh_hash, g.id);
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_redeem_code(p_code_hash text, p_client text, p_user integer, p_redirect text, p_challenge text, p_resource text, p_access_hash text, p_prefix text, p_refresh_hash text)
+ RETURNS TABLE(status text, scopes text[], resource text)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  k oauth_code;
+  g oauth_grant;
+BEGIN
+  SELECT * INTO k FROM oauth_code WHERE code_hash = p_code_hash FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'invalid', NULL::text[], NULL::text;
+    RETURN;
+  END IF;
+  SELECT * INTO g FROM oauth_grant WHERE id = k.grant_fk FOR UPDATE;
+  IF k.used_at IS NOT NULL THEN
+    PERFORM oauth_revoke(g.id, 'code_replayed');
+    RETURN QUERY SELECT 'replayed', NULL::text[], NULL::text;
+    RETURN;
+  END IF;
+  UPDATE oauth_code SET used_at = now() WHERE code_hash = p_code_hash;
+  IF k.expires_at <= now() OR g.revoked_at IS NOT NULL OR g.client_fk <> p_client OR g.user_fk <> p_user
+     OR k.redirect_uri <> p_redirect OR k.code_challenge <> p_challenge OR coalesce(p_resource <> g.resource, false)
+     OR NOT EXISTS (SELECT FROM app_user WHERE id = g.user_fk AND is_active) THEN
+    RETURN QUERY SELECT 'invalid', NULL::text[], NULL::text;
+    RETURN;
+  END IF;
+  PERFORM oauth_issue(g, p_access_hash, p_prefix, p_refresh_hash);
+  RETURN QUERY SELECT 'ok', g.scopes, g.resource;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_refresh_grant(p_old_hash text, p_client text, p_user integer, p_resource text, p_access_hash text, p_prefix text, p_refresh_hash text)
+ RETURNS TABLE(status text, scopes text[], resource text)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  r oauth_refresh;
+  g oauth_grant;
+BEGIN
+  SELECT * INTO r FROM oauth_refresh WHERE token_hash = p_old_hash FOR UPDATE;
+  IF FOUND THEN
+    SELECT * INTO g FROM oauth_grant WHERE id = r.grant_fk FOR UPDATE;
+  END IF;
+  -- Another client's or another person's token says nothing about this grant: no revocation.
+  IF NOT FOUND OR g.client_fk <> p_client OR g.user_fk <> p_user THEN
+    RETURN QUERY SELECT 'invalid', NULL::text[], NULL::text;
+    RETURN;
+  END IF;
+  IF r.used_at IS NOT NULL THEN
+    PERFORM oauth_revoke(g.id, 'refresh_reused');
+    RETURN QUERY SELECT 'reused', NULL::text[], NULL::text;
+    RETURN;
+  END IF;
+  IF g.revoked_at IS NOT NULL OR r.created_at <= now() - interval '30 days' OR coalesce(p_resource <> g.resource, false)
+     OR NOT EXISTS (SELECT FROM app_user WHERE id = g.user_fk AND is_active) THEN
+    RETURN QUERY SELECT 'invalid', NULL::text[], NULL::text;
+    RETURN;
+  END IF;
+  UPDATE oauth_refresh SET used_at = now() WHERE token_hash = p_old_hash;
+  PERFORM oauth_issue(g, p_access_hash, p_prefix, p_refresh_hash);
+  RETURN QUERY SELECT 'ok', g.scopes, g.resource;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_register(p_id text, p_name text, p_redirect_uris text[], p_registrant text)
+ RETURNS oauth_client
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  n integer;
+  wait integer;
+  c oauth_client;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('oauth-register:' || p_registrant, 0));
+  SELECT count(*), greatest(1, ceil(extract(epoch FROM min(created_at) + interval '1 hour' - now())))::integer
+  INTO n, wait FROM oauth_client WHERE registered_by = p_registrant AND created_at > now() - interval '1 hour';
+  IF n >= 20 THEN
+    RAISE EXCEPTION 'Too many clients registered from here; try again later.'
+      USING ERRCODE = 'TL429', HINT = 'too_many_registrations', DETAIL = json_build_object('retry_after', wait)::text;
+  END IF;
+  INSERT INTO oauth_client (id, name, redirect_uris, registered_by) VALUES (p_id, p_name, p_redirect_uris, p_registrant)
+  RETURNING * INTO c;
+  RETURN c;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_revoke(p_grant integer, p_reason text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM set_config('timelog.oauth_reason', p_reason, true);
+  UPDATE oauth_grant SET revoked_at = now() WHERE id = p_grant AND revoked_at IS NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_revoke_on_deactivation()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM set_config('timelog.oauth_reason', 'deactivated', true);
+  UPDATE oauth_grant SET revoked_at = now() WHERE user_fk = NEW.id AND revoked_at IS NULL;
+  RETURN NULL;
+END
+$function$
+;
+CREATE OR REPLACE FUNCTION public.oauth_revoke_token(p_hash text, p_client text)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  g integer;
+BEGIN
+  SELECT x.grant_fk INTO g FROM (
+    SELECT grant_fk FROM oauth_refresh WHERE token_hash = p_hash
+    UNION ALL SELECT grant_fk FROM api_token WHERE token_hash = p_hash AND grant_fk IS NOT NULL) x
+  JOIN oauth_grant og ON og.id = x.grant_fk AND og.client_fk = p_client
+  LIMIT 1;
+  IF g IS NOT NULL THEN
+    PERFORM set_config('timelog.actor', (SELECT user_fk FROM oauth_grant WHERE id = g)::text, true);
+    PERFORM oauth_revoke(g, 'revoked_by_client');
+  END IF;
+END
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.password_changed()
@@ -4882,6 +5160,7 @@ CREATE TRIGGER app_user_audit AFTER UPDATE ON public.app_user FOR EACH ROW WHEN 
 CREATE TRIGGER app_user_calendar_feeds_end AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION calendar_feed_end_on_deactivation();
 CREATE TRIGGER app_user_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.app_user FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION app_user_calendar_guard();
 CREATE TRIGGER app_user_created_webhook AFTER INSERT ON public.app_user FOR EACH ROW EXECUTE FUNCTION webhook_user();
+CREATE TRIGGER app_user_deactivated_grants AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION oauth_revoke_on_deactivation();
 CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION api_token_revoke_on_deactivation();
 CREATE TRIGGER app_user_deactivated_webhook AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_erased_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_erased_guard();
@@ -4905,6 +5184,9 @@ CREATE TRIGGER holiday_audit_update AFTER UPDATE ON public.holiday FOR EACH ROW 
 CREATE TRIGGER holiday_lock BEFORE INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION holiday_lock_guard();
 CREATE TRIGGER holiday_lock_update BEFORE UPDATE ON public.holiday FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION holiday_lock_guard();
 CREATE TRIGGER holiday_calendar_audit AFTER INSERT ON public.holiday_calendar FOR EACH ROW EXECUTE FUNCTION audit_holiday_calendar();
+CREATE TRIGGER oauth_grant_created AFTER INSERT ON public.oauth_grant FOR EACH ROW EXECUTE FUNCTION oauth_grant_audit();
+CREATE TRIGGER oauth_grant_revoked AFTER UPDATE OF revoked_at ON public.oauth_grant FOR EACH ROW WHEN (((old.revoked_at IS NULL) AND (new.revoked_at IS NOT NULL))) EXECUTE FUNCTION oauth_grant_audit();
+CREATE TRIGGER oauth_grant_rights BEFORE INSERT ON public.oauth_grant FOR EACH ROW EXECUTE FUNCTION oauth_grant_rights();
 CREATE TRIGGER rate_spans AFTER INSERT OR DELETE OR UPDATE OF kind, project_fk, user_fk, position_fk, effective_from ON public.rate FOR EACH STATEMENT EXECUTE FUNCTION rate_spans();
 CREATE TRIGGER tag_in_use BEFORE DELETE ON public.tag FOR EACH ROW EXECUTE FUNCTION tag_in_use();
 CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION audit_team_member();

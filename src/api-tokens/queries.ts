@@ -21,6 +21,8 @@ export function listTokens(db: Db, userId: number | undefined, after: number | u
     .selectFrom("api_token")
     .select(["api_token.id", tokenJson])
     .where("api_token.revoked_at", "is", null)
+    // An OAuth grant's tokens are listed as the app they belong to (/users/me/apps).
+    .where("api_token.grant_fk", "is", null)
     .orderBy("api_token.id")
     .limit(limit + 1);
   if (userId !== undefined) q = q.where("api_token.user_fk", "=", userId);

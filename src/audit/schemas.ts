@@ -50,6 +50,9 @@ export const KINDS = [
   // Calendar feeds (issue 24 §4, h-cal)
   "calendar_feed.created",
   "calendar_feed.revoked",
+  // OAuth grants (issue 25 §2, 0051)
+  "app.authorized",
+  "app.revoked",
 ] as const;
 /** What an event is about; with KINDS, the list the database allows (audit_event_entity_known). */
 export const ENTITIES = [
@@ -69,6 +72,7 @@ export const ENTITIES = [
   "invitation",
   // Calendar feeds (issue 24 §4, h-cal)
   "calendar_feed",
+  "app",
 ] as const;
 export const Kind = z.enum(KINDS).openapi("AuditKind", { "x-extensible-enum": true, description: GROWS });
 

@@ -246,3 +246,28 @@ export async function verifyChallenge(settings: Config, token: string): Promise<
     return undefined;
   }
 }
+
+/**
+ * A short-lived signed statement for one purpose (its own audience, so no other check accepts
+ * it): the OAuth consent form's request, bound to its parameters (src/oauth/).
+ */
+export async function signFor(settings: Config, purpose: string, claims: Record<string, unknown>, ttl: number) {
+  const now = Math.floor(Date.now() / 1000);
+  const aud = `${settings.JWT_AUDIENCE}:${purpose}`;
+  return sign(
+    { ...claims, use: purpose, iss: settings.JWT_ISSUER, aud, iat: now, exp: now + ttl },
+    keysOf(settings).signing,
+    ALG,
+  );
+}
+
+/** The claims of a statement signFor made for this purpose, or undefined (forged, expired, other). */
+export async function verifyFor(settings: Config, purpose: string, token: string) {
+  if (token.length > 8192) return undefined;
+  try {
+    const payload = await verifyJwt(settings, token, `${settings.JWT_AUDIENCE}:${purpose}`);
+    return payload.use === purpose ? payload : undefined;
+  } catch {
+    return undefined;
+  }
+}

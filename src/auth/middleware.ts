@@ -19,10 +19,14 @@ const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   let token: string | undefined;
   if (header !== undefined) {
     const bearer = /^Bearer +(\S+)$/i.exec(header)?.[1] ?? "";
-    if (bearer.startsWith("tl_pat_")) {
-      // An API token: its format here, everything else in the database (auth_guard_token).
+    if (bearer.startsWith("tl_pat_") || bearer.startsWith("tl_oat_")) {
+      // An API token: its format here, everything else in the database (auth_guard_token). An
+      // OAuth one (src/oauth/) is also bound to its resource: /mcp, or the rest of the API.
       const claims = await tokenClaims(bearer);
       if (!claims) throw unauthorized();
+      if (claims.audience !== undefined && claims.audience !== audienceOf(c.req.path)) {
+        throw new ApiError("invalid_token", "This token was issued for another resource.");
+      }
       c.set("auth", claims);
       return next();
     }
@@ -35,6 +39,9 @@ const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("auth", await verifyAccessToken(c.get("config"), token));
   await next();
 });
+
+/** Which OAuth resource a path belongs to (src/oauth/resource.ts names them). */
+export const audienceOf = (path: string) => (path === "/mcp" || path.startsWith("/mcp/") ? "mcp" : "api");
 
 /** CSRF: a cookie rides along on cross-site requests, so unsafe ones must come from a known origin. */
 export function checkOrigin(c: Context<AppEnv>) {

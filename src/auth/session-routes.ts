@@ -6,17 +6,15 @@ import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { newLinkToken } from "../lib/link-token";
 import { body, json, noContent } from "../lib/openapi";
-import { countRequest } from "../lib/rate-limit";
 import { type AppEnv, createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import * as q from "../users/queries";
 import { LoginForm, LoginJson, RefreshBody, Register, TokenPair, User } from "../users/schemas";
-import { issueChallenge, issueTokens, unauthorized, verifyDeviceToken, verifyRefreshToken } from "./jwt";
+import { issueTokens, unauthorized, verifyDeviceToken, verifyRefreshToken } from "./jwt";
 import { AUTH_COOKIE, access } from "./middleware";
-import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
-import { DEVICE_COOKIE, refuseCrossSite, setAuthCookie, signIn } from "./sign-in";
-import { attemptSucceeded, beginLogin, beginRegistration, clientKey, currentFingerprint } from "./throttle";
-import { turnstilePassed } from "./turnstile";
+import { hashPassword } from "./password";
+import { DEVICE_COOKIE, passwordStep, refuseCrossSite, setAuthCookie, signIn } from "./sign-in";
+import { beginRegistration, clientKey } from "./throttle";
 
 const tags = ["users"];
 
@@ -95,47 +93,22 @@ export const sessions = createRouter()
       const settings = c.get("config");
       const database = c.get("database");
       const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
-      // Counted before Turnstile is asked: a client over its rate limit costs no verification call.
-      await countRequest(c);
-      const turnstile = await turnstilePassed(settings, turnstile_token, c.req.header("cf-connecting-ip"));
-      // Round trip 1: reserve the attempt (429 when a budget is spent) and read the account.
-      const [[found]] = await anonymous(c, [beginLogin(database.db, email, await clientKey(c), device, turnstile)]);
-      // Unknown accounts are checked against a dummy hash so both answers take the same time.
-      const verdict = await verifyPassword(password, found?.password_hash ?? DUMMY_HASH);
-      if (!found || !verdict.ok || found.id === null || found.is_active !== true) throw invalidLogin();
-      const userId = found.id;
-      const rehash = verdict.needsRehash ? [q.setPasswordHash(database.db, userId, await hashPassword(password))] : [];
-      if (found.two_factor) {
-        // Round trip 2 of a two-factor sign-in: the password was right (it stops counting as a
-        // failure); no login yet, a challenge for POST /users/login/otp instead (src/two-factor/).
-        const [, ...rest] = await anonymous(c, [
-          attemptSucceeded(database.db, found.attempt),
-          ...rehash,
-          currentFingerprint(database.db, userId),
-        ]);
-        const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
-        if (!fingerprint) throw invalidLogin();
-        const deviceId = device?.userId === userId ? device.deviceId : crypto.randomUUID();
-        const challenge = await issueChallenge(settings, {
-          userId,
-          passwordFingerprint: fingerprint,
-          deviceId,
-          turnstile: turnstile === true,
-        });
+      const checked = await passwordStep(c, { email, password, device, turnstileToken: turnstile_token });
+      if (checked.challenge !== undefined) {
         throw new ApiError(
           "otp_required",
           "Send a code from your authenticator app (or a recovery code) with this challenge to POST /users/login/otp within 5 minutes.",
-          { challenge },
+          { challenge: checked.challenge },
         );
       }
+      const { userId } = checked;
       // Round trip 2: the login itself; the reservation stops counting as a failure.
-      const [[session], , ...rest] = await anonymous(c, [
+      const [[session], ...rest] = await anonymous(c, [
         q.createSession(database.db, userId, settings.REFRESH_TOKEN_TTL),
-        attemptSucceeded(database.db, found.attempt),
-        ...rehash,
-        currentFingerprint(database.db, userId),
+        ...checked.statements,
       ]);
-      const fingerprint = (rest.at(-1)?.[0] as { fingerprint: string } | undefined)?.fingerprint;
+      const fingerprint = ((rest.at(-1) as unknown[] | undefined)?.[0] as { fingerprint: string } | undefined)
+        ?.fingerprint;
       if (!session || !fingerprint) throw invalidLogin();
       return c.json(await signIn(c, { userId, session, fingerprint, device }), 200);
     },

@@ -77,6 +77,11 @@ export interface Database {
   audit_event: AuditEventTable;
   audit_checkpoint: AuditCheckpointTable;
   api_token: ApiTokenTable;
+  // OAuth 2.1 (issue 25 §2, h-oauth: migrations/0051_oauth.sql)
+  oauth_client: OAuthClientTable;
+  oauth_grant: OAuthGrantTable;
+  oauth_code: OAuthCodeTable;
+  oauth_refresh: OAuthRefreshTable;
   webhook_endpoint: WebhookEndpointTable;
   client: ClientTable;
   task: TaskTable;
@@ -332,6 +337,43 @@ export interface ApiTokenTable {
   last_used_at: ColumnType<Date | null, never, never>;
   expires_at: ColumnType<Date | null, string | undefined, never>;
   revoked_at: ColumnType<Date | null, never, Date | string>;
+  /** An OAuth grant's access token (0051); null for a token a person made. */
+  grant_fk: ColumnType<number | null, number | undefined, never>;
+}
+
+// OAuth 2.1 (issue 25 §2, h-oauth): written through the functions of migrations/0051_oauth.sql.
+export interface OAuthClientTable {
+  id: string;
+  name: string;
+  redirect_uris: string[];
+  registered_by: string;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface OAuthGrantTable {
+  id: GeneratedAlways<number>;
+  client_fk: string;
+  user_fk: number;
+  scopes: string[];
+  resource: string;
+  created_at: ColumnType<Date, never, never>;
+  revoked_at: ColumnType<Date | null, never, Date | string>;
+}
+
+export interface OAuthCodeTable {
+  code_hash: string;
+  grant_fk: number;
+  redirect_uri: string;
+  code_challenge: string;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface OAuthRefreshTable {
+  token_hash: string;
+  grant_fk: number;
+  created_at: ColumnType<Date, never, never>;
+  used_at: Date | null;
 }
 
 export interface TeamTable {

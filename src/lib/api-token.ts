@@ -14,10 +14,21 @@ export type Scope = (typeof SCOPES)[number];
  */
 const TOKEN = /^tl_pat_([1-9]\d{0,9})_[A-Za-z0-9_-]{43}$/;
 
+/**
+ * An OAuth access token (src/oauth/): an API token of a grant, `tl_oat_<owner>_<audience>_<43>`.
+ * The audience is part of what is hashed, so it cannot be changed without the database refusing
+ * the token; it lets the request refuse a token meant for the other resource before any query.
+ */
+const OAUTH_TOKEN = /^tl_oat_([1-9]\d{0,9})_(mcp|api)_[A-Za-z0-9_-]{43}$/;
+export type Audience = "mcp" | "api";
+
 export async function tokenClaims(token: string): Promise<AccessClaims | undefined> {
-  const owner = TOKEN.exec(token)?.[1];
+  const oauth = OAUTH_TOKEN.exec(token);
+  const owner = oauth?.[1] ?? TOKEN.exec(token)?.[1];
   if (owner === undefined || Number(owner) > MAX_INT) return undefined;
-  return { userId: Number(owner), sessionId: "", tokenHash: await sha256Hex(token) };
+  const claims: AccessClaims = { userId: Number(owner), sessionId: "", tokenHash: await sha256Hex(token) };
+  if (oauth) claims.audience = oauth[2] as Audience;
+  return claims;
 }
 
 export function newToken(userId: number): string {

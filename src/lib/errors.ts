@@ -58,7 +58,13 @@ export function problem(c: Context, err: ApiError): Response {
 function challengeFor(c: Context): string {
   const sent =
     c.req.header("authorization") !== undefined || /(?:^|;)\s*auth_cookie=/.test(c.req.header("cookie") ?? "");
-  return sent ? `Bearer realm="timelog", error="invalid_token"` : `Bearer realm="timelog"`;
+  // OAuth (issue 25 §2, h-oauth): where a client finds how to get a token (RFC 9728 §5.1), for
+  // /mcp and for the rest of the API (src/oauth/metadata-routes.ts).
+  const url = new URL(c.req.url);
+  const mcp = url.pathname === "/mcp" || url.pathname.startsWith("/mcp/");
+  const metadata = `${url.origin}/.well-known/oauth-protected-resource${mcp ? "/mcp" : ""}`;
+  const realm = `Bearer realm="timelog", resource_metadata="${metadata}"`;
+  return sent ? `${realm}, error="invalid_token"` : realm;
 }
 
 /** Turns anything thrown into an ApiError; unknown errors become a generic 500. */

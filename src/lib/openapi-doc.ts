@@ -35,6 +35,8 @@ export const TAGS = [
     name: "calendar",
     description: "Calendar feeds (.ics) for calendar apps: your time logs and absences, a team's absences",
   },
+  // Issue 25 §2 (h-oauth)
+  { name: "oauth", description: "OAuth 2.1 for assistants and apps: discovery, registration, consent, tokens" },
 ];
 
 const pascal = (s: string) =>

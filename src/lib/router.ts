@@ -20,6 +20,8 @@ export interface AccessClaims {
   sessionId: string;
   /** An API token's SHA-256 (src/api-tokens/): checked by auth_guard_token instead of the session. */
   tokenHash?: string;
+  /** An OAuth access token's resource (src/oauth/): it works only there. */
+  audience?: "mcp" | "api";
 }
 
 export interface AppEnv {

@@ -83,7 +83,7 @@ export const COMMON_HEADERS = {
 const PROBLEM_HEADERS: Record<number, Record<string, z.ZodString>> = {
   401: {
     "WWW-Authenticate": text(
-      'Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1)',
+      'Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp\'s on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1)',
     ),
   },
   429: { "Retry-After": seconds("seconds to wait") },

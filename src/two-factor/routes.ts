@@ -4,11 +4,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { encodeBase32NoPadding } from "@oslojs/encoding";
 import { getCookie } from "hono/cookie";
-import { unauthorized, verifyChallenge, verifyDeviceToken } from "../auth/jwt";
+import { unauthorized, verifyDeviceToken } from "../auth/jwt";
 import { access } from "../auth/middleware";
 import { DUMMY_HASH, verifyPassword } from "../auth/password";
 import { DEVICE_COOKIE, refuseCrossSite, signIn } from "../auth/sign-in";
-import { attemptSucceeded, clientKey } from "../auth/throttle";
+import { attemptSucceeded } from "../auth/throttle";
 import { anonymous, read } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
@@ -16,6 +16,7 @@ import { createRouter } from "../lib/router";
 import { problems } from "../lib/schemas";
 import { createSession } from "../users/queries";
 import { TokenPair } from "../users/schemas";
+import { codeStep, failed } from "./code-step";
 import {
   decryptSecret,
   encryptSecret,
@@ -31,12 +32,6 @@ import { ConfirmBody, DisableBody, Enrolment, LoginOtpBody, RecoveryCodes } from
 
 const tags = ["users"];
 const wrongCode = () => new ApiError("otp_invalid", "The code is wrong or already used.");
-const failed = () => new ApiError("otp_failed", "The code is wrong, expired or already used.");
-const badChallenge = () =>
-  new ApiError(
-    "otp_challenge_invalid",
-    "The sign-in challenge is invalid or expired; sign in again with the password.",
-  );
 
 /**
  * Refused rather than ignored: a stored response would keep a secret (the TOTP secret, the
@@ -163,36 +158,17 @@ export const twoFactor = createRouter()
       // Login CSRF: this step sets auth_cookie as the password step does, so it refuses alike.
       refuseCrossSite(c);
       const settings = c.get("config");
-      requireKey(settings);
       const { challenge, code, recovery_code, device_token } = c.req.valid("json");
-      const claims = await verifyChallenge(settings, challenge);
-      if (!claims) throw badChallenge();
-      const { userId } = claims;
       const device = await verifyDeviceToken(settings, device_token ?? getCookie(c, DEVICE_COOKIE));
-      const trusted =
-        device?.userId === userId
-          ? { id: device.deviceId, userId, fingerprint: device.passwordFingerprint }
-          : undefined;
-      const { db } = c.get("database");
-      // Round trip 1: reserve the guess in the database (429 when a budget is spent), read the secret.
-      const [[found]] = await anonymous(c, [q.beginCode(db, userId, await clientKey(c), trusted, claims.turnstile)]);
-      if (found?.is_active !== true || found.fingerprint !== claims.passwordFingerprint) throw badChallenge();
-      if (found.secret_encrypted === null) throw failed();
-      let step: number | null = null;
-      if (code !== undefined) {
-        const secret = await decryptSecret(settings, found.secret_encrypted);
-        step = matchingStep(secret, code, Number(found.last_step)) ?? null;
-        if (step === null) throw failed();
-      }
-      const hash = recovery_code === undefined ? null : await recoveryHash(recovery_code);
-      // Round trip 2: use the step or code once (a replay raises), the login, the reservation forgiven.
-      const [, [session]] = await anonymous(c, [
-        q.useForSignIn(db, userId, step, hash, claims.passwordFingerprint),
-        createSession(db, userId, settings.REFRESH_TOKEN_TTL),
-        attemptSucceeded(db, found.attempt),
+      const step = await codeStep(c, { challenge, code, recovery_code, device });
+      const { userId, fingerprint, deviceId } = step;
+      // Round trip 2: use the step or code once (a replay raises), the reservation forgiven, the login.
+      const results = await anonymous(c, [
+        ...step.statements,
+        createSession(c.get("database").db, userId, settings.REFRESH_TOKEN_TTL),
       ]);
+      const [session] = results.at(-1) as { id: string; expires_at: Date }[];
       if (!session) throw failed();
-      const fingerprint = claims.passwordFingerprint;
-      return c.json(await signIn(c, { userId, session, fingerprint, deviceId: claims.deviceId }), 200);
+      return c.json(await signIn(c, { userId, session, fingerprint, deviceId }), 200);
     },
   );

@@ -122,14 +122,16 @@ describe("API description", () => {
     // RFC 6750 §3.1: a request without any credential gets the bare challenge, no error code.
     const bare = await call("GET", "/users/me");
     expect(bare.status).toBe(401);
-    expect(bare.headers.get("www-authenticate")).toBe('Bearer realm="timelog"');
+    // With where the API's OAuth resource metadata is (RFC 9728 §5.1, issue 25 §2).
+    const realm = 'Bearer realm="timelog", resource_metadata="http://api.test/.well-known/oauth-protected-resource"';
+    expect(bare.headers.get("www-authenticate")).toBe(realm);
     for (const token of ["a.b.c", "tl_pat_1_short"]) {
       const res = await call("GET", "/users/me", { token });
       expect(res.status).toBe(401);
-      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="timelog", error="invalid_token"$/);
+      expect(res.headers.get("www-authenticate")).toBe(`${realm}, error="invalid_token"`);
     }
     const cookie = await call("GET", "/users/me", { headers: { cookie: "auth_cookie=a.b.c" } });
-    expect(cookie.headers.get("www-authenticate")).toBe('Bearer realm="timelog", error="invalid_token"');
+    expect(cookie.headers.get("www-authenticate")).toBe(`${realm}, error="invalid_token"`);
     await call("POST", "/users/logout", { token: user.token });
     expect((await call("GET", "/users/me", { token: user.token })).headers.get("www-authenticate")).toMatch(/^Bearer /);
     const login = await call("POST", "/users/login", { body: { email: user.email, password: user.password } });

@@ -64,6 +64,11 @@ const CHECKSUM = `
     UNION ALL SELECT 'b' || row(id, client_id)::text FROM timelog_tombstone
     -- Calendar feeds (issue 24 §4, h-cal)
     UNION ALL SELECT 'F' || row(x.*)::text FROM calendar_feed x
+    -- OAuth (issue 25 §2, h-oauth)
+    UNION ALL SELECT 'oc' || row(x.*)::text FROM oauth_client x
+    UNION ALL SELECT 'og' || row(x.*)::text FROM oauth_grant x
+    UNION ALL SELECT 'oa' || row(x.*)::text FROM oauth_code x
+    UNION ALL SELECT 'or' || row(x.*)::text FROM oauth_refresh x
   ) x`;
 
 async function checksum(): Promise<string> {
@@ -217,7 +222,10 @@ describe("fuzzing every route", () => {
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             const where = `${c.route.method} ${path} [${c.auth}] ${String(body).slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;
             expect(res.status, where).toBeLessThan(500);
-            if (res.status >= 400) {
+            if (res.status >= 400 && c.route.path.startsWith("/oauth/")) {
+              // OAuth's endpoints answer RFC 6749 JSON, the consent page HTML (issue 25 §2, h-oauth).
+              expect(res.headers.get("content-type"), where).toMatch(/^(application\/(problem\+)?json|text\/html)/);
+            } else if (res.status >= 400) {
               expect(res.headers.get("content-type"), where).toBe("application/problem+json");
               const problem = JSON.parse(text) as { status: number; title: string };
               expect(problem.status, where).toBe(res.status);

@@ -2108,6 +2108,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OAuth 2.1 authorization server metadata (RFC 8414)
+         * @description Public, cacheable for an hour. Where to register a client, authorize, get and revoke tokens.
+         */
+        get: operations["getWellKnownOauthAuthorizationServer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-protected-resource": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Protected resource metadata of the REST API (RFC 9728): resource is this origin
+         * @description Public, cacheable for an hour. Tokens for this resource work on every route but /mcp.
+         */
+        get: operations["getWellKnownOauthProtectedResource"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-protected-resource/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Protected resource metadata of the MCP server (RFC 9728): resource is <origin>/mcp
+         * @description Public, cacheable for an hour. Tokens for this resource work on /mcp only.
+         */
+        get: operations["getWellKnownOauthProtectedResourceMcp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register an OAuth client (RFC 7591 dynamic client registration)
+         * @description Public. Public clients only: no client secret, PKCE (S256) on every authorization. redirect_uris: 1–10 absolute URIs, https or http on a loopback address (127.0.0.1, [::1], localhost), without fragment or user info; they are matched exactly at /oauth/authorize. At most 20 clients an hour per address (429). Errors are RFC 6749 JSON (invalid_redirect_uri, invalid_client_metadata), not problem+json.
+         */
+        post: operations["postOauthRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consent page (HTML): sign in and allow an app (OAuth 2.1 authorization code with PKCE)
+         * @description Public. response_type=code, client_id, redirect_uri (exactly as registered), code_challenge with code_challenge_method=S256 (plain is refused), state, scope (space-separated; default timelog:read timelog:write), resource (RFC 8707: <origin>/mcp or <origin>; default <origin>). An unknown client or redirect URI is shown on the page (400), never redirected; other errors redirect to the client with error and state. Strict CSP, no script.
+         */
+        get: operations["getOauthAuthorize"];
+        put?: never;
+        /**
+         * The consent page's form: sign in (password, then the second factor when enabled) and allow, or deny
+         * @description Public; sent by the consent page only (a signed request from GET /oauth/authorize, valid 10 minutes; a foreign Origin is refused). Password and code guesses are throttled as sign-ins are. Allowing redirects (303) to the client with a one-time code (2 minutes) and state; denying with error=access_denied. Scopes beyond the person's role (admin for anyone but a superuser) are left out. Two round trips per step.
+         */
+        post: operations["postOauthAuthorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a code (with its PKCE verifier) or a refresh token for tokens
+         * @description Public; form-encoded; client_id always (public clients, no secret). authorization_code: code (one-time, 2 minutes), redirect_uri as at /authorize, code_verifier (S256). A code used twice is refused and revokes everything it issued. refresh_token: rotation: the answer has a new refresh token and the old one is dead; using an old one again revokes the grant. resource (RFC 8707) as at /authorize (<origin>/mcp or <origin>, the default). Access tokens last an hour and work only for their resource. Errors are RFC 6749 JSON, not problem+json. One round trip.
+         */
+        post: operations["postOauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a token (RFC 7009): the grant it belongs to ends, with all its tokens
+         * @description Public; form-encoded; token and client_id. Either token of a grant (access or refresh) ends the whole grant at once. An unknown token, or another client's, changes nothing and is answered 200 all the same (RFC 7009 §2.2).
+         */
+        post: operations["postOauthRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Apps and assistants you connected with OAuth (live grants)
+         * @description Each grant: the app (client) name and id, the scopes you allowed, the resource its tokens are for, when you allowed it and when it last used a token (to the minute). Signed-in sessions only.
+         */
+        get: operations["getUsersMeApps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/apps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Disconnect an app: its grant and every token of it stop working at once
+         * @description The app's access and refresh tokens are refused from the next request (401). Audited (app.revoked). Someone else's grant, or one already revoked, is 404.
+         */
+        delete: operations["deleteUsersMeAppsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "timelog.created": {
@@ -4013,7 +4197,7 @@ export interface components {
              */
             user_fk: number | null;
             /** @enum {string} */
-            entity: "timelog" | "timesheet" | "team" | "user" | "settings" | "webhook" | "absence" | "absence_type" | "allowance" | "holiday_calendar" | "holiday" | "work_schedule" | "time_adjustment" | "invitation" | "calendar_feed";
+            entity: "timelog" | "timesheet" | "team" | "user" | "settings" | "webhook" | "absence" | "absence_type" | "allowance" | "holiday_calendar" | "holiday" | "work_schedule" | "time_adjustment" | "invitation" | "calendar_feed" | "app";
             entity_id: string;
             before: {
                 [key: string]: unknown;
@@ -4035,7 +4219,7 @@ export interface components {
          * @description This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
          * @enum {string}
          */
-        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed" | "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted" | "absence.requested" | "absence.updated" | "absence.approved" | "absence.rejected" | "absence.cancelled" | "absence_type.created" | "absence_type.updated" | "absence_type.deleted" | "allowance.set" | "holiday_calendar.created" | "holiday.set" | "holiday.deleted" | "work_schedule.created" | "work_schedule.deleted" | "time_account.adjusted" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "user.email_verified" | "user.email_changed" | "user.password_reset" | "user.totp_enabled" | "user.totp_disabled" | "user.exported" | "user.erased" | "company.settings_changed" | "calendar_feed.created" | "calendar_feed.revoked";
+        AuditKind: "timelog.created" | "timelog.updated" | "timelog.deleted" | "timesheet.submitted" | "timesheet.approved" | "timesheet.rejected" | "timesheet.reopened" | "team_member.added" | "team_member.changed" | "team_member.removed" | "user.updated" | "company.lock_changed" | "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted" | "absence.requested" | "absence.updated" | "absence.approved" | "absence.rejected" | "absence.cancelled" | "absence_type.created" | "absence_type.updated" | "absence_type.deleted" | "allowance.set" | "holiday_calendar.created" | "holiday.set" | "holiday.deleted" | "work_schedule.created" | "work_schedule.deleted" | "time_account.adjusted" | "invitation.created" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "user.email_verified" | "user.email_changed" | "user.password_reset" | "user.totp_enabled" | "user.totp_disabled" | "user.exported" | "user.erased" | "company.settings_changed" | "calendar_feed.created" | "calendar_feed.revoked" | "app.authorized" | "app.revoked";
         TeamPage: {
             items: components["schemas"]["Team"][];
             /** @description opaque; null on the last page */
@@ -5142,6 +5326,105 @@ export interface components {
              */
             created_at: string;
         };
+        OAuthServerMetadata: {
+            issuer: string;
+            authorization_endpoint: string;
+            token_endpoint: string;
+            registration_endpoint: string;
+            revocation_endpoint: string;
+            scopes_supported: string[];
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            code_challenge_methods_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            revocation_endpoint_auth_methods_supported: string[];
+            authorization_response_iss_parameter_supported: boolean;
+            service_documentation: string;
+        };
+        OAuthProtectedResourceMetadata: {
+            resource: string;
+            authorization_servers: string[];
+            scopes_supported: string[];
+            bearer_methods_supported: string[];
+            resource_name: string;
+            resource_documentation: string;
+        };
+        OAuthClient: {
+            client_id: string;
+            client_name: string;
+            redirect_uris: string[];
+            /** Format: int64 */
+            client_id_issued_at: number;
+            /** @enum {string} */
+            token_endpoint_auth_method: "none";
+            grant_types: string[];
+            response_types: string[];
+        };
+        /** @description RFC 6749 §5.2: the OAuth endpoints' one exception to problem+json. */
+        OAuthError: {
+            error: string;
+            error_description?: string;
+        };
+        Problem400: components["schemas"]["Problem"] & {
+            /**
+             * Format: int32
+             * @enum {integer}
+             */
+            status?: 400;
+            /**
+             * @description the catalogue's codes with status 400. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
+             * @enum {string}
+             */
+            code?: "bad_request";
+        };
+        /** @description RFC 7591. Public clients only (token_endpoint_auth_method none, PKCE). Other metadata than listed here is ignored, as RFC 7591 allows. */
+        OAuthClientRegistration: {
+            client_name: string;
+            redirect_uris: string[];
+            /** @enum {string} */
+            token_endpoint_auth_method?: "none";
+            grant_types?: ("authorization_code" | "refresh_token")[];
+            response_types?: "code"[];
+            scope?: string;
+            client_uri?: string;
+            logo_uri?: string;
+            software_id?: string;
+            software_version?: string;
+        };
+        OAuthTokens: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** Format: int64 */
+            expires_in: number;
+            refresh_token: string;
+            scope: string;
+        };
+        ConnectedAppPage: {
+            items: components["schemas"]["ConnectedApp"][];
+            /** @description opaque; null on the last page */
+            next_cursor: string | null;
+        };
+        ConnectedApp: {
+            /** Format: int32 */
+            id: number;
+            client_id: string;
+            client_name: string;
+            scopes: ("timelog:read" | "timelog:write" | "reports:read" | "admin")[];
+            /** @description the resource (audience) its tokens are for */
+            resource: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            granted_at: string;
+            /**
+             * Format: date-time
+             * @description to the minute
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            last_used_at: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -5407,7 +5690,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5537,7 +5820,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5629,7 +5912,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -5721,7 +6004,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6021,7 +6304,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6152,7 +6435,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6257,7 +6540,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6422,7 +6705,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6555,7 +6838,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6692,7 +6975,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6872,7 +7155,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -6989,7 +7272,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7101,7 +7384,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7242,7 +7525,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7357,7 +7640,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7752,7 +8035,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7872,7 +8155,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -7996,7 +8279,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8139,7 +8422,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8302,7 +8585,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8430,7 +8713,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8596,7 +8879,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8708,7 +8991,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8873,7 +9156,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -8993,7 +9276,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9141,7 +9424,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9280,7 +9563,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9439,7 +9722,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9608,7 +9891,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9790,7 +10073,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -9910,7 +10193,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10058,7 +10341,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10187,7 +10470,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10356,7 +10639,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10540,7 +10823,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10660,7 +10943,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10808,7 +11091,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -10947,7 +11230,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11106,7 +11389,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11275,7 +11558,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11453,7 +11736,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11607,7 +11890,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11746,7 +12029,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -11891,7 +12174,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12061,7 +12344,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12241,7 +12524,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12361,7 +12644,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12509,7 +12792,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12638,7 +12921,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12807,7 +13090,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -12991,7 +13274,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13111,7 +13394,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13238,7 +13521,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13405,7 +13688,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13523,7 +13806,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13673,7 +13956,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13820,7 +14103,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -13957,7 +14240,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14105,7 +14388,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14255,7 +14538,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14401,7 +14684,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14519,7 +14802,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14648,7 +14931,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14817,7 +15100,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -14999,7 +15282,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15149,7 +15432,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15269,7 +15552,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15417,7 +15700,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15546,7 +15829,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15715,7 +15998,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -15897,7 +16180,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16033,7 +16316,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16176,7 +16459,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16348,7 +16631,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16464,7 +16747,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16600,7 +16883,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16751,7 +17034,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -16902,7 +17185,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17073,7 +17356,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17211,7 +17494,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17361,7 +17644,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17508,7 +17791,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17648,7 +17931,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17788,7 +18071,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -17919,7 +18202,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18026,7 +18309,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18174,7 +18457,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18324,7 +18607,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18444,7 +18727,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18592,7 +18875,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18719,7 +19002,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -18869,7 +19152,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19012,7 +19295,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19165,7 +19448,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19297,7 +19580,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19462,7 +19745,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19582,7 +19865,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19730,7 +20013,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -19880,7 +20163,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20029,7 +20312,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20184,7 +20467,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20327,7 +20610,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20491,7 +20774,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20725,7 +21008,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20845,7 +21128,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -20993,7 +21276,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21120,7 +21403,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21270,7 +21553,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21445,7 +21728,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21565,7 +21848,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21713,7 +21996,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -21852,7 +22135,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22021,7 +22304,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22190,7 +22473,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22359,7 +22642,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22540,7 +22823,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22677,7 +22960,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22844,7 +23127,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -22964,7 +23247,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23091,7 +23374,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23259,7 +23542,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23411,7 +23694,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23533,7 +23816,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23694,7 +23977,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23797,7 +24080,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -23925,7 +24208,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24068,7 +24351,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24215,7 +24498,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24362,7 +24645,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24488,7 +24771,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24631,7 +24914,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24741,7 +25024,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -24886,7 +25169,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -25013,7 +25296,7 @@ export interface operations {
                     "RateLimit-Policy"?: string;
                     /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
                     RateLimit?: string;
-                    /** @description Bearer realm="timelog"; with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
                     "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
@@ -25181,6 +25464,1064 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWellKnownOauthAuthorizationServer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metadata */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthServerMetadata"];
+                };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWellKnownOauthProtectedResource: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metadata */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthProtectedResourceMetadata"];
+                };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWellKnownOauthProtectedResourceMcp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metadata */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthProtectedResourceMetadata"];
+                };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOauthRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthClientRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the path of the created resource, e.g. /timelog/42 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClient"];
+                };
+            };
+            /** @description invalid_redirect_uri or invalid_client_metadata */
+            400: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOauthAuthorize: {
+        parameters: {
+            query?: {
+                response_type?: string;
+                client_id?: string;
+                redirect_uri?: string;
+                code_challenge?: string;
+                code_challenge_method?: string;
+                state?: string;
+                scope?: string;
+                resource?: string;
+            };
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consent page */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Back to the client with an error */
+            303: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the client's redirect URI */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a valid request */
+            400: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOauthAuthorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    request: string;
+                    /** @enum {string} */
+                    action: "approve" | "deny";
+                    scope?: string | string[];
+                    email?: string;
+                    password?: string;
+                    challenge?: string;
+                    code?: string;
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The next step (the second factor) */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Back to the client with a code or an error */
+            303: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the client's redirect URI */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a valid form */
+            400: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description Wrong password or code */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description From another site */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                    "text/html": string;
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOauthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    grant_type: string;
+                    client_id: string;
+                    code?: string;
+                    redirect_uri?: string;
+                    code_verifier?: string;
+                    refresh_token?: string;
+                    resource?: string;
+                    scope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Tokens */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokens"];
+                };
+            };
+            /** @description invalid_request, invalid_grant, invalid_target, unsupported_grant_type */
+            400: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOauthRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    token: string;
+                    client_id: string;
+                    token_type_hint?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Revoked, or nothing to revoke */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request */
+            400: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                    "application/problem+json": components["schemas"]["Problem400"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsersMeApps: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page (opaque) */
+                cursor?: string;
+            };
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of connected apps */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectedAppPage"];
+                };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUsersMeAppsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe writes: the same key and body within 24 h return the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (404) */
+            404: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description Problem (409) */
+            409: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
                 };
             };
             /** @description Problem (429) */
