@@ -40,6 +40,8 @@ import { notifications } from "./reminders/routes";
 // Breaks and working-time compliance (issue 22 §4).
 import { compliance } from "./reports/compliance-routes";
 import { reports } from "./reports/routes";
+// One change feed for mobile apps (issue 24 §1, h-sync)
+import { sync as syncFeed } from "./sync/routes";
 import { tagRoutes } from "./tags/routes";
 import { tasks } from "./tasks/routes";
 import { teams } from "./teams/routes";
@@ -176,6 +178,8 @@ app.route("/projects", tasks);
 app.route("/tags", tagRoutes);
 app.route("/rates", rates);
 app.route("/timelog", sync);
+// One change feed for mobile apps (issue 24 §1, h-sync)
+app.route("/sync", syncFeed);
 app.route("/timelog", timelog);
 app.route("/timelog", history);
 app.route("/teams", teams);

@@ -111,6 +111,8 @@ export const PROBLEMS = {
   own_two_factor: [403, "Turn your own two-factor sign-in off with DELETE /users/me/totp"],
   otp_invalid: [422, "The code is wrong or already used"],
   two_factor_unavailable: [503, "Two-factor sign-in is not set up on this server"],
+  // The sync feed (issue 24 §1, h-sync)
+  cursor_expired: [410, "The sync cursor is no longer valid here; sync again without one"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],
