@@ -28,23 +28,23 @@ function change<T extends SyncType, D extends z.ZodType>(type: T, data: D, name:
   const remove = z
     .object({ type: z.literal(type), id: Key, op: z.literal("delete") })
     .openapi(`Sync${name}Delete`, { description: "gone, or no longer yours to see: drop it from the cache" });
-  return [upsert, remove] as const;
+  return z.discriminatedUnion("op", [upsert, remove]).openapi(`Sync${name}Change`);
 }
 
 export const SyncChange = z
   .union([
-    ...change("settings", CompanySettings, "Settings"),
-    ...change("user", User, "User"),
-    ...change("position", Position, "Position"),
-    ...change("client", Client, "Client"),
-    ...change("project", Project, "Project"),
-    ...change("task", Task, "Task"),
-    ...change("tag", Tag, "Tag"),
-    ...change("team", Team, "Team"),
-    ...change("team_member", Member, "TeamMember"),
-    ...change("timelog", Timelog, "Timelog"),
-    ...change("absence", Absence, "Absence"),
-    ...change("timesheet", Timesheet, "Timesheet"),
+    change("settings", CompanySettings, "Settings"),
+    change("user", User, "User"),
+    change("position", Position, "Position"),
+    change("client", Client, "Client"),
+    change("project", Project, "Project"),
+    change("task", Task, "Task"),
+    change("tag", Tag, "Tag"),
+    change("team", Team, "Team"),
+    change("team_member", Member, "TeamMember"),
+    change("timelog", Timelog, "Timelog"),
+    change("absence", Absence, "Absence"),
+    change("timesheet", Timesheet, "Timesheet"),
   ])
   .openapi("SyncChange", { description: "One row to upsert into or delete from the cache (key: type + id)" });
 
