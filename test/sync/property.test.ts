@@ -47,7 +47,7 @@ describe("sync property", () => {
     const { admin, manager, ann, team, project } = world;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(op, { minLength: 5, maxLength: 20 }),
+        fc.array(op, { minLength: 4, maxLength: 12 }),
         fc.integer({ min: 1, max: 4 }),
         async (ops, limit) => {
           const devices = [new Device(ann, limit), new Device(ann, limit), new Device(manager, limit)];
@@ -106,7 +106,7 @@ describe("sync property", () => {
           }
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 15 },
     );
   }, 120_000);
 });
