@@ -59,6 +59,9 @@ const CHECKSUM = `
     UNION ALL SELECT 'Q' || row(x.*)::text FROM totp_recovery_code x
     UNION ALL SELECT 'N' || row(x.*)::text FROM notification_setting x
     UNION ALL SELECT 'E' || row(id, to_address, template, data, status)::text FROM email_outbox
+    -- The sync feed's change log and scope rows (issue 24 §1, h-sync)
+    UNION ALL SELECT 'V' || id::text FROM sync_change
+    UNION ALL SELECT 'Z' || id::text FROM sync_scope
   ) x`;
 
 async function checksum(): Promise<string> {
