@@ -53,6 +53,8 @@ import { notifications } from "./reminders/routes";
 // Breaks and working-time compliance (issue 22 §4).
 import { compliance } from "./reports/compliance-routes";
 import { reports } from "./reports/routes";
+// One change feed for mobile apps (issue 24 §1, h-sync)
+import { sync as syncFeed } from "./sync/routes";
 import { tagRoutes } from "./tags/routes";
 import { tasks } from "./tasks/routes";
 import { teams } from "./teams/routes";
@@ -204,6 +206,8 @@ app.route("/timelog", sync);
 app.route("/timelog", timelogBatch); // Offline writes (issue 24 §2, h-offline)
 // Who is clocked in now (issue 25 §1, h-mcp): before /timelog/{id}
 app.route("/timelog", running);
+// One change feed for mobile apps (issue 24 §1, h-sync)
+app.route("/sync", syncFeed);
 app.route("/timelog", timelog);
 app.route("/timelog", history);
 app.route("/teams", teams);

@@ -313,6 +313,21 @@ CREATE TABLE session (
   revoked_at timestamp(3) with time zone,
   revoked_reason text
 );
+CREATE TABLE sync_change (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  type text NOT NULL,
+  key text NOT NULL,
+  owner_fk integer,
+  team_fk integer,
+  changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+);
+CREATE TABLE sync_scope (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  viewer_fk integer NOT NULL,
+  subject_fk integer,
+  team_fk integer,
+  changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+);
 CREATE TABLE tag (
   id integer NOT NULL GENERATED ALWAYS AS IDENTITY,
   name text NOT NULL,
@@ -774,6 +789,15 @@ ALTER TABLE session ADD CONSTRAINT session_pkey PRIMARY KEY (id);
 ALTER TABLE session ADD CONSTRAINT session_refresh_generation_not_null NOT NULL refresh_generation;
 ALTER TABLE session ADD CONSTRAINT session_user_fk_fkey FOREIGN KEY (user_fk) REFERENCES app_user(id) ON DELETE CASCADE;
 ALTER TABLE session ADD CONSTRAINT session_user_fk_not_null NOT NULL user_fk;
+ALTER TABLE sync_change ADD CONSTRAINT sync_change_changed_xid_not_null NOT NULL changed_xid;
+ALTER TABLE sync_change ADD CONSTRAINT sync_change_id_not_null NOT NULL id;
+ALTER TABLE sync_change ADD CONSTRAINT sync_change_key_not_null NOT NULL key;
+ALTER TABLE sync_change ADD CONSTRAINT sync_change_pkey PRIMARY KEY (id);
+ALTER TABLE sync_change ADD CONSTRAINT sync_change_type_not_null NOT NULL type;
+ALTER TABLE sync_scope ADD CONSTRAINT sync_scope_changed_xid_not_null NOT NULL changed_xid;
+ALTER TABLE sync_scope ADD CONSTRAINT sync_scope_id_not_null NOT NULL id;
+ALTER TABLE sync_scope ADD CONSTRAINT sync_scope_pkey PRIMARY KEY (id);
+ALTER TABLE sync_scope ADD CONSTRAINT sync_scope_viewer_fk_not_null NOT NULL viewer_fk;
 ALTER TABLE tag ADD CONSTRAINT tag_created_at_not_null NOT NULL created_at;
 ALTER TABLE tag ADD CONSTRAINT tag_id_not_null NOT NULL id;
 ALTER TABLE tag ADD CONSTRAINT tag_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 50)));
@@ -911,6 +935,7 @@ ALTER TABLE work_schedule ADD CONSTRAINT work_schedule_user_from UNIQUE (user_fk
 
 -- Indexes (other than those of constraints)
 
+CREATE INDEX absence_by_user_id ON public.absence USING btree (user_fk, id);
 CREATE INDEX absence_newest ON public.absence USING btree (first_day DESC, id DESC);
 CREATE INDEX absence_requested ON public.absence USING btree (created_at) WHERE (status = 'requested'::text);
 CREATE INDEX absence_type_fk ON public.absence USING btree (type_fk);
@@ -949,12 +974,15 @@ CREATE INDEX rate_cost_position ON public.rate USING btree (position_fk, effecti
 CREATE INDEX rate_cost_user ON public.rate USING btree (user_fk, effective_from) WHERE (kind = 'cost'::text);
 CREATE INDEX registration_attempt_by_client ON public.registration_attempt USING btree (client, at);
 CREATE INDEX session_live_by_user ON public.session USING btree (user_fk) WHERE (revoked_at IS NULL);
+CREATE INDEX sync_change_by_xid ON public.sync_change USING btree (changed_xid);
+CREATE INDEX sync_scope_by_viewer ON public.sync_scope USING btree (viewer_fk, changed_xid);
 CREATE UNIQUE INDEX tag_name_key ON public.tag USING btree (lower(name));
 CREATE UNIQUE INDEX task_name_key ON public.task USING btree (project_fk, lower(name));
 CREATE UNIQUE INDEX team_name_key ON public.team USING btree (lower(name));
 CREATE INDEX team_member_by_user ON public.team_member USING btree (user_fk);
 CREATE INDEX time_adjustment_user_day ON public.time_adjustment USING btree (user_fk, day);
 CREATE INDEX timelog_by_project ON public.timelog USING btree (project_fk, start_time);
+CREATE INDEX timelog_by_user_id ON public.timelog USING btree (user_fk, id);
 CREATE INDEX timelog_by_user_start ON public.timelog USING btree (user_fk, start_time DESC, id DESC);
 CREATE INDEX timelog_changes ON public.timelog USING btree (changed_xid, id);
 CREATE UNIQUE INDEX timelog_client_id ON public.timelog USING btree (user_fk, client_id) WHERE (client_id IS NOT NULL);
@@ -3844,6 +3872,148 @@ BEGIN
 END
 $function$
 ;
+CREATE OR REPLACE FUNCTION public.sync_absence()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM sync_mark('absence', NEW.id::text, NEW.user_fk, NULL);
+    PERFORM sync_mark_weeks(NEW.user_fk, NEW.first_day, NEW.last_day);
+  END IF;
+  IF TG_OP = 'DELETE' OR OLD.user_fk <> NEW.user_fk THEN
+    PERFORM sync_mark('absence', OLD.id::text, OLD.user_fk, NULL);
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    PERFORM sync_mark_weeks(OLD.user_fk, OLD.first_day, OLD.last_day);
+  END IF;
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_mark(p_type text, p_key text, p_owner integer, p_team integer)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  INSERT INTO sync_change (type, key, owner_fk, team_fk) VALUES (p_type, p_key, p_owner, p_team)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.sync_mark_weeks(p_user integer, p_first date, p_last date)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  INSERT INTO sync_change (type, key, owner_fk)
+  SELECT 'timesheet', s.user_fk || ':' || iso_week(s.week), s.user_fk
+  FROM timesheet s WHERE s.user_fk = p_user AND s.week BETWEEN p_first - 7 AND p_last + 1
+$function$
+;
+CREATE OR REPLACE FUNCTION public.sync_membership(p_team integer, p_user integer)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  SELECT sync_mark('team_member', p_team || ':' || p_user, NULL, p_team);
+  INSERT INTO sync_scope (viewer_fk, team_fk) VALUES (p_user, p_team);
+  INSERT INTO sync_scope (viewer_fk, subject_fk)
+  SELECT v, s FROM team_member x
+  CROSS JOIN LATERAL (VALUES (x.user_fk, p_user), (p_user, x.user_fk)) AS pair(v, s)
+  WHERE x.team_fk = p_team AND x.user_fk <> p_user;
+$function$
+;
+CREATE OR REPLACE FUNCTION public.sync_sees(p_viewer integer, p_user integer)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT p_viewer = p_user OR manages(p_viewer, p_user)
+$function$
+;
+CREATE OR REPLACE FUNCTION public.sync_shared()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  k text := CASE WHEN TG_TABLE_NAME = 'company_settings' THEN 'company'
+                 WHEN TG_OP = 'DELETE' THEN (to_jsonb(OLD) ->> 'id') ELSE (to_jsonb(NEW) ->> 'id') END;
+  t text := CASE TG_TABLE_NAME WHEN 'company_settings' THEN 'settings' ELSE TG_TABLE_NAME END;
+BEGIN
+  PERFORM sync_mark(t, k, NULL, NULL);
+  -- Archiving a project hides its tasks too (and unarchiving shows them again).
+  -- (Nested: OLD.is_archived exists only on project rows.)
+  IF TG_TABLE_NAME = 'project' AND TG_OP = 'UPDATE' THEN
+    IF OLD.is_archived IS DISTINCT FROM NEW.is_archived THEN
+      INSERT INTO sync_change (type, key) SELECT 'task', id::text FROM task WHERE project_fk = NEW.id;
+    END IF;
+  END IF;
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_team()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE r team := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  PERFORM sync_mark('team', r.id::text, NULL, r.id);
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_team_member()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP <> 'DELETE' THEN PERFORM sync_membership(NEW.team_fk, NEW.user_fk); END IF;
+  IF TG_OP = 'DELETE' OR (OLD.team_fk, OLD.user_fk) <> (NEW.team_fk, NEW.user_fk) THEN
+    PERFORM sync_membership(OLD.team_fk, OLD.user_fk);
+  END IF;
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_timelog()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM sync_mark('timelog', NEW.id::text, NEW.user_fk, NULL);
+    PERFORM sync_mark_weeks(NEW.user_fk, NEW.start_time::date, coalesce(NEW.end_time, now())::date);
+  END IF;
+  IF TG_OP = 'DELETE' OR OLD.user_fk <> NEW.user_fk THEN
+    PERFORM sync_mark('timelog', OLD.id::text, OLD.user_fk, NULL);
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    PERFORM sync_mark_weeks(OLD.user_fk, OLD.start_time::date, coalesce(OLD.end_time, now())::date);
+  END IF;
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_timesheet()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE r timesheet := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  PERFORM sync_mark('timesheet', r.user_fk || ':' || iso_week(r.week), r.user_fk, NULL);
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_user()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM sync_mark('user', NEW.id::text, NEW.id, NULL);
+  -- Memberships show the username.
+  IF OLD.username IS DISTINCT FROM NEW.username THEN
+    INSERT INTO sync_change (type, key, team_fk)
+    SELECT 'team_member', m.team_fk || ':' || m.user_fk, m.team_fk FROM team_member m WHERE m.user_fk = NEW.id;
+  END IF;
+  -- Salaries and money budgets show for active superusers only.
+  IF OLD.is_superuser IS DISTINCT FROM NEW.is_superuser OR OLD.is_active IS DISTINCT FROM NEW.is_active THEN
+    INSERT INTO sync_scope (viewer_fk) VALUES (NEW.id);
+  END IF;
+  RETURN NULL;
+END $function$
+;
 CREATE OR REPLACE FUNCTION public.tag_in_use()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3871,6 +4041,24 @@ CREATE OR REPLACE FUNCTION public.task_json(t task)
 AS $function$
   SELECT jsonb_build_object('id', t.id, 'project_fk', t.project_fk, 'name', t.name, 'is_archived', t.is_archived,
     'created_at', api_time(t.created_at))
+$function$
+;
+CREATE OR REPLACE FUNCTION public.team_json(t team)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('id', t.id, 'name', t.name, 'description', t.description,
+    'created_at', api_time(t.created_at))
+$function$
+;
+CREATE OR REPLACE FUNCTION public.team_member_json(m team_member)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object('team_fk', m.team_fk, 'user_fk', m.user_fk,
+    'username', (SELECT username FROM app_user WHERE id = m.user_fk), 'role', m.role)
 $function$
 ;
 CREATE OR REPLACE FUNCTION public.time_account_days(p_user integer, p_from date, p_to date)
@@ -5152,6 +5340,7 @@ CREATE TRIGGER absence_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.
 CREATE TRIGGER absence_audit AFTER INSERT OR UPDATE ON public.absence FOR EACH ROW EXECUTE FUNCTION absence_after_write();
 CREATE TRIGGER absence_balance_guard AFTER INSERT OR UPDATE ON public.absence FOR EACH ROW WHEN ((new.status = ANY (ARRAY['requested'::text, 'approved'::text]))) EXECUTE FUNCTION absence_balance_guard();
 CREATE TRIGGER absence_before_write BEFORE INSERT OR UPDATE ON public.absence FOR EACH ROW EXECUTE FUNCTION absence_before_write();
+CREATE TRIGGER absence_sync AFTER INSERT OR DELETE OR UPDATE ON public.absence FOR EACH ROW EXECUTE FUNCTION sync_absence();
 CREATE TRIGGER absence_allowance_audit AFTER INSERT OR UPDATE ON public.absence_allowance FOR EACH ROW EXECUTE FUNCTION audit_allowance();
 CREATE TRIGGER absence_type_audit AFTER INSERT OR DELETE OR UPDATE ON public.absence_type FOR EACH ROW EXECUTE FUNCTION audit_absence_type();
 CREATE TRIGGER absence_type_credit_guard BEFORE UPDATE OF counts_as_work ON public.absence_type FOR EACH ROW WHEN ((old.counts_as_work IS DISTINCT FROM new.counts_as_work)) EXECUTE FUNCTION absence_type_credit_guard();
@@ -5165,6 +5354,7 @@ CREATE TRIGGER app_user_deactivated_tokens AFTER UPDATE OF is_active ON public.a
 CREATE TRIGGER app_user_deactivated_webhook AFTER UPDATE OF is_active ON public.app_user FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION webhook_user();
 CREATE TRIGGER app_user_erased_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_erased_guard();
 CREATE TRIGGER app_user_password_changed AFTER UPDATE OF password_hash ON public.app_user FOR EACH ROW WHEN ((old.password_hash IS DISTINCT FROM new.password_hash)) EXECUTE FUNCTION password_changed();
+CREATE TRIGGER app_user_sync AFTER UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION sync_user();
 CREATE TRIGGER app_user_time_zone BEFORE INSERT OR UPDATE OF time_zone ON public.app_user FOR EACH ROW EXECUTE FUNCTION check_time_zone();
 CREATE TRIGGER app_user_token_guard BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_token_guard();
 CREATE TRIGGER audit_checkpoint_append_only BEFORE DELETE OR UPDATE ON public.audit_checkpoint FOR EACH ROW EXECUTE FUNCTION audit_refuse();
@@ -5173,10 +5363,12 @@ CREATE TRIGGER audit_event_append_only BEFORE DELETE OR UPDATE ON public.audit_e
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_redaction_append_only BEFORE DELETE OR UPDATE ON public.audit_redaction FOR EACH ROW EXECUTE FUNCTION audit_refuse();
 CREATE TRIGGER audit_rehash_append_only BEFORE DELETE OR UPDATE ON public.audit_rehash FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER client_sync AFTER INSERT OR DELETE OR UPDATE ON public.client FOR EACH ROW EXECUTE FUNCTION sync_shared();
 CREATE TRIGGER company_calendar_guard BEFORE UPDATE OF holiday_calendar_fk ON public.company_settings FOR EACH ROW WHEN ((old.holiday_calendar_fk IS DISTINCT FROM new.holiday_calendar_fk)) EXECUTE FUNCTION company_calendar_guard();
 CREATE TRIGGER company_currency_fixed BEFORE UPDATE OF currency ON public.company_settings FOR EACH ROW WHEN ((old.currency IS DISTINCT FROM new.currency)) EXECUTE FUNCTION company_currency_fixed();
 CREATE TRIGGER company_settings_accounts_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN (((old.registration IS DISTINCT FROM new.registration) OR (old.require_2fa IS DISTINCT FROM new.require_2fa))) EXECUTE FUNCTION audit_company_account_settings();
 CREATE TRIGGER company_settings_audit AFTER UPDATE ON public.company_settings FOR EACH ROW WHEN ((old.locked_before IS DISTINCT FROM new.locked_before)) EXECUTE FUNCTION audit_company_lock();
+CREATE TRIGGER company_settings_sync AFTER UPDATE ON public.company_settings FOR EACH ROW EXECUTE FUNCTION sync_shared();
 CREATE TRIGGER company_settings_time_zone BEFORE INSERT OR UPDATE OF default_time_zone ON public.company_settings FOR EACH ROW EXECUTE FUNCTION check_time_zone();
 CREATE TRIGGER company_settings_token_guard BEFORE UPDATE ON public.company_settings FOR EACH ROW EXECUTE FUNCTION company_settings_token_guard();
 CREATE TRIGGER holiday_audit AFTER INSERT OR DELETE ON public.holiday FOR EACH ROW EXECUTE FUNCTION audit_holiday();
@@ -5187,9 +5379,15 @@ CREATE TRIGGER holiday_calendar_audit AFTER INSERT ON public.holiday_calendar FO
 CREATE TRIGGER oauth_grant_created AFTER INSERT ON public.oauth_grant FOR EACH ROW EXECUTE FUNCTION oauth_grant_audit();
 CREATE TRIGGER oauth_grant_revoked AFTER UPDATE OF revoked_at ON public.oauth_grant FOR EACH ROW WHEN (((old.revoked_at IS NULL) AND (new.revoked_at IS NOT NULL))) EXECUTE FUNCTION oauth_grant_audit();
 CREATE TRIGGER oauth_grant_rights BEFORE INSERT ON public.oauth_grant FOR EACH ROW EXECUTE FUNCTION oauth_grant_rights();
+CREATE TRIGGER position_sync AFTER INSERT OR DELETE OR UPDATE ON public."position" FOR EACH ROW EXECUTE FUNCTION sync_shared();
+CREATE TRIGGER project_sync AFTER INSERT OR DELETE OR UPDATE ON public.project FOR EACH ROW EXECUTE FUNCTION sync_shared();
 CREATE TRIGGER rate_spans AFTER INSERT OR DELETE OR UPDATE OF kind, project_fk, user_fk, position_fk, effective_from ON public.rate FOR EACH STATEMENT EXECUTE FUNCTION rate_spans();
 CREATE TRIGGER tag_in_use BEFORE DELETE ON public.tag FOR EACH ROW EXECUTE FUNCTION tag_in_use();
+CREATE TRIGGER tag_sync AFTER INSERT OR DELETE OR UPDATE ON public.tag FOR EACH ROW EXECUTE FUNCTION sync_shared();
+CREATE TRIGGER task_sync AFTER INSERT OR DELETE OR UPDATE ON public.task FOR EACH ROW EXECUTE FUNCTION sync_shared();
+CREATE TRIGGER team_sync AFTER INSERT OR DELETE OR UPDATE ON public.team FOR EACH ROW EXECUTE FUNCTION sync_team();
 CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION audit_team_member();
+CREATE TRIGGER team_member_sync AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION sync_team_member();
 CREATE TRIGGER time_adjustment_audit AFTER INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION audit_time_adjustment();
 CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
@@ -5197,9 +5395,11 @@ CREATE TRIGGER timelog_account_start_guard AFTER INSERT OR DELETE OR UPDATE OF s
 CREATE TRIGGER timelog_after_delete AFTER DELETE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_after_delete();
 CREATE TRIGGER timelog_audit AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION audit_timelog();
 CREATE TRIGGER timelog_before_write BEFORE INSERT OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_before_write();
+CREATE TRIGGER timelog_sync AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION sync_timelog();
 CREATE TRIGGER timelog_tags_tasks BEFORE INSERT OR UPDATE OF tag_ids, task_fk ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_tags_tasks();
 CREATE TRIGGER timelog_webhook AFTER INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION webhook_timelog();
 CREATE TRIGGER timesheet_audit AFTER INSERT OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION audit_timesheet();
+CREATE TRIGGER timesheet_sync AFTER INSERT OR DELETE OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION sync_timesheet();
 CREATE TRIGGER timesheet_webhook AFTER INSERT OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION webhook_timesheet();
 CREATE TRIGGER webhook_endpoint_audit AFTER INSERT OR DELETE OR UPDATE ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION audit_webhook_endpoint();
 CREATE TRIGGER webhook_endpoint_limit BEFORE INSERT ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION webhook_endpoint_limit();

@@ -70,6 +70,9 @@ export interface Database {
   project: ProjectTable;
   timelog: TimelogTable;
   timelog_tombstone: TimelogTombstoneTable;
+  // The sync feed (issue 24 §1, h-sync)
+  sync_change: SyncChangeTable;
+  sync_scope: SyncScopeTable;
   idempotency_key: IdempotencyKeyTable;
   team: TeamTable;
   team_member: TeamMemberTable;
@@ -521,6 +524,24 @@ export interface TimelogTombstoneTable {
   user_fk: number;
   client_id: string | null;
   deleted_at: ColumnType<Date, never, never>;
+  changed_xid: ColumnType<string, never, never>;
+}
+
+// The sync feed (issue 24 §1, h-sync): written by triggers only (migrations/0047).
+export interface SyncChangeTable {
+  id: ColumnType<string, never, never>;
+  type: string;
+  key: string;
+  owner_fk: number | null;
+  team_fk: number | null;
+  changed_xid: ColumnType<string, never, never>;
+}
+
+export interface SyncScopeTable {
+  id: ColumnType<string, never, never>;
+  viewer_fk: number;
+  subject_fk: number | null;
+  team_fk: number | null;
   changed_xid: ColumnType<string, never, never>;
 }
 

@@ -14,6 +14,8 @@ export const TAGS = [
   { name: "tags", description: "Tags time logs carry" },
   { name: "rates", description: "The rate card: billable and cost rates, effective-dated (superusers)" },
   { name: "timelog", description: "Clocking in and out, time logs, sync" },
+  // The sync feed (issue 24 §1, h-sync)
+  { name: "sync", description: "One change feed over everything an offline-first app caches" },
   { name: "teams", description: "Teams, members and managers" },
   { name: "timesheets", description: "Weekly timesheets: submit, approve, reject, reopen" },
   { name: "reports", description: "Summaries and the CSV export" },

@@ -118,6 +118,8 @@ export const PROBLEMS = {
   gone: [410, "It existed and was deleted"],
   at_too_old: [422, "at is older than the company's offline window"],
   at_in_future: [422, "at is more than 2 minutes ahead of the server's clock"],
+  // The sync feed (issue 24 §1, h-sync)
+  cursor_expired: [410, "The sync cursor is no longer valid here; sync again without one"],
   // 429: wait
   too_many_attempts: [429, "Too many failed password attempts"],
   turnstile_required: [429, "Too many failed sign-ins; a Turnstile token lets this client try"],

@@ -69,6 +69,9 @@ const CHECKSUM = `
     UNION ALL SELECT 'og' || row(x.*)::text FROM oauth_grant x
     UNION ALL SELECT 'oa' || row(x.*)::text FROM oauth_code x
     UNION ALL SELECT 'or' || row(x.*)::text FROM oauth_refresh x
+    -- The sync feed's change log and scope rows (issue 24 §1, h-sync)
+    UNION ALL SELECT 'V' || id::text FROM sync_change
+    UNION ALL SELECT 'Z' || id::text FROM sync_scope
   ) x`;
 
 async function checksum(): Promise<string> {

@@ -908,6 +908,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything your app caches, as a snapshot and then as changes (upserts and deletes)
+         * @description Without cursor: a full snapshot, a page at a time, then the changes since it began; with next_cursor: what changed since. Apply each change to a cache keyed by type + id: upsert stores data (exactly what the type's single GET shows; etag is its ETag), delete removes the key (deleted, or no longer yours to see). has_more: ask again at once. A cursor this API did not give out is 422; one from another database (a restore) is 410 cursor_expired: sync again without a cursor and replace the cache.
+         */
+        get: operations["getSync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/timelog": {
         parameters: {
             query?: never;
@@ -2997,7 +3017,7 @@ export interface components {
              * @description stable: the error catalogue (src/lib/problems.ts). This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "precondition_failed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "invitation_invalid" | "link_invalid" | "cannot_erase_self" | "user_erased" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "own_two_factor" | "otp_invalid" | "two_factor_unavailable" | "version_conflict" | "gone" | "at_too_old" | "at_in_future" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "too_many_resets" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
+            code: "bad_request" | "method_not_allowed" | "body_too_large" | "unsupported_media_type" | "invalid_token" | "invalid_credentials" | "session_ended" | "superuser_required" | "csrf_rejected" | "registration_closed" | "position_not_open" | "wrong_password" | "not_manager" | "own_timesheet" | "audit_append_only" | "insufficient_scope" | "not_found" | "nothing_open" | "conflict" | "email_taken" | "username_taken" | "overlap" | "already_running" | "in_use" | "project_has_logs" | "period_locked" | "already_submitted" | "timer_running" | "not_submitted" | "not_approved" | "team_name_taken" | "idempotency_in_progress" | "name_taken" | "rate_exists" | "currency_in_use" | "client_in_use" | "task_in_use" | "tag_in_use" | "schedule_exists" | "secret_not_replayed" | "precondition_failed" | "validation_failed" | "invalid_value" | "unknown_reference" | "unknown_position" | "unknown_project" | "invalid_time_zone" | "invalid_week" | "future_week" | "lock_in_future" | "end_before_start" | "future_time" | "before_earliest" | "entry_too_long" | "project_archived" | "invalid_range" | "range_too_long" | "too_many_groups" | "too_many_rows" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_unsupported" | "insecure_url" | "internal_url" | "url_credentials" | "unknown_client" | "unknown_user" | "unknown_task" | "unknown_tag" | "task_archived" | "limit_reached" | "unknown_holiday_calendar" | "own_absence" | "absence_type_in_use" | "absence_overlap" | "absence_not_requested" | "absence_not_live" | "insufficient_balance" | "absence_type_archived" | "half_day_not_allowed" | "absence_pending" | "invitation_pending" | "invitation_not_pending" | "already_verified" | "invitation_invalid" | "link_invalid" | "cannot_erase_self" | "user_erased" | "otp_required" | "otp_failed" | "otp_challenge_invalid" | "2fa_required" | "two_factor_enabled" | "two_factor_not_pending" | "two_factor_not_enabled" | "own_two_factor" | "otp_invalid" | "two_factor_unavailable" | "version_conflict" | "gone" | "at_too_old" | "at_in_future" | "cursor_expired" | "too_many_attempts" | "turnstile_required" | "too_many_registrations" | "rate_limited" | "too_many_resets" | "internal" | "misconfigured" | "database_unavailable" | "database_timeout" | "busy";
             instance: string;
             request_id: string;
             errors?: {
@@ -3221,7 +3241,7 @@ export interface components {
              * @description the catalogue's codes with status 410. This list may grow in a later release: treat an unknown value as a generic one of its kind (x-extensible-enum).
              * @enum {string}
              */
-            code?: "invitation_invalid" | "link_invalid" | "gone";
+            code?: "invitation_invalid" | "link_invalid" | "gone" | "cursor_expired";
         };
         PasswordResetConfirm: {
             /** @description from the link's fragment (#token=…) */
@@ -4061,6 +4081,534 @@ export interface components {
             project_name: string;
             log: components["schemas"]["Timelog"];
         };
+        SyncFeed: {
+            changes: components["schemas"]["SyncChange"][];
+            /** @description pass back as cursor; opaque */
+            next_cursor: string;
+            /** @description true: ask again at once with next_cursor; false: you are up to date as of this answer */
+            has_more: boolean;
+        };
+        /** @description One row to upsert into or delete from the cache (key: type + id) */
+        SyncChange: components["schemas"]["SyncSettingsUpsert"] | components["schemas"]["SyncSettingsDelete"] | components["schemas"]["SyncUserUpsert"] | components["schemas"]["SyncUserDelete"] | components["schemas"]["SyncPositionUpsert"] | components["schemas"]["SyncPositionDelete"] | components["schemas"]["SyncClientUpsert"] | components["schemas"]["SyncClientDelete"] | components["schemas"]["SyncProjectUpsert"] | components["schemas"]["SyncProjectDelete"] | components["schemas"]["SyncTaskUpsert"] | components["schemas"]["SyncTaskDelete"] | components["schemas"]["SyncTagUpsert"] | components["schemas"]["SyncTagDelete"] | components["schemas"]["SyncTeamUpsert"] | components["schemas"]["SyncTeamDelete"] | components["schemas"]["SyncTeamMemberUpsert"] | components["schemas"]["SyncTeamMemberDelete"] | components["schemas"]["SyncTimelogUpsert"] | components["schemas"]["SyncTimelogDelete"] | components["schemas"]["SyncAbsenceUpsert"] | components["schemas"]["SyncAbsenceDelete"] | components["schemas"]["SyncTimesheetUpsert"] | components["schemas"]["SyncTimesheetDelete"];
+        SyncSettingsUpsert: {
+            /** @enum {string} */
+            type: "settings";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["CompanySettings"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        CompanySettings: {
+            /**
+             * Format: date-time
+             * @description no time log may start before this instant
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            timelog_earliest: string;
+            /**
+             * Format: int64
+             * @description the longest single time log
+             */
+            timelog_max_seconds: number;
+            /** @description weeks of users without a time_zone run in this zone */
+            default_time_zone: string;
+            /**
+             * Format: date-time
+             * @description payroll closed: no log starting before it changes
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            locked_before: string | null;
+            /**
+             * @description ISO 4217: every amount is in its minor units
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Format: int32
+             * @description the public holidays of everyone without a calendar of their own (null: none)
+             */
+            holiday_calendar_fk: number | null;
+            /** @description in after_hours order; [] requires no breaks */
+            break_rules: components["schemas"]["BreakRule"][];
+            /** @description GET /reports/compliance: over_max_daily above it */
+            max_daily_hours: number | null;
+            /** @description GET /reports/compliance: rest_short below it */
+            min_rest_hours: number | null;
+            /**
+             * @description automatic: the time account deducts the missing part of a required break from worked time (never below the rule's after_hours)
+             * @enum {string}
+             */
+            break_deduction: "none" | "automatic";
+            /**
+             * @description invite_only: POST /users/register is 403 registration_closed; people join by invitation (recommended for companies)
+             * @enum {string}
+             */
+            registration: "open" | "invite_only";
+            /** @description signed-in accounts without two-factor sign-in get 403 2fa_required until they enrol (API tokens are not affected) */
+            require_2fa: boolean;
+            /** @description a timer running longer than this is reminded (timer.forgotten) */
+            reminder_timer_hours: number;
+            /**
+             * @description on Mondays, in each person's zone: last week not yet submitted is reminded (timesheet.overdue)
+             * @example 12:00
+             */
+            reminder_submit_time: string;
+            /**
+             * Format: int64
+             * @description clock-in/out with `at` (the device's time) is accepted this many hours into the past
+             */
+            offline_window_hours: number;
+        };
+        /**
+         * @example {
+         *       "after_hours": 6,
+         *       "minutes": 30
+         *     }
+         */
+        BreakRule: {
+            /** @description worked time strictly above this many hours needs the break */
+            after_hours: number;
+            /**
+             * Format: int32
+             * @description the break it needs, in minutes
+             */
+            minutes: number;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncSettingsDelete: {
+            /** @enum {string} */
+            type: "settings";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncUserUpsert: {
+            /** @enum {string} */
+            type: "user";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["User"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncUserDelete: {
+            /** @enum {string} */
+            type: "user";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncPositionUpsert: {
+            /** @enum {string} */
+            type: "position";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Position"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncPositionDelete: {
+            /** @enum {string} */
+            type: "position";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncClientUpsert: {
+            /** @enum {string} */
+            type: "client";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Client"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncClientDelete: {
+            /** @enum {string} */
+            type: "client";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncProjectUpsert: {
+            /** @enum {string} */
+            type: "project";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Project"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncProjectDelete: {
+            /** @enum {string} */
+            type: "project";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncTaskUpsert: {
+            /** @enum {string} */
+            type: "task";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Task"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncTaskDelete: {
+            /** @enum {string} */
+            type: "task";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncTagUpsert: {
+            /** @enum {string} */
+            type: "tag";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Tag"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncTagDelete: {
+            /** @enum {string} */
+            type: "tag";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncTeamUpsert: {
+            /** @enum {string} */
+            type: "team";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Team"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        Team: {
+            /** Format: int32 */
+            id: number;
+            name: string;
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T09:00:00+02:00
+             */
+            created_at: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncTeamDelete: {
+            /** @enum {string} */
+            type: "team";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncTeamMemberUpsert: {
+            /** @enum {string} */
+            type: "team_member";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["TeamMember"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        TeamMember: {
+            /** Format: int32 */
+            team_fk: number;
+            /** Format: int32 */
+            user_fk: number;
+            username: string;
+            role: components["schemas"]["TeamRole"];
+        };
+        /** @enum {string} */
+        TeamRole: "member" | "manager";
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncTeamMemberDelete: {
+            /** @enum {string} */
+            type: "team_member";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncTimelogUpsert: {
+            /** @enum {string} */
+            type: "timelog";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Timelog"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncTimelogDelete: {
+            /** @enum {string} */
+            type: "timelog";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncAbsenceUpsert: {
+            /** @enum {string} */
+            type: "absence";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Absence"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        Absence: {
+            /** Format: int32 */
+            id: number;
+            /** Format: int32 */
+            user_fk: number;
+            /** Format: int32 */
+            type_fk: number;
+            /**
+             * Format: date
+             * @description first local date (the person's zone), inclusive
+             * @example 2026-12-24
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description last local date, inclusive
+             * @example 2026-12-24
+             */
+            to: string;
+            /**
+             * @description only when from == to, for a type taken by half days
+             * @enum {string|null}
+             */
+            half_day: "am" | "pm" | null;
+            /** @description working days it takes: holidays and days without hours count 0 */
+            days: number;
+            note: string | null;
+            /** @enum {string} */
+            status: "requested" | "approved" | "rejected" | "cancelled";
+            /** @description the last decision's comment */
+            comment: string | null;
+            /** Format: int32 */
+            requested_by: number;
+            /** Format: int32 */
+            acted_by: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            acted_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-29T07:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncAbsenceDelete: {
+            /** @enum {string} */
+            type: "absence";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
+        SyncTimesheetUpsert: {
+            /** @enum {string} */
+            type: "timesheet";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "upsert";
+            data: components["schemas"]["Timesheet"];
+            /** @description api_etag(data): the ETag its single-resource GET sends */
+            etag: string;
+        };
+        Timesheet: {
+            /** Format: int32 */
+            user_fk: number;
+            /** @example 2026-W48 */
+            week: string;
+            /**
+             * Format: date-time
+             * @description Monday 00:00 in the person's time zone
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description the next Monday 00:00 (167 or 169 h away across DST)
+             */
+            to: string;
+            status: components["schemas"]["TimesheetStatus"];
+            /**
+             * Format: int64
+             * @description the logged time in the week's span
+             */
+            worked_seconds: number;
+            /**
+             * Format: int64
+             * @description with break_deduction automatic: the missing parts of required breaks, taken off the balance
+             */
+            break_deducted_seconds: number;
+            /**
+             * Format: int64
+             * @description the week's dates' scheduled time (work schedules), less public holidays (half on a half-day one)
+             */
+            expected_seconds: number;
+            /**
+             * Format: int64
+             * @description expected time credited by approved absences whose type counts as work (a vacation day)
+             */
+            credited_seconds: number;
+            /**
+             * Format: int64
+             * @description worked − break_deducted − expected + credited (time-account adjustments stay in the account)
+             */
+            balance_seconds: number;
+            /**
+             * Format: int64
+             * @description lists: the balance summed over this person's weeks of the range so far
+             */
+            cumulative_balance_seconds?: number;
+            /**
+             * Format: int64
+             * @description worked seconds when last submitted
+             */
+            submitted_seconds: number | null;
+            /** Format: int32 */
+            acted_by: number | null;
+            /** Format: date-time */
+            acted_at: string | null;
+            comment: string | null;
+        };
+        /** @enum {string} */
+        TimesheetStatus: "open" | "submitted" | "approved" | "rejected";
+        /** @description gone, or no longer yours to see: drop it from the cache */
+        SyncTimesheetDelete: {
+            /** @enum {string} */
+            type: "timesheet";
+            /**
+             * @description the row's key within its type: the id ("42"), team_fk:user_fk for team_member, user_fk:YYYY-Www for timesheet, company for settings
+             * @example 42
+             */
+            id: string;
+            /** @enum {string} */
+            op: "delete";
+        };
         ClockIn: {
             /** Format: int32 */
             project_fk: number;
@@ -4225,17 +4773,6 @@ export interface components {
             /** @description opaque; null on the last page */
             next_cursor: string | null;
         };
-        Team: {
-            /** Format: int32 */
-            id: number;
-            name: string;
-            description: string | null;
-            /**
-             * Format: date-time
-             * @example 2026-03-29T09:00:00+02:00
-             */
-            created_at: string;
-        };
         CreateTeam: {
             /** @example Support */
             name: string;
@@ -4251,16 +4788,6 @@ export interface components {
             /** @description opaque; null on the last page */
             next_cursor: string | null;
         };
-        TeamMember: {
-            /** Format: int32 */
-            team_fk: number;
-            /** Format: int32 */
-            user_fk: number;
-            username: string;
-            role: components["schemas"]["TeamRole"];
-        };
-        /** @enum {string} */
-        TeamRole: "member" | "manager";
         PutTeamMember: {
             role: components["schemas"]["TeamRole"];
         };
@@ -4269,65 +4796,6 @@ export interface components {
             /** @description opaque; null on the last page */
             next_cursor: string | null;
         };
-        Timesheet: {
-            /** Format: int32 */
-            user_fk: number;
-            /** @example 2026-W48 */
-            week: string;
-            /**
-             * Format: date-time
-             * @description Monday 00:00 in the person's time zone
-             */
-            from: string;
-            /**
-             * Format: date-time
-             * @description the next Monday 00:00 (167 or 169 h away across DST)
-             */
-            to: string;
-            status: components["schemas"]["TimesheetStatus"];
-            /**
-             * Format: int64
-             * @description the logged time in the week's span
-             */
-            worked_seconds: number;
-            /**
-             * Format: int64
-             * @description with break_deduction automatic: the missing parts of required breaks, taken off the balance
-             */
-            break_deducted_seconds: number;
-            /**
-             * Format: int64
-             * @description the week's dates' scheduled time (work schedules), less public holidays (half on a half-day one)
-             */
-            expected_seconds: number;
-            /**
-             * Format: int64
-             * @description expected time credited by approved absences whose type counts as work (a vacation day)
-             */
-            credited_seconds: number;
-            /**
-             * Format: int64
-             * @description worked − break_deducted − expected + credited (time-account adjustments stay in the account)
-             */
-            balance_seconds: number;
-            /**
-             * Format: int64
-             * @description lists: the balance summed over this person's weeks of the range so far
-             */
-            cumulative_balance_seconds?: number;
-            /**
-             * Format: int64
-             * @description worked seconds when last submitted
-             */
-            submitted_seconds: number | null;
-            /** Format: int32 */
-            acted_by: number | null;
-            /** Format: date-time */
-            acted_at: string | null;
-            comment: string | null;
-        };
-        /** @enum {string} */
-        TimesheetStatus: "open" | "submitted" | "approved" | "rejected";
         ApproveTimesheet: {
             comment?: string;
         };
@@ -4526,82 +4994,6 @@ export interface components {
              * @example 2026-03-29T07:00:00.000Z
              */
             next_start: string;
-        };
-        CompanySettings: {
-            /**
-             * Format: date-time
-             * @description no time log may start before this instant
-             * @example 2026-03-29T07:00:00.000Z
-             */
-            timelog_earliest: string;
-            /**
-             * Format: int64
-             * @description the longest single time log
-             */
-            timelog_max_seconds: number;
-            /** @description weeks of users without a time_zone run in this zone */
-            default_time_zone: string;
-            /**
-             * Format: date-time
-             * @description payroll closed: no log starting before it changes
-             * @example 2026-03-29T07:00:00.000Z
-             */
-            locked_before: string | null;
-            /**
-             * @description ISO 4217: every amount is in its minor units
-             * @example EUR
-             */
-            currency: string;
-            /**
-             * Format: int32
-             * @description the public holidays of everyone without a calendar of their own (null: none)
-             */
-            holiday_calendar_fk: number | null;
-            /** @description in after_hours order; [] requires no breaks */
-            break_rules: components["schemas"]["BreakRule"][];
-            /** @description GET /reports/compliance: over_max_daily above it */
-            max_daily_hours: number | null;
-            /** @description GET /reports/compliance: rest_short below it */
-            min_rest_hours: number | null;
-            /**
-             * @description automatic: the time account deducts the missing part of a required break from worked time (never below the rule's after_hours)
-             * @enum {string}
-             */
-            break_deduction: "none" | "automatic";
-            /**
-             * @description invite_only: POST /users/register is 403 registration_closed; people join by invitation (recommended for companies)
-             * @enum {string}
-             */
-            registration: "open" | "invite_only";
-            /** @description signed-in accounts without two-factor sign-in get 403 2fa_required until they enrol (API tokens are not affected) */
-            require_2fa: boolean;
-            /** @description a timer running longer than this is reminded (timer.forgotten) */
-            reminder_timer_hours: number;
-            /**
-             * @description on Mondays, in each person's zone: last week not yet submitted is reminded (timesheet.overdue)
-             * @example 12:00
-             */
-            reminder_submit_time: string;
-            /**
-             * Format: int64
-             * @description clock-in/out with `at` (the device's time) is accepted this many hours into the past
-             */
-            offline_window_hours: number;
-        };
-        /**
-         * @example {
-         *       "after_hours": 6,
-         *       "minutes": 30
-         *     }
-         */
-        BreakRule: {
-            /** @description worked time strictly above this many hours needs the break */
-            after_hours: number;
-            /**
-             * Format: int32
-             * @description the break it needs, in minutes
-             */
-            minutes: number;
         };
         UpdateCompanySettings: {
             /**
@@ -4915,57 +5307,6 @@ export interface components {
             carry_over_expires?: string | null;
             allow_negative?: boolean;
             archived?: boolean;
-        };
-        Absence: {
-            /** Format: int32 */
-            id: number;
-            /** Format: int32 */
-            user_fk: number;
-            /** Format: int32 */
-            type_fk: number;
-            /**
-             * Format: date
-             * @description first local date (the person's zone), inclusive
-             * @example 2026-12-24
-             */
-            from: string;
-            /**
-             * Format: date
-             * @description last local date, inclusive
-             * @example 2026-12-24
-             */
-            to: string;
-            /**
-             * @description only when from == to, for a type taken by half days
-             * @enum {string|null}
-             */
-            half_day: "am" | "pm" | null;
-            /** @description working days it takes: holidays and days without hours count 0 */
-            days: number;
-            note: string | null;
-            /** @enum {string} */
-            status: "requested" | "approved" | "rejected" | "cancelled";
-            /** @description the last decision's comment */
-            comment: string | null;
-            /** Format: int32 */
-            requested_by: number;
-            /** Format: int32 */
-            acted_by: number | null;
-            /**
-             * Format: date-time
-             * @example 2026-03-29T07:00:00.000Z
-             */
-            acted_at: string | null;
-            /**
-             * Format: date-time
-             * @example 2026-03-29T07:00:00.000Z
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @example 2026-03-29T07:00:00.000Z
-             */
-            updated_at: string;
         };
         CreateAbsence: {
             /** Format: int32 */
@@ -13977,6 +14318,156 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (422) */
+            422: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
+                };
+            };
+            /** @description Problem (429) */
+            429: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description seconds to wait */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem429"];
+                };
+            };
+            /** @description Problem: malformed (400), method not allowed (405, with Allow), too large (413), unsupported type (415), database unavailable (503, with Retry-After) */
+            default: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description with 429 and 503: seconds to wait */
+                    "Retry-After"?: string;
+                    /** @description with 405: the methods this path answers */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSync: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page; none for a full snapshot first */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags the client holds (or *): 304 Not Modified without a body when the answer would be the same */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes */
+            200: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncFeed"];
+                };
+            };
+            /** @description Not Modified: the If-None-Match named the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (401) */
+            401: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    /** @description Bearer realm="timelog" and resource_metadata (RFC 9728: the OAuth protected resource metadata, /mcp's on /mcp); with error="invalid_token" when a credential was sent and refused (RFC 6750 §3.1) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description Problem (403) */
+            403: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem403"];
+                };
+            };
+            /** @description Problem (410) */
+            410: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem410"];
                 };
             };
             /** @description Problem (422) */
