@@ -71,7 +71,7 @@ describe("GET /timelog/{id} (one resource: the database's tag)", () => {
     expect((await ask(`"nope", W/"other", ${etag}`)).status).toBe(304);
     expect((await ask("*")).status).toBe(304);
     expect((await ask('"nope"')).status).toBe(200);
-    expect((await ask(etag.slice(0, -2) + '"')).status).toBe(200);
+    expect((await ask(`${etag.slice(0, -2)}"`)).status).toBe(200);
     expect((await ask("garbage")).status).toBe(200);
   });
 
