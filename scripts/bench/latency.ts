@@ -14,11 +14,18 @@ export const RTTS = [0, 20, 80];
 const SAMPLES = QUICK ? 5 : 100;
 export const TITLE = "## Latency at a distance";
 const ONE_SELECT = "baseline: one SELECT via neon()";
+const MCP_CALL = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: "current_timer", arguments: {} },
+});
 
 interface Step {
   method: string;
   path: string;
   body?: string;
+  headers?: Record<string, string>;
 }
 interface Route {
   name: string;
@@ -39,6 +46,15 @@ function routes(accounts: Account[], projectId: number): Route[] {
       name: "read: GET /timelog/current",
       base: "api",
       steps: [{ method: "GET", path: "/timelog/current" }],
+      token: reader,
+    },
+    {
+      // Issue 25: the MCP tool is that same route called inside the Worker, so the same one round trip.
+      name: "MCP: POST /mcp tools/call current_timer",
+      base: "api",
+      steps: [
+        { method: "POST", path: "/mcp", headers: { accept: "application/json, text/event-stream" }, body: MCP_CALL },
+      ],
       token: reader,
     },
     {
@@ -86,7 +102,7 @@ interface Tally {
 /** Sends one route's steps once; its samples go to `tally` under `rtt`. */
 async function once(stack: Stack, route: Route, i: number, rtt: number, tally: Tally) {
   for (const step of route.steps) {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...step.headers };
     let body = step.body;
     if (route.token) headers.authorization = `Bearer ${route.token}`;
     const login = route.logins?.[i % route.logins.length];
