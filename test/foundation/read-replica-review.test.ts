@@ -4,7 +4,7 @@
 import { neon } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
 import { call, testEnv } from "../helpers/api";
-import { clockIn, createProject, createSuperuser, createUser, seedSql } from "../helpers/factories";
+import { clockIn, createProject, createSuperuser, createTeamWorld, createUser, seedSql } from "../helpers/factories";
 
 const replicaName = `test_${crypto.randomUUID().replaceAll("-", "")}`;
 const replicaUrl = `postgres://test:test@localhost/${replicaName}`;
@@ -14,7 +14,7 @@ const withReplica = { ...testEnv, DATABASE_URL_READ: replicaUrl };
 async function copyToReplica(table: string, where: string, params: unknown[]) {
   const [row] = await seedSql(`SELECT json_agg(t) AS rows FROM ${table} t WHERE ${where}`, params);
   const rows = JSON.stringify((row as { rows: unknown }).rows ?? []);
-  const identity = table === "session" ? "" : "OVERRIDING SYSTEM VALUE";
+  const identity = ["session", "team_member"].includes(table) ? "" : "OVERRIDING SYSTEM VALUE";
   const replica = neon(replicaUrl);
   await replica.transaction([
     replica`SELECT set_config('session_replication_role', 'replica', true)`,
@@ -71,5 +71,27 @@ describe("the read replica, reviewed", () => {
     expect(replica.status).toBe(200);
     const items = ((await replica.json()) as { items: { user_fk: number }[] }).items;
     expect(items.map((i) => i.user_fk)).not.toContain(victim.id);
+  });
+
+  it("a manager taken off the team is refused the person's timesheets, even while the replica has them managing", async () => {
+    // README: a check's refusal (a person outside the manager's teams) is the primary's. GET /timesheets
+    // ran its assert_may_act_for as one of the read's queries, so on the replica.
+    const { manager, ann, team } = await createTeamWorld();
+    await copyToReplica("app_user", "id = ANY($1)", [[manager.id, ann.id]]);
+    await copyToReplica("session", "user_fk = $1", [manager.id]);
+    await copyToReplica("team", "id = $1", [team.id]);
+    await copyToReplica("team_member", "team_fk = $1", [team.id]);
+    const path = `/timesheets?user_fk=${ann.id}`;
+    const get = (readAfter?: string) =>
+      call("GET", path, {
+        token: manager.token,
+        env: withReplica,
+        headers: readAfter === undefined ? {} : { "read-after": readAfter },
+      });
+    expect((await get("0")).status).toBe(200);
+    await seedSql("DELETE FROM team_member WHERE team_fk = $1 AND user_fk = $2", [team.id, manager.id]);
+    expect((await get()).status, "the primary").toBe(403);
+    const res = await get("0");
+    expect(res.status, "with Read-After").toBe(403);
   });
 });
