@@ -249,7 +249,12 @@ export async function commit<T>(
   // The result runs as a CTE so that it may itself be a data-modifying statement. Only a result
   // with a row is stored; a write that found nothing (a 404) leaves no trace and is not replayed.
   // An answered result's body is already {status, body}.
-  const answer = opts.answered ? sql`r.body` : sql`jsonb_build_object('status', ${status}::int, 'body', r.body${etag})`;
+  // The write's bookmark is stored with it too: a replay (the client lost the first answer) hands it
+  // out again, or the client's next read could come from a replica that lacks this write.
+  const bookmark = sql`jsonb_build_object('read_after', pg_current_xact_id()::text)`;
+  const answer = opts.answered
+    ? sql`r.body::jsonb || ${bookmark}`
+    : sql`jsonb_build_object('status', ${status}::int, 'body', r.body${etag}) || ${bookmark}`;
   const store = db
     // biome-ignore lint/suspicious/noExplicitAny: any query with a body column can be the CTE
     .with("r", () => result as any)
@@ -275,7 +280,9 @@ export async function commit<T>(
     const e = err as { code?: string; detail?: string };
     if (e.code === "TL200" && e.detail) {
       c.header("Idempotent-Replayed", "true");
-      return { ...(JSON.parse(e.detail) as Stored<T>), replayed: true };
+      const stored = JSON.parse(e.detail) as Stored<T> & { read_after?: string };
+      if (stored.read_after && c.get("database").replica) c.header("Read-After", stored.read_after);
+      return { ...stored, replayed: true };
     }
     throw err;
   }

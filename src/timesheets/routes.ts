@@ -84,12 +84,11 @@ export const timesheets = createRouter()
         after: after(query.cursor),
         limit: query.limit,
       };
-      const { results } = await read(c, [
-        q.assertScope(db, filter),
-        q.countCells(db, filter),
-        q.listTimesheets(db, filter),
-      ]);
-      const size = results[1][0];
+      // The scope is a check, not a query: checks run on the primary when the read goes to a replica.
+      const { results } = await read(c, [q.countCells(db, filter), q.listTimesheets(db, filter)], {
+        checks: [q.assertScope(db, filter)],
+      });
+      const size = results[0][0];
       if (size?.backwards) throw new ApiError("invalid_range", "from must not be after to.");
       if (size?.before_earliest) {
         throw new ApiError("before_earliest", `No time may be logged before ${size.earliest}: ask for later weeks.`);
@@ -104,7 +103,7 @@ export const timesheets = createRouter()
         );
       }
       return c.json(
-        pageOf(results[2], query.limit, (r) => [r.user_fk, r.week]),
+        pageOf(results[1], query.limit, (r) => [r.user_fk, r.week]),
         200,
       );
     },
