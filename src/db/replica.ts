@@ -47,8 +47,21 @@ const FRESHNESS: Compilable<{ standby: boolean; snapshot: string }> = {
   compile: () =>
     CompiledQuery.raw("SELECT pg_is_in_recovery() AS standby, pg_current_snapshot()::text AS snapshot", []),
 };
-/** The single-statement login check (as request.ts folds into a one-statement read), alone. */
-export const GUARD_ALONE = "SELECT auth_guard($1::uuid, $2::int, $3::boolean, $4::boolean) AS ok";
+/**
+ * The newest change to what the caller may see, as the primary knows it: sync_scope (0047) gets a
+ * row for every change of their superuser or active status and every team-membership change that
+ * relates them to someone. The rights a read's own query filters by (may_act_for, manages(), the
+ * superuser's view) are the replica's, so the replica must have replayed this change too: a
+ * demotion or a removal from a team acts at the next request, as for the primary.
+ */
+const RIGHTS = (param: string) =>
+  `SELECT COALESCE(max(changed_xid)::text, '0') AS rights FROM sync_scope WHERE viewer_fk = ${param}::int`;
+/** The single-statement login check (as request.ts folds into a one-statement read), with the rights. */
+export const GUARD_ALONE = `SELECT auth_guard($1::uuid, $2::int, $3::boolean, $4::boolean) AS ok, (${RIGHTS("$2")}) AS rights`;
+/** The rights statement for a batch on the primary (after the login check and the route's checks). */
+export const rightsOf = (userId: number): Compilable<{ rights: string }> => ({
+  compile: () => CompiledQuery.raw(RIGHTS("$1"), [userId]),
+});
 
 /**
  * The queries' rows from the replica while `primary` (the login check and the route's checks, all
@@ -57,7 +70,7 @@ export const GUARD_ALONE = "SELECT auth_guard($1::uuid, $2::int, $3::boolean, $4
  */
 export async function fromReplica(
   database: Db,
-  primary: Promise<unknown>,
+  primary: Promise<string | undefined>,
   queries: readonly Compilable<unknown>[],
   bookmark: bigint,
 ): Promise<unknown[][] | undefined> {
@@ -66,12 +79,15 @@ export async function fromReplica(
   // with replay, 40001) is no reason to fail: the primary answers, and so does it when the replica
   // refuses (the primary's refusal is the one that stands).
   const fromStandby = batch(replica, [FRESHNESS, ...queries]).catch(() => undefined);
-  const [, answer] = await Promise.all([primary, fromStandby]);
+  const [rights, answer] = await Promise.all([primary, fromStandby]);
   if (!answer) return undefined;
   const [fresh, ...rows] = answer;
   const state = (fresh as { standby: boolean; snapshot: string }[])[0];
-  // Bookmark 0 asks for nothing; any other needs a standby that has replayed it.
-  if (bookmark !== 0n && !(state?.standby && sees(state.snapshot, bookmark))) return undefined;
+  // The caller's own last write and the last change of their rights, whichever is later.
+  const changed = BigInt(rights ?? "0");
+  const need = changed > bookmark ? changed : bookmark;
+  // 0 asks for nothing; any other needs a standby that has replayed it.
+  if (need !== 0n && !(state?.standby && sees(state.snapshot, need))) return undefined;
   return rows as unknown[][];
 }
 
@@ -79,7 +95,7 @@ export async function fromReplica(
 export async function replicaRead(
   c: Context<AppEnv>,
   database: Db,
-  primary: () => Promise<unknown>,
+  primary: () => Promise<string | undefined>,
   queries: readonly Compilable<unknown>[],
 ): Promise<unknown[][] | undefined> {
   const bookmark = replicaBookmark(c, database);

@@ -22,7 +22,7 @@ import { countRequest } from "../lib/rate-limit";
 import type { AppEnv } from "../lib/router";
 import { batch, single } from "./client";
 import { tagged } from "./conditional";
-import { GUARD_ALONE, replicaRead } from "./replica";
+import { GUARD_ALONE, replicaRead, rightsOf } from "./replica";
 
 type Rows<Q> = Q extends Compilable<infer R> ? R[] : never;
 type Results<Q extends readonly Compilable<unknown>[]> = { -readonly [K in keyof Q]: Rows<Q[K]> };
@@ -56,7 +56,8 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
     // an empty answer, and a check that fails returns no rows.
     const guard = [sessionId, userId, superuser, twoFactorExempt];
     // A GET whose caller's Read-After the read replica has replayed reads there (replica.ts).
-    const replicated = await replicaRead(c, database, () => single(database, GUARD_ALONE, guard), [only]);
+    const primary = async () => (await single<{ rights: string }>(database, GUARD_ALONE, guard))[0]?.rights;
+    const replicated = await replicaRead(c, database, primary, [only]);
     if (replicated) return { results: replicated as Results<Q> };
     const { sql: text, parameters } = only.compile();
     const n = parameters.length;
@@ -74,7 +75,9 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const skip = 1 + checks.length;
   if (!opts.write) {
     // On the replica: the queries; on the primary at the same time: the login check and the checks.
-    const replicated = await replicaRead(c, database, () => batch(database, [guard, ...checks]), queries);
+    const primary = async () =>
+      ((await batch(database, [guard, ...checks, rightsOf(userId)])).at(-1) as { rights: string }[])[0]?.rights;
+    const replicated = await replicaRead(c, database, primary, queries);
     if (replicated) return { results: replicated as Results<Q> };
     const results = (await batch(database, [guard, ...checks, ...queries])) as unknown[][];
     return { results: results.slice(skip) as Results<Q> };
