@@ -1,11 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { AbsenceType, AbsenceTypePage, AbsenceTypeQuery, CreateAbsenceType, PatchAbsenceType } from "./schemas";
 
@@ -70,12 +71,14 @@ export const absenceTypes = createRouter()
         "Superusers only (403). Send only the fields to change. An archived type takes no new absences; " +
         "existing ones keep it.",
       ...superusers,
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(PatchAbsenceType) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(PatchAbsenceType) },
       responses: { 200: json(AbsenceType, "Updated"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const query = q.updateType(c.get("database").db, c.req.valid("param").id, c.req.valid("json"));
-      return write(c, [], query, 200, notFound);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const query = q.updateType(db, id, c.req.valid("json"));
+      return write(c, [], query, 200, notFound, ifMatch(c, "absence_type", id, q.findType(db, id)));
     },
   )
   .openapi(
@@ -86,8 +89,13 @@ export const absenceTypes = createRouter()
       summary: "Delete an absence type nobody used (superusers); one in use → 409",
       description: "Superusers only (403). 409 (absence_type_in_use) while any absence has it: archive it instead.",
       ...superusers,
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 409, 422) },
     }),
-    async (c) => writeNoContent(c, [], q.deleteType(c.get("database").db, c.req.valid("param").id), notFound),
+    async (c) => {
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "absence_type", id, q.findType(db, id));
+      return writeNoContent(c, [], q.deleteType(db, id), notFound, { checks });
+    },
   );

@@ -18,7 +18,10 @@ export type Lockable =
   | "app_user"
   | "team"
   | "position"
-  | "company_settings";
+  | "company_settings"
+  // Review (issue 24 §3): their GETs answer an ETag too, so their writes must honour If-Match.
+  | "absence_type"
+  | "webhook_endpoint";
 
 /** What a conditional write adds to its batch: checks to run first, and the new ETag wanted. */
 export interface Conditional {

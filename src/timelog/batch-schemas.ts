@@ -42,6 +42,11 @@ const UpdateOp = z
     billable: z.boolean().nullable().optional(),
   })
   .refine(oneTarget, targetMessage)
+  // As PATCH's "nothing to change": an empty update would still bump updated_at (a new version,
+  // an audit row and a webhook) for a write that changes nothing.
+  .refine((o) => Object.keys(o).some((k) => !["op", "id", "client_id", "if_match"].includes(k)), {
+    message: "nothing to change",
+  })
   .openapi("BatchUpdate", { description: "PATCH /timelog/{id}: send only the fields to change" });
 
 const DeleteOp = z

@@ -1,12 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { commit, one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { type AppEnv, createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import { newWebhookSecret } from "../lib/webhook-signature";
 import { deliveries } from "./delivery-routes";
 import * as q from "./queries";
@@ -114,14 +115,16 @@ export const webhooks = createRouter()
       summary: "Change an endpoint's URL, events or description, or pause and resume it (superusers)",
       description: "A paused endpoint keeps its events queued and gets them, in order, when resumed.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader, body: body(UpdateWebhook) },
+      request: { params: IdParam, headers: ConditionalWriteHeaders, body: body(UpdateWebhook) },
       responses: { 200: json(WebhookEndpoint, "Updated"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
       const patch = c.req.valid("json");
       checkUrl(c, patch.url);
-      const query = q.updateEndpoint(c.get("database").db, c.req.valid("param").id, patch);
-      const res = await write(c, [], query, 200, noEndpoint);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const query = q.updateEndpoint(db, id, patch);
+      const res = await write(c, [], query, 200, noEndpoint, ifMatch(c, "webhook_endpoint", id, q.getEndpoint(db, id)));
       // Resumed (or pointed elsewhere): deliver what waited, after the response.
       c.set("webhooksQueued", true);
       return res;
@@ -156,11 +159,14 @@ export const webhooks = createRouter()
       summary: "Delete an endpoint and its deliveries (superusers)",
       description: "Superusers only (403). Deliveries still pending are never sent.",
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: IdParam, headers: IdempotencyHeader },
+      request: { params: IdParam, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Deleted"), ...problems(401, 403, 404, 422) },
     }),
     async (c) => {
-      return writeNoContent(c, [], q.deleteEndpoint(c.get("database").db, c.req.valid("param").id), noEndpoint);
+      const { db } = c.get("database");
+      const { id } = c.req.valid("param");
+      const { checks } = ifMatch(c, "webhook_endpoint", id, q.getEndpoint(db, id));
+      return writeNoContent(c, [], q.deleteEndpoint(db, id), noEndpoint, { checks });
     },
   )
   .route("/", deliveries);

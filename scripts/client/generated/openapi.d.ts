@@ -19463,6 +19463,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -19546,6 +19548,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -19605,6 +19622,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -19628,6 +19647,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19694,6 +19715,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -21864,6 +21900,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -21947,6 +21985,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -22006,6 +22059,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -22029,6 +22084,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22095,6 +22152,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
