@@ -21,7 +21,9 @@ export type Lockable =
   | "company_settings"
   // Review (issue 24 §3): their GETs answer an ETag too, so their writes must honour If-Match.
   | "absence_type"
-  | "webhook_endpoint";
+  | "webhook_endpoint"
+  // A holiday day has no id of its own: its calendar is locked (review r1).
+  | "holiday_calendar";
 
 /** What a conditional write adds to its batch: checks to run first, and the new ETag wanted. */
 export interface Conditional {

@@ -53,8 +53,8 @@ export const putDay = (db: Db, id: number, day: string, v: { name: string; half_
     .values({ calendar_fk: id, day, ...v })
     .onConflict((oc) => oc.columns(["calendar_fk", "day"]).doUpdateSet(v))
     .returning(
-      sql<{ created: boolean; holiday: Holiday }>`jsonb_build_object('created', holiday.xmax = 0,
-        'holiday', holiday_json(holiday))`.as("body"),
+      sql<{ created: boolean; holiday: Holiday; etag: string }>`jsonb_build_object('created', holiday.xmax = 0,
+        'holiday', holiday_json(holiday), 'etag', api_etag(holiday_json(holiday)))`.as("body"),
     );
 
 export const deleteDay = (db: Db, id: number, day: string) =>

@@ -1,12 +1,13 @@
 // Public holiday calendars (issue 22 §2): everyone signed in reads them; superusers write them.
 import { createRoute } from "@hono/zod-openapi";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { commit, one, read, write, writeNoContent } from "../db/request";
 import { ApiError } from "../lib/errors";
 import { body, json, noContent } from "../lib/openapi";
 import { idAfter, PageQuery, pageOf } from "../lib/page";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, IdParam, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, IdempotencyHeader, IdParam, problems } from "../lib/schemas";
 import * as q from "./queries";
 import {
   CreateHolidayCalendar,
@@ -113,7 +114,7 @@ export const holidays = createRouter()
       summary: "Set a holiday (superusers): 201 when the date was not one, 200 when it replaced it",
       description: `Superusers only (403). Idempotent: the same PUT again changes nothing (and audits nothing). ${LOCK} An unknown calendar is 404.`,
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: DayParams, headers: IdempotencyHeader, body: body(PutHoliday) },
+      request: { params: DayParams, headers: ConditionalWriteHeaders, body: body(PutHoliday) },
       responses: {
         200: json(Holiday, "Replaced"),
         201: json(Holiday, "Created"),
@@ -122,8 +123,12 @@ export const holidays = createRouter()
     }),
     async (c) => {
       const { id, date } = c.req.valid("param");
-      const res = await commit(c, [], q.putDay(c.get("database").db, id, date, c.req.valid("json")), 200);
+      const { db } = c.get("database");
+      // If-Match names the day's version (its GET's ETag); the day's calendar is locked for it.
+      const { checks } = ifMatch(c, "holiday_calendar", id, q.findDay(db, id, date));
+      const res = await commit(c, [], q.putDay(db, id, date, c.req.valid("json")), 200, { checks });
       if (!res) throw noCalendar();
+      c.header("ETag", res.body.etag);
       if (!res.body.created) return c.json(res.body.holiday, 200);
       c.header("Location", c.req.path);
       return c.json(res.body.holiday, 201);
@@ -137,11 +142,13 @@ export const holidays = createRouter()
       summary: "Remove a holiday (superusers)",
       description: `Superusers only (403). 404 when there is no holiday on that date. ${LOCK}`,
       ...access({ scope: "admin", role: "superuser" }),
-      request: { params: DayParams, headers: IdempotencyHeader },
+      request: { params: DayParams, headers: ConditionalWriteHeaders },
       responses: { 204: noContent("Removed"), ...problems(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { id, date } = c.req.valid("param");
-      return writeNoContent(c, [], q.deleteDay(c.get("database").db, id, date), noDay);
+      const { db } = c.get("database");
+      const { checks } = ifMatch(c, "holiday_calendar", id, q.findDay(db, id, date));
+      return writeNoContent(c, [], q.deleteDay(db, id, date), noDay, { checks });
     },
   );

@@ -3,10 +3,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { unauthorized } from "../auth/jwt";
 import { access } from "../auth/middleware";
+import { ifMatch } from "../db/conditional";
 import { one, write } from "../db/request";
 import { body, json } from "../lib/openapi";
 import { createRouter } from "../lib/router";
-import { IdempotencyHeader, problems } from "../lib/schemas";
+import { ConditionalWriteHeaders, problems } from "../lib/schemas";
 import * as q from "./queries";
 import { Notifications, UpdateNotifications } from "./schemas";
 
@@ -37,11 +38,14 @@ export const notifications = createRouter()
         "Send only the kinds to change; the answer is all of them. Turning a kind off stops its email, not the " +
         "webhook event the company receives for it.",
       ...access({ scope: "timelog:write" }),
-      request: { headers: IdempotencyHeader, body: body(UpdateNotifications) },
+      request: { headers: ConditionalWriteHeaders, body: body(UpdateNotifications) },
       responses: { 200: json(Notifications, "Your settings"), ...problems(401, 422) },
     }),
     async (c) => {
       const { db } = c.get("database");
-      return write(c, [], q.setNotifications(db, c.get("auth").userId, c.req.valid("json")), 200, unauthorized);
+      const { userId } = c.get("auth");
+      // The settings have no row until first changed: If-Match locks the person instead.
+      const conditional = ifMatch(c, "app_user", userId, q.readNotifications(db, userId));
+      return write(c, [], q.setNotifications(db, userId, c.req.valid("json")), 200, unauthorized, conditional);
     },
   );

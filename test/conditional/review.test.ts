@@ -41,9 +41,9 @@ describe("If-Match on the other resources that answer an ETag", () => {
   });
 });
 
-describe("If-Match still ignored (not fixed in this review)", () => {
-  // BUG: GET /users/me/notifications answers an ETag, but PATCH ignores If-Match: a stale tag writes.
-  it.fails("your notification settings", async () => {
+describe("If-Match on the writes review r1 found ignoring it", () => {
+  // GET /users/me/notifications answers an ETag; PATCH ignored If-Match (review r1), now honours it.
+  it("your notification settings", async () => {
     const alice = await createUser();
     const path = "/users/me/notifications";
     const seen = (await call("GET", path, { token: alice.token })).headers.get("etag") ?? "";
@@ -56,9 +56,9 @@ describe("If-Match still ignored (not fixed in this review)", () => {
     expect((await expectProblem(stale, 412)).code).toBe("precondition_failed");
   });
 
-  // BUG: GET /holiday-calendars/{id}/days/{date} answers an ETag, but PUT and DELETE of the day
-  // ignore If-Match (the PUT's result is {created, holiday}, so the fix needs its own tag).
-  it.fails("a holiday", async () => {
+  // GET /holiday-calendars/{id}/days/{date} answers an ETag; PUT and DELETE of the day ignored
+  // If-Match (review r1), and now compare it under the calendar's lock.
+  it("a holiday", async () => {
     const admin = await createSuperuser();
     const cal = await call("POST", "/holiday-calendars", { token: admin.token, body: { name: `cal-${unique()}` } });
     const { id } = (await cal.json()) as { id: number };

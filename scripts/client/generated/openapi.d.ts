@@ -20936,6 +20936,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -20960,6 +20962,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20979,6 +20983,8 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description the path of the created resource, e.g. /timelog/42 */
                     Location: string;
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21047,6 +21053,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
+                };
+            };
             /** @description Problem (422) */
             422: {
                 headers: {
@@ -21106,6 +21127,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path: {
                 id: number;
@@ -21188,6 +21211,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
@@ -24607,6 +24645,8 @@ export interface operations {
             header?: {
                 /** @description Retry-safe writes: the same key and body within 24 h return the first response */
                 "idempotency-key"?: string;
+                /** @description the ETag of the version this change is based on (or *: it exists): 412 precondition_failed when the resource has changed since. Strong comparison: W/"…" tags never match. */
+                "if-match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -24628,6 +24668,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description on writes: this is the stored answer to a retry with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    /** @description the entity tag of this answer, e.g. "5d41402abc4b2a76b9719d911017c592": send it back as If-None-Match, or as If-Match on a write */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24679,6 +24721,21 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description Problem (412) */
+            412: {
+                headers: {
+                    /** @description this request's id (a sane incoming one is echoed) */
+                    "X-Request-Id": string;
+                    /** @description the rate limits this request counted against, e.g. "credential";q=1200;w=60 */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each, e.g. "credential";r=1187;t=23 (remaining, seconds to reset) */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description Problem (422) */
