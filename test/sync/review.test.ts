@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { call } from "../helpers/api";
 import { addEntry, createTeamWorld, createUser, minutesAgo, putMember } from "../helpers/factories";
+import { enableTwoFactor } from "../two-factor/helpers";
 import { Device, fresh, page } from "./device";
 
 const personal = /^(timelog|absence|timesheet):/;
@@ -43,5 +44,14 @@ describe("GET /sync: sight through teams", () => {
     expect(seenByAnn.filter((k) => personal.test(k))).toEqual([]);
     const seenByCarol = (await page(carol, carolDevice.cursor)).changes.map((c) => `${c.type}:${c.id}`);
     expect(seenByCarol.filter((k) => personal.test(k))).toEqual([]);
+  });
+
+  it("turning on two-factor re-sends the user (two_factor_enabled is in user_json)", async () => {
+    const { ann } = await createTeamWorld();
+    const device = await new Device(ann).drain();
+    expect(device.cache.get(`user:${ann.id}`)?.data?.two_factor_enabled).toBe(false);
+    await enableTwoFactor(ann);
+    await device.drain();
+    expect(device.cache.get(`user:${ann.id}`)?.data?.two_factor_enabled).toBe(true);
   });
 });
