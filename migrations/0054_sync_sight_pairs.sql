@@ -72,3 +72,18 @@ END $$;
 CREATE TRIGGER team_member_sync_lock BEFORE INSERT OR UPDATE OR DELETE ON team_member
 FOR EACH STATEMENT EXECUTE FUNCTION sync_membership_lock();
 CREATE TRIGGER team_sync_lock BEFORE DELETE ON team FOR EACH STATEMENT EXECUTE FUNCTION sync_membership_lock();
+
+-- user_json() shows two_factor_enabled (a confirmed user_totp row): turning two-factor on or off
+-- re-sends the user. A sign-in's last_step update changes nothing shown, so it writes no change.
+CREATE FUNCTION sync_user_totp() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  was boolean := TG_OP <> 'INSERT' AND OLD.confirmed_at IS NOT NULL;
+  now_on boolean := TG_OP <> 'DELETE' AND NEW.confirmed_at IS NOT NULL;
+  who integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END;
+BEGIN
+  IF was IS DISTINCT FROM now_on THEN
+    PERFORM sync_mark('user', who::text, who, NULL);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER user_totp_sync AFTER INSERT OR UPDATE OR DELETE ON user_totp FOR EACH ROW EXECUTE FUNCTION sync_user_totp();

@@ -4073,6 +4073,21 @@ BEGIN
   RETURN NULL;
 END $function$
 ;
+CREATE OR REPLACE FUNCTION public.sync_user_totp()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  was boolean := TG_OP <> 'INSERT' AND OLD.confirmed_at IS NOT NULL;
+  now_on boolean := TG_OP <> 'DELETE' AND NEW.confirmed_at IS NOT NULL;
+  who integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END;
+BEGIN
+  IF was IS DISTINCT FROM now_on THEN
+    PERFORM sync_mark('user', who::text, who, NULL);
+  END IF;
+  RETURN NULL;
+END $function$
+;
 CREATE OR REPLACE FUNCTION public.tag_in_use()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5463,6 +5478,7 @@ CREATE TRIGGER timelog_webhook AFTER INSERT OR DELETE OR UPDATE ON public.timelo
 CREATE TRIGGER timesheet_audit AFTER INSERT OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION audit_timesheet();
 CREATE TRIGGER timesheet_sync AFTER INSERT OR DELETE OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION sync_timesheet();
 CREATE TRIGGER timesheet_webhook AFTER INSERT OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION webhook_timesheet();
+CREATE TRIGGER user_totp_sync AFTER INSERT OR DELETE OR UPDATE ON public.user_totp FOR EACH ROW EXECUTE FUNCTION sync_user_totp();
 CREATE TRIGGER webhook_endpoint_audit AFTER INSERT OR DELETE OR UPDATE ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION audit_webhook_endpoint();
 CREATE TRIGGER webhook_endpoint_limit BEFORE INSERT ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION webhook_endpoint_limit();
 CREATE TRIGGER webhook_secret_rotated BEFORE UPDATE OF secret ON public.webhook_endpoint FOR EACH ROW WHEN ((old.secret IS DISTINCT FROM new.secret)) EXECUTE FUNCTION webhook_secret_rotated();
