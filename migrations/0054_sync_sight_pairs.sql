@@ -31,6 +31,8 @@ LANGUAGE sql AS $$
   CROSS JOIN LATERAL (VALUES (x.user_fk, p_user, x.role, p_old, x.role, p_new),
                              (p_user, x.user_fk, p_old, x.role, p_new, x.role)) AS pair(v, s, v0, s0, v1, s1)
   WHERE x.team_fk = p_team AND x.user_fk <> p_user
+    -- Only a manager-member pair can flip (cheap first: a big team has few managers).
+    AND (x.role = 'manager' OR p_old = 'manager' OR p_new = 'manager')
     AND sync_manages_with(pair.v, pair.s, p_team, pair.v0, pair.s0)
         IS DISTINCT FROM sync_manages_with(pair.v, pair.s, p_team, pair.v1, pair.s1);
 $$;
@@ -55,7 +57,7 @@ CREATE FUNCTION sync_team_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO sync_scope (viewer_fk, subject_fk)
   SELECT a.user_fk, b.user_fk FROM team_member a JOIN team_member b ON b.team_fk = a.team_fk AND b.user_fk <> a.user_fk
-  WHERE a.team_fk = OLD.id
+  WHERE a.team_fk = OLD.id AND a.role <> b.role
     AND sync_manages_with(a.user_fk, b.user_fk, OLD.id, a.role, b.role)
         IS DISTINCT FROM sync_manages_with(a.user_fk, b.user_fk, OLD.id, NULL, NULL);
   RETURN OLD;
