@@ -3890,6 +3890,22 @@ BEGIN
   RETURN NULL;
 END $function$
 ;
+CREATE OR REPLACE FUNCTION public.sync_manages_with(p_v integer, p_s integer, p_team integer, p_vrole text, p_srole text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT p_v <> p_s
+    AND (coalesce(p_vrole = 'manager' AND p_srole = 'member', false)
+         OR EXISTS (SELECT 1 FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+                    WHERE m.user_fk = p_v AND m.role = 'manager' AND t.user_fk = p_s AND t.role = 'member'
+                      AND m.team_fk <> p_team))
+    AND NOT (coalesce(p_srole = 'manager' AND p_vrole = 'member', false)
+         OR EXISTS (SELECT 1 FROM team_member m JOIN team_member t ON t.team_fk = m.team_fk
+                    WHERE m.user_fk = p_s AND m.role = 'manager' AND t.user_fk = p_v AND t.role = 'member'
+                      AND m.team_fk <> p_team))
+$function$
+;
 CREATE OR REPLACE FUNCTION public.sync_mark(p_type text, p_key text, p_owner integer, p_team integer)
  RETURNS void
  LANGUAGE sql
@@ -3917,6 +3933,32 @@ AS $function$
   CROSS JOIN LATERAL (VALUES (x.user_fk, p_user), (p_user, x.user_fk)) AS pair(v, s)
   WHERE x.team_fk = p_team AND x.user_fk <> p_user;
 $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_membership(p_team integer, p_user integer, p_old text, p_new text)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  SELECT sync_mark('team_member', p_team || ':' || p_user, NULL, p_team);
+  INSERT INTO sync_scope (viewer_fk, team_fk) VALUES (p_user, p_team);
+  INSERT INTO sync_scope (viewer_fk, subject_fk)
+  SELECT pair.v, pair.s FROM team_member x
+  CROSS JOIN LATERAL (VALUES (x.user_fk, p_user, x.role, p_old, x.role, p_new),
+                             (p_user, x.user_fk, p_old, x.role, p_new, x.role)) AS pair(v, s, v0, s0, v1, s1)
+  WHERE x.team_fk = p_team AND x.user_fk <> p_user
+    -- Only a manager-member pair can flip (cheap first: a big team has few managers).
+    AND (x.role = 'manager' OR p_old = 'manager' OR p_new = 'manager')
+    AND sync_manages_with(pair.v, pair.s, p_team, pair.v0, pair.s0)
+        IS DISTINCT FROM sync_manages_with(pair.v, pair.s, p_team, pair.v1, pair.s1);
+$function$
+;
+CREATE OR REPLACE FUNCTION public.sync_membership_lock()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM pg_advisory_xact_lock(7047, 0);
+  RETURN NULL;
+END $function$
 ;
 CREATE OR REPLACE FUNCTION public.sync_sees(p_viewer integer, p_user integer)
  RETURNS boolean
@@ -3956,14 +3998,33 @@ BEGIN
   RETURN NULL;
 END $function$
 ;
+CREATE OR REPLACE FUNCTION public.sync_team_deleted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO sync_scope (viewer_fk, subject_fk)
+  SELECT a.user_fk, b.user_fk FROM team_member a JOIN team_member b ON b.team_fk = a.team_fk AND b.user_fk <> a.user_fk
+  WHERE a.team_fk = OLD.id AND a.role <> b.role
+    AND sync_manages_with(a.user_fk, b.user_fk, OLD.id, a.role, b.role)
+        IS DISTINCT FROM sync_manages_with(a.user_fk, b.user_fk, OLD.id, NULL, NULL);
+  RETURN OLD;
+END $function$
+;
 CREATE OR REPLACE FUNCTION public.sync_team_member()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  IF TG_OP <> 'DELETE' THEN PERFORM sync_membership(NEW.team_fk, NEW.user_fk); END IF;
-  IF TG_OP = 'DELETE' OR (OLD.team_fk, OLD.user_fk) <> (NEW.team_fk, NEW.user_fk) THEN
-    PERFORM sync_membership(OLD.team_fk, OLD.user_fk);
+  IF TG_OP = 'INSERT' THEN
+    PERFORM sync_membership(NEW.team_fk, NEW.user_fk, NULL, NEW.role);
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM sync_membership(OLD.team_fk, OLD.user_fk, OLD.role, NULL);
+  ELSIF (OLD.team_fk, OLD.user_fk) = (NEW.team_fk, NEW.user_fk) THEN
+    PERFORM sync_membership(NEW.team_fk, NEW.user_fk, OLD.role, NEW.role);
+  ELSE
+    PERFORM sync_membership(NEW.team_fk, NEW.user_fk, NULL, NEW.role);
+    PERFORM sync_membership(OLD.team_fk, OLD.user_fk, OLD.role, NULL);
   END IF;
   RETURN NULL;
 END $function$
@@ -4010,6 +4071,21 @@ BEGIN
   -- Salaries and money budgets show for active superusers only.
   IF OLD.is_superuser IS DISTINCT FROM NEW.is_superuser OR OLD.is_active IS DISTINCT FROM NEW.is_active THEN
     INSERT INTO sync_scope (viewer_fk) VALUES (NEW.id);
+  END IF;
+  RETURN NULL;
+END $function$
+;
+CREATE OR REPLACE FUNCTION public.sync_user_totp()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  was boolean := TG_OP <> 'INSERT' AND OLD.confirmed_at IS NOT NULL;
+  now_on boolean := TG_OP <> 'DELETE' AND NEW.confirmed_at IS NOT NULL;
+  who integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.user_fk ELSE NEW.user_fk END;
+BEGIN
+  IF was IS DISTINCT FROM now_on THEN
+    PERFORM sync_mark('user', who::text, who, NULL);
   END IF;
   RETURN NULL;
 END $function$
@@ -5386,8 +5462,11 @@ CREATE TRIGGER tag_in_use BEFORE DELETE ON public.tag FOR EACH ROW EXECUTE FUNCT
 CREATE TRIGGER tag_sync AFTER INSERT OR DELETE OR UPDATE ON public.tag FOR EACH ROW EXECUTE FUNCTION sync_shared();
 CREATE TRIGGER task_sync AFTER INSERT OR DELETE OR UPDATE ON public.task FOR EACH ROW EXECUTE FUNCTION sync_shared();
 CREATE TRIGGER team_sync AFTER INSERT OR DELETE OR UPDATE ON public.team FOR EACH ROW EXECUTE FUNCTION sync_team();
+CREATE TRIGGER team_sync_deleted BEFORE DELETE ON public.team FOR EACH ROW EXECUTE FUNCTION sync_team_deleted();
+CREATE TRIGGER team_sync_lock BEFORE DELETE ON public.team FOR EACH STATEMENT EXECUTE FUNCTION sync_membership_lock();
 CREATE TRIGGER team_member_audit AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION audit_team_member();
 CREATE TRIGGER team_member_sync AFTER INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH ROW EXECUTE FUNCTION sync_team_member();
+CREATE TRIGGER team_member_sync_lock BEFORE INSERT OR DELETE OR UPDATE ON public.team_member FOR EACH STATEMENT EXECUTE FUNCTION sync_membership_lock();
 CREATE TRIGGER time_adjustment_audit AFTER INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION audit_time_adjustment();
 CREATE TRIGGER time_adjustment_guard BEFORE INSERT ON public.time_adjustment FOR EACH ROW EXECUTE FUNCTION time_adjustment_guard();
 CREATE TRIGGER timelog_a_lock_guard BEFORE INSERT OR DELETE OR UPDATE ON public.timelog FOR EACH ROW EXECUTE FUNCTION timelog_lock_guard();
@@ -5401,6 +5480,7 @@ CREATE TRIGGER timelog_webhook AFTER INSERT OR DELETE OR UPDATE ON public.timelo
 CREATE TRIGGER timesheet_audit AFTER INSERT OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION audit_timesheet();
 CREATE TRIGGER timesheet_sync AFTER INSERT OR DELETE OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION sync_timesheet();
 CREATE TRIGGER timesheet_webhook AFTER INSERT OR UPDATE ON public.timesheet FOR EACH ROW EXECUTE FUNCTION webhook_timesheet();
+CREATE TRIGGER user_totp_sync AFTER INSERT OR DELETE OR UPDATE ON public.user_totp FOR EACH ROW EXECUTE FUNCTION sync_user_totp();
 CREATE TRIGGER webhook_endpoint_audit AFTER INSERT OR DELETE OR UPDATE ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION audit_webhook_endpoint();
 CREATE TRIGGER webhook_endpoint_limit BEFORE INSERT ON public.webhook_endpoint FOR EACH ROW EXECUTE FUNCTION webhook_endpoint_limit();
 CREATE TRIGGER webhook_secret_rotated BEFORE UPDATE OF secret ON public.webhook_endpoint FOR EACH ROW WHEN ((old.secret IS DISTINCT FROM new.secret)) EXECUTE FUNCTION webhook_secret_rotated();
