@@ -35,6 +35,8 @@ export interface Opts {
   answered?: boolean;
   /** A write answers with its result's entity tag as ETag (src/db/conditional.ts). */
   etag?: boolean;
+  /** Never the read replica, whatever Read-After says. */
+  primary?: boolean;
 }
 
 /** The login check and the queries, in one round trip. */
@@ -46,7 +48,8 @@ export async function read<const Q extends readonly Compilable<unknown>[]>(
   const { scope, superuser, twoFactorExempt } = needs(c);
   await countRequest(c);
   const { userId, sessionId, tokenHash } = c.get("auth");
-  const database = c.get("database");
+  // A cursor feed reads the primary: a cursor holds the primary's transaction ids (replica.ts).
+  const database = opts.primary ? { ...c.get("database"), replica: undefined } : c.get("database");
   const [only] = queries;
   const checks = opts.checks ?? [];
   // A token's check also notes its last use (a write): tokens always take the batch.

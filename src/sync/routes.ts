@@ -42,7 +42,8 @@ export const sync = createRouter().openapi(
     const { db } = c.get("database");
     const me = c.get("auth").userId;
     const query = at.phase === "s" ? snapshotPage(db, me, at.at, limit) : changesPage(db, me, at.at, limit);
-    const { results } = await read(c, [query]);
+    // The primary: a replica behind the cursor's xid would answer 410 cursor_expired (review r3).
+    const { results } = await read(c, [query], { primary: true });
     const [rows] = results;
     const head = rows[0];
     if (head?.future)

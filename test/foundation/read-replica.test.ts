@@ -119,6 +119,17 @@ describe("the read replica (DATABASE_URL_READ)", () => {
     expect(res.status).toBe(403);
   });
 
+  it("the sync feed never reads the replica: its cursor holds the primary's transaction ids", async () => {
+    const person = await createUser();
+    await copyToReplica(person.id);
+    const before = await replicaRequests();
+    const first = await get("/sync?limit=5", person.token, "0");
+    expect(first.status).toBe(200);
+    const { next_cursor } = (await first.json()) as { next_cursor: string };
+    expect((await get(`/sync?limit=5&cursor=${next_cursor}`, person.token, "0")).status).toBe(200);
+    expect(await replicaRequests()).toBe(before);
+  });
+
   it("a revoked session is refused although the replica still has it live", async () => {
     const person = await createUser();
     await copyToReplica(person.id);
