@@ -90,7 +90,7 @@ export const teamCalendarFeed = createRouter()
       description:
         "Requested and approved absences of the team's members, 90 days back to 90 ahead, each reason shown as the absence calendar shows it to you (GET /absences/calendar): " +
         'for people you manage the type, otherwise "away"; never notes. A member who does not manage the team is 403; a team you are not in is 404 (superusers: any team). ' +
-        `The feed stops (404) as soon as you no longer manage the team or your account is deactivated. ${CREATED}`,
+        `The feed stops (404) once you no longer manage the team or your account is deactivated (a copy already in the edge cache lives out its 5 minutes). ${CREATED}`,
       ...access({ scope: null }),
       request: { params: IdParam },
       responses: { 201: json(CalendarFeed, "The feed, with its secret URL"), ...problems(401, 403, 404, 422) },
