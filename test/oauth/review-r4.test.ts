@@ -1,0 +1,67 @@
+// Review r4 (issue 25 §2): an /mcp token must work on /mcp, tool calls included; a password reset
+// ends everything an intruder may hold, OAuth refresh tokens too.
+import { describe, expect, it } from "vitest";
+import { call, expectProblem } from "../helpers/api";
+import { createUser, randomIp } from "../helpers/factories";
+import { lastEmail } from "../helpers/mail";
+import { connect, ORIGIN, type Tokens, tokenRequest } from "./helpers";
+
+const tool = (token: string, name: string, args: Record<string, unknown> = {}) =>
+  call("POST", "/mcp", {
+    token,
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+  });
+
+describe("an /mcp token on /mcp", () => {
+  it("calls a tool (the tool's own request to the API is the /mcp token's, not a foreign resource)", async () => {
+    const alice = await createUser();
+    const { tokens } = await connect(alice, undefined, { resource: `${ORIGIN}/mcp` });
+    const res = await tool(tokens.access_token, "whoami");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { result?: { isError?: boolean; structuredContent?: { id?: number } } };
+    expect(body.result?.isError ?? false).toBe(false);
+    expect(body.result?.structuredContent).toMatchObject({ id: alice.id });
+  });
+
+  it("an API-audience token is refused on /mcp, before any tool runs", async () => {
+    const alice = await createUser();
+    const { tokens } = await connect(alice);
+    expect(tokens.access_token).toMatch(/^tl_oat_\d+_api_/);
+    const res = await tool(tokens.access_token, "whoami");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain("resource_metadata=");
+  });
+});
+
+describe("a password reset", () => {
+  it("ends the person's OAuth grants: the refresh token an intruder holds no longer works", async () => {
+    const alice = await createUser();
+    const { flow, tokens } = await connect(alice);
+    const ip = { "cf-connecting-ip": randomIp() };
+    expect((await call("POST", "/users/password-reset", { body: { email: alice.email }, headers: ip })).status).toBe(
+      202,
+    );
+    const { token } = await lastEmail(alice.email, "password_reset");
+    const confirmed = await call("POST", "/users/password-reset/confirm", {
+      body: { token, password: "a brand new passphrase" },
+      headers: ip,
+    });
+    expect(confirmed.status).toBe(204);
+    await expectProblem(await call("GET", "/users/me", { token: tokens.access_token }), 401);
+    const refreshed = await tokenRequest({
+      grant_type: "refresh_token",
+      client_id: flow.clientId,
+      refresh_token: tokens.refresh_token,
+    });
+    expect(refreshed.status, await refreshed.clone().text()).toBe(400);
+    // And the app is no longer listed as connected.
+    const fresh = await call("POST", "/users/login", {
+      body: { email: alice.email, password: "a brand new passphrase" },
+      headers: { "cf-connecting-ip": randomIp() },
+    });
+    const { access_token } = (await fresh.json()) as Tokens;
+    const apps = (await (await call("GET", "/users/me/apps", { token: access_token })).json()) as { items: unknown[] };
+    expect(apps.items).toEqual([]);
+  });
+});
