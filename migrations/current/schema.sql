@@ -3439,6 +3439,8 @@ BEGIN
   UPDATE app_user SET password_hash = p_password_hash, is_verified = true WHERE id = uid;
   UPDATE session SET revoked_at = now(), revoked_reason = 'password_reset' WHERE user_fk = uid AND revoked_at IS NULL;
   UPDATE api_token SET revoked_at = now() WHERE user_fk = uid AND revoked_at IS NULL;
+  PERFORM set_config('timelog.oauth_reason', 'password_reset', true);
+  UPDATE oauth_grant SET revoked_at = now() WHERE user_fk = uid AND revoked_at IS NULL;
   PERFORM audit_append(uid, 'user.password_reset', 'user', uid::text, NULL, jsonb_build_object('sessions_ended', true));
 END
 $function$
