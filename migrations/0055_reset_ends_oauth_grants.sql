@@ -24,3 +24,38 @@ BEGIN
   PERFORM audit_append(uid, 'user.password_reset', 'user', uid::text, NULL, jsonb_build_object('sessions_ended', true));
 END
 $$;
+
+-- The company's require_2fa (0039) on the consent page: an account that must enrol first gets no
+-- grant. Its sessions are stopped at every route but enrolment, and it cannot make an API token;
+-- an OAuth token (which auth_guard_token does not stop, as a second credential) for the password
+-- alone would pass around the rule. Otherwise as 0051.
+CREATE OR REPLACE FUNCTION oauth_authorize(p_user integer, p_client text, p_redirect text, p_scopes text[],
+  p_resource text, p_code_hash text, p_challenge text, p_request_id text) RETURNS TABLE (grant_id integer, scopes text[])
+LANGUAGE plpgsql AS $$
+DECLARE
+  su boolean;
+  allowed text[];
+  g integer;
+BEGIN
+  SELECT u.is_superuser INTO su FROM app_user u WHERE u.id = p_user AND u.is_active;
+  IF NOT FOUND OR NOT EXISTS (SELECT FROM oauth_client c WHERE c.id = p_client AND p_redirect = ANY (c.redirect_uris)) THEN
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT FROM company_settings WHERE require_2fa)
+     AND NOT EXISTS (SELECT FROM user_totp WHERE user_fk = p_user AND confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'This company requires two-factor sign-in: enrol in the app first, then connect this one.'
+      USING ERRCODE = 'TL403', HINT = '2fa_required';
+  END IF;
+  allowed := ARRAY(SELECT s FROM unnest(p_scopes) s WHERE s <> 'admin' OR su);
+  IF cardinality(allowed) = 0 THEN
+    RETURN QUERY SELECT NULL::integer, allowed;
+    RETURN;
+  END IF;
+  PERFORM set_config('timelog.actor', p_user::text, true), set_config('timelog.request_id', left(p_request_id, 128), true);
+  INSERT INTO oauth_grant (client_fk, user_fk, scopes, resource) VALUES (p_client, p_user, allowed, p_resource)
+  RETURNING id INTO g;
+  INSERT INTO oauth_code (code_hash, grant_fk, redirect_uri, code_challenge, expires_at)
+  VALUES (p_code_hash, g, p_redirect, p_challenge, now() + interval '2 minutes');
+  RETURN QUERY SELECT g, allowed;
+END
+$$;

@@ -3195,6 +3195,11 @@ BEGIN
   IF NOT FOUND OR NOT EXISTS (SELECT FROM oauth_client c WHERE c.id = p_client AND p_redirect = ANY (c.redirect_uris)) THEN
     RETURN;
   END IF;
+  IF EXISTS (SELECT FROM company_settings WHERE require_2fa)
+     AND NOT EXISTS (SELECT FROM user_totp WHERE user_fk = p_user AND confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'This company requires two-factor sign-in: enrol in the app first, then connect this one.'
+      USING ERRCODE = 'TL403', HINT = '2fa_required';
+  END IF;
   allowed := ARRAY(SELECT s FROM unnest(p_scopes) s WHERE s <> 'admin' OR su);
   IF cardinality(allowed) = 0 THEN
     RETURN QUERY SELECT NULL::integer, allowed;

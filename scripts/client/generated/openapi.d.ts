@@ -26541,7 +26541,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description From another site */
+            /** @description From another site, or the company requires two-factor sign-in and the person has not enrolled */
             403: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
