@@ -65,3 +65,26 @@ describe("a password reset", () => {
     expect(apps.items).toEqual([]);
   });
 });
+
+describe("parallel refreshes with one refresh token", () => {
+  it("give at most one new pair, never a 5xx; the reuse ends the grant, the winner's pair too", async () => {
+    const alice = await createUser();
+    const { flow, tokens } = await connect(alice);
+    const refresh = () =>
+      tokenRequest({ grant_type: "refresh_token", client_id: flow.clientId, refresh_token: tokens.refresh_token });
+    const answers = await Promise.all([refresh(), refresh(), refresh()]);
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.every((s) => s === 200 || s === 400)).toBe(true);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(1);
+    for (const won of answers.filter((r) => r.status === 200)) {
+      const pair = (await won.json()) as Tokens;
+      await expectProblem(await call("GET", "/users/me", { token: pair.access_token }), 401);
+      const again = await tokenRequest({
+        grant_type: "refresh_token",
+        client_id: flow.clientId,
+        refresh_token: pair.refresh_token,
+      });
+      expect(again.status).toBe(400);
+    }
+  });
+});
