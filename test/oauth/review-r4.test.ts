@@ -112,3 +112,22 @@ describe("the consent page's CSP for an IPv6 loopback redirect URI", () => {
     expect(formAction.split(" ")).toContain("http://*:8765");
   });
 });
+
+describe("a password change that revokes the API tokens (the default)", () => {
+  it("ends the OAuth grants too: their refresh tokens stop working", async () => {
+    const alice = await createUser();
+    const { flow, tokens } = await connect(alice);
+    const changed = await call("PATCH", "/users/me", {
+      token: alice.token,
+      body: { password: "another brand new passphrase", current_password: alice.password },
+    });
+    expect(changed.status).toBe(200);
+    await expectProblem(await call("GET", "/users/me", { token: tokens.access_token }), 401);
+    const refreshed = await tokenRequest({
+      grant_type: "refresh_token",
+      client_id: flow.clientId,
+      refresh_token: tokens.refresh_token,
+    });
+    expect(refreshed.status).toBe(400);
+  });
+});
