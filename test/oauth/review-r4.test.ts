@@ -2,7 +2,7 @@
 // ends everything an intruder may hold, OAuth refresh tokens too.
 import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/api";
-import { createUser, randomIp } from "../helpers/factories";
+import { createUser, randomIp, seedSql } from "../helpers/factories";
 import { lastEmail } from "../helpers/mail";
 import { authorizeUrl, connect, ORIGIN, pkce, registerClient, type Tokens, tokenRequest } from "./helpers";
 
@@ -55,6 +55,11 @@ describe("a password reset", () => {
       refresh_token: tokens.refresh_token,
     });
     expect(refreshed.status, await refreshed.clone().text()).toBe(400);
+    const reasons = await seedSql(
+      "SELECT after->>'reason' AS reason FROM audit_event WHERE kind = 'app.revoked' AND chain = $1",
+      [alice.id],
+    );
+    expect(reasons.map((r) => r.reason)).toEqual(["password_reset"]);
     // And the app is no longer listed as connected.
     const fresh = await call("POST", "/users/login", {
       body: { email: alice.email, password: "a brand new passphrase" },
@@ -129,5 +134,10 @@ describe("a password change that revokes the API tokens (the default)", () => {
       refresh_token: tokens.refresh_token,
     });
     expect(refreshed.status).toBe(400);
+    const reasons = await seedSql(
+      "SELECT after->>'reason' AS reason FROM audit_event WHERE kind = 'app.revoked' AND chain = $1",
+      [alice.id],
+    );
+    expect(reasons.map((r) => r.reason)).toEqual(["password_changed"]);
   });
 });
