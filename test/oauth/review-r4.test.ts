@@ -4,7 +4,17 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/api";
 import { createUser, randomIp, seedSql } from "../helpers/factories";
 import { lastEmail } from "../helpers/mail";
-import { authorizeUrl, connect, ORIGIN, pkce, registerClient, type Tokens, tokenRequest } from "./helpers";
+import {
+  authorizeUrl,
+  connect,
+  consent,
+  ORIGIN,
+  pkce,
+  registerClient,
+  startFlow,
+  type Tokens,
+  tokenRequest,
+} from "./helpers";
 
 const tool = (token: string, name: string, args: Record<string, unknown> = {}) =>
   call("POST", "/mcp", {
@@ -139,5 +149,23 @@ describe("a password change that revokes the API tokens (the default)", () => {
       [alice.id],
     );
     expect(reasons.map((r) => r.reason)).toEqual(["password_changed"]);
+  });
+});
+
+describe("connected apps", () => {
+  it("a consent whose code expired unused is no connected app: it can never hold a token", async () => {
+    const alice = await createUser();
+    const client = await registerClient();
+    await consent(await startFlow(client.client_id), alice);
+    const listed = async () =>
+      ((await (await call("GET", "/users/me/apps", { token: alice.token })).json()) as { items: unknown[] }).items;
+    // Pending (its code still live): listed, so the person can cancel it.
+    expect(await listed()).toHaveLength(1);
+    // The app never traded the code; two minutes later it is dead.
+    await seedSql(
+      "UPDATE oauth_code SET expires_at = now() - interval '1 second' FROM oauth_grant g WHERE g.id = grant_fk AND g.user_fk = $1",
+      [alice.id],
+    );
+    expect(await listed()).toEqual([]);
   });
 });
