@@ -3195,6 +3195,11 @@ BEGIN
   IF NOT FOUND OR NOT EXISTS (SELECT FROM oauth_client c WHERE c.id = p_client AND p_redirect = ANY (c.redirect_uris)) THEN
     RETURN;
   END IF;
+  IF EXISTS (SELECT FROM company_settings WHERE require_2fa)
+     AND NOT EXISTS (SELECT FROM user_totp WHERE user_fk = p_user AND confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'This company requires two-factor sign-in: enrol in the app first, then connect this one.'
+      USING ERRCODE = 'TL403', HINT = '2fa_required';
+  END IF;
   allowed := ARRAY(SELECT s FROM unnest(p_scopes) s WHERE s <> 'admin' OR su);
   IF cardinality(allowed) = 0 THEN
     RETURN QUERY SELECT NULL::integer, allowed;
@@ -3439,6 +3444,8 @@ BEGIN
   UPDATE app_user SET password_hash = p_password_hash, is_verified = true WHERE id = uid;
   UPDATE session SET revoked_at = now(), revoked_reason = 'password_reset' WHERE user_fk = uid AND revoked_at IS NULL;
   UPDATE api_token SET revoked_at = now() WHERE user_fk = uid AND revoked_at IS NULL;
+  PERFORM set_config('timelog.oauth_reason', 'password_reset', true);
+  UPDATE oauth_grant SET revoked_at = now() WHERE user_fk = uid AND revoked_at IS NULL;
   PERFORM audit_append(uid, 'user.password_reset', 'user', uid::text, NULL, jsonb_build_object('sessions_ended', true));
 END
 $function$

@@ -24,7 +24,8 @@ const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
       // OAuth one (src/oauth/) is also bound to its resource: /mcp, or the rest of the API.
       const claims = await tokenClaims(bearer);
       if (!claims) throw unauthorized();
-      if (claims.audience !== undefined && claims.audience !== audienceOf(c.req.path)) {
+      const resource = mcpCalls.has(c.req.raw) ? "mcp" : audienceOf(c.req.path);
+      if (claims.audience !== undefined && claims.audience !== resource) {
         throw new ApiError("invalid_token", "This token was issued for another resource.");
       }
       c.set("auth", claims);
@@ -39,6 +40,13 @@ const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("auth", await verifyAccessToken(c.get("config"), token));
   await next();
 });
+
+/**
+ * The requests /mcp's tools make to our own routes (src/mcp/dispatch.ts), with the caller's
+ * Authorization: they are the MCP resource's, so an /mcp token passes there and nowhere else. A
+ * set of the Request objects themselves: nothing a client sends can put a request in it.
+ */
+export const mcpCalls = new WeakSet<Request>();
 
 /** Which OAuth resource a path belongs to (src/oauth/resource.ts names them). */
 export const audienceOf = (path: string) => (path === "/mcp" || path.startsWith("/mcp/") ? "mcp" : "api");

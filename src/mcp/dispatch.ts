@@ -3,6 +3,7 @@
 // same signature and database checks (scopes, roles, an ended login), the same one round trip, and
 // the audit names the caller as actor under the MCP request's X-Request-Id.
 import type { Context } from "hono";
+import { mcpCalls } from "../auth/middleware";
 import type { AppEnv } from "../lib/router";
 
 /** A problem+json answer, as a tool error: our stable `code` and the route's own sentence. */
@@ -42,6 +43,7 @@ export function callerFor(c: Context<AppEnv>): Caller {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+      mcpCalls.add(request);
       // Imported here, not at the top: src/app.ts imports this folder's route.
       const { app } = await import("../app");
       const res = await app.fetch(request, c.env, c.executionCtx);

@@ -21,7 +21,7 @@ export const myApps = createRouter()
       tags,
       summary: "Apps and assistants you connected with OAuth (live grants)",
       description:
-        "Each grant: the app (client) name and id, the scopes you allowed, the resource its tokens are for, when you allowed it and when it last used a token (to the minute). Signed-in sessions only.",
+        "Each live grant (one that issued tokens, or whose one-time code is still unused and valid): the app (client) name and id, the scopes you allowed, the resource its tokens are for, when you allowed it and when it last used a token (to the minute). Signed-in sessions only.",
       ...access({ scope: null }),
       request: { query: PageQuery },
       responses: { 200: json(ConnectedAppPage, "A page of connected apps"), ...problems(401, 403, 422) },

@@ -152,19 +152,27 @@ async function decide(c: Context<AppEnv>, form: z.infer<typeof AuthorizeForm>) {
   }
   const audience = claims.res === resources(c).mcp ? "mcp" : "api";
   const code = newSecret("oac", signedIn.userId, audience);
-  const results = await anonymous(c, [
-    ...signedIn.statements,
-    q.authorize(c.get("database").db, {
-      userId: signedIn.userId,
-      clientId: claims.cid,
-      redirectUri: claims.ruri,
-      scopes,
-      resource: claims.res,
-      codeHash: await hashOf(code),
-      challenge: claims.cc,
-      requestId: c.get("requestId"),
-    }),
-  ]);
+  let results: unknown[][];
+  try {
+    results = await anonymous(c, [
+      ...signedIn.statements,
+      q.authorize(c.get("database").db, {
+        userId: signedIn.userId,
+        clientId: claims.cid,
+        redirectUri: claims.ruri,
+        scopes,
+        resource: claims.res,
+        codeHash: await hashOf(code),
+        challenge: claims.cc,
+        requestId: c.get("requestId"),
+      }),
+    ]);
+  } catch (err) {
+    // The database's refusal (require_2fa: enrol first) is shown on the page, never redirected.
+    const problem = err instanceof ApiError ? err : fromDbError(err);
+    if (problem?.status !== 403) throw err;
+    return again(problem.detail, 403);
+  }
   const [granted] = results.at(-1) as { grant_id: number | null; scopes: string[] }[];
   if (!granted) return errorPage(c, "The app is no longer registered with this redirect URI.");
   if (granted.grant_id === null) {
@@ -213,7 +221,7 @@ export const oauthAuthorize = createRouter()
         303: redirect("Back to the client with a code or an error"),
         400: { ...html("Not a valid form"), content: { ...html("").content, ...malformed() } },
         401: html("Wrong password or code"),
-        403: html("From another site"),
+        403: html("From another site, or the company requires two-factor sign-in and the person has not enrolled"),
         // The page says it (HTML), or the rate limiter does (problem+json), as everywhere.
         429: { ...limited, content: { ...limited.content, "text/html": { schema: z.string() } } },
       },

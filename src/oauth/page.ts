@@ -30,9 +30,20 @@ export interface PageOptions {
   redirectOrigin?: string;
 }
 
+/**
+ * The redirect origin as a CSP source. CSP's host grammar has no IP-literal: Chromium ignores
+ * "http://[::1]:8765" as invalid (and then blocks the redirect to the client), so an IPv6 host
+ * becomes "*" on the same scheme and port (form posts go only to this page; the redirect target is
+ * the signed, registered URI).
+ */
+function cspSource(origin: string): string {
+  const url = new URL(origin);
+  return url.hostname.startsWith("[") ? `${url.protocol}//*${url.port ? `:${url.port}` : ""}` : origin;
+}
+
 export function page(c: Context<AppEnv>, { title, body, status = 200, redirectOrigin }: PageOptions) {
   const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-  const formAction = redirectOrigin ? `'self' ${redirectOrigin}` : "'self'";
+  const formAction = redirectOrigin ? `'self' ${cspSource(redirectOrigin)}` : "'self'";
   c.header(
     "Content-Security-Policy",
     `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,

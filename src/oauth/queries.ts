@@ -88,11 +88,16 @@ const appJson = sql<ConnectedApp>`jsonb_build_object('id', g.id, 'client_id', g.
   'scopes', to_jsonb(g.scopes), 'resource', g.resource, 'granted_at', api_time(g.created_at),
   'last_used_at', api_time((SELECT max(t.last_used_at) FROM api_token t WHERE t.grant_fk = g.id)))`;
 
-/** A person's live grants, by id. */
+/**
+ * A person's live grants, by id: those that issued tokens, or whose code is still live. A consent
+ * whose code the app never traded can hold nothing: listing it would show a dead app for good.
+ */
 export function listApps(db: Db, userId: number, after: number | undefined, limit: number) {
   const query = sql<{ id: number; body: ConnectedApp }>`
     SELECT g.id, ${appJson} AS body FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_fk
     WHERE g.user_fk = ${userId}::int AND g.revoked_at IS NULL AND g.id > ${after ?? 0}::int
+      AND (EXISTS (SELECT FROM oauth_refresh r WHERE r.grant_fk = g.id)
+        OR EXISTS (SELECT FROM oauth_code k WHERE k.grant_fk = g.id AND k.used_at IS NULL AND k.expires_at > now()))
     ORDER BY g.id LIMIT ${limit + 1}::int`;
   return { compile: () => query.compile(db) };
 }

@@ -120,7 +120,11 @@ export function revokeIfInactive(db: Db, userId: number) {
   );
 }
 
-/** Revokes every live API token of the user; its one row counts them. */
+/**
+ * Revokes every live API token of the user, and the OAuth grants (else their refresh tokens would
+ * mint new access tokens); its one row counts the tokens. The grants' trigger (0051) ends their
+ * tokens and audits app.revoked with the reason set here (it fires after this statement).
+ */
 export function revokeUserTokens(db: Db, userId: number) {
   return db
     .with("revoked", (w) =>
@@ -131,6 +135,17 @@ export function revokeUserTokens(db: Db, userId: number) {
         .where("revoked_at", "is", null)
         .returning("id"),
     )
+    .with("grants", (w) =>
+      w
+        .updateTable("oauth_grant")
+        .set({ revoked_at: sql`now()` })
+        .where("user_fk", "=", userId)
+        .where("revoked_at", "is", null)
+        .returning("id"),
+    )
     .selectFrom("revoked")
-    .select(sql<number>`count(*)::int`.as("tokens_revoked"));
+    .select([
+      sql<number>`count(*)::int`.as("tokens_revoked"),
+      sql<string>`set_config('timelog.oauth_reason', 'password_changed', true)`.as("reason"),
+    ]);
 }

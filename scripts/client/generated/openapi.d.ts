@@ -2281,7 +2281,7 @@ export interface paths {
         };
         /**
          * Apps and assistants you connected with OAuth (live grants)
-         * @description Each grant: the app (client) name and id, the scopes you allowed, the resource its tokens are for, when you allowed it and when it last used a token (to the minute). Signed-in sessions only.
+         * @description Each live grant (one that issued tokens, or whose one-time code is still unused and valid): the app (client) name and id, the scopes you allowed, the resource its tokens are for, when you allowed it and when it last used a token (to the minute). Signed-in sessions only.
          */
         get: operations["getUsersMeApps"];
         put?: never;
@@ -26670,7 +26670,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description From another site */
+            /** @description From another site, or the company requires two-factor sign-in and the person has not enrolled */
             403: {
                 headers: {
                     /** @description this request's id (a sane incoming one is echoed) */
