@@ -114,6 +114,18 @@ BEGIN
   INSERT INTO password_reset_attempt (account, client) VALUES ('ann@example.com', 'ip:1');
   INSERT INTO audit_rehash (chain, seq, event_id, old_hash, new_hash)
   SELECT chain, seq, id, 'old-' || hash, hash FROM audit_event ORDER BY id LIMIT 1;
+  -- Issues 24 and 25: a calendar feed; an OAuth client with a grant, its code and refresh token.
+  INSERT INTO calendar_feed (user_fk, token_hash) VALUES (ann, 'cal-1');
+  INSERT INTO oauth_client (id, name, redirect_uris, registered_by)
+  VALUES ('tlc_AAAAAAAAAAAAAAAAAAAAAA', 'Assistant', '{http://127.0.0.1:8976/cb}', 'ip:1');
+  WITH g AS (
+    INSERT INTO oauth_grant (client_fk, user_fk, scopes, resource)
+    VALUES ('tlc_AAAAAAAAAAAAAAAAAAAAAA', ann, '{timelog:read}', 'http://127.0.0.1:8787/mcp') RETURNING id
+  ), c AS (
+    INSERT INTO oauth_code (code_hash, grant_fk, redirect_uri, code_challenge, expires_at)
+    SELECT 'code-1', id, 'http://127.0.0.1:8976/cb', repeat('a', 43), now() + interval '2 minutes' FROM g
+  )
+  INSERT INTO oauth_refresh (token_hash, grant_fk) SELECT 'refresh-1', id FROM g;
   -- An erasure: its redactions (audit_redaction) must survive the round trip and still verify.
   INSERT INTO app_user (email, username, position_fk, password_hash)
   VALUES ('leaver@example.com', 'leaver', engineer, 'pbkdf2$z') RETURNING id INTO gone;
