@@ -123,6 +123,8 @@ app.use(async (c, next) => {
       "If-Match",
       // h-lat (issue 24 §5): the read replica's read-your-writes bookmark (src/db/replica.ts).
       "Read-After",
+      // Issue 25: browser-based MCP clients send the protocol version on every request to /mcp.
+      "Mcp-Protocol-Version",
       ...settings.CORS_ALLOW_HEADERS,
     ],
     exposeHeaders: [

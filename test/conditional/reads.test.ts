@@ -118,6 +118,19 @@ describe("list pages, reports and CSV (a tag hashed from the answer)", () => {
 });
 
 describe("CORS and caching rules", () => {
+  it("a browser MCP client's preflight to /mcp is allowed its protocol header (issue 25)", async () => {
+    const pre = await call("OPTIONS", "/mcp", {
+      headers: {
+        origin: ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type, mcp-protocol-version",
+      },
+    });
+    const allowed = (pre.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+    expect(allowed).toContain("mcp-protocol-version");
+    expect(pre.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+  });
+
   it("a preflight allows If-Match and If-None-Match; answers expose ETag, a 304 keeps the CORS headers", async () => {
     const admin = await createSuperuser();
     const p = await createProject(admin);
