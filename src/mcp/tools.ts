@@ -6,6 +6,7 @@ import { Summary } from "../reports/schemas";
 import { Current, SwitchResult, Timelog } from "../timelog/schemas";
 import { Timesheet } from "../timesheets/schemas";
 import { User } from "../users/schemas";
+import type { Caller } from "./dispatch";
 import { projectId } from "./projects";
 import { Instant, ProjectRef, query, type Tool, tool, Week } from "./tool";
 
@@ -15,6 +16,13 @@ const Extras = {
   tags: z.array(z.number().int().min(1)).max(20).optional().describe("tag ids"),
   note: Note.optional(),
 };
+const Start = z.object({ project: ProjectRef, ...Extras });
+
+/** What a clock-in and a switch send: the project (by id, or by name resolved first) and the extras. */
+async function startBody(api: Caller, args: z.infer<typeof Start>) {
+  return { project_fk: await projectId(api, args.project), task_fk: args.task, tags: args.tags, note: args.note };
+}
+
 const TIMES = "Times are RFC 3339 with their offset; durations are whole seconds unless a field says _ms.";
 
 export const ownTools: Tool[] = [
@@ -45,18 +53,10 @@ export const ownTools: Tool[] = [
       "Start a timer now on a project. Fails with already_running when one already runs: use switch_project " +
       "to move to another project instead. A project given by name that matches several projects is an error listing " +
       "them (project_ambiguous): ask the person which one, then call again with its id.",
-    input: z.object({ project: ProjectRef, ...Extras }),
+    input: Start,
     output: Timelog,
     readOnly: false,
-    async run(args, api) {
-      const project_fk = await projectId(api, args.project);
-      return api.request("POST", "/timelog", {
-        project_fk,
-        task_fk: args.task,
-        tags: args.tags,
-        note: args.note,
-      }) as never;
-    },
+    run: async (args, api) => api.request("POST", "/timelog", await startBody(api, args)) as never,
   }),
   tool({
     name: "clock_out",
@@ -75,18 +75,10 @@ export const ownTools: Tool[] = [
     description:
       "Stop the running timer (if any) and start one on another project at the same instant: no gap, no overlap. " +
       "Answers the log started and the one stopped (null when none ran).",
-    input: z.object({ project: ProjectRef, ...Extras }),
+    input: Start,
     output: SwitchResult,
     readOnly: false,
-    async run(args, api) {
-      const project_fk = await projectId(api, args.project);
-      return api.request("POST", "/timelog/switch", {
-        project_fk,
-        task_fk: args.task,
-        tags: args.tags,
-        note: args.note,
-      }) as never;
-    },
+    run: async (args, api) => api.request("POST", "/timelog/switch", await startBody(api, args)) as never,
   }),
   tool({
     name: "log_time",
