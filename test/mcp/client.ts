@@ -5,7 +5,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { expect } from "vitest";
-import { send } from "../helpers/api";
+import { call, send } from "../helpers/api";
+import type { TestUser } from "../helpers/factories";
+
+/** An API token of the person's with these scopes, as an assistant would be given. */
+export async function mint(user: TestUser, scopes: string[]) {
+  const res = await call("POST", "/users/me/tokens", { token: user.token, body: { name: "assistant", scopes } });
+  if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; token: string };
+}
 
 export const MCP_URL = "http://api.test/mcp";
 

@@ -1,22 +1,8 @@
 // Issue 25 §1: the MCP server at /mcp, driven by the official SDK's client over HTTP into the worker.
 import { describe, expect, it } from "vitest";
-import { call, countRoundTrips, send } from "../helpers/api";
-import {
-  addEntry,
-  createProject,
-  createSuperuser,
-  createTeamWorld,
-  createUser,
-  seedSql,
-  type TestUser,
-} from "../helpers/factories";
-import { answers, callTool, connect, errorText } from "./client";
-
-async function mint(user: TestUser, scopes: string[]) {
-  const res = await call("POST", "/users/me/tokens", { token: user.token, body: { name: "assistant", scopes } });
-  if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: number; token: string };
-}
+import { countRoundTrips, send } from "../helpers/api";
+import { addEntry, createProject, createSuperuser, createTeamWorld, createUser, seedSql } from "../helpers/factories";
+import { answers, callTool, connect, errorText, mint } from "./client";
 
 const TOOL_NAMES = [
   "approve_week",

@@ -2,21 +2,9 @@
 // match several projects, and careless or hostile input. No refusal is a 5xx, none changes data.
 import { describe, expect, it } from "vitest";
 import { call, send } from "../helpers/api";
-import {
-  createProject,
-  createSuperuser,
-  createTeamWorld,
-  createUser,
-  seedSql,
-  type TestUser,
-} from "../helpers/factories";
-import { answers, callTool, connect, errorText, MCP_URL } from "./client";
+import { createProject, createSuperuser, createTeamWorld, createUser, seedSql } from "../helpers/factories";
+import { answers, callTool, connect, errorText, MCP_URL, mint } from "./client";
 
-async function mint(user: TestUser, scopes: string[]) {
-  const res = await call("POST", "/users/me/tokens", { token: user.token, body: { name: "assistant", scopes } });
-  if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: number; token: string };
-}
 const logCount = async (userId: number) =>
   (await seedSql("SELECT count(*)::int AS n FROM timelog WHERE user_fk = $1", [userId]))[0]?.n;
 

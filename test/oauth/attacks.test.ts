@@ -7,6 +7,7 @@ import {
   answerOf,
   authorizeUrl,
   consent,
+  errorOf,
   exchange,
   pkce,
   postForm,
@@ -16,12 +17,6 @@ import {
   type Tokens,
   tokenRequest,
 } from "./helpers";
-
-const errorOf = async (res: Response) => {
-  expect(res.status).toBe(400);
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  return ((await res.json()) as { error: string }).error;
-};
 
 describe("codes", () => {
   it("a wrong PKCE verifier is refused, and the code is spent", async () => {

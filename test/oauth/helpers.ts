@@ -7,6 +7,13 @@ import { randomIp } from "../helpers/factories";
 export const REDIRECT = "http://127.0.0.1:8765/callback";
 export const ORIGIN = "http://api.test";
 
+/** A refusal in RFC 6749's form (400, JSON): its `error`. */
+export async function errorOf(res: Response): Promise<string> {
+  expect(res.status).toBe(400);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  return ((await res.json()) as { error: string }).error;
+}
+
 export async function registerClient(redirect_uris = [REDIRECT], client_name = "Test assistant") {
   const res = await call("POST", "/oauth/register", {
     body: { client_name, redirect_uris, token_endpoint_auth_method: "none" },

@@ -9,6 +9,7 @@ import {
   answerOf,
   connect,
   consent,
+  errorOf,
   exchange,
   ORIGIN,
   postForm,
@@ -18,12 +19,6 @@ import {
   type Tokens,
   tokenRequest,
 } from "./helpers";
-
-const errorOf = async (res: Response) => {
-  expect(res.status).toBe(400);
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  return ((await res.json()) as { error: string }).error;
-};
 
 describe("resources and scopes", () => {
   it("a token for /mcp is refused on the API (401 + WWW-Authenticate); an unknown resource is invalid_target", async () => {
