@@ -7,10 +7,9 @@ import type { Member, Team } from "./schemas";
 
 type Db = Kysely<Database>;
 
-const teamJson = sql<Team>`jsonb_build_object('id', team.id, 'name', team.name,
-  'description', team.description, 'created_at', api_time(team.created_at))`.as("body");
-const memberJson = sql<Member>`jsonb_build_object('team_fk', team_member.team_fk, 'user_fk', team_member.user_fk,
-  'username', (SELECT username FROM app_user WHERE id = team_member.user_fk), 'role', team_member.role)`.as("body");
+// The database's team_json() and team_member_json() (0047), which the sync feed answers with too.
+const teamJson = sql<Team>`team_json(team)`.as("body");
+const memberJson = sql<Member>`team_member_json(team_member)`.as("body");
 
 /** Superusers see every team; others the teams they are in. */
 const visible = (viewerId: number) =>
